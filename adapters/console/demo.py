@@ -1,0 +1,44 @@
+"""`crossings demo`: the scripted tour. Every feature adds a scene in content/demo/*.txt; the
+scenes run in name order in one console community, on a fresh database and a simulated clock."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from adapters.console.session import build
+from bot.clock import SimulatedClock
+from bot.community import App
+from bot.config import Settings
+from bot.paths import CONTENT_DIR
+from bot.store import Store
+from bot.store.migrate import upgrade
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
+
+
+def scenes(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or CONTENT_DIR / "demo").glob("*.txt"))
+
+
+async def run_demo(console: Console | None = None, only: str | None = None) -> int:
+    console = console or Console(highlight=False, soft_wrap=True, width=110)
+    with tempfile.TemporaryDirectory(prefix="crossings-demo-") as tmp:
+        store = Store(f"sqlite:///{tmp}/demo.db")
+        upgrade(store)
+        settings = Settings(database_url=store.url)
+        app = App(store, settings, SimulatedClock(START))
+        session = build(app, console)
+        for scene in scenes():
+            if only and only not in scene.stem:
+                continue
+            console.print(Text(f"\n### {scene.stem}", style="bold magenta"))
+            with scene.open(encoding="utf-8") as fh:
+                await session.run_file(fh)
+        store.dispose()
+    console.print(Text("\nDemo finished.", style="bold"))
+    return 0

@@ -1,0 +1,1 @@
+"""Crossings core: platform-neutral community logic. Never imports a platform library."""

@@ -1,0 +1,151 @@
+"""Outbound actions: what the core asks a platform to do. Frozen and platform-neutral.
+
+Every action names its `place` (platform + community, and the channel/thread it acts in), so
+the runtime can route it to the right adapter and the outbox can store it as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.events import Place
+from bot.forms import Form
+from bot.message import Message
+
+
+@dataclass(frozen=True)
+class Action:
+    place: Place
+
+
+@dataclass(frozen=True)
+class Post(Action):
+    """Post in place.target. With `thread_name`, start a thread from the post (a forum post
+    tagged `forum_tags` when the channel is a forum) and put `first_reply` in it."""
+
+    message: Message
+    thread_name: str | None = None
+    first_reply: Message | None = None
+    forum_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SendPrivate(Action):
+    """A direct message to one member."""
+
+    user_id: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class Respond(Action):
+    """Answer the member who triggered an interaction. Private answers are ephemeral where the
+    platform has them and a DM otherwise; without an interaction handle the adapter falls back to
+    an ephemeral message or DM to `user_id`."""
+
+    user_id: str
+    message: Message
+    interaction: str | None = None
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class OpenForm(Action):
+    user_id: str
+    interaction: str | None
+    form: Form
+
+
+@dataclass(frozen=True)
+class RejectForm(Action):
+    """A submitted form had errors (field id -> message): shown in the form where the
+    platform can (Slack), otherwise as a private answer."""
+
+    user_id: str
+    interaction: str | None
+    errors: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class StartThread(Action):
+    """A thread in place.channel. Private threads hold only `members` (and moderators); where a
+    platform has no private threads the adapter opens a group DM with the members."""
+
+    name: str
+    message: Message
+    private: bool = False
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditMessage(Action):
+    message_id: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class DeleteMessage(Action):
+    message_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AddReaction(Action):
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True)
+class TimeoutMember(Action):
+    """Time a member out until `until`; None lifts a timeout."""
+
+    user_id: str
+    until: datetime | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class KickMember(Action):
+    user_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BanMember(Action):
+    user_id: str
+    reason: str = ""
+    delete_message_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class UnbanMember(Action):
+    user_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RemoveFromChannel(Action):
+    user_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What came back. `retryable` errors (429, 5xx, timeouts) are retried by the outbox;
+    others are reported. Ids are the platform's ids of what was created."""
+
+    ok: bool
+    message_id: str | None = None
+    channel_id: str | None = None
+    thread_id: str | None = None
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+    @classmethod
+    def failed(
+        cls, error: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> ActionResult:
+        return cls(ok=False, error=error, retryable=retryable, retry_after=retry_after)

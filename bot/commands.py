@@ -1,0 +1,489 @@
+"""One registry of commands: names, typed options with limits, permissions and handlers.
+
+Parsing and validation live here so every adapter gives members the same errors. Adapters
+render the registry natively (Discord application commands, Slack slash commands and the app
+manifest, console commands) and send `CommandInvoked` events with raw option values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+if TYPE_CHECKING:
+    pass
+
+
+class Permission(IntEnum):
+    """Ordered: each level includes the ones below it."""
+
+    MEMBER = 0
+    ORGANIZER = 1
+    MODERATOR = 2
+    ADMIN = 3
+
+
+class OptionType(StrEnum):
+    STRING = "string"
+    INT = "int"
+    BOOL = "bool"
+    MEMBER = "member"
+    CHANNEL = "channel"
+    CHOICE = "choice"
+    DURATION = "duration"
+    DATETIME = "datetime"
+    TIMEZONE = "timezone"
+
+
+class CommandError(Exception):
+    """A problem the member can fix; its text is shown to them privately."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.option = option
+
+
+class FormErrors(Exception):
+    """Raised by a form handler: errors by field id, shown in the form where possible."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: OptionType
+    description: str
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    min_length: int = 0
+    max_length: int = 1000
+    min_value: int | None = None
+    max_value: int | None = None
+    min_duration: timedelta | None = None
+    max_duration: timedelta | None = None
+    default: Any = None
+
+
+Handler = Callable[..., Awaitable[None]]
+CommandKind = Literal["slash", "message"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    description: str
+    handler: Handler
+    options: tuple[Option, ...] = ()
+    permission: Permission = Permission.MEMBER
+    kind: CommandKind = "slash"
+    # The label of a message (context-menu) command, e.g. "Report message".
+    label: str | None = None
+    # Whether the handler may be slow enough that adapters should defer at once.
+    slow: bool = False
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def option(self, name: str) -> Option | None:
+        return next((o for o in self.options if o.name == name), None)
+
+
+@dataclass
+class Group:
+    name: str
+    description: str
+
+
+# --- option parsing ----------------------------------------------------------------------
+
+_MEMBER = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+_ID = re.compile(r"^[A-Za-z0-9]{2,32}$")
+_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNIT = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """Resolves `@name` and `#name` for adapters whose members type names (console)."""
+
+    member: Callable[[str], str | None] = lambda _name: None
+    channel: Callable[[str], str | None] = lambda _name: None
+    timezone: str = "UTC"
+
+
+def parse_duration(text: str) -> timedelta:
+    s = text.strip().lower().replace(" ", "")
+    if not s:
+        raise ValueError("empty")
+    if s.isdigit():
+        return timedelta(minutes=int(s))
+    pos = 0
+    total = timedelta()
+    for m in _DURATION_PART.finditer(s):
+        if m.start() != pos:
+            raise ValueError(s)
+        amount = int(m.group(1))
+        if amount > 10_000_000:
+            raise ValueError(s)
+        total += timedelta(**{_UNIT[m.group(2).lower()]: amount})
+        pos = m.end()
+    if pos != len(s):
+        raise ValueError(s)
+    return total
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
+_ZONES: list[str] | None = None
+
+
+def timezone_names() -> list[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = sorted(available_timezones())
+    return _ZONES
+
+
+def parse_timezone(text: str) -> ZoneInfo:
+    name = text.strip()
+    try:
+        if name and name in timezone_names():
+            return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    by_lower = {z.lower(): z for z in timezone_names()}
+    if name.lower() in by_lower:
+        return ZoneInfo(by_lower[name.lower()])
+    close = difflib.get_close_matches(name, timezone_names(), n=1, cutoff=0.75)
+    hint = f": did you mean {close[0]}?" if close else " (use an IANA name like Europe/Berlin)"
+    raise CommandError(f"no such time zone '{name[:60]}'{hint}")
+
+
+def parse_datetime(text: str, zone: str) -> datetime:
+    s = text.strip().replace("T", " ")
+    try:
+        value = datetime.fromisoformat(s)
+    except ValueError as exc:
+        raise CommandError(
+            f"'{text[:60]}' is not a date and time: write it like 2026-03-29 19:00"
+        ) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _parse_one(opt: Option, raw: object, resolver: Resolver) -> Any:
+    label = f"'{opt.name}'"
+    if opt.type is OptionType.BOOL and isinstance(raw, bool):
+        return raw
+    if opt.type is OptionType.INT and isinstance(raw, int) and not isinstance(raw, bool):
+        value_int = raw
+    else:
+        text = str(raw).strip()
+    match opt.type:
+        case OptionType.STRING:
+            if len(text) < opt.min_length:
+                raise CommandError(f"{label} needs at least {opt.min_length} characters", opt.name)
+            if len(text) > opt.max_length:
+                raise CommandError(f"{label} can be at most {opt.max_length} characters", opt.name)
+            return text
+        case OptionType.INT:
+            if not isinstance(raw, int) or isinstance(raw, bool):
+                if not re.fullmatch(r"[+-]?\d{1,12}", text):
+                    raise CommandError(f"{label} must be a whole number", opt.name)
+                value_int = int(text)
+            if opt.min_value is not None and value_int < opt.min_value:
+                raise CommandError(f"{label} must be at least {opt.min_value}", opt.name)
+            if opt.max_value is not None and value_int > opt.max_value:
+                raise CommandError(f"{label} must be at most {opt.max_value}", opt.name)
+            return value_int
+        case OptionType.BOOL:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise CommandError(f"{label} must be yes or no", opt.name)
+        case OptionType.CHOICE:
+            for c in opt.choices:
+                if text == c.value or text.lower() == c.name.lower():
+                    return c.value
+            names = ", ".join(c.value for c in opt.choices)
+            raise CommandError(f"{label} must be one of: {names}", opt.name)
+        case OptionType.MEMBER:
+            return _parse_ref(text, _MEMBER, "@", resolver.member, label, "member", opt.name)
+        case OptionType.CHANNEL:
+            return _parse_ref(text, _CHANNEL, "#", resolver.channel, label, "channel", opt.name)
+        case OptionType.DURATION:
+            try:
+                value = parse_duration(text)
+            except (ValueError, OverflowError):
+                raise CommandError(
+                    f"{label} must be a duration like 30m, 2h, 1d or 1w", opt.name
+                ) from None
+            if opt.min_duration is not None and value < opt.min_duration:
+                low = format_duration(opt.min_duration)
+                raise CommandError(f"{label} must be at least {low}", opt.name)
+            if opt.max_duration is not None and value > opt.max_duration:
+                high = format_duration(opt.max_duration)
+                raise CommandError(f"{label} can be at most {high}", opt.name)
+            return value
+        case OptionType.DATETIME:
+            try:
+                return parse_datetime(text, resolver.timezone)
+            except CommandError as exc:
+                raise CommandError(exc.message, opt.name) from None
+        case OptionType.TIMEZONE:
+            try:
+                return parse_timezone(text).key
+            except CommandError as exc:
+                raise CommandError(exc.message, opt.name) from None
+    raise CommandError(f"{label} has an unknown type", opt.name)  # pragma: no cover
+
+
+def _parse_ref(
+    text: str,
+    pattern: re.Pattern[str],
+    sigil: str,
+    lookup: Callable[[str], str | None],
+    label: str,
+    kind: str,
+    option: str,
+) -> str:
+    m = pattern.match(text)
+    if m:
+        return m.group(1)
+    if text.startswith(sigil) and len(text) > 1:
+        found = lookup(text[1:])
+        if found:
+            return found
+        raise CommandError(f"{label}: no {kind} called {text[:40]}", option)
+    if _ID.match(text):
+        return text
+    raise CommandError(f"{label} must be a {kind}", option)
+
+
+def parse_options(
+    command: Command, raw: Mapping[str, object], resolver: Resolver | None = None
+) -> dict[str, Any]:
+    """Typed, validated options, or a CommandError naming the first problem."""
+    resolver = resolver or Resolver()
+    known = {o.name for o in command.options}
+    unknown = [k for k in raw if k not in known]
+    if unknown:
+        names = ", ".join(o.name for o in command.options) or "none"
+        raise CommandError(f"unknown option '{unknown[0][:40]}' (options: {names})", unknown[0])
+    parsed: dict[str, Any] = {}
+    for opt in command.options:
+        value = raw.get(opt.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if opt.required:
+                raise CommandError(f"'{opt.name}' is required: {opt.description}", opt.name)
+            parsed[opt.name] = opt.default
+            continue
+        parsed[opt.name] = _parse_one(opt, value, resolver)
+    return parsed
+
+
+# --- the registry --------------------------------------------------------------------------
+
+ComponentHandler = Callable[..., Awaitable[None]]
+
+
+@dataclass
+class Route:
+    prefix: str
+    handler: ComponentHandler
+    permission: Permission = Permission.MEMBER
+
+
+@dataclass
+class CommandRegistry:
+    commands: dict[tuple[str, ...], Command] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    components: dict[str, Route] = field(default_factory=dict)
+    forms: dict[str, Route] = field(default_factory=dict)
+
+    def group(self, name: str, description: str) -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"bad group name {name!r}")
+        self.groups[name] = Group(name, description[:100])
+
+    def add(self, command: Command) -> Command:
+        for part in command.path:
+            if not _NAME.match(part):
+                raise ValueError(f"bad command name part {part!r} in {command.path}")
+        if len(command.path) > 2:
+            raise ValueError("commands nest at most one level: /group sub")
+        if len(command.path) == 2 and command.path[0] not in self.groups:
+            raise ValueError(f"group {command.path[0]!r} must be declared before {command.name}")
+        if command.path in self.commands:
+            raise ValueError(f"command {command.name} registered twice")
+        if len(command.description) > 100 or len(command.options) > 25:
+            raise ValueError(f"{command.name}: description <= 100 chars and <= 25 options")
+        seen_optional = False
+        for opt in command.options:
+            if not _NAME.match(opt.name):
+                raise ValueError(f"{command.name}: bad option name {opt.name!r}")
+            if opt.required and seen_optional:
+                raise ValueError(f"{command.name}: required option after an optional one")
+            seen_optional = seen_optional or not opt.required
+        self.commands[command.path] = command
+        return command
+
+    def command(
+        self,
+        path: str,
+        description: str,
+        *,
+        options: Sequence[Option] = (),
+        permission: Permission = Permission.MEMBER,
+        kind: CommandKind = "slash",
+        label: str | None = None,
+        slow: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Decorator: `@registry.command("prompt schedule", "...", options=[...])`."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.add(
+                Command(
+                    tuple(path.split()),
+                    description,
+                    fn,
+                    tuple(options),
+                    permission,
+                    kind,
+                    label,
+                    slow,
+                )
+            )
+            return fn
+
+        return wrap
+
+    def component(
+        self, prefix: str, permission: Permission = Permission.MEMBER
+    ) -> Callable[[ComponentHandler], ComponentHandler]:
+        """Decorator for button/select handlers, routed by custom id `prefix:arg:arg`.
+        Handler signature: `(ctx, args: list[str], values: tuple[str, ...])`."""
+
+        def wrap(fn: ComponentHandler) -> ComponentHandler:
+            self._route(self.components, prefix, fn, permission)
+            return fn
+
+        return wrap
+
+    def form(
+        self, prefix: str, permission: Permission = Permission.MEMBER
+    ) -> Callable[[ComponentHandler], ComponentHandler]:
+        """Decorator for form submissions. Handler: `(ctx, args: list[str], fields: dict)`."""
+
+        def wrap(fn: ComponentHandler) -> ComponentHandler:
+            self._route(self.forms, prefix, fn, permission)
+            return fn
+
+        return wrap
+
+    @staticmethod
+    def _route(
+        table: dict[str, Route], prefix: str, fn: ComponentHandler, permission: Permission
+    ) -> None:
+        if ":" in prefix or prefix in table:
+            raise ValueError(f"bad or duplicate route prefix {prefix!r}")
+        table[prefix] = Route(prefix, fn, permission)
+
+    def get(self, path: Sequence[str]) -> Command | None:
+        return self.commands.get(tuple(path))
+
+    def slash_commands(self) -> list[Command]:
+        return [c for c in self.commands.values() if c.kind == "slash"]
+
+    def message_commands(self) -> list[Command]:
+        return [c for c in self.commands.values() if c.kind == "message"]
+
+    def route(self, table: dict[str, Route], custom_id: str) -> tuple[Route, list[str]] | None:
+        prefix, *args = custom_id.split(":")
+        found = table.get(prefix)
+        return (found, args) if found else None
+
+    def resolve_line(self, text: str) -> tuple[Command, dict[str, str]]:
+        """Parse a typed command line (console, Slack): `prompt schedule channel:#x when:"..."`.
+        Options are `name:value` (quote values with spaces) or positional in declared order."""
+        try:
+            tokens = shlex.split(text.strip().lstrip("/"))
+        except ValueError as exc:
+            raise CommandError(f"could not read that command: {exc}") from None
+        if not tokens:
+            raise CommandError("type a command, for example: help")
+        command = None
+        for depth in (2, 1):
+            command = self.get([t.lower() for t in tokens[:depth]])
+            if command is not None and command.kind == "slash":
+                tokens = tokens[depth:]
+                break
+            command = None
+        if command is None:
+            raise CommandError(self._unknown(tokens))
+        return command, self._assign(command, tokens)
+
+    def _unknown(self, tokens: list[str]) -> str:
+        first = tokens[0].lower()[:40]
+        if first in self.groups:
+            subs = sorted(c.path[1] for c in self.commands.values() if c.path[0] == first)
+            return f"'{first}' needs one of: {', '.join(subs)}"
+        names = sorted({c.path[0] for c in self.slash_commands()})
+        close = difflib.get_close_matches(first, names, n=1)
+        hint = f": did you mean {close[0]}?" if close else ""
+        return f"no command '{first}'{hint}"
+
+    @staticmethod
+    def _assign(command: Command, tokens: list[str]) -> dict[str, str]:
+        raw: dict[str, str] = {}
+        positional = [o.name for o in command.options]
+        names = set(positional)
+        for token in tokens:
+            key, sep, value = token.partition(":")
+            if sep and key in names:
+                raw[key] = value
+                continue
+            remaining = [n for n in positional if n not in raw]
+            if remaining:
+                raw[remaining[0]] = token
+                continue
+            # A trailing free-text option soaks up the rest of the line.
+            last = command.options[-1] if command.options else None
+            if last is not None and last.type is OptionType.STRING:
+                raw[last.name] += " " + token
+                continue
+            raise CommandError(f"too many values for /{command.name}: '{token[:40]}'")
+        return raw

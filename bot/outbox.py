@@ -1,0 +1,227 @@
+"""The outbox: what must reach a platform is stored first and delivered until it is accepted.
+
+Enqueue inside the same transaction as the state change it belongs to (a claimed prompt, a
+filed report), so a crash between the two loses nothing. Delivery leases each row for a while;
+if a process dies mid-delivery, another takes the row over when the lease expires. Retryable
+errors (429, 5xx, timeouts) back off exponentially and honour `retry_after`; permanent ones are
+reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from bot import codec
+from bot.actions import Action, ActionResult
+from bot.claims import PROCESS_ID
+from bot.config import OutboxSettings
+from bot.platform import Platform
+from bot.store import Store, aware
+from bot.store.models import OutboxEntry
+
+log = logging.getLogger(__name__)
+
+DeliveredHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
+FailedHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
+
+
+@dataclass
+class Outbox:
+    store: Store
+    platforms: Mapping[str, Platform]
+    settings: OutboxSettings = field(default_factory=OutboxSettings)
+    lease: timedelta = timedelta(seconds=60)
+    owner: str = PROCESS_ID
+    on_delivered: dict[str, DeliveredHook] = field(default_factory=dict)
+    on_failed: list[FailedHook] = field(default_factory=list)
+    batch_size: int = 50
+
+    def enqueue(
+        self,
+        session: Session,
+        action: Action,
+        now: datetime,
+        *,
+        kind: str = "",
+        dedupe_key: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> OutboxEntry | None:
+        """Add an action; None when `dedupe_key` was already enqueued (exactly once)."""
+        entry = OutboxEntry(
+            platform=action.place.platform,
+            community_id=action.place.community,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            payload=codec.dumps(action),
+            context=dict(context or {}),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        if dedupe_key is None:
+            session.add(entry)
+            session.flush()
+            return entry
+        try:
+            with session.begin_nested():
+                session.add(entry)
+        except IntegrityError:
+            return None
+        return entry
+
+    def hook(self, kind: str) -> Callable[[DeliveredHook], DeliveredHook]:
+        """Decorator: run after an entry of `kind` was accepted (e.g. record a thread id)."""
+
+        def wrap(fn: DeliveredHook) -> DeliveredHook:
+            self.on_delivered[kind] = fn
+            return fn
+
+        return wrap
+
+    def depth(self) -> int:
+        with self.store.session() as s:
+            q = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
+            return int(s.exec(q).one())
+
+    def next_due(self) -> datetime | None:
+        with self.store.session() as s:
+            q = select(func.min(OutboxEntry.next_attempt_at)).where(OutboxEntry.status == "pending")
+            return aware(s.exec(q).one())
+
+    def _lease_batch(self, now: datetime) -> list[OutboxEntry]:
+        """Take up to batch_size due rows; a row is ours only if our conditional UPDATE won."""
+        taken: list[OutboxEntry] = []
+        with self.store.session() as s:
+            candidates = s.exec(
+                select(OutboxEntry.id)
+                .where(
+                    OutboxEntry.status == "pending",
+                    col(OutboxEntry.next_attempt_at) <= now,
+                    or_(col(OutboxEntry.lease_until).is_(None), col(OutboxEntry.lease_until) < now),
+                    col(OutboxEntry.platform).in_(list(self.platforms)),
+                )
+                .order_by(col(OutboxEntry.next_attempt_at), col(OutboxEntry.id))
+                .limit(self.batch_size)
+            ).all()
+            for entry_id in candidates:
+                won = s.execute(
+                    update(OutboxEntry)
+                    .where(
+                        col(OutboxEntry.id) == entry_id,
+                        col(OutboxEntry.status) == "pending",
+                        or_(
+                            col(OutboxEntry.lease_until).is_(None),
+                            col(OutboxEntry.lease_until) < now,
+                        ),
+                    )
+                    .values(lease_owner=self.owner, lease_until=now + self.lease)
+                )
+                if won.rowcount == 1:  # type: ignore[attr-defined]
+                    row = s.get(OutboxEntry, entry_id)
+                    if row is not None:
+                        taken.append(row)
+        return taken
+
+    async def deliver_due(self, now: datetime) -> int:
+        """Deliver what is due; returns how many entries were attempted."""
+        attempted = 0
+        while True:
+            batch = self._lease_batch(now)
+            if not batch:
+                return attempted
+            for entry in batch:
+                await self._deliver(entry, now)
+                attempted += 1
+            if len(batch) < self.batch_size:
+                return attempted
+
+    async def _deliver(self, entry: OutboxEntry, now: datetime) -> None:
+        platform = self.platforms[entry.platform]
+        try:
+            action = codec.loads(entry.payload)
+            result = await platform.execute(action)
+        except Exception as exc:  # an adapter bug must not wedge the queue
+            log.exception("outbox entry %s raised in the adapter", entry.id)
+            result = ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)
+        if result.ok:
+            self._finish(entry, now, status="sent", result=result)
+            hook = self.on_delivered.get(entry.kind)
+            if hook is not None:
+                try:
+                    await hook(entry, result)
+                except Exception:
+                    log.exception("delivery hook for %s failed (entry %s)", entry.kind, entry.id)
+            return
+        attempts = entry.attempts + 1
+        if result.retryable and attempts < self.settings.max_attempts:
+            delay = self._backoff(attempts, result.retry_after)
+            log.warning(
+                "outbox entry %s: %s; retry %d in %.1fs", entry.id, result.error, attempts, delay
+            )
+            self._reschedule(entry, attempts, now + timedelta(seconds=delay), result.error)
+            return
+        status = "dead" if result.retryable else "failed"
+        log.error("outbox entry %s (%s) %s: %s", entry.id, entry.kind, status, result.error)
+        self._finish(entry, now, status=status, result=result, attempts=attempts)
+        for report in self.on_failed:
+            try:
+                await report(entry, result)
+            except Exception:
+                log.exception("failure report for outbox entry %s failed", entry.id)
+
+    def _backoff(self, attempts: int, retry_after: float | None) -> float:
+        base = self.settings.base_delay_seconds * (2 ** (attempts - 1))
+        delay = min(self.settings.max_delay_seconds, base) * random.uniform(0.8, 1.2)
+        return max(delay, retry_after or 0.0)
+
+    def _reschedule(
+        self, entry: OutboxEntry, attempts: int, at: datetime, error: str | None
+    ) -> None:
+        with self.store.session() as s:
+            s.execute(
+                update(OutboxEntry)
+                .where(col(OutboxEntry.id) == entry.id)
+                .values(
+                    attempts=attempts,
+                    next_attempt_at=at,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=(error or "")[:500],
+                )
+            )
+
+    def _finish(
+        self,
+        entry: OutboxEntry,
+        now: datetime,
+        *,
+        status: str,
+        result: ActionResult,
+        attempts: int | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": status,
+            "lease_owner": None,
+            "lease_until": None,
+            "sent_at": now if status == "sent" else None,
+            "last_error": (result.error or "")[:500] or None,
+            "result": {
+                "message_id": result.message_id,
+                "channel_id": result.channel_id,
+                "thread_id": result.thread_id,
+            },
+        }
+        if attempts is not None:
+            values["attempts"] = attempts
+        with self.store.session() as s:
+            s.execute(update(OutboxEntry).where(col(OutboxEntry.id) == entry.id).values(**values))
+        entry.status = status
+        entry.result = values["result"]

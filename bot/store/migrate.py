@@ -1,0 +1,57 @@
+"""Alembic, configured in code: `crossings db upgrade` and the start-up check use this."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from bot.store.db import Store
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotReady(Exception):
+    """The database is unreachable or its schema is behind the code."""
+
+
+def alembic_config(store: Store) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    cfg.attributes["engine"] = store.engine
+    return cfg
+
+
+def upgrade(store: Store, revision: str = "head") -> None:
+    command.upgrade(alembic_config(store), revision)
+
+
+def head_revision(store: Store) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(store)).get_current_head()
+
+
+def current_revision(store: Store) -> str | None:
+    with store.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def check_ready(store: Store) -> None:
+    """Fail fast with a clear message instead of half-starting."""
+    try:
+        current = current_revision(store)
+    except OperationalError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseNotReady(f"database unreachable ({reason})") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseNotReady(f"database error ({type(exc).__name__})") from None
+    head = head_revision(store)
+    if current != head:
+        raise DatabaseNotReady(
+            f"database schema is at {current or 'nothing'}, the code needs {head}: "
+            "run `crossings db upgrade`"
+        )

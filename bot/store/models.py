@@ -1,0 +1,108 @@
+"""Core tables: communities and their settings, members' preferences, claims, the outbox and
+timers. Feature tables live in each feature's own models module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from bot.store.db import dt_column, json_column
+
+
+class Community(SQLModel, table=True):
+    """A Discord guild, a Slack workspace or a console community, with its settings."""
+
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("platform", "community_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64)
+    name: str = Field(default="", max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str = Field(default="en", max_length=16)
+    moderator_roles: list[str] = Field(default_factory=list, sa_column=json_column())
+    organizer_roles: list[str] = Field(default_factory=list, sa_column=json_column())
+    admin_roles: list[str] = Field(default_factory=list, sa_column=json_column())
+    queue_channel: str | None = Field(default=None, max_length=64)
+    show_reporter_to_moderators: bool = True
+    # Feature settings that need no table of their own, by feature name.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime | None = Field(default=None, sa_column=dt_column())
+
+
+class MemberPrefs(SQLModel, table=True):
+    """What a member chose for themselves: language and time zone. Nothing else."""
+
+    __tablename__ = "member_prefs"
+    __table_args__ = (UniqueConstraint("platform", "community_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64, index=True)
+    locale: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    updated_at: datetime | None = Field(default=None, sa_column=dt_column())
+
+
+class Claim(SQLModel, table=True):
+    """Exactly-once work: a row unique on (kind, key, fire_at) is inserted before the work is
+    done; whoever inserts it owns that run."""
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("kind", "key", "fire_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=128)
+    fire_at: datetime = Field(sa_column=dt_column(nullable=False))
+    owner: str = Field(max_length=96)
+    claimed_at: datetime = Field(sa_column=dt_column(nullable=False))
+
+
+class OutboxEntry(SQLModel, table=True):
+    """An action that must reach a platform, retried with backoff until it does."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16, index=True)
+    community_id: str = Field(max_length=64)
+    kind: str = Field(default="", max_length=32)
+    dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
+    lease_owner: str | None = Field(default=None, max_length=96)
+    lease_until: datetime | None = Field(default=None, sa_column=dt_column())
+    created_at: datetime = Field(sa_column=dt_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=dt_column())
+    last_error: str | None = Field(default=None, max_length=500)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class Timer(SQLModel, table=True):
+    """Work due at a time (a timed unban, a peer check-in, a purge), done exactly once."""
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=128)
+    platform: str = Field(default="", max_length=16)
+    community_id: str = Field(default="", max_length=64)
+    due_at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=96)
+    lease_until: datetime | None = Field(default=None, sa_column=dt_column())
+    done_at: datetime | None = Field(default=None, sa_column=dt_column())
+    last_error: str | None = Field(default=None, max_length=500)
