@@ -54,6 +54,31 @@ TickRun = Callable[["App", datetime], Awaitable[None]]
 TickDue = Callable[["App", datetime], "datetime | None"]
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Whose data: one member of one community on one platform."""
+
+    platform: str
+    community_id: str
+    user_id: str
+
+
+@dataclass
+class PersonalData:
+    """A feature's share of what the bot holds about a member (see bot.privacy).
+
+    `export` returns JSON-able records (everything `/privacy show` counts); `erase` removes the
+    member's free text and personal settings, keeping only what safety needs (ids, timestamps,
+    outcomes) and returns how many rows it touched; `purge` applies retention to everyone and
+    returns how many rows lost their free text (dry_run counts without changing anything).
+    """
+
+    name: str
+    export: Callable[[Session, Subject], list[dict[str, Any]]]
+    erase: Callable[[Session, Subject], int]
+    purge: Callable[[Session, datetime, bool], int] | None = None
+
+
 @dataclass
 class TickHook:
     name: str
@@ -253,6 +278,7 @@ class App:
         self.timers = Timers(store)
         self._outbox_waker: Callable[[], None] | None = None
         self.services: dict[str, Any] = {}
+        self.personal_data: list[PersonalData] = []
         if install_features:
             from bot.features import install_all
 
@@ -275,6 +301,10 @@ class App:
 
     def on_tick(self, name: str, run: TickRun, next_due: TickDue) -> None:
         self.tick_hooks.append(TickHook(name, run, next_due))
+
+    def holds_personal_data(self, entry: PersonalData) -> None:
+        """Every feature that stores member data registers here, so export/delete see it all."""
+        self.personal_data.append(entry)
 
     # --- communities ---------------------------------------------------------------------
     def community(self, session: Session, place: Place) -> Community:

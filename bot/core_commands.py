@@ -3,13 +3,16 @@ preferences (language, time zone)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import langcodes
+from sqlmodel import Session, select
 
 from bot import i18n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.community import PersonalData, Subject
 from bot.message import Field, Message, escape
+from bot.store.models import MemberPrefs
 
 if TYPE_CHECKING:
     from bot.community import App, Context
@@ -29,8 +32,29 @@ def _language(code: str) -> str:
     return tag
 
 
+def _prefs_rows(session: Session, who: Subject) -> list[MemberPrefs]:
+    query = select(MemberPrefs).where(
+        MemberPrefs.platform == who.platform,
+        MemberPrefs.community_id == who.community_id,
+        MemberPrefs.user_id == who.user_id,
+    )
+    return list(session.exec(query))
+
+
+def _export_prefs(session: Session, who: Subject) -> list[dict[str, Any]]:
+    return [{"language": p.locale, "timezone": p.timezone} for p in _prefs_rows(session, who)]
+
+
+def _erase_prefs(session: Session, who: Subject) -> int:
+    rows = _prefs_rows(session, who)
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
 def install(app: App) -> None:
     reg = app.registry
+    app.holds_personal_data(PersonalData("preferences", _export_prefs, _erase_prefs))
 
     @reg.command("help", "What this bot can do for you")
     async def help_(ctx: Context) -> None:
