@@ -273,9 +273,12 @@ class App:
         self.listeners: dict[type, list[tuple[int, Listener]]] = {}
         self.command_guards: list[CommandGuard] = []
         self.tick_hooks: list[TickHook] = []
-        self.outbox = Outbox(store, self.platforms, self.settings.outbox)
+        lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
+        self.outbox = Outbox(
+            store, self.platforms, self.settings.outbox, lease=lease, clock=self.clock.now
+        )
         self.outbox.on_failed.append(self._report_failure)
-        self.timers = Timers(store)
+        self.timers = Timers(store, lease=lease)
         self._outbox_waker: Callable[[], None] | None = None
         self.services: dict[str, Any] = {}
         self.personal_data: list[PersonalData] = []

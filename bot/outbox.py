@@ -43,7 +43,10 @@ class Outbox:
     owner: str = PROCESS_ID
     on_delivered: dict[str, DeliveredHook] = field(default_factory=dict)
     on_failed: list[FailedHook] = field(default_factory=list)
-    batch_size: int = 50
+    batch_size: int = 20
+    # Where "now" comes from while a batch is worked through; leases are renewed per entry.
+    clock: Callable[[], datetime] | None = None
+    stopping: Callable[[], bool] = lambda: False
 
     def enqueue(
         self,
@@ -137,11 +140,42 @@ class Outbox:
             batch = self._lease_batch(now)
             if not batch:
                 return attempted
-            for entry in batch:
+            for index, entry in enumerate(batch):
+                if self.stopping():
+                    self.release(batch[index:])
+                    return attempted
+                if not self._renew(entry, now):
+                    continue  # our lease ran out and another process took the row
                 await self._deliver(entry, now)
                 attempted += 1
             if len(batch) < self.batch_size:
                 return attempted
+
+    def _renew(self, entry: OutboxEntry, batch_now: datetime) -> bool:
+        """Extend our lease just before sending, so a slow batch cannot double-send."""
+        now = self.clock() if self.clock else batch_now
+        with self.store.session() as s:
+            won = s.execute(
+                update(OutboxEntry)
+                .where(
+                    col(OutboxEntry.id) == entry.id,
+                    col(OutboxEntry.status) == "pending",
+                    col(OutboxEntry.lease_owner) == self.owner,
+                )
+                .values(lease_until=max(now, batch_now) + self.lease)
+            )
+            return bool(won.rowcount == 1)  # type: ignore[attr-defined]
+
+    def release(self, entries: list[OutboxEntry] | None = None) -> int:
+        """Hand leased, unsent rows back (shutdown) so another process sends them at once."""
+        with self.store.session() as s:
+            query = update(OutboxEntry).where(
+                col(OutboxEntry.status) == "pending", col(OutboxEntry.lease_owner) == self.owner
+            )
+            if entries is not None:
+                query = query.where(col(OutboxEntry.id).in_([e.id for e in entries]))
+            done = s.execute(query.values(lease_owner=None, lease_until=None))
+            return int(done.rowcount)  # type: ignore[attr-defined]
 
     async def _deliver(self, entry: OutboxEntry, now: datetime) -> None:
         platform = self.platforms[entry.platform]

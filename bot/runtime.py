@@ -15,9 +15,11 @@ from typing import Any, Protocol, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics, timers
 from bot.clock import Clock, SteerableClock, SystemClock
 from bot.community import App
 from bot.config import Settings
+from bot.health import HealthServer
 from bot.platform import Platform
 from bot.store import Store
 from bot.store.migrate import check_ready
@@ -60,9 +62,25 @@ class Runtime:
         self._kick = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self.on_started: list[Callable[[Runtime], Awaitable[None]]] = []
+        self.health: HealthServer | None = None
+        self.ready = False
+        self.app.outbox.stopping = self.stopping.is_set
+
+    def readiness(self) -> str | None:
+        """None when this process can do its work; else why not (served on /readyz)."""
+        if self.stopping.is_set():
+            return "shutting down"
+        if not self.ready:
+            return "starting"
+        check_ready(self.store)  # raises DatabaseNotReady with the reason
+        return None
 
     async def start(self) -> None:
         check_ready(self.store)
+        if self.settings.metrics.enabled:
+            m = self.settings.metrics
+            self.health = HealthServer(m.host, m.port, self.readiness)
+            await self.health.start()
         for name in adapter_modules(self.settings):
             adapter: Adapter = importlib.import_module(name).build(self.app, self.settings)
             self.app.add_platform(adapter.platform)
@@ -82,6 +100,7 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
         for hook in self.on_started:
             await hook(self)
+        self.ready = True
         log.info("crossings running with %s", ", ".join(self.app.platforms) or "no platform")
 
     async def _tick(self) -> None:
@@ -98,6 +117,7 @@ class Runtime:
             self._kick.clear()
             try:
                 await self.app.outbox.deliver_due(self.clock.now())
+                metrics.OUTBOX_DEPTH.set(self.app.outbox.depth())
             except Exception:
                 log.exception("outbox delivery failed")
 
@@ -105,8 +125,9 @@ class Runtime:
         self.stopping.set()
 
     async def stop(self) -> None:
-        """Stop taking events, let in-flight delivery finish, close cleanly."""
+        """Stop taking events, finish the delivery in flight, hand the rest back, close."""
         self.stopping.set()
+        self._kick.set()
         for adapter in self.adapters:
             try:
                 await adapter.stop()
@@ -117,8 +138,16 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
+        handed_back = self.app.outbox.release() + timers.release(self.store, self.app.timers.owner)
+        pending = self.app.outbox.depth()
+        if self.health is not None:
+            await self.health.stop()
         self.store.dispose()
-        log.info("crossings stopped")
+        log.info(
+            "crossings stopped (%d leases handed back, %d outbox entries pending)",
+            handed_back,
+            pending,
+        )
 
     async def serve_forever(self) -> None:
         loop = asyncio.get_running_loop()

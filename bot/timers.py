@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
+from bot import metrics
 from bot.claims import PROCESS_ID
 from bot.store import Store, aware
 from bot.store.models import Timer
@@ -24,6 +25,10 @@ log = logging.getLogger(__name__)
 
 TimerHandler = Callable[["Context", Timer], Awaitable[None]]
 MAX_ATTEMPTS = 8
+
+
+class LeaseLost(Exception):
+    """Our lease on a timer ran out and another process took it: our work must not commit."""
 
 
 @dataclass
@@ -91,7 +96,7 @@ class Timers:
                     or_(col(Timer.lease_until).is_(None), col(Timer.lease_until) < now),
                 )
                 .order_by(col(Timer.due_at))
-                .limit(100)
+                .limit(20)
             ).all()
             for timer_id in ids:
                 won = s.execute(
@@ -128,10 +133,16 @@ class Timers:
                 timer.last_error = "no handler"
                 s.add(timer)
                 return
+        due_at = aware(timer.due_at) or now
+        metrics.SCHEDULER_LAG.observe(max(0.0, (now - due_at).total_seconds()))
         ctx = make_context(platform=timer.platform, community_id=timer.community_id)
         try:
             await handler(ctx, timer)
-            ctx.commit_with(lambda sess: _mark_done(sess, timer_id, now))
+            ctx.commit_with(lambda sess: _mark_done(sess, timer_id, now, self.owner))
+        except LeaseLost:
+            ctx.rollback()
+            log.warning("timer %s/%s: lease lost to another process", timer.kind, timer.key)
+            return
         except Exception as exc:
             ctx.rollback()
             log.exception("timer %s/%s failed", timer.kind, timer.key)
@@ -140,12 +151,30 @@ class Timers:
         await ctx.flush_actions()
 
 
-def _mark_done(session: Session, timer_id: int, now: datetime) -> None:
-    session.execute(
+def _mark_done(session: Session, timer_id: int, now: datetime, owner: str) -> None:
+    """Done only if the lease is still ours; otherwise the handler's writes roll back."""
+    result = session.execute(
         update(Timer)
-        .where(col(Timer.id) == timer_id)
+        .where(
+            col(Timer.id) == timer_id,
+            col(Timer.status) == "pending",
+            col(Timer.lease_owner) == owner,
+        )
         .values(status="done", done_at=now, lease_owner=None, lease_until=None)
     )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise LeaseLost(timer_id)
+
+
+def release(store: Store, owner: str) -> int:
+    """Hand back timers we leased but did not start (shutdown)."""
+    with store.session() as s:
+        done = s.execute(
+            update(Timer)
+            .where(col(Timer.status) == "pending", col(Timer.lease_owner) == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _mark_failed_attempt(store: Store, timer_id: int, now: datetime, exc: Exception) -> None:
