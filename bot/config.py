@@ -51,8 +51,15 @@ class CommunityDefaults(BaseModel):
         return value
 
 
+def _blank_is_unset(value: Any) -> Any:
+    """An empty token (`CROSSINGS_DISCORD__TOKEN=` in an env file) means "not configured"."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class DiscordSettings(BaseModel):
     token: SecretStr | None = None
+
+    _blank_token = field_validator("token", mode="before")(_blank_is_unset)
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
     command_sync: Literal["global", "guild", "off"] = "global"
@@ -74,6 +81,10 @@ class SlackSettings(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     mode: Literal["socket", "http"] = "socket"
+
+    _blank_secrets = field_validator(
+        "bot_token", "app_token", "user_token", "signing_secret", "client_secret", mode="before"
+    )(_blank_is_unset)
     api_base_url: str = "https://slack.com/api/"
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=3000, ge=1, le=65535)

@@ -32,7 +32,7 @@ def postgres_url() -> str | None:
     return url
 
 
-def fresh_postgres_store() -> Store:
+def fresh_postgres_store(*, create: bool = True) -> Store:
     """A store on a schema of its own, so tests never see each other's rows."""
     url = postgres_url()
     if not url:
@@ -44,7 +44,8 @@ def fresh_postgres_store() -> Store:
     admin.dispose()
     sep = "&" if "?" in url else "?"
     store = Store(f"{url}{sep}options=-csearch_path%3D{schema}")
-    store.create_all()
+    if create:
+        store.create_all()
     store.pg_schema = schema  # type: ignore[attr-defined]
     return store
 
