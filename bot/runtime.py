@@ -101,7 +101,7 @@ class Runtime:
         for hook in self.on_started:
             await hook(self)
         self.ready = True
-        log.info("crossings running with %s", ", ".join(self.app.platforms) or "no platform")
+        log.info("crossings running with %s", ", ".join(self.app.platforms) or "the console")
 
     async def _tick(self) -> None:
         try:
@@ -149,11 +149,15 @@ class Runtime:
             pending,
         )
 
-    async def serve_forever(self) -> None:
+    def handle_signals(self) -> None:
+        """SIGTERM and SIGINT start a clean shutdown (console mode included)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
+
+    async def serve_forever(self) -> None:
+        self.handle_signals()
         await self.stopping.wait()
 
 
@@ -164,6 +168,7 @@ async def run(settings: Settings, stdin: TextIO | None = None) -> int:
     await runtime.start()
     try:
         if console_mode:
+            runtime.handle_signals()
             from adapters.console.repl import repl
 
             await repl(runtime, stdin)
