@@ -123,6 +123,12 @@ class Context:
 
     # --- state ---------------------------------------------------------------------------
     @property
+    def actor_id(self) -> str:
+        if self.actor is None:
+            raise RuntimeError("this context has no actor")
+        return self.actor.user_id
+
+    @property
     def session(self) -> Session:
         if self._session is None:
             self._session = Session(self.app.store.engine, expire_on_commit=False)
@@ -398,7 +404,8 @@ class App:
             await command.handler(ctx, event.target)
             return
         options = parse_options(command, event.options, self.resolver(ctx))
-        await command.handler(ctx, **options)
+        # Option names may have dashes (`follow-up`); handler parameters use underscores.
+        await command.handler(ctx, **{k.replace("-", "_"): v for k, v in options.items()})
 
     def require(self, ctx: Context, needed: Permission) -> None:
         if ctx.level < needed:

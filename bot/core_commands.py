@@ -52,6 +52,14 @@ def _erase_prefs(session: Session, who: Subject) -> int:
     return len(rows)
 
 
+def _role_key(text: str) -> str:
+    """`<@&123>` (a Discord role mention) -> `123`; `@Organizers` -> `Organizers`."""
+    text = text.strip()
+    if text.startswith("<@&") and text.endswith(">"):
+        return text[3:-1]
+    return text.lstrip("@")
+
+
 def install(app: App) -> None:
     reg = app.registry
     app.holds_personal_data(PersonalData("preferences", _export_prefs, _erase_prefs))
@@ -98,6 +106,7 @@ def install(app: App) -> None:
         ],
     )
     async def settings_role(ctx: Context, kind: str, role: str, remove: bool) -> None:
+        role = _role_key(role)
         c = ctx.community
         attr = "moderator_roles" if kind == "moderator" else "organizer_roles"
         roles = [r for r in getattr(c, attr) if r != role]

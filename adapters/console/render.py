@@ -44,7 +44,9 @@ def render_message(message: Message, names: dict[str, str] | None = None) -> Tex
         out.append(render_markdown(f.value, names))
         out.append("\n")
     if message.footer:
-        out.append(render_markdown(message.footer, names), style="dim")
+        footer = render_markdown(message.footer, names)
+        footer.stylize("dim")
+        out.append(footer)
         out.append("\n")
     for row in message.rows:
         out.append("  ")

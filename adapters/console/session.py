@@ -4,7 +4,8 @@ Lines starting with "/" are either console controls (below) or core commands; an
 a message from the current member in the current channel or thread.
 
   /as NAME [ROLE,ROLE]     become NAME (roles: admin, moderator, organizer)
-  /in #CHANNEL | /in tID    move to a channel or thread;  /dm  talk to the bot privately
+  /in #CHANNEL | /in tID | /in ^   move to a channel, a thread, or the newest thread
+  /dm                      talk to the bot privately
   /clock +2h | /clock 2026-03-09 19:00   advance the simulated clock, running what falls due
   /click [MSGID] LABEL [VALUE...]   press a button or choose in a select
   /on MSGID COMMAND        run a message command (e.g. report-message) on a message
@@ -220,6 +221,8 @@ class ConsoleSession:
 
     def _move(self, rest: str) -> None:
         target = rest.strip().lstrip("#")
+        if target == "^" and self.platform.threads:  # the newest thread
+            target = list(self.platform.threads)[-1]
         if target in self.platform.threads:
             self.channel, self.thread = self.platform.threads[target][0], target
         elif target:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:35:17.592288
+Create Date: 2026-11-22 16:09:35.609095
 """
 from collections.abc import Sequence
 
@@ -46,6 +46,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'community_id')
     )
+    op.create_table('custom_prompts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('prompt_id', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('follow_ups', sa.JSON(), nullable=False),
+    sa.Column('added_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'prompt_id')
+    )
+    with op.batch_alter_table('custom_prompts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_custom_prompts_community_id'), ['community_id'], unique=False)
+
     op.create_table('member_prefs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -85,6 +101,84 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_platform'), ['platform'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('prompt_posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('schedule_id', sa.Integer(), nullable=True),
+    sa.Column('fire_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('prompt_id', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
+    sa.Column('cycle', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('thread_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=96), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('posted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('schedule_id', 'fire_at')
+    )
+    with op.batch_alter_table('prompt_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prompt_posts_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_posts_schedule_id'), ['schedule_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_posts_thread_id'), ['thread_id'], unique=False)
+
+    op.create_table('prompt_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('post_id', 'message_id')
+    )
+    with op.batch_alter_table('prompt_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prompt_replies_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_replies_user_id'), ['user_id'], unique=False)
+
+    op.create_table('prompt_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('forum', sa.Boolean(), nullable=False),
+    sa.Column('occurrences_left', sa.Integer(), nullable=True),
+    sa.Column('paused', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('pinned_prompt', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
+    sa.Column('next_fire_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('prompt_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prompt_schedules_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_schedules_next_fire_at'), ['next_fire_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_schedules_platform'), ['platform'], unique=False)
+
+    op.create_table('prompt_suggestions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('similar_to', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
+    sa.Column('similarity', sa.Float(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('prompt_suggestions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prompt_suggestions_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prompt_suggestions_user_id'), ['user_id'], unique=False)
+
     op.create_table('timers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -116,6 +210,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_timers_due_at'))
 
     op.drop_table('timers')
+    with op.batch_alter_table('prompt_suggestions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prompt_suggestions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_prompt_suggestions_community_id'))
+
+    op.drop_table('prompt_suggestions')
+    with op.batch_alter_table('prompt_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prompt_schedules_platform'))
+        batch_op.drop_index(batch_op.f('ix_prompt_schedules_next_fire_at'))
+        batch_op.drop_index(batch_op.f('ix_prompt_schedules_community_id'))
+
+    op.drop_table('prompt_schedules')
+    with op.batch_alter_table('prompt_replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prompt_replies_user_id'))
+        batch_op.drop_index(batch_op.f('ix_prompt_replies_post_id'))
+
+    op.drop_table('prompt_replies')
+    with op.batch_alter_table('prompt_posts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prompt_posts_thread_id'))
+        batch_op.drop_index(batch_op.f('ix_prompt_posts_schedule_id'))
+        batch_op.drop_index(batch_op.f('ix_prompt_posts_community_id'))
+
+    op.drop_table('prompt_posts')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_platform'))
@@ -126,6 +242,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_member_prefs_user_id'))
 
     op.drop_table('member_prefs')
+    with op.batch_alter_table('custom_prompts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_custom_prompts_community_id'))
+
+    op.drop_table('custom_prompts')
     op.drop_table('communities')
     op.drop_table('claims')
     # ### end Alembic commands ###
