@@ -9,7 +9,7 @@ a message from the current member in the current channel or thread.
   /clock +2h | /clock 2026-03-09 19:00   advance the simulated clock, running what falls due
   /click [MSGID] LABEL [VALUE...]   press a button or choose in a select
   /on MSGID COMMAND        run a message command (e.g. report-message) on a message
-  /submit field:"value" ...   answer the form the bot opened for you
+  /submit field:"value" ...   answer the form the bot opened for you (\\n for a new line)
   /channels  /who  /console-help
 """
 
@@ -333,7 +333,7 @@ class ConsoleSession:
             if not sep:
                 self.platform.forms[self.actor.user_id] = form
                 raise CommandError('write each answer as field:"text"')
-            fields[key] = value
+            fields[key] = value.replace("\\n", "\n")  # a typed \n is a line break
         self._echo(f"(submits '{form.title}')")
         await self.dispatch(
             FormSubmitted(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
-from bot import i18n
+from bot import i18n, metrics
 from bot.claims import PROCESS_ID
 from bot.events import Place
 from bot.message import Message
@@ -185,6 +185,7 @@ def enqueue_post(
     if not picks:
         return None
     prompt, cycle = picks[0]
+    claimed_at = app.clock.now()
     post = PromptPost(
         schedule_id=schedule_id,
         fire_at=fire_at,
@@ -195,13 +196,14 @@ def enqueue_post(
         prompt_id=prompt.id,
         cycle=cycle,
         claimed_by=PROCESS_ID,
-        claimed_at=now,
+        claimed_at=claimed_at,
     )
     try:
         with session.begin_nested():
             session.add(post)
     except IntegrityError:
         return None
+    metrics.SCHEDULER_LAG.observe(max(0.0, (claimed_at - fire_at).total_seconds()))
     message, thread_name, first = prompt_message(app, prompt, theme, community.language)
     pack = library(app).packs.get(theme)
     tags = (pack.title_in("en"),) if forum and pack else ()

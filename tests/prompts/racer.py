@@ -1,0 +1,65 @@
+"""One of two bot processes racing over the same prompt fire times (see test_race.py).
+
+python -m tests.prompts.racer DATABASE_URL START_ISO MINUTES GO_FILE
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bot import actions as a
+from bot.claims import PROCESS_ID
+from bot.clock import SimulatedClock
+from bot.community import App
+from bot.config import Settings
+from bot.events import Actor
+from bot.platform import Capability
+from bot.prompts import engine
+from bot.store import Store
+
+
+class RecordingPlatform:
+    name = "rec"
+    capabilities = frozenset(Capability)
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def execute(self, action: a.Action) -> a.ActionResult:
+        assert isinstance(action, a.Post)
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO delivered (channel, body, owner) VALUES (:c, :b, :o)"),
+                {"c": action.place.channel, "b": action.message.text, "o": PROCESS_ID},
+            )
+        return a.ActionResult(ok=True, message_id="m", thread_id="t")
+
+    async def fetch_member(self, community: str, user_id: str) -> Actor | None:
+        return None
+
+
+async def main(url: str, start: datetime, minutes: int, go: Path) -> None:
+    store = Store(url)
+    clock = SimulatedClock(start)
+    app = App(store, Settings(database_url=url), clock, [RecordingPlatform(store)])
+    while not go.exists():  # both processes start together
+        time.sleep(0.01)
+    for minute in range(minutes + 1):
+        now = start + timedelta(minutes=minute)
+        clock.set(now)
+        await engine.run_due(app, now)
+        await app.outbox.deliver_due(now)
+    await app.outbox.deliver_due(start + timedelta(minutes=minutes + 5))
+    print(PROCESS_ID)
+
+
+if __name__ == "__main__":
+    asyncio.run(
+        main(sys.argv[1], datetime.fromisoformat(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+    )
