@@ -38,11 +38,19 @@ def _schedules(store: Store, n: int, first: datetime, spread: bool) -> None:
         s.add(Community(platform="console", community_id="home", created_at=first))
         for i in range(n):
             at = first + timedelta(minutes=i % 10_080) if spread else first
-            s.add(PromptSchedule(
-                platform="console", community_id="home", channel=f"c{i}", theme="red-flags",
-                rule="0 19 * * 1", timezone="Europe/Berlin", next_fire_at=at,
-                created_by="org", created_at=first,
-            ))  # fmt: skip
+            s.add(
+                PromptSchedule(
+                    platform="console",
+                    community_id="home",
+                    channel=f"c{i}",
+                    theme="red-flags",
+                    rule="0 19 * * 1",
+                    timezone="Europe/Berlin",
+                    next_fire_at=at,
+                    created_by="org",
+                    created_at=first,
+                )
+            )
 
 
 def _app(store: Store) -> App:
@@ -59,8 +67,11 @@ async def bench_startup(tmp: Path) -> dict[str, object]:
     await app.tick()
     elapsed = time.perf_counter() - began
     assert due is not None
-    return {"bench": "prompts.startup_10k_schedules", "schedules": 10_000,
-            "seconds": round(elapsed, 3)}  # fmt: skip
+    return {
+        "bench": "prompts.startup_10k_schedules",
+        "schedules": 10_000,
+        "seconds": round(elapsed, 3),
+    }
 
 
 async def bench_same_minute(tmp: Path) -> dict[str, object]:

@@ -39,11 +39,19 @@ def test_two_processes_post_every_fire_exactly_once(shared: Store, tmp_path: Pat
     with shared.session() as s:
         s.add(Community(platform="rec", community_id="c1", created_at=START))
         for i in range(SCHEDULES):
-            s.add(PromptSchedule(
-                platform="rec", community_id="c1", channel=f"ch{i}", theme="red-flags",
-                rule="* * * * *", timezone="Europe/Berlin", next_fire_at=START,
-                created_by="org", created_at=START,
-            ))  # fmt: skip
+            s.add(
+                PromptSchedule(
+                    platform="rec",
+                    community_id="c1",
+                    channel=f"ch{i}",
+                    theme="red-flags",
+                    rule="* * * * *",
+                    timezone="Europe/Berlin",
+                    next_fire_at=START,
+                    created_by="org",
+                    created_at=START,
+                )
+            )
     go = tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     racers = [
@@ -62,7 +70,7 @@ def test_two_processes_post_every_fire_exactly_once(shared: Store, tmp_path: Pat
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     go.touch()
