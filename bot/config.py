@@ -114,8 +114,28 @@ class MetricsSettings(BaseModel):
     port: int = Field(default=9108, ge=0, le=65535)
 
 
+class EscalationStep(BaseModel):
+    points: int = Field(ge=1)
+    action: Literal["timeout", "ban"]
+    duration_hours: float | None = Field(default=None, gt=0)  # None: a permanent ban
+
+
 class ModerationSettings(BaseModel):
     warning_expiry_days: int = Field(default=90, ge=1)
+    # Points counted over this window decide escalation.
+    escalation_window_days: int = Field(default=30, ge=1)
+    escalation: list[EscalationStep] = Field(
+        default_factory=lambda: [
+            EscalationStep(points=3, action="timeout", duration_hours=24),
+            EscalationStep(points=5, action="ban"),
+        ]
+    )
+    # Per-reporter report limits as (count, seconds): 1 per 5 s, 3 per 5 min, 10 per hour, 24 a day.
+    report_limits: list[tuple[int, int]] = Field(
+        default_factory=lambda: [(1, 5), (3, 300), (10, 3600), (24, 86400)]
+    )
+    # Closed cases keep their free text (details, excerpts) this long, then lose it.
+    retention_days: int = Field(default=30, ge=1)
 
 
 class PrivacySettings(BaseModel):

@@ -8,7 +8,8 @@ a message from the current member in the current channel or thread.
   /dm                      talk to the bot privately
   /clock +2h | /clock 2026-03-09 19:00   advance the simulated clock, running what falls due
   /click [MSGID] LABEL [VALUE...]   press a button or choose in a select
-  /on MSGID COMMAND        run a message command (e.g. report-message) on a message
+  /on MSGID|^ COMMAND      run a message command (e.g. report-message) on a message
+                           (^: the newest message someone else posted here)
   /submit field:"value" ...   answer the form the bot opened for you (\\n for a new line)
   /channels  /who  /console-help
 """
@@ -271,6 +272,15 @@ class ConsoleSession:
                 ):
                     await self._clicked(post.id, comp.custom_id, values)
                     return
+                if isinstance(comp, Select) and not values:  # `/click harassment` picks an option
+                    chosen = [
+                        o.value
+                        for o in comp.options
+                        if label.lower() in (o.value.lower(), o.label.lower())
+                    ]
+                    if chosen:
+                        await self._clicked(post.id, comp.custom_id, (chosen[0],))
+                        return
         raise CommandError(
             f"no button or menu '{label}' on {'message ' + msg_id if msg_id else 'recent messages'}"
         )
@@ -293,6 +303,13 @@ class ConsoleSession:
 
     async def _on_message(self, rest: str) -> None:
         parts = rest.split()
+        if len(parts) == 2 and parts[0] == "^":  # the newest message someone else posted here
+            here = [
+                m for m in self.platform.messages.values()
+                if m.channel == self.channel and m.thread == self.thread and not m.deleted
+                and m.author_id not in (self.actor.user_id, self.platform.bot.user_id)
+            ]  # fmt: skip
+            parts[0] = here[-1].id if here else ""
         if len(parts) != 2 or parts[0] not in self.platform.messages:
             raise CommandError("usage: /on MSGID COMMAND (for example /on m12 report-message)")
         post = self.platform.messages[parts[0]]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:09:35.609095
+Create Date: 2026-11-22 16:19:14.366024
 """
 from collections.abc import Sequence
 
@@ -76,6 +76,113 @@ def upgrade() -> None:
     with op.batch_alter_table('member_prefs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_prefs_user_id'), ['user_id'], unique=False)
 
+    op.create_table('mod_appeals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('decided_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mod_appeals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_appeals_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_appeals_user_id'), ['user_id'], unique=False)
+
+    op.create_table('mod_audit',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('actor_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('target_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('case_number', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mod_audit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_audit_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_audit_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_audit_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_audit_target_id'), ['target_id'], unique=False)
+
+    op.create_table('mod_automod_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('rule', sa.JSON(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mod_automod_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_automod_rules_community_id'), ['community_id'], unique=False)
+
+    op.create_table('mod_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('target_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('reporter_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('excerpt', sa.Text(), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=True),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('moderator_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('outcome', sa.Text(), nullable=True),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('queue_message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('held', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'number')
+    )
+    with op.batch_alter_table('mod_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_cases_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_cases_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_cases_reporter_id'), ['reporter_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_cases_target_id'), ['target_id'], unique=False)
+
+    op.create_table('mod_report_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reporter_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('mod_report_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mod_report_attempts_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mod_report_attempts_reporter_id'), ['reporter_id'], unique=False)
+
+    op.create_table('mod_report_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reporter_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('target_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('link', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('excerpt', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -238,6 +345,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
 
     op.drop_table('outbox')
+    op.drop_table('mod_report_drafts')
+    with op.batch_alter_table('mod_report_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_report_attempts_reporter_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_report_attempts_at'))
+
+    op.drop_table('mod_report_attempts')
+    with op.batch_alter_table('mod_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_cases_target_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_cases_reporter_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_cases_message_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_cases_community_id'))
+
+    op.drop_table('mod_cases')
+    with op.batch_alter_table('mod_automod_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_automod_rules_community_id'))
+
+    op.drop_table('mod_automod_rules')
+    with op.batch_alter_table('mod_audit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_audit_target_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_audit_community_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_audit_at'))
+        batch_op.drop_index(batch_op.f('ix_mod_audit_action'))
+
+    op.drop_table('mod_audit')
+    with op.batch_alter_table('mod_appeals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mod_appeals_user_id'))
+        batch_op.drop_index(batch_op.f('ix_mod_appeals_case_id'))
+
+    op.drop_table('mod_appeals')
     with op.batch_alter_table('member_prefs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_prefs_user_id'))
 

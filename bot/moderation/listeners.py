@@ -1,0 +1,173 @@
+"""Automod on every message, and reports sent to the bot by direct message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import col, select
+
+from bot import actions as a
+from bot import metrics
+from bot.commands import CommandError, Permission
+from bot.events import MessagePosted
+from bot.message import Message
+from bot.moderation import automod
+from bot.moderation import service as svc
+from bot.moderation.models import AutomodRuleRow
+
+if TYPE_CHECKING:
+    from bot.community import App, Context
+
+log = logging.getLogger(__name__)
+
+
+def default_rules(app: App) -> list[automod.Rule]:
+    rules = app.services.get("automod.default_rules")
+    if rules is None:
+        rules = app.services["automod.default_rules"] = automod.load_rules()
+    return rules  # type: ignore[no-any-return]
+
+
+def community_rules(ctx: Context) -> list[automod.Rule]:
+    c = ctx.community
+    rows = ctx.session.exec(
+        select(AutomodRuleRow)
+        .where(
+            AutomodRuleRow.platform == c.platform,
+            AutomodRuleRow.community_id == c.community_id,
+        )
+        .order_by(col(AutomodRuleRow.id))
+    ).all()
+    return [automod.Rule.from_dict(r.rule) for r in rows]
+
+
+def automod_settings(ctx: Context) -> dict[str, Any]:
+    return dict(ctx.community.extra.get("automod") or {})
+
+
+def ruleset(ctx: Context) -> automod.RuleSet:
+    """The compiled rules of this community, rebuilt only when its rules change."""
+    c = ctx.community
+    version = automod_settings(ctx).get("version", 0)
+    cache: dict[tuple[str, str], tuple[int, automod.RuleSet]] = ctx.app.services.setdefault(
+        "automod.cache", {}
+    )
+    hit = cache.get((c.platform, c.community_id))
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    compiled = automod.RuleSet([*default_rules(ctx.app), *community_rules(ctx)])
+    cache[(c.platform, c.community_id)] = (version, compiled)
+    return compiled
+
+
+def bump_version(ctx: Context, **changes: Any) -> None:
+    c = ctx.community
+    settings = automod_settings(ctx)
+    settings.update(changes)
+    settings["version"] = int(settings.get("version", 0)) + 1
+    c.extra = {**c.extra, "automod": settings}
+    ctx.session.add(c)
+
+
+def install_listeners(app: App) -> None:
+    @app.on(MessagePosted, priority=10)
+    async def run_automod(ctx: Context, event: MessagePosted) -> None:
+        if event.actor.is_bot or event.is_dm or ctx.level >= Permission.MODERATOR:
+            return
+        age = None
+        if event.actor.created_at is not None:
+            age = (event.at - event.actor.created_at).total_seconds() / 86400
+        msg = automod.Message(
+            event.text,
+            event.actor.user_id,
+            event.place.channel,
+            event.actor.roles,
+            len(event.mentions),
+            event.mentions_everyone,
+            age,
+            event.at.timestamp(),
+        )
+        hits = ruleset(ctx).check(msg)
+        if hits:
+            await _enforce(ctx, event, hits)
+
+    @app.on(MessagePosted, priority=60)
+    async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
+        if not event.is_dm or event.actor.is_bot or ctx.stopped or not event.text.strip():
+            return
+        try:
+            await svc.file_report(
+                ctx, event.actor.user_id, None, "other", None, "dm", details=event.text[:1000]
+            )
+        except CommandError as exc:
+            ctx.respond(exc.message)
+
+
+async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) -> None:
+    dry_run = bool(automod_settings(ctx).get("dry_run"))
+    actions: list[str] = []
+    for hit in hits:
+        actions.extend(x for x in hit.actions if x not in actions)
+    first = hits[0]
+    author = event.actor.user_id
+    removes = not dry_run and ("delete" in actions or "hold" in actions)
+    case = svc.new_case(
+        ctx,
+        "automod",
+        target_id=author,
+        reason=first.rule.category,
+        rule_id=first.rule.id,
+        excerpt=event.text[:1000],
+        channel=event.place.channel,
+        message_id=event.message_id,
+        details=", ".join(f"{h.rule.id}: {h.matched}" for h in hits)[:500],
+        moderator_id="automod",
+        held=not dry_run and "hold" in actions,
+    )
+    for action in actions:
+        metrics.AUTOMOD_HITS.labels(action=("dry-run:" + action) if dry_run else action).inc()
+    svc.audit(
+        ctx,
+        "automod.dry-run" if dry_run else "automod",
+        actor="automod",
+        target=author,
+        case=case,
+        reason=", ".join(actions),
+    )
+    if dry_run:
+        case.outcome = ctx.t("mod.automod.dry_run", actions=", ".join(actions))
+        svc.post_card(ctx, case, update=False)
+        return
+    if removes:
+        ctx.emit(a.DeleteMessage(event.place, event.message_id, f"automod: {first.rule.id}"))
+        ctx.stop()
+    if "reply" in actions or removes:
+        key = "mod.automod.held" if "hold" in actions else "mod.automod.removed"
+        ctx.send_private(
+            author,
+            Message(
+                text=ctx.t(key, reason=svc.reason_label(ctx, first.rule.category)), tone="warning"
+            ),
+        )
+    if "warn" in actions:
+        await svc.warn(
+            ctx,
+            author,
+            ctx.t("mod.automod.warn_reason", reason=svc.reason_label(ctx, first.rule.category)),
+            actor="automod",
+        )
+    if "timeout" in actions and svc.Capability.TIMEOUT in (
+        ctx.platform.capabilities if ctx.platform else ()
+    ):
+        minutes = max(h.rule.timeout_minutes for h in hits)
+        await svc.timeout(
+            ctx,
+            author,
+            timedelta(minutes=minutes),
+            ctx.t("mod.automod.timeout_reason"),
+            actor="automod",
+        )
+    if "alert" in actions or "hold" in actions or not case.held:
+        svc.post_card(ctx, case, update=False)
