@@ -19,7 +19,7 @@ import ahocorasick
 import re2
 import yaml
 
-from bot.moderation.normalize import fold, normalise_phrase, words
+from bot.moderation.normalize import fold, match_text, normalise_phrase
 from bot.paths import CONTENT_DIR
 
 ACTIONS = ("delete", "hold", "warn", "timeout", "alert", "reply")
@@ -122,6 +122,13 @@ class RuleSet:
                     raise RuleError(
                         f"rule {rule.id}: pattern {pattern!r} is not valid ({exc})"
                     ) from None
+        # One combined search answers "does any pattern match?" for the common, clean message;
+        # only a match pays for finding which rules matched.
+        self._any_regex = (
+            re2.compile("|".join(f"(?:{rx.pattern})" for _, rx in self._regexes))
+            if self._regexes
+            else None
+        )
         for key, owners in phrases.items():
             self._automaton.add_word(key, (key.strip(), tuple(owners)))
         self._has_words = bool(phrases)
@@ -141,12 +148,10 @@ class RuleSet:
             hits.append(Hit(rule, matched[:80]))
 
         if self._has_words:
-            normal = " " + " ".join(words(msg.text)) + " "
-            for _, (phrase, owners) in self._automaton.iter(normal):
+            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text)):
                 for rule in owners:
                     add(rule, phrase)
-        if self._regexes:
-            folded = fold(msg.text)
+        if self._any_regex is not None and self._any_regex.search(folded := fold(msg.text)):
             for rule, rx in self._regexes:
                 if rule.id not in seen and (m := rx.search(folded)):
                     add(rule, m.group(0))

@@ -90,6 +90,8 @@ _RUNS = re.compile(r"([^\W\d_])\1{2,}")
 
 def fold(text: str) -> str:
     """NFKC, case-folded, zero-width characters gone, confusables mapped, accents dropped."""
+    if text.isascii():  # the common case: nothing to fold but case
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
     text = text.translate(CONFUSABLES)
     decomposed = unicodedata.normalize("NFD", text)
@@ -97,35 +99,47 @@ def fold(text: str) -> str:
 
 
 def _word(token: str) -> str:
+    token = token.strip("!|+")  # "card!!!" is "card", not "cardiii"
     if _HAS_LETTER.search(token):
         token = token.translate(LEET)
     token = re.sub(r"[@$!|+]", "", token)
     return _RUNS.sub(r"\1", token)  # "scaaaam" -> "scam"; "assistance" keeps its "ss"
 
 
-def _join_spelled_out(tokens: list[str]) -> list[str]:
-    """'s c a m' -> 'scam': runs of three or more single characters become one word."""
-    out: list[str] = []
+MAX_SPELLED = 16  # longer runs of single letters are not words anyone spells out
+
+
+def _spelled_out(tokens: list[str]) -> list[str]:
+    """Words spelled out letter by letter ('s c a m'): every run of three or more single
+    characters, and its sub-runs, since a real one-letter word may sit next to it
+    ('a s c a m' holds 'scam')."""
+    found: list[str] = []
     run: list[str] = []
     for tok in [*tokens, ""]:
         if len(tok) == 1:
             run.append(tok)
             continue
-        if len(run) >= 3:
-            out.append("".join(run))
-        else:
-            out.extend(run)
+        if 3 <= len(run) <= MAX_SPELLED:
+            found.extend(
+                "".join(run[i:j]) for i in range(len(run)) for j in range(i + 3, len(run) + 1)
+            )
         run = []
-        if tok:
-            out.append(tok)
-    return out
+    return found
 
 
 def words(text: str) -> list[str]:
     """The message as normalised words (see the module docstring)."""
     folded = _INNER_SEPARATORS.sub("", fold(text))
-    tokens = [w for w in (_word(t) for t in _TOKEN.findall(folded)) if w]
-    return _join_spelled_out(tokens)
+    return [w for w in (_word(t) for t in _TOKEN.findall(folded)) if w]
+
+
+def match_text(text: str) -> str:
+    """The form automod scans: ' word word ... | spelled out variants ', space-padded so
+    that keywords (' word ') only match whole words."""
+    tokens = words(text)
+    variants = _spelled_out(tokens)
+    tail = " | " + " ".join(variants) if variants else ""
+    return " " + " ".join(tokens) + tail + " "
 
 
 def normalise_phrase(phrase: str) -> str:
