@@ -210,11 +210,11 @@ async def test_community_rules_by_command(mods: RecordingConsole) -> None:
     await mods.type('/automod add-word word:"cheap flights" action:delete')
     assert "own-word-cheap flights" in await mods.type('/automod test text:"CHEAP fl1ghts here"')
     await mods.type("/as Rick", "/in #general", "cheap flights to Lima")
-    assert [
+    assert next(
         m
         for m in mods.platform.messages.values()
         if m.channel == "general" and "cheap flights" in m.text
-    ][0].deleted
+    ).deleted
 
 
 async def test_reports_by_direct_message(mods: RecordingConsole) -> None:
