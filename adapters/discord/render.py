@@ -1,0 +1,170 @@
+"""Core messages, forms and commands in Discord's shapes."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+
+from bot.commands import Command, CommandRegistry, Option, OptionType
+from bot.forms import Form
+from bot.message import Button, Message, Select
+
+COLOURS = {
+    "info": 0x5865F2,
+    "success": 0x57F287,
+    "warning": 0xFEE75C,
+    "danger": 0xED4245,
+    "urgent": 0xED4245,
+}
+STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
+          "success": discord.ButtonStyle.success, "danger": discord.ButtonStyle.danger}  # fmt: skip
+EMBED_TEXT = 4000  # Discord allows 4096 in a description; leave room for a continuation mark
+NO_PINGS = discord.AllowedMentions.none()  # member text can never ping anyone through the bot
+
+
+class ComponentView(discord.ui.View):
+    """Buttons and selects routed by custom id in the core, so they survive restarts; the
+    view itself never dispatches (our on_interaction does)."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def view_for(message: Message) -> discord.ui.View | None:
+    if not message.rows:
+        return None
+    view = ComponentView()
+    for row_index, row in enumerate(message.rows[:5]):
+        for comp in row[:5]:
+            if isinstance(comp, Button):
+                if comp.url:
+                    view.add_item(
+                        discord.ui.Button(label=comp.label[:80], url=comp.url, row=row_index)
+                    )
+                else:
+                    view.add_item(discord.ui.Button(label=comp.label[:80], custom_id=comp.custom_id[:100],
+                                                    style=STYLES.get(comp.style, discord.ButtonStyle.secondary),
+                                                    disabled=comp.disabled, row=row_index))  # fmt: skip
+            elif isinstance(comp, Select):
+                options = [discord.SelectOption(label=o.label[:100], value=o.value[:100],
+                                                description=(o.description or None)) for o in comp.options[:25]]  # fmt: skip
+                view.add_item(discord.ui.Select(custom_id=comp.custom_id[:100], options=options,
+                                                placeholder=comp.placeholder[:150] or None, row=row_index,
+                                                min_values=comp.min_values, max_values=comp.max_values))  # fmt: skip
+    return view
+
+
+def chunks(text: str, size: int = EMBED_TEXT) -> list[str]:
+    """Split long text on line breaks (or hard, if a line is longer than a chunk)."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:size])
+            line = line[size:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > size:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not out:
+        out.append(current)
+    return out
+
+
+def embeds_for(message: Message) -> list[list[discord.Embed]]:
+    """One list of embeds per Discord message: long texts become several messages."""
+    colour = COLOURS.get(message.tone, COLOURS["info"])
+    parts = chunks(message.text) if message.text else [""]
+    out: list[list[discord.Embed]] = []
+    for i, part in enumerate(parts):
+        embed = discord.Embed(description=part or None, colour=colour)
+        if i == 0 and message.title:
+            embed.title = message.title[:256]
+        if i == len(parts) - 1:
+            for f in message.fields[:25]:
+                embed.add_field(
+                    name=f.name[:256] or "\u200b", value=f.value[:1024] or "\u200b", inline=f.inline
+                )
+            if message.footer:
+                embed.set_footer(text=message.footer[:2048])
+        out.append([embed])
+    return out
+
+
+def files_for(message: Message) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in message.attachments]
+
+
+def modal_for(form: Form) -> discord.ui.Modal:
+    modal = discord.ui.Modal(title=form.title[:45], custom_id=form.custom_id[:100], timeout=None)
+    for f in form.fields:
+        modal.add_item(discord.ui.TextInput(
+            label=f.label[:45], custom_id=f.id, required=f.required, min_length=f.min_length or None,
+            max_length=min(f.max_length, 4000), placeholder=f.placeholder[:100] or None,
+            default=f.default or None,
+            style=discord.TextStyle.paragraph if f.style == "paragraph" else discord.TextStyle.short,
+        ))  # fmt: skip
+    return modal
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+OPTION_TYPES = {OptionType.STRING: 3, OptionType.INT: 4, OptionType.BOOL: 5, OptionType.MEMBER: 6,
+                OptionType.CHANNEL: 7, OptionType.CHOICE: 3, OptionType.DURATION: 3,
+                OptionType.DATETIME: 3, OptionType.TIMEZONE: 3}  # fmt: skip
+
+
+def option_payload(opt: Option) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": OPTION_TYPES[opt.type], "name": opt.name, "description": opt.description[:100],
+                            "required": opt.required}  # fmt: skip
+    if opt.type is OptionType.CHOICE:
+        data["choices"] = [{"name": c.name[:100], "value": c.value} for c in opt.choices[:25]]
+    if opt.type is OptionType.STRING:
+        if opt.min_length:
+            data["min_length"] = opt.min_length
+        data["max_length"] = min(opt.max_length, 6000)
+    if opt.type is OptionType.INT:
+        if opt.min_value is not None:
+            data["min_value"] = opt.min_value
+        if opt.max_value is not None:
+            data["max_value"] = opt.max_value
+    if opt.type is OptionType.CHANNEL:
+        data["channel_types"] = [0, 5, 15]
+    return data
+
+
+def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
+    """The whole registry as Discord application commands: top-level commands, groups with
+    subcommands, and message (context-menu) commands. Permissions stay in the core."""
+    top: dict[str, dict[str, Any]] = {}
+    for command in sorted(registry.commands.values(), key=lambda c: c.path):
+        if command.kind == "message":
+            top[f"msg:{command.name}"] = {"type": 3, "name": (command.label or command.name)[:32]}
+            continue
+        if len(command.path) == 1:
+            top[command.name] = {"type": 1, "name": command.name, "description": command.description[:100],
+                                 "options": [option_payload(o) for o in command.options]}  # fmt: skip
+            continue
+        group, sub = command.path
+        entry = top.setdefault(group, {"type": 1, "name": group,
+                                       "description": registry.groups[group].description[:100], "options": []})  # fmt: skip
+        entry["options"].append({"type": 1, "name": sub, "description": command.description[:100],
+                                 "options": [option_payload(o) for o in command.options]})  # fmt: skip
+    return list(top.values())
+
+
+def message_command_for(registry: CommandRegistry, label: str) -> Command | None:
+    for command in registry.commands.values():
+        if command.kind == "message" and (command.label or command.name)[:32] == label:
+            return command
+    return None
