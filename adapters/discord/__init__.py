@@ -167,8 +167,10 @@ class DiscordPlatform:
                 channel = await self._channel(place.target)
                 embeds = render.embeds_for(action.message)[0]
                 await channel.get_partial_message(int(action.message_id)).edit(
-                    embeds=embeds, view=render.view_for(action.message) or discord.utils.MISSING,
-                    allowed_mentions=render.NO_PINGS)  # fmt: skip
+                    embeds=embeds,
+                    view=render.view_for(action.message) or discord.utils.MISSING,
+                    allowed_mentions=render.NO_PINGS,
+                )
                 return a.ActionResult(ok=True, message_id=action.message_id)
             case a.DeleteMessage():
                 channel = await self._channel(place.target)
@@ -180,8 +182,12 @@ class DiscordPlatform:
                 return a.ActionResult(ok=True)
             case a.TimeoutMember():
                 until = action.until.isoformat() if action.until else None
-                await self.client.http.edit_member(int(place.community), int(action.user_id),
-                                                   reason=action.reason or None, communication_disabled_until=until)  # fmt: skip
+                await self.client.http.edit_member(
+                    int(place.community),
+                    int(action.user_id),
+                    reason=action.reason or None,
+                    communication_disabled_until=until,
+                )
                 return a.ActionResult(ok=True)
             case a.KickMember():
                 await self.client.http.kick(
@@ -189,8 +195,12 @@ class DiscordPlatform:
                 )
                 return a.ActionResult(ok=True)
             case a.BanMember():
-                await self.client.http.ban(int(action.user_id), int(place.community),
-                                           action.delete_message_seconds, reason=action.reason or None)  # fmt: skip
+                await self.client.http.ban(
+                    int(action.user_id),
+                    int(place.community),
+                    action.delete_message_seconds,
+                    reason=action.reason or None,
+                )
                 return a.ActionResult(ok=True)
             case a.UnbanMember():
                 await self.client.http.unban(
@@ -238,12 +248,20 @@ class DiscordPlatform:
         if isinstance(channel, discord.ForumChannel):
             tags = [t for t in channel.available_tags if t.name in action.forum_tags]
             embeds = render.embeds_for(action.message)[0]
-            made = await channel.create_thread(name=(action.thread_name or action.message.title or "Post")[:100],
-                                               embeds=embeds, applied_tags=tags, allowed_mentions=render.NO_PINGS)  # fmt: skip
+            made = await channel.create_thread(
+                name=(action.thread_name or action.message.title or "Post")[:100],
+                embeds=embeds,
+                applied_tags=tags,
+                allowed_mentions=render.NO_PINGS,
+            )
             if action.first_reply:
                 await self._send(made.thread, action.first_reply)
-            return a.ActionResult(ok=True, message_id=str(made.message.id), channel_id=str(channel.id),
-                                  thread_id=str(made.thread.id))  # fmt: skip
+            return a.ActionResult(
+                ok=True,
+                message_id=str(made.message.id),
+                channel_id=str(channel.id),
+                thread_id=str(made.thread.id),
+            )
         msg = await self._send(channel, action.message)
         thread_id = None
         if action.thread_name:
@@ -272,11 +290,22 @@ def actor_of(user: discord.abc.User) -> Actor:
     if isinstance(user, discord.Member):
         guild = user.guild
         return Actor(
-            str(user.id), user.display_name, roles=frozenset(str(r.id) for r in user.roles if not r.is_default()),
-            is_admin=user.guild_permissions.administrator, is_owner=guild.owner_id == user.id,
-            is_bot=user.bot, rank=user.top_role.position, joined_at=user.joined_at, created_at=user.created_at,
-        )  # fmt: skip
-    return Actor(str(user.id), user.display_name, is_bot=user.bot, created_at=user.created_at)
+            str(user.id),
+            user.display_name,
+            roles=frozenset(str(r.id) for r in user.roles if not r.is_default()),
+            is_admin=user.guild_permissions.administrator,
+            is_owner=guild.owner_id == user.id,
+            is_bot=user.bot,
+            rank=user.top_role.position,
+            joined_at=user.joined_at,
+            created_at=user.created_at,
+        )
+    return Actor(
+        str(user.id),
+        user.display_name,
+        is_bot=user.bot,
+        created_at=getattr(user, "created_at", None),
+    )
 
 
 def place_of(guild_id: int | None, channel: Any) -> Place:
@@ -309,8 +338,12 @@ def _flatten(options: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
 class CrossingsClient(discord.AutoShardedClient):
     def __init__(self, app: App, settings: Settings) -> None:
         d = settings.discord
-        kwargs: dict[str, Any] = {"intents": intents(settings), "chunk_guilds_at_startup": False,
-                                  "allowed_mentions": render.NO_PINGS, "guild_ready_timeout": 0.1}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "intents": intents(settings),
+            "chunk_guilds_at_startup": False,
+            "allowed_mentions": render.NO_PINGS,
+            "guild_ready_timeout": 0.1,
+        }
         if d.shard_count:
             kwargs["shard_count"] = d.shard_count
             if d.shard_ids is not None:
@@ -350,11 +383,16 @@ class CrossingsClient(discord.AutoShardedClient):
             return
         is_dm = message.guild is None
         event = MessagePosted(
-            place_of(message.guild.id if message.guild else None, message.channel), actor_of(message.author),
-            self.app.clock.now(), message_id=str(message.id), text=message.content[:4000], is_dm=is_dm,
-            mentions=tuple(str(u.id) for u in message.mentions), mentions_everyone=message.mention_everyone,
+            place_of(message.guild.id if message.guild else None, message.channel),
+            actor_of(message.author),
+            self.app.clock.now(),
+            message_id=str(message.id),
+            text=message.content[:4000],
+            is_dm=is_dm,
+            mentions=tuple(str(u.id) for u in message.mentions),
+            mentions_everyone=message.mention_everyone,
             links=(),
-        )  # fmt: skip
+        )
         await self._handle(event)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -364,8 +402,15 @@ class CrossingsClient(discord.AutoShardedClient):
         author = data.get("author") or {}
         actor = Actor(str(author.get("id", "")), author.get("username", ""))
         place = Place(NAME, str(payload.guild_id or "dm"), str(payload.channel_id))
-        await self._handle(MessageEdited(place, actor, self.app.clock.now(), message_id=str(payload.message_id),
-                                         text=str(data.get("content", ""))[:4000]))  # fmt: skip
+        await self._handle(
+            MessageEdited(
+                place,
+                actor,
+                self.app.clock.now(),
+                message_id=str(payload.message_id),
+                text=str(data.get("content", ""))[:4000],
+            )
+        )
 
     async def on_member_join(self, member: discord.Member) -> None:
         await self._handle(
@@ -418,10 +463,13 @@ class CrossingsClient(discord.AutoShardedClient):
                     return None
                 author = raw.get("author") or {}
                 target = MessageRef(
-                    place, str(raw.get("id")), str(author.get("id", "")), str(raw.get("content", ""))[:4000],
+                    place,
+                    str(raw.get("id")),
+                    str(author.get("id", "")),
+                    str(raw.get("content", ""))[:4000],
                     author.get("username", ""),
                     f"https://discord.com/channels/{interaction.guild_id}/{raw.get('channel_id')}/{raw.get('id')}",
-                )  # fmt: skip
+                )
                 return CommandInvoked(
                     place, actor, now, interaction=key, path=command.path, target=target
                 )
@@ -435,9 +483,15 @@ class CrossingsClient(discord.AutoShardedClient):
                 options=options,
             )
         if interaction.type is discord.InteractionType.component:
-            return ComponentClicked(place, actor, now, interaction=key, custom_id=str(data.get("custom_id", "")),
-                                    values=tuple(data.get("values", ())),
-                                    message_id=str(interaction.message.id) if interaction.message else None)  # fmt: skip
+            return ComponentClicked(
+                place,
+                actor,
+                now,
+                interaction=key,
+                custom_id=str(data.get("custom_id", "")),
+                values=tuple(data.get("values", ())),
+                message_id=str(interaction.message.id) if interaction.message else None,
+            )
         if interaction.type is discord.InteractionType.modal_submit:
             fields: dict[str, str] = {}
             for row in data.get("components", []):

@@ -18,8 +18,12 @@ COLOURS = {
     "danger": 0xED4245,
     "urgent": 0xED4245,
 }
-STYLES = {"primary": discord.ButtonStyle.primary, "secondary": discord.ButtonStyle.secondary,
-          "success": discord.ButtonStyle.success, "danger": discord.ButtonStyle.danger}  # fmt: skip
+STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
 EMBED_TEXT = 4000  # Discord allows 4096 in a description; leave room for a continuation mark
 NO_PINGS = discord.AllowedMentions.none()  # member text can never ping anyone through the bot
 
@@ -47,15 +51,34 @@ def view_for(message: Message) -> discord.ui.View | None:
                         discord.ui.Button(label=comp.label[:80], url=comp.url, row=row_index)
                     )
                 else:
-                    view.add_item(discord.ui.Button(label=comp.label[:80], custom_id=comp.custom_id[:100],
-                                                    style=STYLES.get(comp.style, discord.ButtonStyle.secondary),
-                                                    disabled=comp.disabled, row=row_index))  # fmt: skip
+                    view.add_item(
+                        discord.ui.Button(
+                            label=comp.label[:80],
+                            custom_id=comp.custom_id[:100],
+                            style=STYLES.get(comp.style, discord.ButtonStyle.secondary),
+                            disabled=comp.disabled,
+                            row=row_index,
+                        )
+                    )
             elif isinstance(comp, Select):
-                options = [discord.SelectOption(label=o.label[:100], value=o.value[:100],
-                                                description=(o.description or None)) for o in comp.options[:25]]  # fmt: skip
-                view.add_item(discord.ui.Select(custom_id=comp.custom_id[:100], options=options,
-                                                placeholder=comp.placeholder[:150] or None, row=row_index,
-                                                min_values=comp.min_values, max_values=comp.max_values))  # fmt: skip
+                options = [
+                    discord.SelectOption(
+                        label=o.label[:100],
+                        value=o.value[:100],
+                        description=(o.description or None),
+                    )
+                    for o in comp.options[:25]
+                ]
+                view.add_item(
+                    discord.ui.Select(
+                        custom_id=comp.custom_id[:100],
+                        options=options,
+                        placeholder=comp.placeholder[:150] or None,
+                        row=row_index,
+                        min_values=comp.min_values,
+                        max_values=comp.max_values,
+                    )
+                )
     return view
 
 
@@ -108,25 +131,45 @@ def files_for(message: Message) -> list[discord.File]:
 def modal_for(form: Form) -> discord.ui.Modal:
     modal = discord.ui.Modal(title=form.title[:45], custom_id=form.custom_id[:100], timeout=None)
     for f in form.fields:
-        modal.add_item(discord.ui.TextInput(
-            label=f.label[:45], custom_id=f.id, required=f.required, min_length=f.min_length or None,
-            max_length=min(f.max_length, 4000), placeholder=f.placeholder[:100] or None,
-            default=f.default or None,
-            style=discord.TextStyle.paragraph if f.style == "paragraph" else discord.TextStyle.short,
-        ))  # fmt: skip
+        modal.add_item(
+            discord.ui.TextInput(
+                label=f.label[:45],
+                custom_id=f.id,
+                required=f.required,
+                min_length=f.min_length or None,
+                max_length=min(f.max_length, 4000),
+                placeholder=f.placeholder[:100] or None,
+                default=f.default or None,
+                style=discord.TextStyle.paragraph
+                if f.style == "paragraph"
+                else discord.TextStyle.short,
+            )
+        )
     return modal
 
 
 # --- commands -----------------------------------------------------------------------------------
 
-OPTION_TYPES = {OptionType.STRING: 3, OptionType.INT: 4, OptionType.BOOL: 5, OptionType.MEMBER: 6,
-                OptionType.CHANNEL: 7, OptionType.CHOICE: 3, OptionType.DURATION: 3,
-                OptionType.DATETIME: 3, OptionType.TIMEZONE: 3}  # fmt: skip
+OPTION_TYPES = {
+    OptionType.STRING: 3,
+    OptionType.INT: 4,
+    OptionType.BOOL: 5,
+    OptionType.MEMBER: 6,
+    OptionType.CHANNEL: 7,
+    OptionType.CHOICE: 3,
+    OptionType.DURATION: 3,
+    OptionType.DATETIME: 3,
+    OptionType.TIMEZONE: 3,
+}
 
 
 def option_payload(opt: Option) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": OPTION_TYPES[opt.type], "name": opt.name, "description": opt.description[:100],
-                            "required": opt.required}  # fmt: skip
+    data: dict[str, Any] = {
+        "type": OPTION_TYPES[opt.type],
+        "name": opt.name,
+        "description": opt.description[:100],
+        "required": opt.required,
+    }
     if opt.type is OptionType.CHOICE:
         data["choices"] = [{"name": c.name[:100], "value": c.value} for c in opt.choices[:25]]
     if opt.type is OptionType.STRING:
@@ -152,14 +195,31 @@ def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
             top[f"msg:{command.name}"] = {"type": 3, "name": (command.label or command.name)[:32]}
             continue
         if len(command.path) == 1:
-            top[command.name] = {"type": 1, "name": command.name, "description": command.description[:100],
-                                 "options": [option_payload(o) for o in command.options]}  # fmt: skip
+            top[command.name] = {
+                "type": 1,
+                "name": command.name,
+                "description": command.description[:100],
+                "options": [option_payload(o) for o in command.options],
+            }
             continue
         group, sub = command.path
-        entry = top.setdefault(group, {"type": 1, "name": group,
-                                       "description": registry.groups[group].description[:100], "options": []})  # fmt: skip
-        entry["options"].append({"type": 1, "name": sub, "description": command.description[:100],
-                                 "options": [option_payload(o) for o in command.options]})  # fmt: skip
+        entry = top.setdefault(
+            group,
+            {
+                "type": 1,
+                "name": group,
+                "description": registry.groups[group].description[:100],
+                "options": [],
+            },
+        )
+        entry["options"].append(
+            {
+                "type": 1,
+                "name": sub,
+                "description": command.description[:100],
+                "options": [option_payload(o) for o in command.options],
+            }
+        )
     return list(top.values())
 
 

@@ -217,9 +217,11 @@ async def file_report(
         )
         audit(ctx, "report", actor=reporter_id, target=target_user_id, case=case, reason=reason)
     post_card(ctx, case, update=existing is not None)
-    ctx.send_private(
-        reporter_id, Message(text=ctx.t("mod.report.received", number=case.number), tone="success")
-    )
+    thanks = Message(text=ctx.t("mod.report.received", number=case.number), tone="success")
+    if ctx.actor is not None and ctx.actor.user_id == reporter_id:
+        ctx.respond(thanks)  # ephemeral where the platform has it, else a DM
+    else:
+        ctx.send_private(reporter_id, thanks)
     return case.number
 
 

@@ -57,12 +57,16 @@ async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[Di
     store.create_all()
     config = Settings(
         database_url=store.url,
-        discord={"token": TOKEN, "api_base_url": emulator.api_base, "gateway_url": emulator.gateway_url,
-                 "moderator_roles": {GUILD_ID: [emulator.role_id("Moderators")]},
-                 "organizer_roles": {GUILD_ID: [emulator.role_id("Organizers")]},
-                 **settings.pop("discord", {})},
+        discord={
+            "token": TOKEN,
+            "api_base_url": emulator.api_base,
+            "gateway_url": emulator.gateway_url,
+            "moderator_roles": {GUILD_ID: [emulator.role_id("Moderators")]},
+            "organizer_roles": {GUILD_ID: [emulator.role_id("Organizers")]},
+            **settings.pop("discord", {}),
+        },
         **settings,
-    )  # fmt: skip
+    )
     app = App(store, config, SimulatedClock())
     adapter = DiscordAdapter(app, config)
     app.add_platform(adapter.platform)

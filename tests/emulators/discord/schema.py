@@ -58,8 +58,25 @@ def _validator(template: str, method: str) -> Draft202012Validator | None:
     return Draft202012Validator({"$ref": f"urn:discord#/{pointer}"}, registry=registry)
 
 
+def _snowflakes_as_strings(value: Any, key: str = "") -> Any:
+    """Discord takes snowflakes as integers too (discord.py sends some that way), while the
+    description types them as strings: normalise before validating."""
+    if isinstance(value, dict):
+        return {k: _snowflakes_as_strings(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snowflakes_as_strings(v, key) for v in value]
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and (key.endswith("id") or key.endswith("ids"))
+    ):
+        return str(value)
+    return value
+
+
 def errors(path: str, method: str, body: Any) -> list[str]:
     """Why Discord would reject this JSON body ([] when it matches the spec or isn't described)."""
+    body = _snowflakes_as_strings(body)
     for rx, template in _routes():
         if rx.match(path):
             validator = _validator(template, method)

@@ -79,8 +79,15 @@ class Interaction:
 
 
 def user(uid: str, name: str, bot: bool = False) -> dict[str, Any]:
-    return {"id": uid, "username": name, "global_name": name, "discriminator": "0", "avatar": None,
-            "bot": bot, "public_flags": 0}  # fmt: skip
+    return {
+        "id": uid,
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
 
 
 class DiscordEmulator:
@@ -98,6 +105,7 @@ class DiscordEmulator:
         self.identified = asyncio.Event()
         self.resumed = 0
         self.identifies = 0
+        self.shards_seen: list[Any] = []
         self.seq = 0
         self.session_id = "session-" + snowflake()
         self.port = 0
@@ -112,18 +120,53 @@ class DiscordEmulator:
             self.add_channel(name, kind)
         for name, pos in (("Moderators", 5), ("Organizers", 3)):
             rid = snowflake()
-            self.roles[rid] = {"id": rid, "name": name, "position": pos, "permissions": "0", "color": 0,
-                               "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
-        self.roles[GUILD_ID] = {"id": GUILD_ID, "name": "@everyone", "position": 0, "permissions": "0",
-                                "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+            self.roles[rid] = {
+                "id": rid,
+                "name": name,
+                "position": pos,
+                "permissions": "0",
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        self.roles[GUILD_ID] = {
+            "id": GUILD_ID,
+            "name": "@everyone",
+            "position": 0,
+            "permissions": "0",
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
         self.add_member(OWNER_ID, "Owner")
         self.add_member(BOT_ID, "Crossings", bot=True)
 
     def add_channel(self, name: str, kind: int = 0, parent: str | None = None) -> str:
         cid = snowflake()
-        self.channels[cid] = {"id": cid, "type": kind, "name": name, "position": len(self.channels),
-                              "guild_id": GUILD_ID, "permission_overwrites": [], "parent_id": parent,
-                              "available_tags": [{"id": snowflake(), "name": "Holidays, food and family traditions", "moderated": False, "emoji_id": None, "emoji_name": None}] if kind == 15 else []}  # fmt: skip
+        self.channels[cid] = {
+            "id": cid,
+            "type": kind,
+            "name": name,
+            "position": len(self.channels),
+            "guild_id": GUILD_ID,
+            "permission_overwrites": [],
+            "parent_id": parent,
+            "available_tags": [
+                {
+                    "id": snowflake(),
+                    "name": "Holidays, food and family traditions",
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+            ]
+            if kind == 15
+            else [],
+        }
         return cid
 
     def channel_id(self, name: str) -> str:
@@ -135,20 +178,45 @@ class DiscordEmulator:
     def add_member(
         self, uid: str, name: str, roles: tuple[str, ...] = (), bot: bool = False
     ) -> dict[str, Any]:
-        member = {"user": user(uid, name, bot), "roles": [self.role_id(r) for r in roles], "flags": 0,
-                  "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "nick": None,
-                  "communication_disabled_until": None}  # fmt: skip
+        member = {
+            "user": user(uid, name, bot),
+            "roles": [self.role_id(r) for r in roles],
+            "flags": 0,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "nick": None,
+            "communication_disabled_until": None,
+        }
         self.members[uid] = member
         return member
 
     def guild_payload(self) -> dict[str, Any]:
-        return {"id": GUILD_ID, "name": "Crossings test", "owner_id": OWNER_ID, "icon": None,
-                "roles": list(self.roles.values()), "channels": list(self.channels.values()),
-                "members": list(self.members.values()), "member_count": len(self.members), "threads": [],
-                "features": [], "emojis": [], "stickers": [], "large": False, "unavailable": False,
-                "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-                "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "system_channel_flags": 0,
-                "nsfw_level": 0, "afk_timeout": 300}  # fmt: skip
+        return {
+            "id": GUILD_ID,
+            "name": "Crossings test",
+            "owner_id": OWNER_ID,
+            "icon": None,
+            "roles": list(self.roles.values()),
+            "channels": list(self.channels.values()),
+            "members": list(self.members.values()),
+            "member_count": len(self.members),
+            "threads": [],
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "large": False,
+            "unavailable": False,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_flags": 0,
+            "nsfw_level": 0,
+            "afk_timeout": 300,
+        }
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -176,8 +244,15 @@ class DiscordEmulator:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     # --- fault injection --------------------------------------------------------------------
-    def fail(self, method: str, prefix: str, status: int, times: int = 1, retry_after: float = 0.05,
-             stall: float = 0.0) -> None:  # fmt: skip
+    def fail(
+        self,
+        method: str,
+        prefix: str,
+        status: int,
+        times: int = 1,
+        retry_after: float = 0.05,
+        stall: float = 0.0,
+    ) -> None:
         """The next `times` requests whose path starts with `prefix` get `status`."""
         self.faults.setdefault(f"{method} {prefix}", []).append(
             Fault(status, times, retry_after, stall)
@@ -283,10 +358,19 @@ class DiscordEmulator:
             if fault.stall:
                 await asyncio.sleep(fault.stall)
             if fault.status == 429:
-                return jresp({"message": "You are being rate limited.", "retry_after": fault.retry_after,
-                              "global": False}, 429,  # fmt: skip
-                             {"Via": "1.1 google", "Retry-After": str(fault.retry_after),
-                              "X-RateLimit-Scope": "user"})  # fmt: skip
+                return jresp(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": fault.retry_after,
+                        "global": False,
+                    },
+                    429,
+                    {
+                        "Via": "1.1 google",
+                        "Retry-After": str(fault.retry_after),
+                        "X-RateLimit-Scope": "user",
+                    },
+                )
             if fault.status:
                 return error(fault.status, f"{fault.status}: injected", 0)
         if body is not None and not isinstance(body, dict | list):
@@ -315,13 +399,33 @@ class DiscordEmulator:
         )
 
     async def get_app(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return jresp({"id": APP_ID, "name": "Crossings", "description": "", "icon": None, "bot_public": True,
-                      "bot_require_code_grant": False, "owner": user(OWNER_ID, "Owner"),
-                      "verify_key": "0" * 64, "flags": 0})  # fmt: skip
+        return jresp(
+            {
+                "id": APP_ID,
+                "name": "Crossings",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user(OWNER_ID, "Owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
 
     async def gateway_bot(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        return jresp({"url": self.gateway_url, "shards": 1,
-                      "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})  # fmt: skip
+        return jresp(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def gateway_info(self, request: web.Request, p: dict[str, str]) -> web.Response:
         return jresp({"url": self.gateway_url})
@@ -329,15 +433,38 @@ class DiscordEmulator:
     async def put_commands(self, request: web.Request, p: dict[str, str]) -> web.Response:
         body = await request.json()
         scope = p.get("guild", "global")
-        self.commands[scope] = [{**c, "id": snowflake(), "application_id": APP_ID, "version": "1",
-                                 "default_member_permissions": c.get("default_member_permissions")} for c in body]  # fmt: skip
+        self.commands[scope] = [
+            {
+                **c,
+                "id": snowflake(),
+                "application_id": APP_ID,
+                "version": "1",
+                "default_member_permissions": c.get("default_member_permissions"),
+            }
+            for c in body
+        ]
         return jresp(self.commands[scope])
 
     def _check_message(self, body: dict[str, Any]) -> web.Response | None:
         content = body.get("content") or ""
         if len(content) > 2000:
-            return jresp({"message": "Invalid Form Body", "code": 50035,
-                          "errors": {"content": "Must be 2000 or fewer in length."}}, 400)  # fmt: skip
+            return jresp(
+                {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {
+                        "content": {
+                            "_errors": [
+                                {
+                                    "code": "BASE_TYPE_MAX_LENGTH",
+                                    "message": "Must be 2000 or fewer in length.",
+                                }
+                            ]
+                        }
+                    },
+                },
+                400,
+            )
         embeds = body.get("embeds") or []
         if len(embeds) > 10:
             return error(400, "Invalid Form Body: embeds: Must be 10 or fewer in length.", 50035)
@@ -355,13 +482,33 @@ class DiscordEmulator:
         self, channel_id: str, body: dict[str, Any], author: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         mid = snowflake()
-        msg = {"id": mid, "channel_id": channel_id, "type": 0, "content": body.get("content") or "",
-               "author": author or user(BOT_ID, "Crossings", bot=True), "embeds": body.get("embeds") or [],
-               "components": body.get("components") or [], "attachments": [
-                   {"id": snowflake(), "filename": f["name"], "size": f["size"], "url": "http://x/f", "proxy_url": "http://x/f"}
-                   for f in body.get("files", [])],
-               "timestamp": "2026-03-02T08:00:00+00:00", "edited_timestamp": None, "tts": False,
-               "mention_everyone": False, "mentions": [], "mention_roles": [], "pinned": False, "flags": body.get("flags", 0) or 0}  # fmt: skip
+        msg = {
+            "id": mid,
+            "channel_id": channel_id,
+            "type": 0,
+            "content": body.get("content") or "",
+            "author": author or user(BOT_ID, "Crossings", bot=True),
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [
+                {
+                    "id": snowflake(),
+                    "filename": f["name"],
+                    "size": f["size"],
+                    "url": "http://x/f",
+                    "proxy_url": "http://x/f",
+                }
+                for f in body.get("files", [])
+            ],
+            "timestamp": "2026-03-02T08:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "flags": body.get("flags", 0) or 0,
+        }
         if channel_id in self.channels and self.channels[channel_id].get("guild_id"):
             msg["guild_id"] = GUILD_ID
         self.messages[mid] = msg
@@ -405,9 +552,22 @@ class DiscordEmulator:
             )
         tid = self.add_channel(name, kind, parent)
         thread = self.channels[tid]
-        thread.update({"owner_id": BOT_ID, "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                       "archive_timestamp": "2026-03-02T08:00:00+00:00", "locked": False}, "message_count": 0,
-                       "member_count": 1, "rate_limit_per_user": 0, "flags": 0, "total_message_sent": 0})  # fmt: skip
+        thread.update(
+            {
+                "owner_id": BOT_ID,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": "2026-03-02T08:00:00+00:00",
+                    "locked": False,
+                },
+                "message_count": 0,
+                "member_count": 1,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+                "total_message_sent": 0,
+            }
+        )
         return thread
 
     async def thread_from_message(self, request: web.Request, p: dict[str, str]) -> web.Response:
@@ -447,8 +607,13 @@ class DiscordEmulator:
         existing = next((c for c in self.channels.values() if c.get("recipient") == uid), None)
         if existing is None:
             cid = snowflake()
-            existing = self.channels[cid] = {"id": cid, "type": 1, "recipient": uid, "last_message_id": None,
-                                             "recipients": [self.members[uid]["user"]]}  # fmt: skip
+            existing = self.channels[cid] = {
+                "id": cid,
+                "type": 1,
+                "recipient": uid,
+                "last_message_id": None,
+                "recipients": [self.members[uid]["user"]],
+            }
         return jresp({k: v for k, v in existing.items() if k != "recipient"})
 
     def dm_messages(self, uid: str) -> list[dict[str, Any]]:
@@ -507,10 +672,21 @@ class DiscordEmulator:
         it.answered, it.response = True, body
         it.deferred = body.get("type") in (5, 6)
         msg = self._message(it.channel_id, data) if body.get("type") == 4 else None
-        return jresp({"interaction": {"id": it.id, "type": 2, "activity_instance_id": None,
-                                      "response_message_id": msg["id"] if msg else None,
-                                      "response_message_loading": False, "response_message_ephemeral": bool((data.get("flags") or 0) & 64)},
-                      "resource": {"type": body.get("type"), "message": msg} if msg else {"type": body.get("type")}})  # fmt: skip
+        return jresp(
+            {
+                "interaction": {
+                    "id": it.id,
+                    "type": 2,
+                    "activity_instance_id": None,
+                    "response_message_id": msg["id"] if msg else None,
+                    "response_message_loading": False,
+                    "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+                },
+                "resource": {"type": body.get("type"), "message": msg}
+                if msg
+                else {"type": body.get("type")},
+            }
+        )
 
     def _interaction_by_token(self, token: str) -> Interaction | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
@@ -553,12 +729,21 @@ class DiscordEmulator:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
                     self.identifies += 1
+                    self.shards_seen.append(data["d"].get("shard"))
                     shard = data["d"].get("shard") or [0, 1]
-                    await self._send(ws, "READY", {
-                        "v": 10, "user": user(BOT_ID, "Crossings", bot=True), "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                        "session_id": self.session_id, "resume_gateway_url": self.gateway_url,
-                        "shard": shard, "application": {"id": APP_ID, "flags": 0},
-                    })  # fmt: skip
+                    await self._send(
+                        ws,
+                        "READY",
+                        {
+                            "v": 10,
+                            "user": user(BOT_ID, "Crossings", bot=True),
+                            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                            "session_id": self.session_id,
+                            "resume_gateway_url": self.gateway_url,
+                            "shard": shard,
+                            "application": {"id": APP_ID, "flags": 0},
+                        },
+                    )
                     await self._send(ws, "GUILD_CREATE", self.guild_payload())
                     self.identified.set()
                 elif op == 6:
@@ -621,22 +806,48 @@ class DiscordEmulator:
         member = self.add_member(uid, name)
         await self.dispatch("GUILD_MEMBER_ADD", {**member, "guild_id": GUILD_ID})
 
-    def _interaction(self, uid: str, channel: str, kind: int, data: dict[str, Any],
-                     message: dict[str, Any] | None = None) -> tuple[Interaction, dict[str, Any]]:  # fmt: skip
+    def _interaction(
+        self,
+        uid: str,
+        channel: str,
+        kind: int,
+        data: dict[str, Any],
+        message: dict[str, Any] | None = None,
+    ) -> tuple[Interaction, dict[str, Any]]:
         it = Interaction(snowflake(), "tok" + snowflake(), time.monotonic(), uid, channel)
         self.interactions[it.id] = it
         member = self.members[uid]
-        payload = {"id": it.id, "application_id": APP_ID, "type": kind, "data": data, "guild_id": GUILD_ID,
-                   "channel_id": channel, "channel": self.channels[channel], "member": {**member, "permissions": "0"},
-                   "token": it.token, "version": 1, "locale": "en-US", "guild_locale": "en-US",
-                   "app_permissions": "0", "entitlements": [], "authorizing_integration_owners": {},
-                   "context": 0, "attachment_size_limit": 10485760}  # fmt: skip
+        payload = {
+            "id": it.id,
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "guild_id": GUILD_ID,
+            "channel_id": channel,
+            "channel": self.channels[channel],
+            "member": {**member, "permissions": "0"},
+            "token": it.token,
+            "version": 1,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        }
         if message is not None:
             payload["message"] = message
         return it, payload
 
-    async def slash(self, uid: str, channel: str, name: str, options: list[dict[str, Any]] | None = None,
-                    resolved: dict[str, Any] | None = None) -> Interaction:  # fmt: skip
+    async def slash(
+        self,
+        uid: str,
+        channel: str,
+        name: str,
+        options: list[dict[str, Any]] | None = None,
+        resolved: dict[str, Any] | None = None,
+    ) -> Interaction:
         cmd = next(c for scope in self.commands.values() for c in scope if c["name"] == name)
         data = {
             "id": cmd["id"],
@@ -653,8 +864,14 @@ class DiscordEmulator:
 
     async def context_menu(self, uid: str, name: str, message: dict[str, Any]) -> Interaction:
         cmd = next(c for scope in self.commands.values() for c in scope if c["name"] == name)
-        data = {"id": cmd["id"], "name": name, "type": 3, "target_id": message["id"], "guild_id": GUILD_ID,
-                "resolved": {"messages": {message["id"]: message}}}  # fmt: skip
+        data = {
+            "id": cmd["id"],
+            "name": name,
+            "type": 3,
+            "target_id": message["id"],
+            "guild_id": GUILD_ID,
+            "resolved": {"messages": {message["id"]: message}},
+        }
         it, payload = self._interaction(uid, message["channel_id"], 2, data)
         await self.dispatch("INTERACTION_CREATE", payload)
         return it
