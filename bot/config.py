@@ -87,7 +87,7 @@ class SlackSettings(BaseModel):
     )(_blank_is_unset)
     api_base_url: str = "https://slack.com/api/"
     http_host: str = "0.0.0.0"
-    http_port: int = Field(default=3000, ge=1, le=65535)
+    http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
     command: str = "/crossings"
 
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
-from bot.commands import CommandError, Option, OptionType, Permission
+from bot.commands import CommandError, FormErrors, Option, OptionType, Permission
 from bot.forms import Form, FormField
 from bot.message import Button, Field, Message, channel_link, escape
 from bot.prompts import engine
@@ -482,14 +482,9 @@ def install_commands(app: App) -> None:
     async def import_submitted(ctx: Context, args: list[str], fields: dict[str, str]) -> None:
         pack, errors = parse_pack(fields.get("pack", ""), "pasted pack")
         if errors or pack is None:
-            ctx.respond(
-                Message(
-                    title=ctx.t("prompts.import.failed"),
-                    text="\n".join(f"• {e}" for e in errors[:10]),
-                    tone="warning",
-                )
-            )
-            return
+            # Shown in the form where the platform can (Slack), else as a private answer.
+            listed = "; ".join(str(e) for e in errors[:3])
+            raise FormErrors({"pack": f"{ctx.t('prompts.import.failed')}: {listed}"})
         lib = engine.library(ctx.app)
         c = ctx.community
         if pack.theme not in lib.packs:

@@ -1,0 +1,547 @@
+"""The Slack adapter: slack-bolt (AsyncApp) in Socket Mode or signed HTTP mode.
+
+Every Slack request is acknowledged at once (view submissions after at most two seconds, so
+field errors can be shown in the modal); the core's work continues after the ack. One slash
+command (`/crossings ...`) reaches every core command. No feature logic lives here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from bot import actions as a
+from bot import metrics
+from bot.claims import claim
+from bot.commands import CommandError
+from bot.community import App
+from bot.config import Settings
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    ComponentClicked,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MessageEdited,
+    MessagePosted,
+    MessageRef,
+    Place,
+)
+from bot.message import Message
+from bot.platform import Capability
+
+log = logging.getLogger(__name__)
+
+NAME = "slack"
+ANSWER_WITHIN = 2.0
+RETRYABLE_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+}
+CAPABILITIES = frozenset({
+    Capability.THREADS, Capability.GROUP_DM, Capability.MODALS, Capability.EPHEMERAL, Capability.DM,
+    Capability.REACTIONS, Capability.EDIT_MESSAGE, Capability.DELETE_MESSAGE, Capability.REMOVE_FROM_CHANNEL,
+})  # fmt: skip  # no timeouts, kicks or bans for bots on Slack
+
+
+@dataclass
+class Pending:
+    """What an interaction needs for its answers: where, who, and how to open a modal."""
+
+    team: str
+    channel: str | None
+    user: str
+    trigger_id: str | None
+    response_url: str | None
+    errors: dict[str, str] | None = None
+
+
+class SlackPlatform:
+    name = NAME
+    capabilities = CAPABILITIES
+
+    def __init__(self, client: AsyncWebClient, user_client: AsyncWebClient | None = None) -> None:
+        self.client = client
+        self.user_client = user_client  # deleting members' messages needs a user token with rights
+        self.pending: dict[str, Pending] = {}
+        self._actors: dict[str, Actor] = {}
+
+    async def fetch_member(self, community: str, user_id: str) -> Actor | None:
+        if user_id in self._actors:
+            return self._actors[user_id]
+        try:
+            info = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            return None
+        u = info["user"]
+        actor = Actor(
+            u["id"],
+            (u.get("profile") or {}).get("display_name") or u.get("real_name") or u["name"],
+            is_admin=bool(u.get("is_admin")),
+            is_owner=bool(u.get("is_owner")),
+            is_bot=bool(u.get("is_bot")),
+            locale=u.get("locale"),
+        )
+        self._actors[user_id] = actor
+        return actor
+
+    async def execute(self, action: a.Action) -> a.ActionResult:
+        try:
+            return await self._execute(action)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            if error == "ratelimited":
+                metrics.RATE_LIMITED.labels(platform=NAME).inc()
+                retry = float(exc.response.headers.get("Retry-After", 1) or 1)
+                return a.ActionResult.failed(error, retryable=True, retry_after=retry)
+            return a.ActionResult.failed(error, retryable=error in RETRYABLE_ERRORS)
+        except (TimeoutError, OSError) as exc:
+            return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
+
+    async def _post(
+        self, channel: str, message: Message, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.client.chat_postMessage(
+            channel=channel,
+            text=render.fallback_text(message),
+            blocks=render.blocks_for(message),
+            thread_ts=thread_ts,
+            unfurl_links=False,
+        )
+        return dict(response.data)  # type: ignore[arg-type]
+
+    async def _dm(self, user: str) -> str:
+        opened = await self.client.conversations_open(users=user)
+        return str(opened["channel"]["id"])
+
+    async def _execute(self, action: a.Action) -> a.ActionResult:
+        place = action.place
+        match action:
+            case a.Post():
+                assert place.channel is not None
+                sent = await self._post(place.channel, action.message, place.thread)
+                thread = place.thread
+                if action.thread_name or action.first_reply:
+                    thread = sent["ts"]
+                    if action.first_reply:
+                        await self._post(place.channel, action.first_reply, thread)
+                return a.ActionResult(
+                    ok=True, message_id=sent["ts"], channel_id=place.channel, thread_id=thread
+                )
+            case a.SendPrivate():
+                channel = await self._dm(action.user_id)
+                sent = await self._post(channel, action.message)
+                return a.ActionResult(ok=True, message_id=sent["ts"], channel_id=channel)
+            case a.Respond():
+                return await self._respond(action)
+            case a.OpenForm():
+                pending = self.pending.get(action.interaction or "")
+                if pending is None or not pending.trigger_id:
+                    return a.ActionResult.failed("a form needs a fresh interaction")
+                await self.client.views_open(
+                    trigger_id=pending.trigger_id,
+                    view=render.modal_for(action.form, pending.channel or ""),
+                )
+                return a.ActionResult(ok=True)
+            case a.RejectForm():
+                pending = self.pending.get(action.interaction or "")
+                if pending is not None:
+                    pending.errors = dict(action.errors)  # shown in the modal by the ack
+                    return a.ActionResult(ok=True)
+                text = "\n".join(f"• {v}" for v in action.errors.values())
+                return await self._respond(
+                    a.Respond(place, action.user_id, Message(text=text), None)
+                )
+            case a.StartThread():
+                if action.private:
+                    channel = (
+                        await self.client.conversations_open(users=",".join(action.members))
+                    )["channel"]["id"]
+                else:
+                    assert place.channel is not None
+                    channel = place.channel
+                sent = await self._post(
+                    channel,
+                    Message(
+                        title=action.name,
+                        text=action.message.text,
+                        fields=action.message.fields,
+                        rows=action.message.rows,
+                    ),
+                )
+                return a.ActionResult(
+                    ok=True, message_id=sent["ts"], channel_id=channel, thread_id=sent["ts"]
+                )
+            case a.EditMessage():
+                await self.client.chat_update(
+                    channel=place.target or "",
+                    ts=action.message_id,
+                    text=render.fallback_text(action.message),
+                    blocks=render.blocks_for(action.message),
+                )
+                return a.ActionResult(ok=True, message_id=action.message_id)
+            case a.DeleteMessage():
+                client = self.user_client or self.client
+                await client.chat_delete(channel=place.target or "", ts=action.message_id)
+                return a.ActionResult(ok=True)
+            case a.AddReaction():
+                await self.client.reactions_add(
+                    channel=place.target or "",
+                    timestamp=action.message_id,
+                    name=action.emoji.strip(":"),
+                )
+                return a.ActionResult(ok=True)
+            case a.RemoveFromChannel():
+                await self.client.conversations_kick(
+                    channel=place.channel or "", user=action.user_id
+                )
+                return a.ActionResult(ok=True)
+            case a.TimeoutMember() | a.KickMember() | a.BanMember() | a.UnbanMember():
+                return a.ActionResult.failed(
+                    "Slack does not let apps time out, kick or ban members"
+                )
+        return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
+
+    async def _respond(self, action: a.Respond) -> a.ActionResult:
+        pending = self.pending.get(action.interaction or "")
+        if pending is None or not pending.channel:
+            if action.private:
+                return await self._execute(
+                    a.SendPrivate(action.place, action.user_id, action.message)
+                )
+            return await self._execute(a.Post(action.place, action.message))
+        blocks = render.blocks_for(action.message)
+        text = render.fallback_text(action.message)
+        if action.private:
+            sent = await self.client.chat_postEphemeral(
+                channel=pending.channel,
+                user=pending.user,
+                text=text,
+                blocks=blocks,
+                thread_ts=action.place.thread,
+            )
+            return a.ActionResult(ok=True, message_id=sent.get("message_ts"))
+        posted = await self._post(pending.channel, action.message, action.place.thread)
+        return a.ActionResult(ok=True, message_id=posted["ts"])
+
+
+def _opt(text: str | None) -> str | None:
+    return text or None
+
+
+class SlackAdapter:
+    def __init__(self, app: App, settings: Settings) -> None:
+        s = settings.slack
+        assert s.bot_token is not None
+        retries = [
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=1),
+        ]
+        self.client = AsyncWebClient(
+            token=s.bot_token.get_secret_value(), base_url=s.api_base_url, retry_handlers=retries
+        )
+        user_client = None
+        if s.user_token is not None:
+            user_client = AsyncWebClient(
+                token=s.user_token.get_secret_value(), base_url=s.api_base_url
+            )
+        self.platform = SlackPlatform(self.client, user_client)
+        self.core = app
+        self.settings = settings
+        secret = s.signing_secret.get_secret_value() if s.signing_secret else None
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=s.mode == "http",
+            process_before_response=False,
+        )
+        self._handler: Any = None
+        self._runner: web.AppRunner | None = None
+        self.port = s.http_port
+        self._register()
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        s = self.settings.slack
+        if s.mode == "socket":
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            assert s.app_token is not None
+            self._handler = AsyncSocketModeHandler(self.bolt, s.app_token.get_secret_value())
+            await self._handler.connect_async()
+        else:
+            self._runner = web.AppRunner(self.bolt.web_app(path="/slack/events"), access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, s.http_host, s.http_port)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._handler is not None:
+            with contextlib.suppress(Exception):
+                await self._handler.close_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- listeners --------------------------------------------------------------------------
+    def _register(self) -> None:
+        bolt = self.bolt
+        bolt.middleware(self._refuse_replays)
+        bolt.command(self.settings.slack.command)(self._on_command)
+        bolt.shortcut(re.compile(".*"))(self._on_shortcut)
+        bolt.action(re.compile(r"^(?!link:).*"))(self._on_action)
+        bolt.action(re.compile(r"^link:"))(self._ack_only)
+        bolt.view_submission(re.compile(".*"))(self._on_view)
+        bolt.view_closed(re.compile(".*"))(self._ack_only)
+        bolt.event("message")(self._on_message)
+        bolt.event("member_joined_channel")(self._on_join)
+        bolt.event("app_home_opened")(self._ack_only)
+
+    async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
+        """HTTP mode: a signed request is accepted once. (Bolt has checked signature and age.)"""
+        signature = next(iter(req.headers.get("x-slack-signature") or []), None)
+        if signature:
+            with self.core.store.session() as s:
+                fresh = claim(
+                    s,
+                    "slack-request",
+                    signature[:128],
+                    datetime(1970, 1, 1, tzinfo=UTC),
+                    self.core.clock.now(),
+                )
+            if not fresh:
+                log.warning("refused a replayed Slack request")
+                return BoltResponse(status=401, body="replayed request")
+        return await next()
+
+    async def _ack_only(self, ack: Any) -> None:
+        await ack()
+
+    async def _actor(self, team: str, user_id: str) -> Actor:
+        actor = await self.platform.fetch_member(team, user_id)
+        return actor or Actor(user_id, user_id)
+
+    async def _run(self, event: Event) -> None:
+        try:
+            actions = await self.core.handle(event)
+            await self.core.deliver(actions)
+        finally:
+            if event.interaction:
+                self.platform.pending.pop(event.interaction, None)
+            self.core.outbox_kick()
+
+    def _pending(
+        self, key: str, team: str, channel: str | None, user: str, body: dict[str, Any]
+    ) -> None:
+        self.platform.pending[key] = Pending(
+            team, channel, user, body.get("trigger_id"), body.get("response_url")
+        )
+
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
+        key = body.get("trigger_id") or f"cmd-{user}-{body.get('text', '')[:10]}"
+        self._pending(key, team, channel, user, body)
+        place = Place(NAME, team, channel)
+        text = (body.get("text") or "").strip() or "help"
+        try:
+            command, raw = self.core.registry.resolve_line(text)
+        except CommandError as exc:
+            await self.platform.execute(
+                a.Respond(place, user, Message(text=exc.message, tone="warning"), key)
+            )
+            self.platform.pending.pop(key, None)
+            return
+        actor = await self._actor(team, user)
+        event = CommandInvoked(
+            place, actor, self.core.clock.now(), interaction=key, path=command.path, options=raw
+        )
+        await self._run(event)
+
+    async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        command = self.core.registry.get([body.get("callback_id", "")])
+        if command is None or command.kind != "message":
+            return
+        team, user = body["team"]["id"], body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id")
+        key = body["trigger_id"]
+        self._pending(key, team, channel, user, body)
+        msg = body.get("message") or {}
+        place = Place(NAME, team, channel, msg.get("thread_ts"))
+        target = MessageRef(
+            place, str(msg.get("ts")), str(msg.get("user") or ""), str(msg.get("text") or "")[:4000]
+        )
+        actor = await self._actor(team, user)
+        await self._run(
+            CommandInvoked(
+                place,
+                actor,
+                self.core.clock.now(),
+                interaction=key,
+                path=command.path,
+                target=target,
+            )
+        )
+
+    async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        key = body["trigger_id"]
+        self._pending(key, team, channel, user, body)
+        act = body["actions"][0]
+        values = (act["selected_option"]["value"],) if act.get("selected_option") else ()
+        message_ts = (body.get("container") or {}).get("message_ts")
+        thread = (body.get("message") or {}).get("thread_ts")
+        actor = await self._actor(team, user)
+        await self._run(
+            ComponentClicked(
+                Place(NAME, team, channel, thread),
+                actor,
+                self.core.clock.now(),
+                interaction=key,
+                custom_id=act["action_id"],
+                values=values,
+                message_id=message_ts,
+            )
+        )
+
+    async def _on_view(self, ack: Any, body: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        view = body["view"]
+        channel = _opt(view.get("private_metadata"))
+        key = body.get("trigger_id") or f"view-{view.get('id')}"
+        self._pending(key, team, channel, user, body)
+        actor = await self._actor(team, user)
+        event = FormSubmitted(
+            Place(NAME, team, channel),
+            actor,
+            self.core.clock.now(),
+            interaction=key,
+            custom_id=view["callback_id"],
+            fields=render.view_values(view),
+        )
+        task = asyncio.ensure_future(self.core.handle(event))
+        try:
+            actions = await asyncio.wait_for(asyncio.shield(task), ANSWER_WITHIN)
+        except TimeoutError:
+            await ack()  # slow: close the modal now, the answers follow
+            actions = await task
+        else:
+            rejected = next((x for x in actions if isinstance(x, a.RejectForm)), None)
+            if rejected is not None:
+                await ack(
+                    response_action="errors",
+                    errors={k: v[:150] for k, v in rejected.errors.items()},
+                )
+                actions = [x for x in actions if x is not rejected]
+            else:
+                await ack()
+        try:
+            await self.core.deliver(actions)
+        finally:
+            self.platform.pending.pop(key, None)
+            self.core.outbox_kick()
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        team = body.get("team_id") or event.get("team") or ""
+        subtype = event.get("subtype")
+        if event.get("bot_id") or subtype in ("bot_message", "message_deleted"):
+            return
+        if subtype == "message_changed":
+            new = event.get("message") or {}
+            actor = await self._actor(team, new.get("user", ""))
+            place = Place(NAME, team, event.get("channel"), new.get("thread_ts"))
+            await self._run(
+                MessageEdited(
+                    place,
+                    actor,
+                    self.core.clock.now(),
+                    message_id=new.get("ts", ""),
+                    text=str(new.get("text", ""))[:4000],
+                )
+            )
+            return
+        if subtype is not None or not event.get("user"):
+            return
+        actor = await self._actor(team, event["user"])
+        channel = event.get("channel")
+        text = str(event.get("text", ""))[:4000]
+        thread = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
+        posted = MessagePosted(
+            Place(NAME, team, channel, thread),
+            actor,
+            self.core.clock.now(),
+            message_id=event["ts"],
+            text=text,
+            is_dm=event.get("channel_type") == "im",
+            mentions=tuple(re.findall(r"<@([A-Z0-9]+)", text)),
+            mentions_everyone=bool(re.search(r"<!(channel|here|everyone)>", text)),
+            links=(),
+        )
+        await self._run(posted)
+
+    async def _on_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        team = body.get("team_id") or ""
+        actor = await self._actor(team, event.get("user", ""))
+        await self._run(
+            MemberJoined(Place(NAME, team, event.get("channel")), actor, self.core.clock.now())
+        )
+
+
+def build(app: App, settings: Settings) -> SlackAdapter:
+    return SlackAdapter(app, settings)
+
+
+def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    slack = sub.add_parser("slack", help="Slack app set-up").add_subparsers(
+        dest="slack", required=True
+    )
+    man = slack.add_parser("manifest", help="print the Slack app manifest (YAML) for this version")
+    man.add_argument(
+        "--http", metavar="URL", help="HTTP mode: the public request URL (default: Socket Mode)"
+    )
+    man.set_defaults(handler=_print_manifest)
+
+
+def _print_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SimulatedClock
+    from bot.store import Store
+
+    store = Store("sqlite://")
+    core = App(store, settings, SimulatedClock())  # only for its command registry
+    data = render.manifest(
+        core.registry,
+        settings.slack.command,
+        socket_mode=args.http is None,
+        request_url=args.http or "https://example.org/slack/events",
+    )
+    print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
+    return 0

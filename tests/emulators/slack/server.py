@@ -1,0 +1,649 @@
+"""A loopback Slack: Web API, Socket Mode and signed HTTP delivery for the real slack-bolt.
+
+It records every call, answers errors the way Slack names them (`invalid_auth`,
+`channel_not_found`, `msg_too_long`, `invalid_blocks`, `ratelimited` with Retry-After), validates
+Block Kit (block types, text limits, 50 blocks, 25 elements per actions block, modal limits) and
+checks that Socket Mode envelopes are acknowledged within 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "xoxb-emulator"
+APP_TOKEN = "xapp-emulator"
+SIGNING_SECRET = "emulator-signing-secret"
+TEAM_ID = "T0001"
+BOT_USER = "UBOT"
+ACK_DEADLINE = 3.0
+
+BLOCK_TYPES = {"section", "context", "actions", "divider", "header", "input", "image", "rich_text"}
+_ts = itertools.count(1)
+_ids = itertools.count(100)
+
+
+def new_ts() -> str:
+    return f"1772438400.{next(_ts):06d}"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    ok: bool = True
+    error: str | None = None
+
+
+@dataclass
+class Envelope:
+    id: str
+    kind: str
+    payload: dict[str, Any]
+    sent: float
+    acked: float | None = None
+    response: Any = None
+
+
+@dataclass
+class Workspace:
+    team_id: str
+    bot_token: str
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class SlackEmulator:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []
+        self.ephemerals: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        self.responses: list[dict[str, Any]] = []  # posts to response_url
+        self.kicked: list[tuple[str, str]] = []
+        self.envelopes: dict[str, Envelope] = {}
+        self.sockets: list[web.WebSocketResponse] = []
+        self.connections = 0
+        self.connected = asyncio.Event()
+        self.ratelimit: dict[str, int] = {}
+        self.channels = {"C0GENERAL": "general", "C0PROMPTS": "prompts", "C0MODS": "moderators"}
+        self.workspaces = {TEAM_ID: Workspace(TEAM_ID, BOT_TOKEN)}
+        self.add_user("UADMIN", "Admin", admin=True)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    def add_user(self, uid: str, name: str, admin: bool = False, team: str = TEAM_ID) -> None:
+        self.workspaces[team].users[uid] = {
+            "id": uid,
+            "team_id": team,
+            "name": name.lower(),
+            "real_name": name,
+            "is_admin": admin,
+            "is_owner": admin,
+            "is_bot": False,
+            "deleted": False,
+            "tz": "Europe/Madrid",
+            "profile": {"display_name": name, "real_name": name},
+            "updated": 1772438400,
+        }
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # --- Web API ----------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(parse_qsl(await request.text())))
+        token = (request.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get(
+            "token", ""
+        )
+        call = Call(method, args)
+        self.calls.append(call)
+        if self.ratelimit.get(method, 0) > 0:
+            self.ratelimit[method] -= 1
+            call.ok, call.error = False, "ratelimited"
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            call.ok, call.error = False, "unknown_method"
+            return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        if method == "apps.connections.open":
+            authed = token == APP_TOKEN
+        else:
+            authed = any(w.bot_token == token for w in self.workspaces.values())
+        if not authed:
+            call.ok, call.error = False, "invalid_auth"
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        team = next((w.team_id for w in self.workspaces.values() if w.bot_token == token), TEAM_ID)
+        result = handler(args, team)
+        if not result.get("ok", True):
+            call.ok, call.error = False, result.get("error")
+        return web.json_response({"ok": True, **result} if result.get("ok", True) else result)
+
+    def _users(self, team: str) -> dict[str, dict[str, Any]]:
+        return self.workspaces[team].users
+
+    def _channel_ok(self, channel: str, team: str) -> bool:
+        return channel in self.channels or channel.startswith("D") or channel in self._users(team)
+
+    def _check_blocks(self, blocks: Any, limit: int = 50) -> str | None:
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks)
+            except json.JSONDecodeError:
+                return "invalid_blocks_format"
+        if not isinstance(blocks, list) or len(blocks) > limit:
+            return "invalid_blocks"
+        for b in blocks:
+            kind = b.get("type")
+            if kind not in BLOCK_TYPES:
+                return "invalid_blocks"
+            if kind == "section":
+                text = (b.get("text") or {}).get("text", "")
+                fields = b.get("fields") or []
+                if (
+                    len(text) > 3000
+                    or len(fields) > 10
+                    or any(len(f.get("text", "")) > 2000 for f in fields)
+                ):
+                    return "invalid_blocks"
+                if not text and not fields:
+                    return "invalid_blocks"
+            if kind == "header" and len((b.get("text") or {}).get("text", "")) > 150:
+                return "invalid_blocks"
+            if kind == "actions":
+                elements = b.get("elements") or []
+                if not 1 <= len(elements) <= 25:
+                    return "invalid_blocks"
+                for e in elements:
+                    if (
+                        e.get("type") == "button"
+                        and len((e.get("text") or {}).get("text", "")) > 75
+                    ):
+                        return "invalid_blocks"
+                    if len(e.get("action_id", "")) > 255:
+                        return "invalid_blocks"
+            if kind == "context" and not 1 <= len(b.get("elements") or []) <= 10:
+                return "invalid_blocks"
+        return None
+
+    def _post(self, args: dict[str, Any], team: str, store: list[dict[str, Any]]) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        if not self._channel_ok(channel, team):
+            return {"ok": False, "error": "channel_not_found"}
+        text = args.get("text") or ""
+        if len(text) > 40000:
+            return {"ok": False, "error": "msg_too_long"}
+        blocks = args.get("blocks")
+        if blocks is not None:
+            problem = self._check_blocks(blocks)
+            if problem:
+                return {"ok": False, "error": problem}
+            if isinstance(blocks, str):
+                blocks = json.loads(blocks)
+        if not text and not blocks:
+            return {"ok": False, "error": "no_text"}
+        msg = {
+            "ts": new_ts(),
+            "channel": channel,
+            "text": text,
+            "blocks": blocks or [],
+            "team": team,
+            "thread_ts": args.get("thread_ts"),
+            "user": args.get("user"),
+        }
+        store.append(msg)
+        return {"channel": channel, "ts": msg["ts"], "message": msg}
+
+    def api_auth_test(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        return {
+            "url": "https://emulator.slack.com/",
+            "team": "Crossings",
+            "user": "crossings",
+            "team_id": team,
+            "user_id": BOT_USER,
+            "bot_id": "BBOT",
+            "is_enterprise_install": False,
+        }
+
+    def api_apps_connections_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    def api_chat_postMessage(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        return self._post(args, team, self.messages)
+
+    def api_chat_postEphemeral(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        if args.get("user") not in self._users(team):
+            return {"ok": False, "error": "user_not_in_channel"}
+        result = self._post(args, team, self.ephemerals)
+        return {"message_ts": result["ts"]} if result.get("ok", True) else result
+
+    def api_chat_update(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        msg = next(
+            (
+                m
+                for m in self.messages
+                if m["ts"] == args.get("ts") and m["channel"] == args.get("channel")
+            ),
+            None,
+        )
+        if msg is None:
+            return {"ok": False, "error": "message_not_found"}
+        blocks = args.get("blocks")
+        if blocks is not None:
+            problem = self._check_blocks(blocks)
+            if problem:
+                return {"ok": False, "error": problem}
+            msg["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+        msg["text"] = args.get("text", msg["text"])
+        msg["edited"] = True
+        return {"channel": msg["channel"], "ts": msg["ts"]}
+
+    def api_chat_delete(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        msg = next(
+            (
+                m
+                for m in self.messages
+                if m["ts"] == args.get("ts") and m["channel"] == args.get("channel")
+            ),
+            None,
+        )
+        if msg is None:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages.remove(msg)
+        return {"channel": msg["channel"], "ts": msg["ts"]}
+
+    def api_conversations_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        users = str(args.get("users", "")).split(",")
+        if not users or any(u not in self._users(team) for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        return {"channel": {"id": "D" + "_".join(users)}}
+
+    def api_conversations_replies(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        ts = args.get("ts")
+        found = [m for m in self.messages if m["ts"] == ts or m.get("thread_ts") == ts]
+        return {"messages": found, "has_more": False}
+
+    def api_conversations_kick(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        if args.get("channel") not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        self.kicked.append((args["channel"], args.get("user", "")))
+        return {}
+
+    def api_users_info(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        u = self._users(team).get(args.get("user", ""))
+        return {"user": u} if u else {"ok": False, "error": "user_not_found"}
+
+    def api_reactions_add(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        return {}
+
+    def _check_view(self, view: Any) -> str | None:
+        view = json.loads(view) if isinstance(view, str) else view
+        title = (view.get("title") or {}).get("text", "")
+        if view.get("type") != "modal" or not 1 <= len(title) <= 24:
+            return "invalid_arguments"
+        if len((view.get("submit") or {}).get("text", "")) > 24:
+            return "invalid_arguments"
+        return self._check_blocks(view.get("blocks"), limit=100)
+
+    def api_views_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        problem = self._check_view(args.get("view"))
+        if problem:
+            return {"ok": False, "error": problem}
+        view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+        view = {**view, "id": f"V{next(_ids)}", "team_id": team}
+        self.views.append(view)
+        return {"view": view}
+
+    def api_views_update(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        problem = self._check_view(args.get("view"))
+        return {"ok": False, "error": problem} if problem else {"view": args.get("view")}
+
+    def api_views_publish(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        self.views.append(
+            {
+                "home_for": args.get("user_id"),
+                **(
+                    json.loads(args["view"])
+                    if isinstance(args.get("view"), str)
+                    else args.get("view") or {}
+                ),
+            }
+        )
+        return {"view": args.get("view")}
+
+    def api_oauth_v2_access(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        code = args.get("code", "")
+        if not code.startswith("code-"):
+            return {"ok": False, "error": "invalid_code"}
+        new_team = code.removeprefix("code-")
+        token = f"xoxb-{new_team}"
+        self.workspaces.setdefault(new_team, Workspace(new_team, token))
+        return {
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": BOT_USER,
+            "app_id": "A0001",
+            "team": {"id": new_team, "name": new_team},
+            "enterprise": None,
+            "authed_user": {"id": "UINSTALLER"},
+            "is_enterprise_install": False,
+        }
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        problem = self._check_blocks(body["blocks"]) if "blocks" in body else None
+        if problem:
+            return web.json_response({"ok": False, "error": problem})
+        self.responses.append({"key": request.match_info["key"], **body})
+        return web.json_response({"ok": True})
+
+    # --- Socket Mode ------------------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        self.connections += 1
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "emulator"},
+                    "connection_info": {"app_id": "A0001"},
+                }
+            )
+        )
+        self.connected.set()
+        try:
+            async for frame in ws:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(frame.data)
+                env = self.envelopes.get(data.get("envelope_id", ""))
+                if env is not None and env.acked is None:
+                    env.acked = time.monotonic()
+                    env.response = data.get("payload")
+        finally:
+            if ws in self.sockets:
+                self.sockets.remove(ws)
+            if not self.sockets:
+                self.connected.clear()
+        return ws
+
+    async def push(
+        self, kind: str, payload: dict[str, Any], accepts_response: bool = False
+    ) -> Envelope:
+        await asyncio.wait_for(self.connected.wait(), 10)
+        env = Envelope(f"env-{next(_ids)}", kind, payload, time.monotonic())
+        self.envelopes[env.id] = env
+        frame = {
+            "envelope_id": env.id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": accepts_response,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self.sockets[-1].send_str(json.dumps(frame))
+        return env
+
+    async def disconnect(self) -> None:
+        """Ask the client to reconnect, as Slack does every few hours."""
+        for ws in list(self.sockets):
+            await ws.send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested"}))
+
+    async def acked(self, env: Envelope, timeout: float = ACK_DEADLINE) -> Envelope:
+        deadline = time.monotonic() + timeout
+        while env.acked is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"envelope {env.kind} not acknowledged within {timeout}s")
+            await asyncio.sleep(0.01)
+        return env
+
+    # --- payload builders (what Slack would send) --------------------------------------------
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{next(_ids)}"
+
+    def command_payload(
+        self, user: str, channel: str, text: str, command: str = "/crossings", team: str = TEAM_ID
+    ) -> dict[str, Any]:
+        return {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "crossings",
+            "channel_id": channel,
+            "channel_name": self.channels.get(channel, "directmessage"),
+            "user_id": user,
+            "user_name": self._users(team)[user]["name"],
+            "command": command,
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": self.response_url(),
+            "trigger_id": f"trig-{next(_ids)}",
+        }
+
+    def message_event(
+        self, user: str, channel: str, text: str, thread_ts: str | None = None, team: str = TEAM_ID
+    ) -> dict[str, Any]:
+        ts = new_ts()
+        event = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "team": team,
+            "channel_type": "im" if channel.startswith("D") else "channel",
+            "event_ts": ts,
+        }
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        self.messages.append(
+            {
+                "ts": ts,
+                "channel": channel,
+                "text": text,
+                "user": user,
+                "thread_ts": thread_ts,
+                "blocks": [],
+            }
+        )
+        return {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A0001",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_ids)}",
+            "event_time": 1772438400,
+            "authorizations": [
+                {"team_id": team, "user_id": BOT_USER, "is_bot": True, "enterprise_id": None}
+            ],
+        }
+
+    def _user(self, user: str, team: str) -> dict[str, Any]:
+        return {"id": user, "username": self._users(team)[user]["name"], "team_id": team}
+
+    def block_action(
+        self,
+        user: str,
+        message: dict[str, Any],
+        action_id: str,
+        value: str | None = None,
+        team: str = TEAM_ID,
+    ) -> dict[str, Any]:
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": new_ts()}
+        if value is None:
+            action.update(
+                {"type": "button", "value": action_id, "text": {"type": "plain_text", "text": "x"}}
+            )
+        else:
+            action.update(
+                {
+                    "type": "static_select",
+                    "selected_option": {
+                        "value": value,
+                        "text": {"type": "plain_text", "text": value},
+                    },
+                }
+            )
+        return {
+            "type": "block_actions",
+            "team": {"id": team, "domain": "crossings"},
+            "user": self._user(user, team),
+            "api_app_id": "A0001",
+            "token": "legacy",
+            "trigger_id": f"trig-{next(_ids)}",
+            "channel": {
+                "id": message["channel"],
+                "name": self.channels.get(message["channel"], ""),
+            },
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": message["channel"],
+            },
+            "message": message,
+            "response_url": self.response_url(),
+            "actions": [action],
+        }
+
+    def shortcut(
+        self, user: str, callback_id: str, message: dict[str, Any], team: str = TEAM_ID
+    ) -> dict[str, Any]:
+        return {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": team, "domain": "crossings"},
+            "user": self._user(user, team),
+            "channel": {
+                "id": message["channel"],
+                "name": self.channels.get(message["channel"], ""),
+            },
+            "message": {**message, "user": message.get("user")},
+            "message_ts": message["ts"],
+            "trigger_id": f"trig-{next(_ids)}",
+            "response_url": self.response_url(),
+            "token": "legacy",
+            "action_ts": new_ts(),
+        }
+
+    def view_submission(
+        self, user: str, view: dict[str, Any], values: dict[str, str], team: str = TEAM_ID
+    ) -> dict[str, Any]:
+        state = {
+            "values": {
+                b["block_id"]: {
+                    b["element"]["action_id"]: {
+                        "type": "plain_text_input",
+                        "value": values.get(b["element"]["action_id"]),
+                    }
+                }
+                for b in view.get("blocks", [])
+                if b.get("type") == "input"
+            }
+        }
+        return {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "crossings"},
+            "user": self._user(user, team),
+            "api_app_id": "A0001",
+            "token": "legacy",
+            "trigger_id": f"trig-{next(_ids)}",
+            "view": {
+                **view,
+                "state": state,
+                "hash": "h",
+                "private_metadata": view.get("private_metadata", ""),
+            },
+            "response_urls": [],
+        }
+
+    # --- signed HTTP delivery (HTTP mode) ----------------------------------------------------
+    @staticmethod
+    def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+        base = f"v0:{timestamp}:{body}".encode()
+        return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+    async def deliver_http(
+        self,
+        url: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        secret: str = SIGNING_SECRET,
+        body: str | None = None,
+    ) -> tuple[int, str]:
+        """POST a request to the bot's HTTP endpoint the way Slack signs it."""
+        if body is None:
+            if kind == "slash_commands":
+                body = urlencode(payload)
+            elif kind == "interactive":
+                body = urlencode({"payload": json.dumps(payload)})
+            else:
+                body = json.dumps(payload)
+        ts = timestamp if timestamp is not None else int(time.time())
+        content_type = (
+            "application/json" if kind == "events_api" else "application/x-www-form-urlencoded"
+        )
+        headers = {
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": self.sign(body, ts, secret),
+            "Content-Type": content_type,
+        }
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, data=body.encode(), headers=headers) as r,
+        ):
+            return r.status, await r.text()
+
+    # --- reading ----------------------------------------------------------------------------
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["channel"] == channel and m.get("user") is None]
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["channel"] == f"D{user}"]
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]

@@ -1,0 +1,262 @@
+"""The Slack adapter end to end: the real slack-bolt app against the loopback emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.emulators.slack.harness import SlackWorkspace, slack_workspace
+
+pytestmark = [pytest.mark.slack, pytest.mark.e2e]
+
+
+@pytest.fixture(params=["socket", "http"])
+async def ws(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SlackWorkspace]:
+    async with slack_workspace(tmp_path, request.param) as workspace:
+        em = workspace.emulator
+        for uid, name in (
+            ("UAMIRA", "Amira"),
+            ("USAM", "Sam"),
+            ("UNOOR", "Noor"),
+            ("ULUCIA", "Lucia"),
+        ):
+            em.add_user(uid, name)
+        await workspace.command("UADMIN", "settings queue channel:<#C0MODS|moderators>")
+        await workspace.command("UADMIN", "settings role moderators user:UNOOR")
+        await workspace.command("UADMIN", "settings role organizers user:ULUCIA")
+        await workspace.settle(lambda: len(em.ephemerals) >= 3)
+        em.ephemerals.clear()
+        yield workspace
+
+
+def text_of(msg: dict[str, Any]) -> str:
+    parts = [msg.get("text") or ""]
+    for b in msg.get("blocks") or []:
+        if b.get("text"):
+            parts.append(b["text"]["text"])
+        parts += [f["text"] for f in b.get("fields", [])]
+        parts += [
+            e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)
+        ]
+    return "\n".join(parts)
+
+
+async def test_a_slash_command_is_answered_ephemerally(ws: SlackWorkspace) -> None:
+    await ws.command("UAMIRA", "help")
+    await ws.settle(lambda: ws.emulator.ephemerals)
+    answer = ws.emulator.ephemerals[-1]
+    assert answer["user"] == "UAMIRA" and "What you can do here" in text_of(answer)
+    assert not ws.emulator.posted("C0GENERAL")
+
+
+async def test_a_member_without_the_role_is_refused(ws: SlackWorkspace) -> None:
+    await ws.command("UAMIRA", 'mod warn member:<@USAM> reason:"be kind"')
+    await ws.settle(lambda: ws.emulator.ephemerals)
+    assert "Only moderators" in text_of(ws.emulator.ephemerals[-1])
+    assert not ws.emulator.dms("USAM")
+
+
+async def test_a_moderator_warns_and_the_member_is_told_by_dm(ws: SlackWorkspace) -> None:
+    await ws.command("UNOOR", 'mod warn member:<@USAM> reason:"please be kind"')
+    await ws.settle(lambda: ws.emulator.dms("USAM"))
+    assert "please be kind" in text_of(ws.emulator.dms("USAM")[0])
+
+
+async def test_bad_options_get_a_private_error(ws: SlackWorkspace) -> None:
+    await ws.command(
+        "ULUCIA",
+        'prompt schedule theme:red-flags channel:<#C0PROMPTS|prompts> when:"every monday 19:00" timezone:Europe/Berln',
+    )
+    await ws.settle(lambda: ws.emulator.ephemerals)
+    assert "did you mean Europe/Berlin" in text_of(ws.emulator.ephemerals[-1])
+
+
+async def report_flow(ws: SlackWorkspace, details: str = "it hurt") -> None:
+    em = ws.emulator
+    target = await ws.say("USAM", "Your partner only wants your passport.")
+    message = next(m for m in em.messages if m["ts"] == target["ts"])
+    await ws.send("interactive", em.shortcut("UAMIRA", "report-message", message))
+    await ws.settle(lambda: em.ephemerals)
+    chooser = em.ephemerals[-1]
+    select = chooser["blocks"][1]["elements"][0]
+    await ws.send(
+        "interactive", em.block_action("UAMIRA", chooser, select["action_id"], "harassment")
+    )
+    await ws.settle(lambda: em.views)
+    view = em.views[-1]
+    await ws.send("interactive", em.view_submission("UAMIRA", view, {"details": details}))
+
+
+async def test_report_shortcut_modal_and_queue_card(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await report_flow(ws)
+    await ws.settle(lambda: em.posted("C0MODS"))
+    card = em.posted("C0MODS")[-1]
+    assert "Case #1 · report" in text_of(card) and "passport" in text_of(card)
+    buttons = [
+        e["text"]["text"]
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
+    assert "Claim" in buttons and "Warn" in buttons
+    assert "Ban" not in buttons  # Slack apps cannot ban; the card says so
+    assert "cannot" in text_of(card)
+    await ws.settle(
+        lambda: any("saved as case #1" in text_of(m) for m in em.ephemerals + em.dms("UAMIRA"))
+    )
+    assert not em.dms("USAM")
+
+
+async def test_a_card_button_acts(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await report_flow(ws)
+    await ws.settle(lambda: em.posted("C0MODS"))
+    card = em.posted("C0MODS")[-1]
+    claim = next(
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("text", {}).get("text") == "Claim"
+    )
+    await ws.send("interactive", em.block_action("UNOOR", card, claim["action_id"]))
+    await ws.settle(lambda: card.get("edited"))
+    assert "claimed by" in text_of(card)
+
+
+async def test_a_field_error_is_shown_in_the_modal(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.command("ULUCIA", "prompt import")
+    await ws.settle(lambda: em.views)
+    response = await ws.send(
+        "interactive", em.view_submission("ULUCIA", em.views[-1], {"pack": "theme: [unclosed"})
+    )
+    if ws.mode == "socket":
+        assert response["response_action"] == "errors" and "pack" in response["errors"]
+    else:
+        status, body = response
+        assert status == 200 and json.loads(body)["errors"]["pack"]
+
+
+async def test_thread_replies_are_counted_for_prompts(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.command(
+        "ULUCIA", "prompt post-now theme:holidays-food-family channel:<#C0PROMPTS|prompts>"
+    )
+    await ws.settle(lambda: em.posted("C0PROMPTS"))
+    root = em.posted("C0PROMPTS")[0]
+    await ws.say("UAMIRA", "We cook both grandmothers' recipes.", "C0PROMPTS", root["ts"])
+    await ws.command("ULUCIA", "prompt stats")
+    await ws.settle(lambda: any("1 replies from 1" in text_of(m) for m in em.ephemerals))
+
+
+async def test_automod_on_slack_removes_with_a_user_token_or_alerts(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.say("USAM", "go back to your country")
+    await ws.settle(lambda: em.posted("C0MODS"))
+    assert em.called("chat.delete")  # attempted; a bot token alone may be refused by Slack
+    assert "automod" in text_of(em.posted("C0MODS")[-1])
+
+
+async def test_ratelimited_then_success(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    em.ratelimit["chat.postEphemeral"] = 1
+    await ws.command("UAMIRA", "help")
+    await ws.settle(lambda: em.ephemerals, timeout=8)
+    statuses = [c.ok for c in em.called("chat.postEphemeral")]
+    assert statuses[-2:] == [False, True]
+
+
+async def test_unknown_channel_is_reported_not_retried(ws: SlackWorkspace) -> None:
+    from bot import actions as a
+    from bot.events import Place
+    from bot.message import Message
+
+    result = await ws.adapter.platform.execute(
+        a.Post(Place("slack", ws.team, "C0NOPE"), Message(text="hi"))
+    )
+    assert not result.ok and not result.retryable and result.error == "channel_not_found"
+
+
+async def test_member_text_cannot_ping_or_inject_blocks(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await report_flow(ws, details="<!channel> *bold* <https://evil.example|click>")
+    await ws.settle(lambda: em.posted("C0MODS"))
+    card = text_of(em.posted("C0MODS")[-1])
+    assert "<!channel>" not in card and "&lt;!channel&gt;" in card
+    assert "<https://evil.example" not in card
+
+
+@pytest.mark.parametrize("mode", ["socket"])
+async def test_socket_disconnect_and_reconnect(tmp_path: Path, mode: str) -> None:
+    async with slack_workspace(tmp_path, mode) as ws:
+        em = ws.emulator
+        em.add_user("UAMIRA", "Amira")
+        before = em.connections
+        await em.disconnect()
+        deadline = time.monotonic() + 15
+        while em.connections == before and time.monotonic() < deadline:
+            import asyncio
+
+            await asyncio.sleep(0.05)
+        assert em.connections > before
+        await ws.command("UAMIRA", "help")
+        await ws.settle(lambda: em.ephemerals)
+
+
+async def test_http_mode_refuses_forged_stale_and_replayed_requests(tmp_path: Path) -> None:
+    async with slack_workspace(tmp_path, "http") as ws:
+        em = ws.emulator
+        em.add_user("UAMIRA", "Amira")
+        payload = em.command_payload("UAMIRA", "C0GENERAL", "help")
+        forged = await em.deliver_http(ws.url, "slash_commands", payload, secret="not-the-secret")
+        stale = await em.deliver_http(
+            ws.url, "slash_commands", payload, timestamp=int(time.time()) - 600
+        )
+        assert forged[0] == 401 and stale[0] == 401
+        from urllib.parse import urlencode
+
+        body = urlencode(payload)
+        ts = int(time.time())
+        first = await em.deliver_http(ws.url, "slash_commands", payload, timestamp=ts, body=body)
+        replay = await em.deliver_http(ws.url, "slash_commands", payload, timestamp=ts, body=body)
+        assert first[0] == 200 and replay[0] == 401
+        await ws.settle(lambda: em.ephemerals)
+        assert len(em.ephemerals) == 1  # only the genuine request reached the core
+
+
+def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "slack", "manifest"],
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = yaml.safe_load(done.stdout)
+    slash = manifest["features"]["slash_commands"][0]
+    from bot.clock import SimulatedClock
+    from bot.community import App
+    from bot.config import Settings
+    from bot.store import Store
+
+    registry = App(Store("sqlite://"), Settings(), SimulatedClock()).registry
+    for command in registry.commands.values():
+        if command.kind == "slash":
+            assert command.name in slash["usage_hint"]
+    assert manifest["features"]["shortcuts"][0]["callback_id"] == "report-message"
+    assert manifest["settings"]["socket_mode_enabled"] is True
