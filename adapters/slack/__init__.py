@@ -323,7 +323,8 @@ class SlackAdapter:
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
         """HTTP mode: a signed request is accepted once. (Bolt has checked signature and age.)"""
-        signature = next(iter(req.headers.get("x-slack-signature") or []), None)
+        values = req.headers.get("x-slack-signature") or []
+        signature = values[0] if values else None
         if signature:
             with self.core.store.session() as s:
                 fresh = claim(
