@@ -40,7 +40,11 @@ def render_message(message: Message, names: dict[str, str] | None = None) -> Tex
         out.append(render_markdown(message.text, names))
         out.append("\n")
     for f in message.fields:
-        out.append(f"  {f.name}: ", style="bold")
+        name = render_markdown(f.name, names)
+        name.stylize("bold")
+        out.append("  ")
+        out.append(name)
+        out.append(": ", style="bold")
         out.append(render_markdown(f.value, names))
         out.append("\n")
     if message.footer:

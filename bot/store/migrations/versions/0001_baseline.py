@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:19:14.366024
+Create Date: 2026-11-22 16:43:22.840515
 """
 from collections.abc import Sequence
 
@@ -286,6 +286,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_prompt_suggestions_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_prompt_suggestions_user_id'), ['user_id'], unique=False)
 
+    op.create_table('support_member_places',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('city_id', sa.Integer(), nullable=True),
+    sa.Column('city', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('country', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'user_id')
+    )
+    with op.batch_alter_table('support_member_places', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_member_places_user_id'), ['user_id'], unique=False)
+
+    op.create_table('support_organizations',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('website', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('support_services',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('organization_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('fees_description', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('free', sa.Boolean(), nullable=False),
+    sa.Column('delivery', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('minimum_age', sa.Integer(), nullable=True),
+    sa.Column('maximum_age', sa.Integer(), nullable=True),
+    sa.Column('topics', sa.JSON(), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('phones', sa.JSON(), nullable=False),
+    sa.Column('schedules', sa.JSON(), nullable=False),
+    sa.Column('locations', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('support_services', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_services_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('timers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -317,6 +363,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_timers_due_at'))
 
     op.drop_table('timers')
+    with op.batch_alter_table('support_services', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_services_organization_id'))
+
+    op.drop_table('support_services')
+    op.drop_table('support_organizations')
+    with op.batch_alter_table('support_member_places', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_member_places_user_id'))
+
+    op.drop_table('support_member_places')
     with op.batch_alter_table('prompt_suggestions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_prompt_suggestions_user_id'))
         batch_op.drop_index(batch_op.f('ix_prompt_suggestions_community_id'))

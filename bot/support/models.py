@@ -1,0 +1,63 @@
+"""The support directory (shaped after Open Referral HSDS: organization, service, location,
+service_at_location, language, phone, schedule, taxonomy) and members' saved place/languages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.db import dt_column, json_column
+
+
+class SupportOrganization(SQLModel, table=True):
+    __tablename__ = "support_organizations"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    website: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=200)
+
+
+class SupportService(SQLModel, table=True):
+    __tablename__ = "support_services"
+
+    id: str = Field(primary_key=True, max_length=64)
+    organization_id: str = Field(max_length=64, index=True)
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    url: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=200)
+    fees_description: str | None = Field(default=None, max_length=300)
+    free: bool = False
+    delivery: str = Field(default="in_person", max_length=12)  # in_person, online, both
+    minimum_age: int | None = None
+    maximum_age: int | None = None
+    # Denormalised for fast matching; the CSV tables stay the source of truth on import/export.
+    topics: list[Any] = Field(default_factory=list, sa_column=json_column())
+    languages: list[Any] = Field(default_factory=list, sa_column=json_column())
+    phones: list[Any] = Field(default_factory=list, sa_column=json_column())
+    schedules: list[Any] = Field(default_factory=list, sa_column=json_column())
+    locations: list[Any] = Field(
+        default_factory=list, sa_column=json_column()
+    )  # {id,name,city,country,lat,lon}
+
+
+class MemberPlace(SQLModel, table=True):
+    """A member's coarse location and languages, stored only when they choose to."""
+
+    __tablename__ = "support_member_places"
+    __table_args__ = (UniqueConstraint("platform", "community_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64, index=True)
+    city_id: int | None = None
+    city: str | None = Field(default=None, max_length=120)
+    country: str | None = Field(default=None, max_length=2)
+    languages: list[Any] = Field(default_factory=list, sa_column=json_column())
+    updated_at: datetime = Field(sa_column=dt_column(nullable=False))
