@@ -70,21 +70,29 @@ def resolve_city(ctx: Context, city: str, country: str | None) -> gazetteer.City
     return found[0]
 
 
+def _tag(text: str) -> str | None:
+    """A language code or name ("ja", "pt-BR", "Japanese") as a standard tag, or None."""
+    try:
+        tag = langcodes.standardize_tag(text)
+        if langcodes.tag_is_valid(tag) and langcodes.Language.get(tag).is_valid():
+            return tag
+    except (ValueError, langcodes.tag_parser.LanguageTagError):
+        pass
+    try:
+        return str(langcodes.find(text).to_tag())
+    except (LookupError, ImportError, ValueError):
+        return None
+
+
 def _languages(ctx: Context, text: str) -> list[str]:
     out = []
     for part in text.replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
-        try:
-            tag = langcodes.standardize_tag(part)
-        except (ValueError, langcodes.tag_parser.LanguageTagError):
-            try:
-                tag = langcodes.find(part).to_tag()
-            except LookupError:
-                raise CommandError(
-                    ctx.t("support.error.language", value=escape(part, 30)), "languages"
-                ) from None
+        tag = _tag(part)
+        if tag is None:
+            raise CommandError(ctx.t("support.error.language", value=escape(part, 30)), "languages")
         out.append(tag)
     return out[:5]
 

@@ -362,53 +362,86 @@ def is_open(service: SupportService, at: datetime) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """A service prepared for matching: language sets and coordinates looked up once."""
+
+    service: SupportService
+    languages: frozenset[str]
+    bases: frozenset[str]
+    countries: frozenset[str]
+    points: tuple[tuple[float, float], ...]
+    online: bool
+
+
+def _prepare(s: SupportService) -> _Entry:
+    langs = frozenset(x.lower() for x in s.languages)
+    return _Entry(
+        s,
+        langs,
+        frozenset(x.split("-")[0] for x in langs),
+        frozenset(loc["country"] for loc in s.locations),
+        tuple((loc["lat"], loc["lon"]) for loc in s.locations),
+        s.delivery in ("online", "both"),
+    )
+
+
+NEAR_KM = 300
+_DEG = NEAR_KM / 111.0  # a bounding box in degrees of latitude, before the exact distance
+
+
 class Index:
     """The directory in memory, grouped by topic, for fast searches; rebuilt after imports."""
 
     def __init__(self, services: list[SupportService]) -> None:
         self.services = services
-        self.by_topic: dict[str, list[SupportService]] = defaultdict(list)
-        for s in services:
-            for t in set(s.topics):
-                self.by_topic[t].append(s)
+        self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
+        self.entries = [_prepare(s) for s in services]
+        for e in self.entries:
+            for t in set(e.service.topics):
+                self.by_topic[t].append(e)
 
     def search(self, q: Query) -> list[Match]:
-        pool = self.by_topic.get(q.topic, []) if q.topic else self.services
+        pool = self.by_topic.get(q.topic, []) if q.topic else self.entries
+        wanted = [(w.lower(), w.split("-")[0].lower()) for w in q.languages]
         matches: list[Match] = []
-        for s in pool:
+        for e in pool:
+            if wanted and not any(full in e.languages or base in e.bases for full, base in wanted):
+                continue
+            s = e.service
             if q.free_only and not s.free:
                 continue
-            if q.online_only and s.delivery == "in_person":
+            if q.online_only and not e.online:
                 continue
             if q.open_at is not None and not is_open(s, q.open_at):
                 continue
-            match = self._score(s, q)
+            match = self._score(e, q)
             if match is not None:
                 matches.append(match)
         matches.sort(key=lambda m: -m.score)
         return matches[: q.limit]
 
-    def _score(self, s: SupportService, q: Query) -> Match | None:
+    def _score(self, e: _Entry, q: Query) -> Match | None:
+        s = e.service
         score, reasons = 0.0, []
         distance = None
-        if q.lat is not None and q.lon is not None and s.locations:
-            distance = min(distance_km(q.lat, q.lon, loc["lat"], loc["lon"]) for loc in s.locations)
-        online = s.delivery in ("online", "both")
-        same_country = q.country is not None and any(
-            loc["country"] == q.country for loc in s.locations
-        )
-        if distance is not None and distance <= 300:
+        if q.lat is not None and q.lon is not None and e.points:
+            lon_span = _DEG / max(0.05, math.cos(math.radians(q.lat)))
+            near = [
+                p for p in e.points if abs(p[0] - q.lat) <= _DEG and abs(p[1] - q.lon) <= lon_span
+            ]
+            if near:
+                distance = min(distance_km(q.lat, q.lon, lat, lon) for lat, lon in near)
+        same_country = q.country is not None and q.country in e.countries
+        if distance is not None and distance <= NEAR_KM:
             score += 40 * math.exp(-distance / 50)
             reasons.append("near")
-        elif online and (same_country or not s.locations or q.country is None):
+        elif e.online and (same_country or not e.points or q.country is None):
             score += 15
             reasons.append("online")
         else:
             return None  # far away, and not online in the member's country: not useful
         if q.languages:
-            fitting = [w for w in q.languages if language_fits(w, s.languages)]
-            if not fitting:
-                return None
             score += 30
             reasons.append("language")
         if "intercultural-couples" in s.topics:

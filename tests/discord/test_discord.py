@@ -469,3 +469,15 @@ async def test_a_wrong_token_fails_to_log_in(tmp_path: Path) -> None:
 async def test_shards_come_from_configuration(tmp_path: Path) -> None:
     async with discord_community(tmp_path, discord={"shard_count": 2, "shard_ids": [1]}) as dc:
         assert dc.emulator.shards_seen == [[1, 2]]
+
+
+async def test_the_crisis_pathway_on_discord(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    msg = await em.post("111", em.channel_id("general"), "I want to kill myself tonight")
+    await dc.settle(lambda: em.dm_messages("111") and em.in_channel(queue))
+    assert "glad you said something" in texts(em.dm_messages("111"))[0]
+    assert "Urgent" in texts(em.in_channel(queue))[-1]
+    public = [m for m in em.in_channel("general") if m["author"]["id"] != "111"]
+    assert public == []  # nothing posted in the channel
+    assert msg["id"] in em.messages  # and the member's message is not removed

@@ -260,3 +260,12 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
             assert command.name in slash["usage_hint"]
     assert manifest["features"]["shortcuts"][0]["callback_id"] == "report-message"
     assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+async def test_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.say("UAMIRA", "quiero morirme, ya no puedo más")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    assert "glad you said something" in text_of(em.dms("UAMIRA")[0])
+    assert "Urgent" in text_of(em.posted("C0MODS")[-1])
+    assert not em.posted("C0GENERAL")
