@@ -39,7 +39,7 @@ def edit(folder: Path, table: str, row: int, column: str, value: str) -> None:
 
 
 def test_the_sample_directory_imports(app: object) -> None:
-    orgs, services = directory.read_folder(SAMPLE)
+    _orgs, services = directory.read_folder(SAMPLE)
     assert len(services) >= 60
     assert len({loc["country"] for s in services for loc in s.locations}) >= 10
 
@@ -91,7 +91,7 @@ def test_export_round_trips(tmp_path: Path, app: object) -> None:
         directory.import_folder(s, SAMPLE)
     with store.session() as s:
         directory.export_folder(s, tmp_path / "out")
-    orgs, services = directory.read_folder(tmp_path / "out")
+    _orgs, services = directory.read_folder(tmp_path / "out")
     original = {s.id: s for s in directory.read_folder(SAMPLE)[1]}
     assert {s.id for s in services} == set(original)
     some = services[0]
