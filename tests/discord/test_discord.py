@@ -481,3 +481,55 @@ async def test_the_crisis_pathway_on_discord(dc: DiscordCommunity) -> None:
     public = [m for m in em.in_channel("general") if m["author"]["id"] != "111"]
     assert public == []  # nothing posted in the channel
     assert msg["id"] in em.messages  # and the member's message is not removed
+
+
+async def test_peer_introductions_open_a_private_thread(dc: DiscordCommunity) -> None:
+    from datetime import timedelta
+
+    em = dc.emulator
+    general = em.channel_id("general")
+    for uid in ("111", "222"):
+        await dc.answered(
+            await em.slash(
+                uid,
+                general,
+                "peers",
+                [
+                    {
+                        "type": 1,
+                        "name": "join",
+                        "options": [
+                            {"type": 3, "name": "tags", "value": "long-distance"},
+                            {"type": 3, "name": "languages", "value": "en"},
+                        ],
+                    }
+                ],
+            )
+        )
+    await dc.answered(
+        await em.slash(
+            "444",
+            general,
+            "peers",
+            [
+                {
+                    "type": 1,
+                    "name": "schedule",
+                    "options": [
+                        {"type": 3, "name": "every", "value": "7"},
+                        {"type": 7, "name": "channel", "value": general},
+                    ],
+                }
+            ],
+        )
+    )
+    await dc.app.advance_to(dc.app.clock.now() + timedelta(hours=2))
+    await dc.settle(lambda: em.calls("PUT", "/channels/"))
+    thread = em.calls("POST", f"/channels/{general}/threads")[0]
+    assert thread.body["type"] == 12  # a private thread
+    added = {
+        r.path.rsplit("/", 1)[-1]
+        for r in em.calls("PUT", "/channels/")
+        if "thread-members" in r.path
+    }
+    assert added == {"111", "222"}

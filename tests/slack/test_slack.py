@@ -269,3 +269,17 @@ async def test_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
     assert "glad you said something" in text_of(em.dms("UAMIRA")[0])
     assert "Urgent" in text_of(em.posted("C0MODS")[-1])
     assert not em.posted("C0GENERAL")
+
+
+async def test_peer_introductions_open_a_group_dm(ws: SlackWorkspace) -> None:
+    from datetime import timedelta
+
+    em = ws.emulator
+    for user in ("UAMIRA", "USAM"):
+        await ws.command(user, 'peers join tags:"long-distance" languages:en')
+    await ws.command("ULUCIA", "peers schedule every:7 channel:<#C0GENERAL|general>")
+    await ws.settle(lambda: len(em.ephemerals) >= 3)
+    await ws.app.advance_to(ws.app.clock.now() + timedelta(hours=2))
+    await ws.settle(lambda: em.called("conversations.open"))
+    opened = [c.args.get("users") for c in em.called("conversations.open")]
+    assert any(u and set(u.split(",")) == {"UAMIRA", "USAM"} for u in opened)

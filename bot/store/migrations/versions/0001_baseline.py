@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:43:22.840515
+Create Date: 2026-11-22 16:47:13.466615
 """
 from collections.abc import Sequence
 
@@ -208,6 +208,80 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_platform'), ['platform'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_status'), ['status'], unique=False)
 
+    op.create_table('peer_blocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('blocked_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'user_id', 'blocked_id')
+    )
+    with op.batch_alter_table('peer_blocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_blocks_user_id'), ['user_id'], unique=False)
+
+    op.create_table('peer_pairs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('members', sa.JSON(), nullable=False),
+    sa.Column('shared', sa.JSON(), nullable=False),
+    sa.Column('met', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('peer_pairs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_pairs_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_peer_pairs_round_id'), ['round_id'], unique=False)
+
+    op.create_table('peer_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('region', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('paused_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('joined_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'user_id')
+    )
+    with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_profiles_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_peer_profiles_user_id'), ['user_id'], unique=False)
+
+    op.create_table('peer_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('fire_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('members', sa.Integer(), nullable=False),
+    sa.Column('pairs', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id', 'fire_at')
+    )
+    with op.batch_alter_table('peer_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_rounds_community_id'), ['community_id'], unique=False)
+
+    op.create_table('peer_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('community_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('every_days', sa.Integer(), nullable=False),
+    sa.Column('next_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'community_id')
+    )
+    with op.batch_alter_table('peer_schedules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_peer_schedules_next_at'), ['next_at'], unique=False)
+
     op.create_table('prompt_posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('schedule_id', sa.Integer(), nullable=True),
@@ -394,6 +468,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_prompt_posts_community_id'))
 
     op.drop_table('prompt_posts')
+    with op.batch_alter_table('peer_schedules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_schedules_next_at'))
+
+    op.drop_table('peer_schedules')
+    with op.batch_alter_table('peer_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_rounds_community_id'))
+
+    op.drop_table('peer_rounds')
+    with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_profiles_user_id'))
+        batch_op.drop_index(batch_op.f('ix_peer_profiles_community_id'))
+
+    op.drop_table('peer_profiles')
+    with op.batch_alter_table('peer_pairs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_pairs_round_id'))
+        batch_op.drop_index(batch_op.f('ix_peer_pairs_community_id'))
+
+    op.drop_table('peer_pairs')
+    with op.batch_alter_table('peer_blocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_peer_blocks_user_id'))
+
+    op.drop_table('peer_blocks')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_platform'))
