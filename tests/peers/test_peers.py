@@ -164,5 +164,5 @@ def test_every_member_is_placed_at_most_once_and_no_constraint_is_broken(
         for i, x in enumerate(g):
             for y in g[i + 1 :]:
                 assert frozenset((x, y)) not in forbidden
-        langs = [frozenset(l.split("-")[0] for l in by_id[u].languages) for u in g[:2]]
+        langs = [frozenset(x.split("-")[0] for x in by_id[u].languages) for u in g[:2]]
         assert langs[0] & langs[1]  # the pair shares a language
