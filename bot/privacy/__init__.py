@@ -1,12 +1,189 @@
-"""The privacy feature."""
+"""Members own their data: see it, export it, delete it. Retention purges free text on time.
+Also the per-member command rate limit (a guard on every command)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import argparse
+import json
+import time
+from collections import defaultdict, deque
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.claims import claim
+from bot.commands import Command, CommandError, Permission
+from bot.community import Subject
+from bot.message import Attachment, Button, Field, Message
 
 if TYPE_CHECKING:
-    from bot.community import App
+    from bot.community import App, Context
+
+PURGE_KIND = "privacy.purge"
+
+
+def subject(ctx: Context) -> Subject:
+    c = ctx.community
+    return Subject(c.platform, c.community_id, ctx.actor_id)
+
+
+def collect(ctx: Context, who: Subject) -> dict[str, list[dict[str, Any]]]:
+    return {entry.name: entry.export(ctx.session, who) for entry in ctx.app.personal_data}
+
+
+def erase(ctx: Context, who: Subject) -> dict[str, int]:
+    """Every feature erases its part in this one transaction: all of it, or none of it."""
+    return {entry.name: entry.erase(ctx.session, who) for entry in ctx.app.personal_data}
+
+
+def purge(app: App, now: datetime, dry_run: bool) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with app.store.session() as s:
+        for entry in app.personal_data:
+            if entry.purge is not None:
+                counts[entry.name] = entry.purge(s, now, dry_run)
+        if dry_run:
+            s.rollback()
+    return counts
+
+
+class RateLimiter:
+    """Sliding windows per member and community, in this process (a flood guard, not a quota)."""
+
+    def __init__(self, limits: list[tuple[int, int]]) -> None:
+        self.limits = limits
+        self.seen: dict[tuple[str, str, str], deque[float]] = defaultdict(deque)
+
+    def check(self, key: tuple[str, str, str], now: float) -> int | None:
+        """None when allowed (and counted); else seconds to wait."""
+        window = self.seen[key]
+        longest = max(s for _, s in self.limits)
+        while window and now - window[0] > longest:
+            window.popleft()
+        for count, seconds in self.limits:
+            recent = [t for t in window if now - t <= seconds]
+            if len(recent) >= count:
+                return int(seconds - (now - recent[0])) + 1
+        window.append(now)
+        return None
 
 
 def install(app: App) -> None:
-    """Register this feature's commands, listeners and hooks on the app."""
+    reg = app.registry
+    reg.group("privacy", "See, export or delete what the bot holds about you")
+    limiter = RateLimiter(app.settings.privacy.command_limits)
+
+    def rate_guard(ctx: Context, command: Command) -> None:
+        if ctx.actor is None or ctx.level >= Permission.ORGANIZER:
+            return  # staff must be able to act fast; the limit is against member floods
+        c = ctx.community
+        wait = limiter.check((c.platform, c.community_id, ctx.actor_id), time.monotonic())
+        if wait is not None:
+            raise CommandError(ctx.t("privacy.rate_limited", seconds=wait))
+
+    app.command_guards.append(rate_guard)
+
+    @reg.command("privacy show", "What the bot holds about you (only you see this)")
+    async def show(ctx: Context) -> None:
+        data = collect(ctx, subject(ctx))
+        fields = [
+            Field(name, ctx.t("privacy.count", count=len(rows))) for name, rows in data.items()
+        ]
+        ctx.respond(
+            Message(
+                title=ctx.t("privacy.show.title"),
+                text=ctx.t("privacy.show.text"),
+                fields=tuple(fields),
+                footer=ctx.t("privacy.show.footer"),
+            )
+        )
+
+    @reg.command(
+        "privacy export", "Get everything the bot holds about you as a JSON file, privately"
+    )
+    async def export(ctx: Context) -> None:
+        who = subject(ctx)
+        payload = {
+            "member": who.user_id,
+            "community": f"{who.platform}:{who.community_id}",
+            "exported_at": ctx.now.isoformat(),
+            "data": collect(ctx, who),
+        }
+        body = json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
+        ctx.send_private(
+            ctx.actor_id,
+            Message(
+                text=ctx.t("privacy.export.text"),
+                attachments=(Attachment("crossings-my-data.json", body, "application/json"),),
+            ),
+        )
+        ctx.respond(ctx.t("privacy.export.sent"))
+
+    @reg.command("privacy delete", "Delete your personal data here (asks you to confirm)")
+    async def delete(ctx: Context) -> None:
+        ctx.respond(
+            Message(
+                text=ctx.t("privacy.delete.confirm"),
+                tone="warning",
+                rows=(
+                    (
+                        Button(
+                            ctx.t("privacy.delete.yes"), f"privacy-delete:{ctx.actor_id}", "danger"
+                        ),
+                        Button(ctx.t("privacy.delete.no"), "privacy-keep"),
+                    ),
+                ),
+            )
+        )
+
+    @reg.component("privacy-delete")
+    async def confirmed(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+        if not args or args[0] != ctx.actor_id:
+            raise CommandError(ctx.t("privacy.delete.not_yours"))
+        counts = erase(ctx, subject(ctx))
+        ctx.respond(ctx.t("privacy.delete.done", count=sum(counts.values())))
+
+    @reg.component("privacy-keep")
+    async def kept(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+        ctx.respond(ctx.t("privacy.delete.kept"))
+
+    app.on_tick("privacy.purge", _purge_tick, _next_purge)
+
+
+def _next_purge(app: App, now: datetime) -> datetime:
+    hour = app.settings.privacy.purge_hour_utc
+    today = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return today if today > now else today + timedelta(days=1)
+
+
+async def _purge_tick(app: App, now: datetime) -> None:
+    """Once a day, exactly once across processes: the claim is the day's purge."""
+    hour = app.settings.privacy.purge_hour_utc
+    day = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    if now < day:
+        return
+    with app.store.session() as s:
+        if not claim(s, PURGE_KIND, "daily", day, now):
+            return
+    purge(app, now, dry_run=False)
+
+
+def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("privacy", help="members' data and retention").add_subparsers(
+        dest="privacy", required=True
+    )
+    purge_cmd = p.add_parser(
+        "purge", help="apply retention now (free text of old closed records goes)"
+    )
+    purge_cmd.add_argument("--dry-run", action="store_true", help="only count what would go")
+    purge_cmd.set_defaults(handler=_purge_cli)
+
+
+def _purge_cli(args: argparse.Namespace, settings: Any) -> int:
+    from bot.clock import SystemClock
+    from bot.community import App
+    from bot.store import Store
+
+    app = App(Store(settings.database_url), settings, SystemClock())
+    counts = purge(app, datetime.now(UTC), dry_run=args.dry_run)
+    print(json.dumps({"dry_run": bool(args.dry_run), "records": counts}))
+    return 0
