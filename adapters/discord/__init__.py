@@ -315,23 +315,26 @@ def place_of(guild_id: int | None, channel: Any) -> Place:
     return Place(NAME, community, str(channel.id) if channel is not None else None)
 
 
-def _flatten(options: list[dict[str, Any]]) -> tuple[list[str], dict[str, Any]]:
-    """Slash command options -> (subcommand path, {name: value})."""
+def _flatten(options: Any) -> tuple[list[str], dict[str, Any]]:
+    """Slash command options -> (subcommand path, {name: value}). Anything malformed is
+    skipped: the core then reports the missing option to the member."""
     path: list[str] = []
     values: dict[str, Any] = {}
-    for opt in options:
+    for opt in options if isinstance(options, list) else []:
+        if not isinstance(opt, dict) or not isinstance(opt.get("name"), str):
+            continue
         if opt.get("type") in (1, 2):
             path.append(opt["name"])
             sub_path, sub_values = _flatten(opt.get("options", []))
             path += sub_path
             values.update(sub_values)
-        else:
-            value = opt.get("value")
-            if opt.get("type") == 6:
-                value = f"<@{value}>"
-            elif opt.get("type") == 7:
-                value = f"<#{value}>"
-            values[opt["name"]] = value
+            continue
+        value = opt.get("value")
+        if opt.get("type") == 6:
+            value = f"<@{value}>"
+        elif opt.get("type") == 7:
+            value = f"<#{value}>"
+        values[opt["name"]] = value
     return path, values
 
 

@@ -112,6 +112,12 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         actions.extend(x for x in hit.actions if x not in actions)
     first = hits[0]
     author = event.actor.user_id
+    log.info(
+        "automod: %s -> %s%s",
+        ", ".join(h.rule.id for h in hits),
+        ", ".join(actions),
+        " (dry run)" if dry_run else "",
+    )
     removes = not dry_run and ("delete" in actions or "hold" in actions)
     case = svc.new_case(
         ctx,

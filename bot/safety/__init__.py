@@ -4,6 +4,7 @@ public, never a punishment, not repeated to the same member within the cooldown.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from bot.support import helplines, member_country
 if TYPE_CHECKING:
     from bot.community import App, Context
 
+log = logging.getLogger(__name__)
 COOLDOWN = timedelta(hours=6)
 TOPICS = {
     "suicide": ("crisis", "suicide"),
