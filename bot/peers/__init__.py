@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -359,10 +360,19 @@ async def run_due(app: App, now: datetime) -> None:
         ).all()
     for schedule_id in due:
         try:
+            # Match first, read-only and off the event loop (large rounds take a while); then
+            # claim and write everything in one short transaction.
+            with app.store.session() as s:
+                schedule = s.get(PeerSchedule, schedule_id)
+                if schedule is None:
+                    continue
+                people = _candidates(s, schedule, now)
+                forbidden = _forbidden(s, schedule, app.settings.peers.no_repeat_rounds)
+            grouping = await asyncio.to_thread(pair_round, people, forbidden, now)
             ctx = app.system_context()
             schedule = ctx.session.get(PeerSchedule, schedule_id)
             if schedule is not None:
-                run_round(app, ctx, schedule, now)
+                run_round(app, ctx, schedule, now, (people, grouping))
             ctx.commit()
             await ctx.flush_actions()
         except Exception:
@@ -370,7 +380,12 @@ async def run_due(app: App, now: datetime) -> None:
     app.outbox_kick()
 
 
-def run_round(app: App, ctx: Context, schedule: PeerSchedule, now: datetime) -> PeerRound | None:
+Grouping = tuple[list[Candidate], tuple[list[tuple[str, ...]], list[str]]]
+
+
+def run_round(
+    app: App, ctx: Context, schedule: PeerSchedule, now: datetime, matched: Grouping | None = None
+) -> PeerRound | None:
     """Claim this round (once across processes), pair, and queue the introductions, in one
     transaction: a crash before the commit leaves nothing; after it, nothing is repeated."""
     fire_at = aware(schedule.next_at) or now
@@ -394,9 +409,12 @@ def run_round(app: App, ctx: Context, schedule: PeerSchedule, now: datetime) -> 
             session.add(round_)
     except IntegrityError:
         return None  # another process ran this round
-    people = _candidates(session, schedule, now)
-    forbidden = _forbidden(session, schedule, app.settings.peers.no_repeat_rounds)
-    groups, left = pair_round(people, forbidden, now)
+    if matched is None:
+        people = _candidates(session, schedule, now)
+        forbidden = _forbidden(session, schedule, app.settings.peers.no_repeat_rounds)
+        groups, left = pair_round(people, forbidden, now)
+    else:
+        people, (groups, left) = matched
     round_.members, round_.pairs = len(people), len(groups)
     community = session.exec(
         select(Community).where(

@@ -7,6 +7,8 @@ left over, the leftover joins the pair they fit best, making a trio.
 
 from __future__ import annotations
 
+import heapq
+import random
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -47,6 +49,35 @@ def weight(a: Candidate, b: Candidate, at: datetime) -> float:
     return w
 
 
+NEIGHBOURS = 6  # best candidates kept per member: keeps the graph sparse for large rounds
+SAMPLE = 48  # candidates looked at per member (those sharing a tag first)
+
+
+def _candidates_for(
+    a: Candidate,
+    by_language: dict[str, list[Candidate]],
+    by_pair: dict[tuple[str, str], list[Candidate]],
+    rng: random.Random,
+) -> list[Candidate]:
+    """Who `a` could be compared with: everyone sharing a language in a small round, else a
+    bounded sample that favours people sharing a tag too."""
+    langs = _bases(a.languages)
+    pool_size = sum(len(by_language[x]) for x in langs)
+    if pool_size <= SAMPLE:
+        return list({c.user_id: c for x in langs for c in by_language[x]}.values())
+    seen: dict[str, Candidate] = {}
+    keys = [(x, t) for x in langs for t in a.tags]
+    for key in keys:
+        group = by_pair.get(key, [])
+        for c in rng.sample(group, min(len(group), SAMPLE // max(1, len(keys)))):
+            seen[c.user_id] = c
+    for x in langs:
+        group = by_language[x]
+        for c in rng.sample(group, min(len(group), SAMPLE // (2 * len(langs)))):
+            seen.setdefault(c.user_id, c)
+    return list(seen.values())
+
+
 def pair_round(
     people: list[Candidate], forbidden: set[frozenset[str]], at: datetime
 ) -> tuple[list[tuple[str, ...]], list[str]]:
@@ -54,15 +85,26 @@ def pair_round(
     graph = nx.Graph()
     graph.add_nodes_from(p.user_id for p in people)
     by_id = {p.user_id: p for p in people}
-    for i, a in enumerate(people):
-        for b in people[i + 1 :]:
-            if frozenset((a.user_id, b.user_id)) in forbidden:
+    by_language: dict[str, list[Candidate]] = {}
+    by_pair: dict[tuple[str, str], list[Candidate]] = {}
+    for p in people:
+        for lang in _bases(p.languages):
+            by_language.setdefault(lang, []).append(p)
+            for tag in p.tags:
+                by_pair.setdefault((lang, tag), []).append(p)
+    rng = random.Random(len(people))  # reproducible for the same round
+    for a in people:
+        scored = []
+        for b in _candidates_for(a, by_language, by_pair, rng):
+            if b.user_id == a.user_id or frozenset((a.user_id, b.user_id)) in forbidden:
                 continue
             w = weight(a, b, at)
             if w > 0:
-                graph.add_edge(a.user_id, b.user_id, weight=w)
+                scored.append((w, b.user_id))
+        for w, other in heapq.nlargest(NEIGHBOURS, scored):
+            graph.add_edge(a.user_id, other, weight=w)
     matching = nx.max_weight_matching(graph, maxcardinality=True)
-    groups: list[list[str]] = [sorted(pair) for pair in matching]
+    groups: list[list[str]] = sorted(sorted(pair) for pair in matching)
     placed = {u for g in groups for u in g}
     left: list[str] = []
     for user in sorted(set(by_id) - placed):

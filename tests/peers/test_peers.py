@@ -56,9 +56,9 @@ async def test_a_round_pairs_by_shared_tags_and_language(community: RecordingCon
     await join(community, "Mateo", "money-across-borders", "es")
     await schedule(community)
     await community.type("/clock +2h")
-    assert pairs(community) == [["amira", "kenji"], ["mateo", "sofia"]]
+    assert sorted(pairs(community)) == [["amira", "kenji"], ["mateo", "sofia"]]
     intro = [m.text for m in community.platform.messages.values() if "Meet someone" in m.text]
-    assert len(intro) == 2 and "living in my partner's country" in intro[0]
+    assert len(intro) == 2 and any("living in my partner's country" in t for t in intro)
     assert all(t.count("A question to start with") == 2 for t in intro)
 
 

@@ -92,7 +92,7 @@ async def test_permission_matrix_on_slack(tmp_path: Path) -> None:
         for command in staff:
             before = len(ws.emulator.ephemerals)
             await ws.command("UPLAIN", command.name)
-            await ws.settle(lambda: len(ws.emulator.ephemerals) > before)
+            await ws.settle(lambda before=before: len(ws.emulator.ephemerals) > before)
             answer = json.dumps(ws.emulator.ephemerals[-1])
             assert any(t in answer for t in refusal_texts()), f"/{command.name}: {answer[:200]}"
 
