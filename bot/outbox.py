@@ -20,7 +20,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot import codec
+from bot import codec, metrics
 from bot.actions import Action, ActionResult
 from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
@@ -186,6 +186,7 @@ class Outbox:
             log.exception("outbox entry %s raised in the adapter", entry.id)
             result = ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)
         if result.ok:
+            metrics.ACTIONS_SENT.labels(entry.platform).inc()
             self._finish(entry, now, status="sent", result=result)
             hook = self.on_delivered.get(entry.kind)
             if hook is not None:
@@ -194,6 +195,7 @@ class Outbox:
                 except Exception:
                     log.exception("delivery hook for %s failed (entry %s)", entry.kind, entry.id)
             return
+        metrics.ACTIONS_FAILED.labels(entry.platform, str(result.retryable)).inc()
         attempts = entry.attempts + 1
         if result.retryable and attempts < self.settings.max_attempts:
             delay = self._backoff(attempts, result.retry_after)

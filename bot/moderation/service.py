@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from bot import actions as a
+from bot import metrics
 from bot.commands import CommandError, Permission, format_duration
 from bot.events import Actor, Place
 from bot.message import Button, Field, Message, Select, SelectOption, escape, mention
@@ -315,6 +316,16 @@ def _missing_note(ctx: Context) -> str | None:
 def post_card(ctx: Context, case: ModCase, *, update: bool = True) -> None:
     """Show the case in the queue: edit its card when it has one, else post a new card."""
     c = ctx.community
+    ctx.session.flush()
+    metrics.QUEUE_SIZE.set(
+        int(
+            ctx.session.exec(
+                select(func.count())
+                .select_from(ModCase)
+                .where(col(ModCase.status).in_(["open", "claimed", "escalated"]))
+            ).one()
+        )
+    )
     if not c.queue_channel:
         return
     message = card(ctx, case)

@@ -77,3 +77,87 @@ def test_console_service_serves_metrics_and_stops_on_sigterm(tmp_path: Path) -> 
     with Store(url).session() as s:
         entries = s.exec(select(OutboxEntry)).all()
     assert all(e.lease_owner is None for e in entries)
+
+
+async def test_service_against_the_emulators_keeps_its_outbox_on_sigterm(tmp_path: Path) -> None:
+    """`crossings run` with Discord and Slack configured: it connects to both emulators, serves
+    metrics, and on SIGTERM exits cleanly with undelivered work still in the outbox."""
+    import asyncio
+
+    from tests.emulators.discord.server import OWNER_ID, DiscordEmulator
+    from tests.emulators.discord.server import TOKEN as DISCORD_TOKEN
+    from tests.emulators.slack.server import APP_TOKEN, BOT_TOKEN, SlackEmulator
+
+    discord_em, slack_em = DiscordEmulator(), SlackEmulator()
+    await discord_em.start()
+    await slack_em.start()
+    url = f"sqlite:///{tmp_path}/bot.db"
+    upgrade(Store(url))
+    port = free_port()
+    env = {
+        "CROSSINGS_DATABASE_URL": url,
+        "CROSSINGS_METRICS__PORT": str(port),
+        "CROSSINGS_SCHEDULER__TICK_SECONDS": "0.5",
+        "CROSSINGS_DISCORD__TOKEN": DISCORD_TOKEN,
+        "CROSSINGS_DISCORD__API_BASE_URL": discord_em.api_base,
+        "CROSSINGS_DISCORD__GATEWAY_URL": discord_em.gateway_url,
+        "CROSSINGS_SLACK__BOT_TOKEN": BOT_TOKEN,
+        "CROSSINGS_SLACK__APP_TOKEN": APP_TOKEN,
+        "CROSSINGS_SLACK__API_BASE_URL": slack_em.base_url,
+    }
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=ROOT,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await asyncio.wait_for(discord_em.identified.wait(), 30)
+        await asyncio.wait_for(slack_em.connected.wait(), 30)
+        await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/readyz")
+        while not discord_em.commands:
+            await asyncio.sleep(0.05)
+        general = discord_em.channel_id("general")
+        discord_em.fail("POST", f"/channels/{general}/messages", 503, times=1000)
+        it = await discord_em.slash(
+            OWNER_ID,
+            general,
+            "prompt",
+            [
+                {
+                    "type": 1,
+                    "name": "post-now",
+                    "options": [{"type": 3, "name": "theme", "value": "red-flags"}],
+                }
+            ],
+        )
+        for _ in range(200):
+            if it.answered:
+                break
+            await asyncio.sleep(0.05)
+        assert it.answered
+        body = ""
+        for _ in range(100):
+            body = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
+            if 'crossings_actions_failed_total{platform="discord",retryable="True"}' in body:
+                break
+            await asyncio.sleep(0.1)
+        assert 'crossings_events_total{platform="discord",type="CommandInvoked"}' in body
+        assert 'crossings_actions_failed_total{platform="discord",retryable="True"}' in body
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await discord_em.stop()
+        await slack_em.stop()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    with Store(url).session() as s:
+        entries = s.exec(select(OutboxEntry).where(OutboxEntry.kind == "prompt.post")).all()
+    assert len(entries) == 1 and entries[0].status == "pending"  # not lost
+    assert entries[0].lease_owner is None  # handed back for the next process

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:48:26.061317
+Create Date: 2026-11-22 16:55:12.336936
 """
 from collections.abc import Sequence
 
