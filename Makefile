@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/crossings run
 
 test: $(STAMP) lint
+	$(BIN)/crossings content validate
 	$(BIN)/python -m pytest
 
 demo: $(STAMP)
