@@ -435,6 +435,14 @@ class SlackAdapter:
         )
 
     async def _on_view(self, ack: Any, body: dict[str, Any]) -> None:
+        try:
+            await self._view(ack, body)
+        except Exception:
+            log.exception("a view submission could not be handled")
+            with contextlib.suppress(Exception):
+                await ack()  # close the modal rather than leave the member waiting
+
+    async def _view(self, ack: Any, body: dict[str, Any]) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         view = body["view"]
         channel = _opt(view.get("private_metadata"))

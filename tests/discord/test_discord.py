@@ -534,3 +534,20 @@ async def test_peer_introductions_open_a_private_thread(dc: DiscordCommunity) ->
         if "thread-members" in r.path
     }
     assert added == {"111", "222"}
+
+
+async def test_a_500_is_retried_by_discord_py_then_surfaced(dc: DiscordCommunity) -> None:
+    from bot import actions as a
+    from bot.events import Place
+    from bot.message import Message
+
+    em = dc.emulator
+    general = em.channel_id("general")
+    em.fail("POST", f"/channels/{general}/messages", 500, times=10)
+    result = await dc.adapter.platform.execute(
+        a.Post(Place("discord", dc.guild, general), Message(text="hello"))
+    )
+    assert not result.ok and result.retryable and "500" in (result.error or "")
+    assert (
+        len(em.calls("POST", f"/channels/{general}/messages")) == 5
+    )  # discord.py's own retries first

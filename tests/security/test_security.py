@@ -62,39 +62,107 @@ async def test_permission_matrix_on_discord(tmp_path: Path) -> None:
     from tests.emulators.discord.harness import discord_community
 
     async with discord_community(tmp_path) as dc:
-        dc.member("555", "Plain")
+        people = {
+            "member": dc.member("555", "Plain"),
+            "organizer": dc.member("666", "Org", ("Organizers",)),
+            "moderator": dc.member("777", "Mod", ("Moderators",)),
+        }
         em = dc.emulator
         general = em.channel_id("general")
-        for command in dc.app.registry.commands.values():
-            if command.kind != "slash" or command.permission == Permission.MEMBER:
-                continue
-            options = (
-                [{"type": 1, "name": command.path[1], "options": []}]
-                if len(command.path) == 2
-                else []
-            )
-            it = await em.slash("555", general, command.path[0], options)
-            response = await dc.answered(it)
-            body = json.dumps(response)
-            assert any(t in body for t in refusal_texts()), f"/{command.name}: {body[:200]}"
+        for role, uid in people.items():
+            level = ROLES[role][0]
+            for command in dc.app.registry.commands.values():
+                if command.kind != "slash":
+                    continue
+                options = (
+                    [{"type": 1, "name": command.path[1], "options": []}]
+                    if len(command.path) == 2
+                    else []
+                )
+                response = await dc.answered(await em.slash(uid, general, command.path[0], options))
+                refused = any(t in json.dumps(response) for t in refusal_texts())
+                assert refused == (level < command.permission), f"/{command.name} as {role}"
 
 
 async def test_permission_matrix_on_slack(tmp_path: Path) -> None:
     from tests.emulators.slack.harness import slack_workspace
 
     async with slack_workspace(tmp_path, "socket") as ws:
-        ws.emulator.add_user("UPLAIN", "Plain")
-        staff = [
-            c
-            for c in ws.app.registry.commands.values()
-            if c.kind == "slash" and c.permission > Permission.MEMBER
-        ]
-        for command in staff:
-            before = len(ws.emulator.ephemerals)
-            await ws.command("UPLAIN", command.name)
-            await ws.settle(lambda before=before: len(ws.emulator.ephemerals) > before)
-            answer = json.dumps(ws.emulator.ephemerals[-1])
-            assert any(t in answer for t in refusal_texts()), f"/{command.name}: {answer[:200]}"
+        em = ws.emulator
+        for uid, name in (("UPLAIN", "Plain"), ("UORG", "Org"), ("UMOD", "Mod")):
+            em.add_user(uid, name)
+        await ws.command("UADMIN", "settings role organizers user:UORG")
+        await ws.command("UADMIN", "settings role moderators user:UMOD")
+        await ws.settle(lambda: len(em.ephemerals) >= 2)
+        for role, uid in (("member", "UPLAIN"), ("organizer", "UORG"), ("moderator", "UMOD")):
+            level = ROLES[role][0]
+            for command in ws.app.registry.commands.values():
+                if command.kind != "slash":
+                    continue
+                before = len(em.ephemerals), len(em.views), len(em.dms(uid))
+                await ws.command(uid, command.name)
+                await ws.settle(
+                    lambda before=before, uid=uid: (
+                        (len(em.ephemerals), len(em.views), len(em.dms(uid))) != before
+                    )
+                )
+                answer = json.dumps(em.ephemerals[-1]) if len(em.ephemerals) > before[0] else ""
+                refused = any(t in answer for t in refusal_texts())
+                assert refused == (level < command.permission), (
+                    f"/{command.name} as {role}: {answer[:150]}"
+                )
+
+
+async def test_slack_survives_malformed_payloads(tmp_path: Path) -> None:
+    from tests.emulators.slack.harness import slack_workspace
+
+    async with slack_workspace(tmp_path, "socket") as ws:
+        em = ws.emulator
+        em.add_user("UAMIRA", "Amira")
+        for kind, payload in (
+            ("events_api", {"type": "event_callback", "event": {"type": "message"}}),
+            (
+                "events_api",
+                {
+                    "type": "event_callback",
+                    "team_id": "T0001",
+                    "event": {"type": "message", "user": "UNKNOWN", "text": None, "ts": "1"},
+                },
+            ),
+            (
+                "interactive",
+                {
+                    "type": "block_actions",
+                    "team": {"id": "T0001"},
+                    "user": {"id": "UAMIRA"},
+                    "actions": [{"action_id": "nope:1"}],
+                    "trigger_id": "t",
+                },
+            ),
+            (
+                "interactive",
+                {
+                    "type": "view_submission",
+                    "team": {"id": "T0001"},
+                    "user": {"id": "UAMIRA"},
+                    "view": {"callback_id": "mod-report:abc", "state": {"values": {}}},
+                },
+            ),
+            (
+                "slash_commands",
+                {
+                    "team_id": "T0001",
+                    "user_id": "UAMIRA",
+                    "channel_id": "C0GENERAL",
+                    "command": "/crossings",
+                    "text": '"unclosed',
+                },
+            ),
+        ):
+            env = await em.push(kind, payload)
+            await em.acked(env)
+        await ws.command("UAMIRA", "help")  # still answering
+        await ws.settle(lambda: any("What you can do here" in json.dumps(m) for m in em.ephemerals))
 
 
 async def test_members_are_rate_limited_with_a_clear_message(community: RecordingConsole) -> None:

@@ -283,3 +283,13 @@ async def test_peer_introductions_open_a_group_dm(ws: SlackWorkspace) -> None:
     await ws.settle(lambda: em.called("conversations.open"))
     opened = [c.args.get("users") for c in em.called("conversations.open")]
     assert any(u and set(u.split(",")) == {"UAMIRA", "USAM"} for u in opened)
+    await ws.app.advance_to(ws.app.clock.now() + timedelta(days=3))  # the check-in
+    await ws.settle(lambda: em.dms("UAMIRA") and em.dms("USAM"))
+    checkin = em.dms("UAMIRA")[-1]
+    labels = [
+        e["text"]["text"]
+        for b in checkin["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert labels == ["We talked", "Not yet", "Don't pair us again", "Report"]
