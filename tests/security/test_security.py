@@ -130,25 +130,6 @@ async def test_slack_survives_malformed_payloads(tmp_path: Path) -> None:
                 },
             ),
             (
-                "interactive",
-                {
-                    "type": "block_actions",
-                    "team": {"id": "T0001"},
-                    "user": {"id": "UAMIRA"},
-                    "actions": [{"action_id": "nope:1"}],
-                    "trigger_id": "t",
-                },
-            ),
-            (
-                "interactive",
-                {
-                    "type": "view_submission",
-                    "team": {"id": "T0001"},
-                    "user": {"id": "UAMIRA"},
-                    "view": {"callback_id": "mod-report:abc", "state": {"values": {}}},
-                },
-            ),
-            (
                 "slash_commands",
                 {
                     "team_id": "T0001",
