@@ -296,6 +296,49 @@ def install_commands(app: App) -> None:
         ctx.respond(ctx.t("mod.done.unban", number=case.number, member=mention(member)))
 
     @reg.command(
+        "mod purge",
+        "Delete a member's recent messages (those this bot has seen)",
+        permission=MOD,
+        options=[
+            member,
+            Option("count", OptionType.INT, "How many (1-100)", min_value=1, max_value=100),
+            Option("reason", OptionType.STRING, "Why", min_length=3, max_length=500),
+        ],
+    )
+    async def mod_purge(ctx: Context, member: str, count: int, reason: str) -> None:
+        from bot.moderation.listeners import recent_messages
+
+        await svc.check_hierarchy(ctx, member)
+        c = ctx.community
+        mine = [
+            r
+            for r in reversed(recent_messages(ctx.app))
+            if r[0] == c.platform and r[1] == c.community_id and r[4] == member
+        ][:count]
+        for platform, community, channel, message_id, _ in mine:
+            ctx.emit(a.DeleteMessage(Place(platform, community, channel), message_id, reason[:400]))
+        case = svc.new_case(
+            ctx,
+            "purge",
+            target_id=member,
+            details=reason,
+            moderator_id=ctx.actor_id,
+            status="closed",
+            closed_at=ctx.now,
+        )
+        svc.audit(
+            ctx,
+            "purge",
+            actor=ctx.actor_id,
+            target=member,
+            case=case,
+            reason=f"{len(mine)} message(s): {reason}",
+        )
+        ctx.respond(
+            ctx.t("mod.done.purge", number=case.number, count=len(mine), member=mention(member))
+        )
+
+    @reg.command(
         "mod case",
         "Show a case",
         permission=MOD,

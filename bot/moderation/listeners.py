@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -71,9 +72,22 @@ def bump_version(ctx: Context, **changes: Any) -> None:
     ctx.session.add(c)
 
 
+RECENT = 5000  # message ids (no text) remembered per process for /mod purge
+
+
+def recent_messages(app: App) -> deque[tuple[str, str, str | None, str, str]]:
+    """(platform, community, channel, message id, author) of messages this process saw."""
+    return app.services.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
+
+
 def install_listeners(app: App) -> None:
     @app.on(MessagePosted, priority=10)
     async def run_automod(ctx: Context, event: MessagePosted) -> None:
+        if not event.is_dm and not event.actor.is_bot:
+            p = event.place
+            recent_messages(app).append(
+                (p.platform, p.community, p.target, event.message_id, event.actor.user_id)
+            )
         if event.actor.is_bot or event.is_dm or ctx.level >= Permission.MODERATOR:
             return
         age = None

@@ -253,3 +253,12 @@ async def test_audit_log_filters_and_csv_export(mods: RecordingConsole, tmp_path
 
 def test_clock_fixture_is_utc(clock: SimulatedClock) -> None:
     assert clock.now().tzinfo is UTC and clock.now() == datetime(2026, 3, 2, 8, tzinfo=UTC)
+
+
+async def test_purge_deletes_a_members_recent_messages(mods: RecordingConsole) -> None:
+    await mods.type("/as Sam", "/in #general", "one", "two", "three", "/as Amira", "mine")
+    out = await mods.type("/as Noor moderator", '/mod purge member:@sam count:2 reason:"spamming the channel"')
+    assert "deleting 2 recent message(s)" in out
+    general = {m.text: m.deleted for m in mods.platform.messages.values() if m.channel == "general"}
+    assert general["three"] and general["two"] and not general["one"] and not general["mine"]
+    assert "Only moderators" in await mods.type("/as Amira", '/mod purge member:@sam count:2 reason:"no"')
