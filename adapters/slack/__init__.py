@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +31,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
+from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from bot import actions as a
 from bot import metrics
 from bot.claims import claim
@@ -79,21 +82,50 @@ class Pending:
     errors: dict[str, str] | None = None
 
 
+_TEAM_CLIENT: ContextVar[AsyncWebClient | None] = ContextVar("slack_team_client", default=None)
+TokenLookup = Callable[[str], Awaitable[str | None]]
+
+
 class SlackPlatform:
     name = NAME
     capabilities = CAPABILITIES
 
-    def __init__(self, client: AsyncWebClient, user_client: AsyncWebClient | None = None) -> None:
-        self.client = client
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        user_client: AsyncWebClient | None = None,
+        token_for: TokenLookup | None = None,
+    ) -> None:
+        self.default_client = client
         self.user_client = user_client  # deleting members' messages needs a user token with rights
+        self.token_for = token_for  # multi-workspace installs: the bot token of a team
         self.pending: dict[str, Pending] = {}
-        self._actors: dict[str, Actor] = {}
+        self._actors: dict[tuple[str, str], Actor] = {}
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The client for the workspace being acted in (set per action)."""
+        return _TEAM_CLIENT.get() or self.default_client
+
+    async def client_for(self, team: str) -> AsyncWebClient:
+        if self.token_for is None:
+            return self.default_client
+        if team not in self._clients:
+            token = await self.token_for(team)
+            if token is None:
+                return self.default_client
+            base = self.default_client
+            self._clients[team] = AsyncWebClient(
+                token=token, base_url=base.base_url, retry_handlers=base.retry_handlers
+            )
+        return self._clients[team]
 
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
-        if user_id in self._actors:
-            return self._actors[user_id]
+        if (community, user_id) in self._actors:
+            return self._actors[(community, user_id)]
         try:
-            info = await self.client.users_info(user=user_id)
+            info = await (await self.client_for(community)).users_info(user=user_id)
         except SlackApiError:
             return None
         u = info["user"]
@@ -105,10 +137,11 @@ class SlackPlatform:
             is_bot=bool(u.get("is_bot")),
             locale=u.get("locale"),
         )
-        self._actors[user_id] = actor
+        self._actors[(community, user_id)] = actor
         return actor
 
     async def execute(self, action: a.Action) -> a.ActionResult:
+        reset = _TEAM_CLIENT.set(await self.client_for(action.place.community))
         try:
             return await self._execute(action)
         except SlackApiError as exc:
@@ -120,6 +153,8 @@ class SlackPlatform:
             return a.ActionResult.failed(error, retryable=error in RETRYABLE_ERRORS)
         except (TimeoutError, OSError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
+        finally:
+            _TEAM_CLIENT.reset(reset)
 
     async def _post(
         self, channel: str, message: Message, thread_ts: str | None = None
@@ -255,21 +290,39 @@ def _opt(text: str | None) -> str | None:
 class SlackAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
         s = settings.slack
-        assert s.bot_token is not None
         retries = [
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=1),
         ]
-        self.client = AsyncWebClient(
-            token=s.bot_token.get_secret_value(), base_url=s.api_base_url, retry_handlers=retries
-        )
+        oauth = s.client_id is not None and s.client_secret is not None
+        token = s.bot_token.get_secret_value() if s.bot_token and not oauth else None
+        self.client = AsyncWebClient(token=token, base_url=s.api_base_url, retry_handlers=retries)
         user_client = None
         if s.user_token is not None:
             user_client = AsyncWebClient(
                 token=s.user_token.get_secret_value(), base_url=s.api_base_url
             )
-        self.platform = SlackPlatform(self.client, user_client)
+        self.installs: DatabaseInstallations | None = None
+        oauth_settings = None
+        if oauth:
+            from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+            assert s.client_id is not None and s.client_secret is not None
+            self.installs = DatabaseInstallations(app.store.engine, s.client_id)
+            scopes = render.manifest(app.registry)["oauth_config"]["scopes"]["bot"]
+            oauth_settings = AsyncOAuthSettings(
+                client_id=s.client_id,
+                client_secret=s.client_secret.get_secret_value(),
+                scopes=scopes,
+                installation_store=self.installs,
+                state_store=DatabaseOAuthStates(app.store.engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            )
+        self.platform = SlackPlatform(
+            self.client, user_client, self.installs.token_for if self.installs else None
+        )
         self.core = app
         self.settings = settings
         secret = s.signing_secret.get_secret_value() if s.signing_secret else None
@@ -278,6 +331,7 @@ class SlackAdapter:
             signing_secret=secret,
             request_verification_enabled=s.mode == "http",
             process_before_response=False,
+            oauth_settings=oauth_settings,
         )
         self._handler: Any = None
         self._runner: web.AppRunner | None = None
@@ -294,7 +348,9 @@ class SlackAdapter:
             self._handler = AsyncSocketModeHandler(self.bolt, s.app_token.get_secret_value())
             await self._handler.connect_async()
         else:
-            self._runner = web.AppRunner(self.bolt.web_app(path="/slack/events"), access_log=None)
+            # Bolt also serves /slack/install and /slack/oauth_redirect when OAuth is configured.
+            web_app = self.bolt.web_app(path="/slack/events")
+            self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.http_host, s.http_port)
             await site.start()
@@ -319,7 +375,7 @@ class SlackAdapter:
         bolt.view_closed(re.compile(".*"))(self._ack_only)
         bolt.event("message")(self._on_message)
         bolt.event("member_joined_channel")(self._on_join)
-        bolt.event("app_home_opened")(self._ack_only)
+        bolt.event("app_home_opened")(self._on_home)
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
         """HTTP mode: a signed request is accepted once. (Bolt has checked signature and age.)"""
@@ -516,6 +572,23 @@ class SlackAdapter:
             links=(),
         )
         await self._run(posted)
+
+    async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """The App Home tab: the core's home view for this member, published to Slack."""
+        from bot.home import home
+
+        team, user = body.get("team_id") or "", event.get("user", "")
+        actor = await self._actor(team, user)
+        ctx = self.core.system_context(NAME, team)
+        try:
+            message = home(ctx, actor)
+            ctx.commit()
+        finally:
+            ctx.close()
+        client = await self.platform.client_for(team)
+        await client.views_publish(
+            user_id=user, view={"type": "home", "blocks": render.blocks_for(message)}
+        )
 
     async def _on_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or ""

@@ -257,8 +257,12 @@ def test_clock_fixture_is_utc(clock: SimulatedClock) -> None:
 
 async def test_purge_deletes_a_members_recent_messages(mods: RecordingConsole) -> None:
     await mods.type("/as Sam", "/in #general", "one", "two", "three", "/as Amira", "mine")
-    out = await mods.type("/as Noor moderator", '/mod purge member:@sam count:2 reason:"spamming the channel"')
+    out = await mods.type(
+        "/as Noor moderator", '/mod purge member:@sam count:2 reason:"spamming the channel"'
+    )
     assert "deleting 2 recent message(s)" in out
     general = {m.text: m.deleted for m in mods.platform.messages.values() if m.channel == "general"}
     assert general["three"] and general["two"] and not general["one"] and not general["mine"]
-    assert "Only moderators" in await mods.type("/as Amira", '/mod purge member:@sam count:2 reason:"no"')
+    assert "Only moderators" in await mods.type(
+        "/as Amira", '/mod purge member:@sam count:2 reason:"no"'
+    )

@@ -293,3 +293,58 @@ async def test_peer_introductions_open_a_group_dm(ws: SlackWorkspace) -> None:
         for e in b["elements"]
     ]
     assert labels == ["We talked", "Not yet", "Don't pair us again", "Report"]
+
+
+async def test_an_oauth_install_for_a_second_workspace_and_a_command_in_it(tmp_path: Path) -> None:
+    import re
+
+    import aiohttp
+
+    async with slack_workspace(
+        tmp_path, "http", client_id="cid", client_secret="csecret", bot_token=None
+    ) as ws:
+        em = ws.emulator
+        base = ws.url.removesuffix("/slack/events")
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/slack/install") as r:
+                page = await r.text()
+                assert r.status == 200
+                cookie = r.headers["Set-Cookie"].split(";")[
+                    0
+                ]  # Secure: a browser on https sends it back
+            state = re.search(r"state=([^&\"']+)", page)
+            assert state is not None
+            async with http.get(
+                f"{base}/slack/oauth_redirect",
+                params={"code": "code-T0002", "state": state.group(1)},
+                headers={"Cookie": cookie},
+            ) as r:
+                assert r.status == 200, await r.text()
+        assert "T0002" in em.workspaces
+        em.add_user("UNEW", "Newcomer", team="T0002")
+        payload = em.command_payload("UNEW", "C0GENERAL", "help", team="T0002")
+        status, _ = await em.deliver_http(ws.url, "slash_commands", payload)
+        assert status == 200
+        await ws.settle(lambda: em.ephemerals)
+        assert em.ephemerals[-1]["team"] == "T0002"  # answered with that workspace's own token
+
+
+async def test_app_home_shows_a_members_settings_and_the_queue_to_moderators(
+    ws: SlackWorkspace,
+) -> None:
+    em = ws.emulator
+    await ws.command("UAMIRA", "me timezone Europe/Madrid")
+    for user in ("UAMIRA", "UNOOR"):
+        payload = em.message_event(user, "DUSER", "")
+        payload["event"] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": "D1",
+            "tab": "home",
+            "event_ts": "1",
+        }
+        await ws.send("events_api", payload)
+    await ws.settle(lambda: len([v for v in em.views if v.get("home_for")]) >= 2)
+    homes = {v["home_for"]: json.dumps(v) for v in em.views if v.get("home_for")}
+    assert "Europe/Madrid" in homes["UAMIRA"] and "moderator queue" not in homes["UAMIRA"]
+    assert "Open cases in the moderator queue" in homes["UNOOR"]

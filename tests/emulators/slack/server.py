@@ -145,6 +145,10 @@ class SlackEmulator:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         if method == "apps.connections.open":
             authed = token == APP_TOKEN
+        elif method == "oauth.v2.access":  # the app authenticates with its client id and secret
+            authed = bool(
+                args.get("client_id") and args.get("client_secret")
+            ) or request.headers.get("Authorization", "").startswith("Basic ")
         else:
             authed = any(w.bot_token == token for w in self.workspaces.values())
         if not authed:
