@@ -44,9 +44,12 @@ def words(n: int, rng: random.Random) -> list[str]:
 
 
 def messages(rng: random.Random, keywords: list[str]) -> list[str]:
+    # Sentence templates, each with a few tokens nobody has written before (names, places,
+    # typos), so per-word caching doesn't flatter the figure.
+    fresh = ["".join(rng.choices(string.ascii_letters, k=rng.randint(3, 9))) for _ in range(20_000)]
     out = []
     for _ in range(N_MESSAGES):
-        text = rng.choice(SENTENCES)
+        text = rng.choice(SENTENCES) + " " + " ".join(rng.choices(fresh, k=3))
         if rng.random() < 0.05:  # some messages carry a listed word
             text += " " + rng.choice(keywords)
         out.append(text)

@@ -147,11 +147,12 @@ class RuleSet:
             seen.add(rule.id)
             hits.append(Hit(rule, matched[:80]))
 
+        folded = fold(msg.text)  # once, for both the words and the patterns
         if self._has_words:
-            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text)):
+            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, folded)):
                 for rule in owners:
                     add(rule, phrase)
-        if self._any_regex is not None and self._any_regex.search(folded := fold(msg.text)):
+        if self._any_regex is not None and self._any_regex.search(folded):
             for rule, rx in self._regexes:
                 if rule.id not in seen and (m := rx.search(folded)):
                     add(rule, m.group(0))

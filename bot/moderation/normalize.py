@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f"), None)
 
@@ -98,6 +99,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=65536)  # words repeat a lot in real messages
 def _word(token: str) -> str:
     token = token.strip("!|+")  # "card!!!" is "card", not "cardiii"
     if _HAS_LETTER.search(token):
@@ -127,16 +129,17 @@ def _spelled_out(tokens: list[str]) -> list[str]:
     return found
 
 
-def words(text: str) -> list[str]:
-    """The message as normalised words (see the module docstring)."""
-    folded = _INNER_SEPARATORS.sub("", fold(text))
+def words(text: str, folded: str | None = None) -> list[str]:
+    """The message as normalised words (see the module docstring). Pass `folded` when the
+    caller already has `fold(text)`."""
+    folded = _INNER_SEPARATORS.sub("", fold(text) if folded is None else folded)
     return [w for w in (_word(t) for t in _TOKEN.findall(folded)) if w]
 
 
-def match_text(text: str) -> str:
+def match_text(text: str, folded: str | None = None) -> str:
     """The form automod scans: ' word word ... | spelled out variants ', space-padded so
     that keywords (' word ') only match whole words."""
-    tokens = words(text)
+    tokens = words(text, folded)
     variants = _spelled_out(tokens)
     tail = " | " + " ".join(variants) if variants else ""
     return " " + " ".join(tokens) + tail + " "
