@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -179,7 +180,14 @@ def enqueue_post(
 ) -> PromptPost | None:
     """Claim (schedule, fire_at) and enqueue its post; None if another process already did."""
     platform, cid = community.platform, community.community_id
-    prompts = theme_prompts(app, session, platform, cid, theme)
+    memo: dict[tuple[str, str, str], list[Prompt]] | None = app.services.get("prompts.tick_memo")
+    key = (platform, cid, theme)
+    if memo is not None and key in memo:
+        prompts = memo[key]
+    else:
+        prompts = theme_prompts(app, session, platform, cid, theme)
+        if memo is not None:
+            memo[key] = prompts
     rotation = Rotation.load(session, platform, cid, channel, theme)
     picks = upcoming(prompts, rotation, f"{cid}:{channel}:{theme}", pinned, 1)
     if not picks:
@@ -353,6 +361,16 @@ async def run_due(app: App, now: datetime) -> None:
                 col(PromptSchedule.next_fire_at) <= now,
             )
         ).all()
+    # Within one tick the themes' prompt lists don't change: look each up once.
+    app.services["prompts.tick_memo"] = {}
+    try:
+        await _fire_all(app, due, now, grace)
+    finally:
+        app.services.pop("prompts.tick_memo", None)
+    app.outbox_kick()
+
+
+async def _fire_all(app: App, due: Sequence[int | None], now: datetime, grace: timedelta) -> None:
     for schedule_id in due:
         try:
             with app.store.session() as s:
@@ -364,7 +382,6 @@ async def run_due(app: App, now: datetime) -> None:
                     _report_missed(app, s, schedule, missed, now)
         except Exception:
             log.exception("prompt schedule %s failed to fire", schedule_id)
-    app.outbox_kick()
 
 
 def next_due(app: App, now: datetime) -> datetime | None:
