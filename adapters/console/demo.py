@@ -30,7 +30,8 @@ async def run_demo(console: Console | None = None, only: str | None = None) -> i
     with tempfile.TemporaryDirectory(prefix="crossings-demo-") as tmp:
         store = Store(f"sqlite:///{tmp}/demo.db")
         upgrade(store)
-        settings = Settings(database_url=store.url)
+        # A scripted tour types far faster than people do: no per-member command limits here.
+        settings = Settings(database_url=store.url, privacy={"command_limits": []})
         app = App(store, settings, SimulatedClock(START))
         session = build(app, console)
         for scene in scenes():

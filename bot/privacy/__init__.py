@@ -55,6 +55,8 @@ class RateLimiter:
 
     def check(self, key: tuple[str, str, str], now: float) -> int | None:
         """None when allowed (and counted); else seconds to wait."""
+        if not self.limits:
+            return None
         window = self.seen[key]
         longest = max(s for _, s in self.limits)
         while window and now - window[0] > longest:

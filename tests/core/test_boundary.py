@@ -49,6 +49,17 @@ def test_demo_exits_zero_with_a_transcript() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Demo finished." in proc.stdout
     assert "Crossings (only Amira sees this)" in proc.stdout
+    # Every scene plays as written: no step of the script misses its button, form or answer.
+    for trouble in (
+        "no button or menu",
+        "no form is open",
+        "something went wrong",
+        "Traceback",
+        "very quickly",
+    ):
+        assert trouble not in proc.stdout, trouble
+    for scene in ("10-prompts", "20-moderation", "30-support", "40-peers", "50-privacy"):
+        assert f"### {scene}" in proc.stdout
 
 
 def test_run_opens_the_console_and_leaves_on_end_of_input(tmp_path: Path) -> None:
