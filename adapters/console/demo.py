@@ -13,7 +13,7 @@ from rich.text import Text
 from adapters.console.session import build
 from bot.clock import SimulatedClock
 from bot.community import App
-from bot.config import Settings
+from bot.config import PrivacySettings, Settings
 from bot.paths import CONTENT_DIR
 from bot.store import Store
 from bot.store.migrate import upgrade
@@ -31,7 +31,7 @@ async def run_demo(console: Console | None = None, only: str | None = None) -> i
         store = Store(f"sqlite:///{tmp}/demo.db")
         upgrade(store)
         # A scripted tour types far faster than people do: no per-member command limits here.
-        settings = Settings(database_url=store.url, privacy={"command_limits": []})
+        settings = Settings(database_url=store.url, privacy=PrivacySettings(command_limits=[]))
         app = App(store, settings, SimulatedClock(START))
         session = build(app, console)
         for scene in scenes():
