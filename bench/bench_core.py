@@ -18,12 +18,13 @@ from rich.console import Console
 
 from adapters.console.platform import ConsolePlatform
 from bot import actions as a
+from bot.app import App
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.events import Actor, CommandInvoked, Place
 from bot.message import Message
 from bot.store import Store
+from crossings import build_app
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def _app(tmp: Path) -> tuple[App, ConsolePlatform]:
     store = Store(f"sqlite:///{tmp}/bench.db")
     store.create_all()
     platform = ConsolePlatform(Console(file=io.StringIO(), width=120, color_system=None))
-    app = App(store, Settings(database_url=store.url), SimulatedClock(START), [platform])
+    app = build_app(store, Settings(database_url=store.url), SimulatedClock(START), [platform])
     return app, platform
 
 

@@ -18,13 +18,14 @@ from rich.console import Console
 from sqlmodel import select
 
 from adapters.console.platform import ConsolePlatform
+from bot.app import App
 from bot.clock import SystemClock
-from bot.community import App
 from bot.config import Settings
 from bot.prompts import engine
 from bot.prompts.models import PromptPost, PromptSchedule
 from bot.store import Store, aware
 from bot.store.models import Community
+from crossings import build_app
 
 
 def _store(tmp: Path, name: str) -> Store:
@@ -55,7 +56,7 @@ def _schedules(store: Store, n: int, first: datetime, spread: bool) -> None:
 
 def _app(store: Store) -> App:
     platform = ConsolePlatform(Console(file=io.StringIO(), color_system=None))
-    return App(store, Settings(database_url=store.url), SystemClock(), [platform])
+    return build_app(store, Settings(database_url=store.url), SystemClock(), [platform])
 
 
 async def bench_startup(tmp: Path) -> dict[str, object]:

@@ -116,8 +116,6 @@ class Group:
 
 # --- option parsing ----------------------------------------------------------------------
 
-_MEMBER = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 _ID = re.compile(r"^[A-Za-z0-9]{2,32}$")
 _DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
 _UNIT = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
@@ -125,12 +123,22 @@ _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
 
 
+Translate = Callable[..., str]
+
+
+def _nothing(_text: str) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Resolver:
-    """Resolves `@name` and `#name` for adapters whose members type names (console)."""
+    """How the platform turns what a member typed into ids: its own mention syntax
+    (`mention_*`), and typed names (`member`, `channel`) where members type names."""
 
-    member: Callable[[str], str | None] = lambda _name: None
-    channel: Callable[[str], str | None] = lambda _name: None
+    member: Callable[[str], str | None] = _nothing
+    channel: Callable[[str], str | None] = _nothing
+    mention_member: Callable[[str], str | None] = _nothing
+    mention_channel: Callable[[str], str | None] = _nothing
     timezone: str = "UTC"
 
 
@@ -175,7 +183,7 @@ def timezone_names() -> list[str]:
     return _ZONES
 
 
-def parse_timezone(text: str) -> ZoneInfo:
+def parse_timezone(text: str, t: Translate | None = None) -> ZoneInfo:
     name = text.strip()
     try:
         if name and name in timezone_names():
@@ -185,133 +193,149 @@ def parse_timezone(text: str) -> ZoneInfo:
     by_lower = {z.lower(): z for z in timezone_names()}
     if name.lower() in by_lower:
         return ZoneInfo(by_lower[name.lower()])
+    t = t or _english
     close = difflib.get_close_matches(name, timezone_names(), n=1, cutoff=0.75)
-    hint = f": did you mean {close[0]}?" if close else " (use an IANA name like Europe/Berlin)"
-    raise CommandError(f"no such time zone '{name[:60]}'{hint}")
+    if close:
+        raise CommandError(t("core.option.timezone_did_you_mean", name=name[:60], close=close[0]))
+    raise CommandError(t("core.option.no_such_timezone", name=name[:60]))
 
 
-def parse_datetime(text: str, zone: str) -> datetime:
+def parse_datetime(text: str, zone: str, t: Translate | None = None) -> datetime:
     s = text.strip().replace("T", " ")
     try:
         value = datetime.fromisoformat(s)
     except ValueError as exc:
-        raise CommandError(
-            f"'{text[:60]}' is not a date and time: write it like 2026-03-29 19:00"
-        ) from exc
+        raise CommandError((t or _english)("core.option.not_datetime", text=text[:60])) from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
     return value
 
 
-def _parse_one(opt: Option, raw: object, resolver: Resolver) -> Any:
-    label = f"'{opt.name}'"
+def _english(key: str, /, **values: object) -> str:
+    from bot import i18n
+
+    return i18n.t(key, "en", **values)
+
+
+def _parse_one(opt: Option, raw: object, resolver: Resolver, t: Translate) -> Any:
+    def fail(key: str, **values: object) -> CommandError:
+        return CommandError(t(f"core.option.{key}", option=opt.name, **values), opt.name)
+
     if opt.type is OptionType.BOOL and isinstance(raw, bool):
         return raw
-    if opt.type is OptionType.INT and isinstance(raw, int) and not isinstance(raw, bool):
-        value_int = raw
-    else:
-        text = str(raw).strip()
+    if opt.type is OptionType.INT and isinstance(raw, int):
+        return _check_range(opt, raw, fail)
+    text = str(raw).strip()
     match opt.type:
         case OptionType.STRING:
             if len(text) < opt.min_length:
-                raise CommandError(f"{label} needs at least {opt.min_length} characters", opt.name)
+                raise fail("too_short", n=opt.min_length)
             if len(text) > opt.max_length:
-                raise CommandError(f"{label} can be at most {opt.max_length} characters", opt.name)
+                raise fail("too_long", n=opt.max_length)
             return text
         case OptionType.INT:
-            if not isinstance(raw, int) or isinstance(raw, bool):
-                if not re.fullmatch(r"[+-]?\d{1,12}", text):
-                    raise CommandError(f"{label} must be a whole number", opt.name)
-                value_int = int(text)
-            if opt.min_value is not None and value_int < opt.min_value:
-                raise CommandError(f"{label} must be at least {opt.min_value}", opt.name)
-            if opt.max_value is not None and value_int > opt.max_value:
-                raise CommandError(f"{label} must be at most {opt.max_value}", opt.name)
-            return value_int
+            if not re.fullmatch(r"[+-]?\d{1,12}", text):
+                raise fail("not_whole_number")
+            return _check_range(opt, int(text), fail)
         case OptionType.BOOL:
-            if text.lower() in _TRUE:
-                return True
-            if text.lower() in _FALSE:
-                return False
-            raise CommandError(f"{label} must be yes or no", opt.name)
+            if text.lower() in _TRUE | _FALSE:
+                return text.lower() in _TRUE
+            raise fail("not_yes_no")
         case OptionType.CHOICE:
             for c in opt.choices:
                 if text == c.value or text.lower() == c.name.lower():
                     return c.value
-            names = ", ".join(c.value for c in opt.choices)
-            raise CommandError(f"{label} must be one of: {names}", opt.name)
+            raise fail("not_a_choice", choices=", ".join(c.value for c in opt.choices))
         case OptionType.MEMBER:
-            return _parse_ref(text, _MEMBER, "@", resolver.member, label, "member", opt.name)
+            return _parse_ref(text, "@", resolver.mention_member, resolver.member, "member", fail)
         case OptionType.CHANNEL:
-            return _parse_ref(text, _CHANNEL, "#", resolver.channel, label, "channel", opt.name)
+            return _parse_ref(
+                text, "#", resolver.mention_channel, resolver.channel, "channel", fail
+            )
         case OptionType.DURATION:
-            try:
-                value = parse_duration(text)
-            except (ValueError, OverflowError):
-                raise CommandError(
-                    f"{label} must be a duration like 30m, 2h, 1d or 1w", opt.name
-                ) from None
-            if opt.min_duration is not None and value < opt.min_duration:
-                low = format_duration(opt.min_duration)
-                raise CommandError(f"{label} must be at least {low}", opt.name)
-            if opt.max_duration is not None and value > opt.max_duration:
-                high = format_duration(opt.max_duration)
-                raise CommandError(f"{label} can be at most {high}", opt.name)
-            return value
+            return _parse_duration_option(opt, text, fail)
         case OptionType.DATETIME:
             try:
-                return parse_datetime(text, resolver.timezone)
+                return parse_datetime(text, resolver.timezone, t)
             except CommandError as exc:
                 raise CommandError(exc.message, opt.name) from None
         case OptionType.TIMEZONE:
             try:
-                return parse_timezone(text).key
+                return parse_timezone(text, t).key
             except CommandError as exc:
                 raise CommandError(exc.message, opt.name) from None
-    raise CommandError(f"{label} has an unknown type", opt.name)  # pragma: no cover
+    raise fail("unknown_type")  # pragma: no cover
+
+
+def _check_range(opt: Option, value: int, fail: Callable[..., CommandError]) -> int:
+    if opt.min_value is not None and value < opt.min_value:
+        raise fail("too_small", n=opt.min_value)
+    if opt.max_value is not None and value > opt.max_value:
+        raise fail("too_big", n=opt.max_value)
+    return value
+
+
+def _parse_duration_option(opt: Option, text: str, fail: Callable[..., CommandError]) -> timedelta:
+    try:
+        value = parse_duration(text)
+    except (ValueError, OverflowError):
+        raise fail("not_duration") from None
+    if opt.min_duration is not None and value < opt.min_duration:
+        raise fail("duration_too_short", low=format_duration(opt.min_duration))
+    if opt.max_duration is not None and value > opt.max_duration:
+        raise fail("duration_too_long", high=format_duration(opt.max_duration))
+    return value
 
 
 def _parse_ref(
     text: str,
-    pattern: re.Pattern[str],
     sigil: str,
+    mention: Callable[[str], str | None],
     lookup: Callable[[str], str | None],
-    label: str,
     kind: str,
-    option: str,
+    fail: Callable[..., CommandError],
 ) -> str:
-    m = pattern.match(text)
-    if m:
-        return m.group(1)
+    """A member or channel: the platform's own mention syntax, a typed `@name`, or an id."""
+    found = mention(text)
+    if found:
+        return found
     if text.startswith(sigil) and len(text) > 1:
         found = lookup(text[1:])
         if found:
             return found
-        raise CommandError(f"{label}: no {kind} called {text[:40]}", option)
+        raise fail(f"no_such_{kind}", name=text[:40])
     if _ID.match(text):
         return text
-    raise CommandError(f"{label} must be a {kind}", option)
+    raise fail(f"not_a_{kind}")
 
 
 def parse_options(
-    command: Command, raw: Mapping[str, object], resolver: Resolver | None = None
+    command: Command,
+    raw: Mapping[str, object],
+    resolver: Resolver | None = None,
+    t: Translate = _english,
 ) -> dict[str, Any]:
     """Typed, validated options, or a CommandError naming the first problem."""
     resolver = resolver or Resolver()
     known = {o.name for o in command.options}
     unknown = [k for k in raw if k not in known]
     if unknown:
-        names = ", ".join(o.name for o in command.options) or "none"
-        raise CommandError(f"unknown option '{unknown[0][:40]}' (options: {names})", unknown[0])
+        names = ", ".join(o.name for o in command.options) or "-"
+        raise CommandError(
+            t("core.option.unknown", option=unknown[0][:40], options=names), unknown[0]
+        )
     parsed: dict[str, Any] = {}
     for opt in command.options:
         value = raw.get(opt.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if opt.required:
-                raise CommandError(f"'{opt.name}' is required: {opt.description}", opt.name)
+                raise CommandError(
+                    t("core.option.required", option=opt.name, description=opt.description),
+                    opt.name,
+                )
             parsed[opt.name] = opt.default
             continue
-        parsed[opt.name] = _parse_one(opt, value, resolver)
+        parsed[opt.name] = _parse_one(opt, value, resolver, t)
     return parsed
 
 

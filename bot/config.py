@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,14 +22,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-SECRET_KEYS = {
-    ("discord", "token"),
-    ("slack", "bot_token"),
-    ("slack", "app_token"),
-    ("slack", "signing_secret"),
-    ("slack", "client_secret"),
-    ("slack", "user_token"),
-}
+
+def blank_is_unset(value: Any) -> Any:
+    """An empty secret (`CROSSINGS_DISCORD__TOKEN=` in an env file) means "not configured"."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 class ConfigError(Exception):
@@ -49,46 +45,6 @@ class CommunityDefaults(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-
-def _blank_is_unset(value: Any) -> Any:
-    """An empty token (`CROSSINGS_DISCORD__TOKEN=` in an env file) means "not configured"."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-class DiscordSettings(BaseModel):
-    token: SecretStr | None = None
-
-    _blank_token = field_validator("token", mode="before")(_blank_is_unset)
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None
-    command_sync: Literal["global", "guild", "off"] = "global"
-    guild_ids: list[str] = Field(default_factory=list)
-    shard_count: int | None = Field(default=None, ge=1)
-    shard_ids: list[int] | None = None
-    members_intent: bool = True
-    message_content_intent: bool = True
-    # role ids per guild, seeded into community settings on first sight
-    moderator_roles: dict[str, list[str]] = Field(default_factory=dict)
-    organizer_roles: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class SlackSettings(BaseModel):
-    bot_token: SecretStr | None = None
-    app_token: SecretStr | None = None
-    user_token: SecretStr | None = None
-    signing_secret: SecretStr | None = None
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    mode: Literal["socket", "http"] = "socket"
-
-    _blank_secrets = field_validator(
-        "bot_token", "app_token", "user_token", "signing_secret", "client_secret", mode="before"
-    )(_blank_is_unset)
-    api_base_url: str = "https://slack.com/api/"
-    http_host: str = "0.0.0.0"
-    http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
-    command: str = "/crossings"
 
 
 class SchedulerSettings(BaseModel):
@@ -167,8 +123,6 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///crossings.db"
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)
-    discord: DiscordSettings = Field(default_factory=DiscordSettings)
-    slack: SlackSettings = Field(default_factory=SlackSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
@@ -199,44 +153,26 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
-    @property
-    def has_discord(self) -> bool:
-        return self.discord.token is not None
+    def roles_for(self, platform: str, community: str) -> dict[str, list[str]]:
+        """Role ids a platform's settings seed into a new community, by role name
+        (`moderator_roles` / `organizer_roles` keyed by community id)."""
+        section = getattr(self, platform, None)
+        seeded: dict[str, list[str]] = {}
+        for role in ("moderator", "organizer"):
+            by_community = getattr(section, f"{role}_roles", None) or {}
+            seeded[role] = list(by_community.get(community, []))
+        return seeded
 
-    @property
-    def has_slack(self) -> bool:
-        s = self.slack
-        return s.bot_token is not None or (s.client_id is not None and s.client_secret is not None)
 
-
-def _check_no_secrets(path: Path) -> None:
+def check_no_secrets(path: Path, secret_keys: set[tuple[str, str]]) -> None:
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
-    for section, key in SECRET_KEYS:
+    for section, key in sorted(secret_keys):
         if isinstance(data.get(section), dict) and key in data[section]:
             env = f"CROSSINGS_{section.upper()}__{key.upper()}"
             raise ConfigError(
                 f"config error: {section}.{key}: secrets are read only from the environment "
                 f"(set {env}), remove it from {path}"
             )
-
-
-def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Load and validate settings, raising ConfigError with one readable line."""
-    path = Path(config_file or os.environ.get("CROSSINGS_CONFIG", "crossings.toml"))
-    if path.exists():
-        _check_no_secrets(path)
-    try:
-
-        class _Loaded(Settings):
-            model_config = SettingsConfigDict(toml_file=path)
-
-        return _Loaded(**overrides)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"]) or "(root)"
-            problems.append(f"{key}: {err['msg']}")
-        raise ConfigError("config error: " + "; ".join(problems)) from None

@@ -12,12 +12,12 @@ from bot.message import Field, Message
 from bot.store import aware
 
 if TYPE_CHECKING:
-    from bot.community import Context
+    from bot.context import Context
     from bot.events import Actor
 
 
 def home(ctx: Context, actor: Actor) -> Message:
-    from bot.community import level_of
+    from bot.context import level_of
     from bot.moderation.models import ModCase
     from bot.peers.models import PeerProfile
     from bot.prompts.models import PromptSchedule
@@ -26,8 +26,7 @@ def home(ctx: Context, actor: Actor) -> Message:
     prefs = ctx.prefs(actor.user_id, create=False)
     peer = ctx.session.exec(
         select(PeerProfile).where(
-            PeerProfile.platform == c.platform,
-            PeerProfile.community_id == c.community_id,
+            *PeerProfile.scope(c),
             PeerProfile.user_id == actor.user_id,
         )
     ).first()
@@ -53,8 +52,7 @@ def home(ctx: Context, actor: Actor) -> Message:
     if level >= Permission.ORGANIZER:
         nxt = ctx.session.exec(
             select(func.min(PromptSchedule.next_fire_at)).where(
-                PromptSchedule.platform == c.platform,
-                PromptSchedule.community_id == c.community_id,
+                *PromptSchedule.scope(c),
                 col(PromptSchedule.active).is_(True),
                 col(PromptSchedule.paused).is_(False),
             )
@@ -68,8 +66,7 @@ def home(ctx: Context, actor: Actor) -> Message:
             select(func.count())
             .select_from(ModCase)
             .where(
-                ModCase.platform == c.platform,
-                ModCase.community_id == c.community_id,
+                *ModCase.scope(c),
                 col(ModCase.status).in_(["open", "claimed", "escalated"]),
             )
         ).one()

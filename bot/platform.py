@@ -1,61 +1,93 @@
-"""The port between the core and a chat platform. Adapters implement `Platform`."""
+"""The port between the core and a chat platform.
+
+An adapter subclasses `Platform` and marks the methods that carry out each kind of action with
+`@handles(ActionType, ...)`. That table *is* the platform's capabilities: delivery refuses, with
+a clear reason, any action the platform has no handler for, and features ask `platform.can(...)`
+before offering a button the platform could not honour.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from abc import ABC
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar
 
 from bot import actions as a
 from bot.events import Actor
 
-
-class Capability(StrEnum):
-    THREADS = "threads"
-    PRIVATE_THREADS = "private_threads"
-    FORUMS = "forums"
-    GROUP_DM = "group_dm"
-    MODALS = "modals"
-    EPHEMERAL = "ephemeral"
-    DM = "dm"
-    REACTIONS = "reactions"
-    EDIT_MESSAGE = "edit_message"
-    DELETE_MESSAGE = "delete_message"
-    TIMEOUT = "timeout"
-    KICK = "kick"
-    BAN = "ban"
-    REMOVE_FROM_CHANNEL = "remove_from_channel"
+ActionHandler = Callable[[Any, Any], Awaitable[a.ActionResult]]
+H = TypeVar("H", bound=ActionHandler)
 
 
-# The capability each action needs; actions not listed need none beyond posting.
-REQUIRED: dict[type[a.Action], Capability] = {
-    a.OpenForm: Capability.MODALS,
-    a.EditMessage: Capability.EDIT_MESSAGE,
-    a.DeleteMessage: Capability.DELETE_MESSAGE,
-    a.AddReaction: Capability.REACTIONS,
-    a.TimeoutMember: Capability.TIMEOUT,
-    a.KickMember: Capability.KICK,
-    a.BanMember: Capability.BAN,
-    a.UnbanMember: Capability.BAN,
-    a.RemoveFromChannel: Capability.REMOVE_FROM_CHANNEL,
-    a.SendPrivate: Capability.DM,
-}
+def handles(*action_types: type[a.Action]) -> Callable[[H], H]:
+    """Mark a platform method as the one that carries out these action types."""
+
+    def mark(method: H) -> H:
+        method.__handles__ = action_types  # type: ignore[attr-defined]
+        return method
+
+    return mark
 
 
-@runtime_checkable
-class Platform(Protocol):
-    name: str
-    capabilities: frozenset[Capability]
+class Platform(ABC):
+    """One chat platform as the core sees it."""
 
+    name: ClassVar[str]
+    _table: ClassVar[dict[type[a.Action], str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table: dict[type[a.Action], str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                for action_type in getattr(value, "__handles__", ()):
+                    table[action_type] = attr
+        cls._table = table
+
+    # --- capabilities -------------------------------------------------------------------
+    def can(self, action_type: type[a.Action]) -> bool:
+        return action_type in self._table
+
+    @property
+    def handled(self) -> frozenset[type[a.Action]]:
+        return frozenset(self._table)
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Connect and start taking events; returns once running (or raises)."""
+        return None
+
+    async def stop(self) -> None:
+        """Stop taking events and close connections."""
+        return None
+
+    # --- actions --------------------------------------------------------------------------
     async def execute(self, action: a.Action) -> a.ActionResult:
         """Carry out one action. Never raises for platform errors: they come back as a failed
         ActionResult, `retryable` for 429s, 5xx and timeouts."""
-        ...
+        attr = self._table.get(type(action))
+        if attr is None:
+            return a.ActionResult.failed(f"{self.name} cannot {type(action).__name__}")
+        result: a.ActionResult = await getattr(self, attr)(action)
+        return result
 
+    # --- members and channels -------------------------------------------------------------
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         """Resolve a member (roles, rank) for permission and hierarchy checks."""
-        ...
+        return None
 
+    def mention_member(self, text: str) -> str | None:
+        """A member id from this platform's own mention syntax (`<@123>` on Discord)."""
+        return None
 
-def can(platform: Platform, action: a.Action) -> bool:
-    needed = REQUIRED.get(type(action))
-    return needed is None or needed in platform.capabilities
+    def mention_channel(self, text: str) -> str | None:
+        """A channel id from this platform's own mention syntax."""
+        return None
+
+    def lookup_member(self, community: str, name: str) -> str | None:
+        """A member id from a typed name, for platforms where members type names."""
+        return None
+
+    def lookup_channel(self, community: str, name: str) -> str | None:
+        """A channel id from a typed name, for platforms where members type names."""
+        return None

@@ -19,7 +19,7 @@ from bot.store import Store, aware
 from bot.store.models import Timer
 
 if TYPE_CHECKING:
-    from bot.community import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from rich.console import Console
 from sqlalchemy import text
 
 from adapters.console import ConsoleSession, build
+from bot.app import App
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.store import Store
+from crossings import build_app
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 POSTGRES_ENV = "CROSSINGS_TEST_POSTGRES_URL"
@@ -100,7 +101,7 @@ def settings(store: Store) -> Settings:
 
 @pytest.fixture
 def app(store: Store, settings: Settings, clock: SimulatedClock) -> App:
-    return App(store, settings, clock)
+    return build_app(store, settings, clock)
 
 
 class RecordingConsole:

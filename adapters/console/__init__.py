@@ -1,6 +1,16 @@
 """The console community: a local community in the terminal (and the demo's stage)."""
 
 from adapters.console.platform import ConsolePlatform
+from adapters.console.repl import ConsoleAdapter, build_adapter
 from adapters.console.session import ConsoleSession, build
+from bot.plugin import AdapterPlugin
 
-__all__ = ["ConsolePlatform", "ConsoleSession", "build"]
+plugin = AdapterPlugin(
+    name="console",
+    settings=None,
+    build=build_adapter,
+    enabled=lambda _section: True,
+    fallback=True,
+)
+
+__all__ = ["ConsoleAdapter", "ConsolePlatform", "ConsoleSession", "build", "plugin"]

@@ -19,7 +19,7 @@ from bot import actions as a
 from bot.events import Actor
 from bot.forms import Form
 from bot.message import Component, Message
-from bot.platform import Capability
+from bot.platform import Platform, handles
 
 NAME = "console"
 COMMUNITY = "home"
@@ -37,9 +37,8 @@ class Posted:
     deleted: bool = False
 
 
-class ConsolePlatform:
+class ConsolePlatform(Platform):
     name = NAME
-    capabilities = frozenset(Capability)
 
     def __init__(self, console: Console | None = None, clock: Callable[[], datetime] | None = None):
         self.console = console or Console(highlight=False, soft_wrap=True)
@@ -106,13 +105,10 @@ class ConsolePlatform:
     # --- the port -----------------------------------------------------------------------
     async def execute(self, action: a.Action) -> a.ActionResult:
         self.log.append(action)
-        handler = getattr(self, "_do_" + type(action).__name__, None)
-        if handler is None:
-            return a.ActionResult.failed(f"console cannot {type(action).__name__}")
-        result: a.ActionResult = handler(action)
-        return result
+        return await super().execute(action)
 
-    def _do_Post(self, act: a.Post) -> a.ActionResult:
+    @handles(a.Post)
+    async def _do_Post(self, act: a.Post) -> a.ActionResult:
         channel = act.place.channel or "general"
         thread = act.place.thread
         post = self.record_post(channel, self.bot.user_id, act.message, thread)
@@ -131,7 +127,8 @@ class ConsolePlatform:
                 )
         return a.ActionResult(True, message_id=post.id, channel_id=channel, thread_id=thread_id)
 
-    def _do_Respond(self, act: a.Respond) -> a.ActionResult:
+    @handles(a.Respond)
+    async def _do_Respond(self, act: a.Respond) -> a.ActionResult:
         who = self.name_of(act.user_id)
         if act.private:
             post = self.record_post(f"@{act.user_id}", self.bot.user_id, act.message)
@@ -143,13 +140,15 @@ class ConsolePlatform:
             self.say(f"  Crossings in {where} [{post.id}]", act.message, "bold green")
         return a.ActionResult(True, message_id=post.id)
 
-    def _do_SendPrivate(self, act: a.SendPrivate) -> a.ActionResult:
+    @handles(a.SendPrivate)
+    async def _do_SendPrivate(self, act: a.SendPrivate) -> a.ActionResult:
         post = self.record_post(f"@{act.user_id}", self.bot.user_id, act.message)
         who = self.name_of(act.user_id)
         self.say(f"  Crossings -> DM to {who} [{post.id}]", act.message, "bold cyan")
         return a.ActionResult(True, message_id=post.id, channel_id=f"@{act.user_id}")
 
-    def _do_OpenForm(self, act: a.OpenForm) -> a.ActionResult:
+    @handles(a.OpenForm)
+    async def _do_OpenForm(self, act: a.OpenForm) -> a.ActionResult:
         self.forms[act.user_id] = act.form
         fields = "\n".join(
             f"{f.id}: {f.label}{'' if f.required else ' (optional)'}" for f in act.form.fields
@@ -158,12 +157,14 @@ class ConsolePlatform:
         self.say(f"  Form for {self.name_of(act.user_id)}", msg, "bold cyan")
         return a.ActionResult(True)
 
-    def _do_RejectForm(self, act: a.RejectForm) -> a.ActionResult:
+    @handles(a.RejectForm)
+    async def _do_RejectForm(self, act: a.RejectForm) -> a.ActionResult:
         text = "\n".join(f"{k}: {v}" for k, v in act.errors.items())
         self.say(f"  Form errors for {self.name_of(act.user_id)}", Message(text=text), "yellow")
         return a.ActionResult(True)
 
-    def _do_StartThread(self, act: a.StartThread) -> a.ActionResult:
+    @handles(a.StartThread)
+    async def _do_StartThread(self, act: a.StartThread) -> a.ActionResult:
         channel = act.place.channel or "general"
         thread_id = self.new_id("t")
         self.threads[thread_id] = (channel, act.name)
@@ -177,7 +178,8 @@ class ConsolePlatform:
         )
         return a.ActionResult(True, message_id=post.id, channel_id=channel, thread_id=thread_id)
 
-    def _do_EditMessage(self, act: a.EditMessage) -> a.ActionResult:
+    @handles(a.EditMessage)
+    async def _do_EditMessage(self, act: a.EditMessage) -> a.ActionResult:
         post = self.messages.get(act.message_id)
         if post is None:
             return a.ActionResult.failed("unknown message")
@@ -186,7 +188,8 @@ class ConsolePlatform:
         self.say(f"  (Crossings updated {act.message_id})", act.message, "dim")
         return a.ActionResult(True, message_id=act.message_id)
 
-    def _do_DeleteMessage(self, act: a.DeleteMessage) -> a.ActionResult:
+    @handles(a.DeleteMessage)
+    async def _do_DeleteMessage(self, act: a.DeleteMessage) -> a.ActionResult:
         post = self.messages.get(act.message_id)
         if post is None or post.deleted:
             return a.ActionResult.failed("unknown message")
@@ -194,7 +197,8 @@ class ConsolePlatform:
         self.say(f"  (message {act.message_id} removed: {act.reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
 
-    def _do_AddReaction(self, act: a.AddReaction) -> a.ActionResult:
+    @handles(a.AddReaction)
+    async def _do_AddReaction(self, act: a.AddReaction) -> a.ActionResult:
         self.say(f"  (Crossings reacted {act.emoji} to {act.message_id})", "", "dim")
         return a.ActionResult(True)
 
@@ -202,21 +206,26 @@ class ConsolePlatform:
         self.say(f"  ({self.name_of(user_id)} {verb}: {reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
 
-    def _do_TimeoutMember(self, act: a.TimeoutMember) -> a.ActionResult:
+    @handles(a.TimeoutMember)
+    async def _do_TimeoutMember(self, act: a.TimeoutMember) -> a.ActionResult:
         self.timeouts[act.user_id] = act.until
         verb = f"timed out until {act.until:%Y-%m-%d %H:%M} UTC" if act.until else "timeout lifted"
         return self._member_action(verb, act.user_id, act.reason)
 
-    def _do_KickMember(self, act: a.KickMember) -> a.ActionResult:
+    @handles(a.KickMember)
+    async def _do_KickMember(self, act: a.KickMember) -> a.ActionResult:
         return self._member_action("kicked", act.user_id, act.reason)
 
-    def _do_BanMember(self, act: a.BanMember) -> a.ActionResult:
+    @handles(a.BanMember)
+    async def _do_BanMember(self, act: a.BanMember) -> a.ActionResult:
         self.banned.add(act.user_id)
         return self._member_action("banned", act.user_id, act.reason)
 
-    def _do_UnbanMember(self, act: a.UnbanMember) -> a.ActionResult:
+    @handles(a.UnbanMember)
+    async def _do_UnbanMember(self, act: a.UnbanMember) -> a.ActionResult:
         self.banned.discard(act.user_id)
         return self._member_action("unbanned", act.user_id, act.reason)
 
-    def _do_RemoveFromChannel(self, act: a.RemoveFromChannel) -> a.ActionResult:
+    @handles(a.RemoveFromChannel)
+    async def _do_RemoveFromChannel(self, act: a.RemoveFromChannel) -> a.ActionResult:
         return self._member_action(f"removed from #{act.place.channel}", act.user_id, act.reason)

@@ -1,39 +1,58 @@
-"""The interactive console community for `crossings run` without platform tokens."""
+"""The interactive console community: `crossings run` when no platform is configured."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+from adapters.console.platform import ConsolePlatform
 from adapters.console.session import build
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.app import App
+from bot.config import Settings
 
 BANNER = """Crossings console community. You are Admin; channels: #general #prompts #support #moderators.
 Type a message, or /help for the bot's commands and /console-help for console controls.
 Ctrl-D (end of input) leaves."""
 
 
-async def repl(runtime: Runtime, stdin: TextIO | None = None) -> None:
-    stream = stdin or sys.stdin
-    console = Console(highlight=False, soft_wrap=True)
-    session = build(runtime.app, console)
-    console.print(Text(BANNER, style="bold"))
-    loop = asyncio.get_running_loop()
-    while not runtime.stopping.is_set():
-        reader = loop.run_in_executor(None, stream.readline)
-        stopper = asyncio.ensure_future(runtime.stopping.wait())
-        done, _ = await asyncio.wait({reader, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        stopper.cancel()
-        if reader not in done:
-            break
-        line = reader.result()
-        if line == "":
-            console.print(Text("(end of input: goodbye)", style="dim"))
-            break
-        await session.feed(line)
+class ConsoleAdapter:
+    """Reads the terminal line by line; end of input finishes the adapter (and the process)."""
+
+    def __init__(self, app: App, stdin: TextIO | None = None) -> None:
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.session = build(app, self.console)
+        self.platform: ConsolePlatform = self.session.platform
+        self.stdin = stdin or sys.stdin
+        self.finished = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.console.print(Text(BANNER, style="bold"))
+        self._task = asyncio.create_task(self._read(), name="console")
+
+    async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                line = await loop.run_in_executor(None, self.stdin.readline)
+                if line == "":
+                    self.console.print(Text("(end of input: goodbye)", style="dim"))
+                    return
+                await self.session.feed(line)
+        finally:
+            self.finished.set()
+
+
+def build_adapter(app: App, settings: Settings) -> ConsoleAdapter:
+    return ConsoleAdapter(app)

@@ -40,7 +40,7 @@ from bot.events import (
 from bot.message import Button, Message, Select
 
 if TYPE_CHECKING:
-    from bot.community import App
+    from bot.app import App
 
 CONTROLS = {"as", "in", "dm", "clock", "click", "on", "submit", "channels", "who", "console-help"}
 _LINK = re.compile(r"https?://\S+|discord\.gg/\S+", re.IGNORECASE)
@@ -129,8 +129,7 @@ class ConsoleSession:
         )
 
     async def dispatch(self, event: Event) -> None:
-        actions = await self.app.handle(event)
-        await self.app.deliver(actions)
+        await self.app.run(event)
         await self.app.outbox.deliver_due(self.now)
 
     async def _message(self, text: str) -> None:

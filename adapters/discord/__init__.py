@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import discord
 import yarl
 
 from adapters.discord import render
+from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot import actions as a
 from bot import metrics
-from bot.community import App
+from bot.app import App
 from bot.config import Settings
 from bot.events import (
     Actor,
@@ -34,7 +36,8 @@ from bot.events import (
     MessageRef,
     Place,
 )
-from bot.platform import Capability
+from bot.platform import Platform, handles
+from bot.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
 
@@ -44,27 +47,39 @@ ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows
 
 def configure_endpoints(settings: Settings) -> None:
     """Point discord.py at the configured REST base (a proxy, or the emulator in tests)."""
-    discord.http.Route.BASE = settings.discord.api_base_url.rstrip("/")
-    if settings.discord.gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
+    cfg = section(settings)
+    discord.http.Route.BASE = cfg.api_base_url.rstrip("/")
+    if cfg.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(cfg.gateway_url)
 
 
 def intents(settings: Settings) -> discord.Intents:
     value = discord.Intents.default()
-    value.members = settings.discord.members_intent
-    value.message_content = settings.discord.message_content_intent
+    value.members = section(settings).members_intent
+    value.message_content = section(settings).message_content_intent
     return value
 
 
-class DiscordPlatform:
+_USER_MENTION = re.compile(r"^<@!?(\d{1,20})>$")
+_CHANNEL_MENTION = re.compile(r"^<#(\d{1,20})>$")
+
+
+class DiscordPlatform(Platform):
     name = NAME
-    capabilities = frozenset(Capability)  # Discord can do everything the core asks for
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
         self.interactions: dict[str, discord.Interaction] = {}
 
     # --- members ----------------------------------------------------------------------------
+    def mention_member(self, text: str) -> str | None:
+        m = _USER_MENTION.match(text)
+        return m.group(1) if m else None
+
+    def mention_channel(self, text: str) -> str | None:
+        m = _CHANNEL_MENTION.match(text)
+        return m.group(1) if m else None
+
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         guild = self.client.get_guild(int(community))
         if guild is None or not user_id.isdigit():
@@ -78,7 +93,7 @@ class DiscordPlatform:
     # --- actions ----------------------------------------------------------------------------
     async def execute(self, action: a.Action) -> a.ActionResult:
         try:
-            return await self._execute(action)
+            return await super().execute(action)
         except discord.RateLimited as exc:
             metrics.RATE_LIMITED.labels(platform=NAME).inc()
             return a.ActionResult.failed(
@@ -120,6 +135,12 @@ class DiscordPlatform:
         assert sent is not None
         return sent
 
+    # Channel membership is managed with permissions on Discord: no RemoveFromChannel.
+    @handles(
+        a.Respond, a.OpenForm, a.RejectForm, a.Post, a.SendPrivate, a.StartThread,
+        a.EditMessage, a.DeleteMessage, a.AddReaction, a.TimeoutMember, a.KickMember,
+        a.BanMember, a.UnbanMember,
+    )  # fmt: skip
     async def _execute(self, action: a.Action) -> a.ActionResult:
         place = action.place
         match action:
@@ -207,10 +228,6 @@ class DiscordPlatform:
                     int(action.user_id), int(place.community), reason=action.reason or None
                 )
                 return a.ActionResult(ok=True)
-            case a.RemoveFromChannel():
-                return a.ActionResult.failed(
-                    "removing from a channel is done with permissions on Discord"
-                )
         return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
 
     async def _respond(self, action: a.Respond) -> a.ActionResult:
@@ -329,18 +346,14 @@ def _flatten(options: Any) -> tuple[list[str], dict[str, Any]]:
             path += sub_path
             values.update(sub_values)
             continue
-        value = opt.get("value")
-        if opt.get("type") == 6:
-            value = f"<@{value}>"
-        elif opt.get("type") == 7:
-            value = f"<#{value}>"
-        values[opt["name"]] = value
+        # User (6) and channel (7) options arrive as ids already: the core takes them as typed.
+        values[opt["name"]] = opt.get("value")
     return path, values
 
 
 class CrossingsClient(discord.AutoShardedClient):
     def __init__(self, app: App, settings: Settings) -> None:
-        d = settings.discord
+        d = section(settings)
         kwargs: dict[str, Any] = {
             "intents": intents(settings),
             "chunk_guilds_at_startup": False,
@@ -360,7 +373,7 @@ class CrossingsClient(discord.AutoShardedClient):
         self.synced = asyncio.Event()
 
     async def setup_hook(self) -> None:
-        d = self.settings.discord
+        d = section(self.settings)
         if d.command_sync == "off":
             self.synced.set()
             return
@@ -516,6 +529,7 @@ class CrossingsClient(discord.AutoShardedClient):
 
 class DiscordAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
+        self.finished = asyncio.Event()
         configure_endpoints(settings)
         self.client = CrossingsClient(app, settings)
         self.platform = self.client.platform
@@ -523,7 +537,7 @@ class DiscordAdapter:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        token = self.settings.discord.token
+        token = section(self.settings).token
         assert token is not None
         await self.client.login(token.get_secret_value())
         self._task = asyncio.create_task(
@@ -548,3 +562,17 @@ def build(app: App, settings: Settings) -> DiscordAdapter:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def section(settings: Settings) -> DiscordSettings:
+    """This adapter's section of the settings."""
+    return cast(DiscordSettings, getattr(settings, NAME))
+
+
+plugin = AdapterPlugin(
+    name=NAME,
+    settings=DiscordSettings,
+    build=build,
+    enabled=enabled,
+    secrets=SECRETS,
+)

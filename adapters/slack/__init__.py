@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from aiohttp import web
@@ -32,11 +32,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
+from adapters.slack.settings import SECRETS, SlackSettings, enabled
 from bot import actions as a
 from bot import metrics
+from bot.app import App
 from bot.claims import claim
 from bot.commands import CommandError
-from bot.community import App
 from bot.config import Settings
 from bot.events import (
     Actor,
@@ -51,7 +52,8 @@ from bot.events import (
     Place,
 )
 from bot.message import Message
-from bot.platform import Capability
+from bot.platform import Platform, handles
+from bot.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,6 @@ RETRYABLE_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
-CAPABILITIES = frozenset({
-    Capability.THREADS, Capability.GROUP_DM, Capability.MODALS, Capability.EPHEMERAL, Capability.DM,
-    Capability.REACTIONS, Capability.EDIT_MESSAGE, Capability.DELETE_MESSAGE, Capability.REMOVE_FROM_CHANNEL,
-})  # fmt: skip  # no timeouts, kicks or bans for bots on Slack
 
 
 @dataclass
@@ -86,9 +84,20 @@ _TEAM_CLIENT: ContextVar[AsyncWebClient | None] = ContextVar("slack_team_client"
 TokenLookup = Callable[[str], Awaitable[str | None]]
 
 
-class SlackPlatform:
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
+_CHANNEL_MENTION = re.compile(r"^<#([CGD][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
+
+
+class SlackPlatform(Platform):
     name = NAME
-    capabilities = CAPABILITIES
+
+    def mention_member(self, text: str) -> str | None:
+        m = _USER_MENTION.match(text)
+        return m.group(1) if m else None
+
+    def mention_channel(self, text: str) -> str | None:
+        m = _CHANNEL_MENTION.match(text)
+        return m.group(1) if m else None
 
     def __init__(
         self,
@@ -143,7 +152,7 @@ class SlackPlatform:
     async def execute(self, action: a.Action) -> a.ActionResult:
         reset = _TEAM_CLIENT.set(await self.client_for(action.place.community))
         try:
-            return await self._execute(action)
+            return await super().execute(action)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
             if error == "ratelimited":
@@ -172,6 +181,11 @@ class SlackPlatform:
         opened = await self.client.conversations_open(users=user)
         return str(opened["channel"]["id"])
 
+    # Slack does not let apps time out, kick or ban members: those actions have no handler.
+    @handles(
+        a.Post, a.SendPrivate, a.Respond, a.OpenForm, a.RejectForm, a.StartThread,
+        a.EditMessage, a.DeleteMessage, a.AddReaction, a.RemoveFromChannel,
+    )  # fmt: skip
     async def _execute(self, action: a.Action) -> a.ActionResult:
         place = action.place
         match action:
@@ -254,10 +268,6 @@ class SlackPlatform:
                     channel=place.channel or "", user=action.user_id
                 )
                 return a.ActionResult(ok=True)
-            case a.TimeoutMember() | a.KickMember() | a.BanMember() | a.UnbanMember():
-                return a.ActionResult.failed(
-                    "Slack does not let apps time out, kick or ban members"
-                )
         return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
 
     async def _respond(self, action: a.Respond) -> a.ActionResult:
@@ -289,7 +299,8 @@ def _opt(text: str | None) -> str | None:
 
 class SlackAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
-        s = settings.slack
+        self.finished = asyncio.Event()
+        s = section(settings)
         retries = [
             AsyncConnectionErrorRetryHandler(),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -340,7 +351,7 @@ class SlackAdapter:
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
-        s = self.settings.slack
+        s = section(self.settings)
         if s.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -367,7 +378,7 @@ class SlackAdapter:
     def _register(self) -> None:
         bolt = self.bolt
         bolt.middleware(self._refuse_replays)
-        bolt.command(self.settings.slack.command)(self._on_command)
+        bolt.command(section(self.settings).command)(self._on_command)
         bolt.shortcut(re.compile(".*"))(self._on_shortcut)
         bolt.action(re.compile(r"^(?!link:).*"))(self._on_action)
         bolt.action(re.compile(r"^link:"))(self._ack_only)
@@ -614,16 +625,28 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _print_manifest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.clock import SimulatedClock
-    from bot.store import Store
-
-    store = Store("sqlite://")
-    core = App(store, settings, SimulatedClock())  # only for its command registry
+    core = args.build_app(settings)  # only for its command registry
     data = render.manifest(
         core.registry,
-        settings.slack.command,
+        section(settings).command,
         socket_mode=args.http is None,
         request_url=args.http or "https://example.org/slack/events",
     )
     print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), end="")
     return 0
+
+
+def section(settings: Settings) -> SlackSettings:
+    """This adapter's section of the settings."""
+    return cast(SlackSettings, getattr(settings, NAME))
+
+
+plugin = AdapterPlugin(
+    name=NAME,
+    settings=SlackSettings,
+    build=build,
+    enabled=enabled,
+    secrets=SECRETS,
+    register_cli=register_cli,
+    summary=lambda section: section.mode,
+)

@@ -7,27 +7,30 @@ from collections import deque
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot import actions as a
 from bot import metrics
+from bot.actions import ActionResult
 from bot.commands import CommandError, Permission
-from bot.events import MessagePosted
+from bot.events import MessagePosted, Place
 from bot.message import Message
-from bot.moderation import automod
+from bot.moderation import automod, feature
 from bot.moderation import service as svc
-from bot.moderation.models import AutomodRuleRow
+from bot.moderation.models import AutomodRuleRow, ModCase
+from bot.store.models import OutboxEntry, Timer
 
 if TYPE_CHECKING:
-    from bot.community import App, Context
+    from bot.context import Context, Kernel
 
 log = logging.getLogger(__name__)
 
 
-def default_rules(app: App) -> list[automod.Rule]:
-    rules = app.services.get("automod.default_rules")
+def default_rules(app: Kernel) -> list[automod.Rule]:
+    rules = app.cache.get("automod.default_rules")
     if rules is None:
-        rules = app.services["automod.default_rules"] = automod.load_rules()
+        rules = app.cache["automod.default_rules"] = automod.load_rules()
     return rules  # type: ignore[no-any-return]
 
 
@@ -36,8 +39,7 @@ def community_rules(ctx: Context) -> list[automod.Rule]:
     rows = ctx.session.exec(
         select(AutomodRuleRow)
         .where(
-            AutomodRuleRow.platform == c.platform,
-            AutomodRuleRow.community_id == c.community_id,
+            *AutomodRuleRow.scope(c),
         )
         .order_by(col(AutomodRuleRow.id))
     ).all()
@@ -52,7 +54,7 @@ def ruleset(ctx: Context) -> automod.RuleSet:
     """The compiled rules of this community, rebuilt only when its rules change."""
     c = ctx.community
     version = automod_settings(ctx).get("version", 0)
-    cache: dict[tuple[str, str], tuple[int, automod.RuleSet]] = ctx.app.services.setdefault(
+    cache: dict[tuple[str, str], tuple[int, automod.RuleSet]] = ctx.app.cache.setdefault(
         "automod.cache", {}
     )
     hit = cache.get((c.platform, c.community_id))
@@ -75,48 +77,48 @@ def bump_version(ctx: Context, **changes: Any) -> None:
 RECENT = 5000  # message ids (no text) remembered per process for /mod purge
 
 
-def recent_messages(app: App) -> deque[tuple[str, str, str | None, str, str]]:
+def recent_messages(app: Kernel) -> deque[tuple[str, str, str | None, str, str]]:
     """(platform, community, channel, message id, author) of messages this process saw."""
-    return app.services.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
+    return app.cache.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
 
 
-def install_listeners(app: App) -> None:
-    @app.on(MessagePosted, priority=10)
-    async def run_automod(ctx: Context, event: MessagePosted) -> None:
-        if not event.is_dm and not event.actor.is_bot:
-            p = event.place
-            recent_messages(app).append(
-                (p.platform, p.community, p.target, event.message_id, event.actor.user_id)
-            )
-        if event.actor.is_bot or event.is_dm or ctx.level >= Permission.MODERATOR:
-            return
-        age = None
-        if event.actor.created_at is not None:
-            age = (event.at - event.actor.created_at).total_seconds() / 86400
-        msg = automod.Message(
-            event.text,
-            event.actor.user_id,
-            event.place.channel,
-            event.actor.roles,
-            len(event.mentions),
-            event.mentions_everyone,
-            age,
-            event.at.timestamp(),
+@feature.on(MessagePosted, order=10)
+async def run_automod(ctx: Context, event: MessagePosted) -> None:
+    if not event.is_dm and not event.actor.is_bot:
+        p = event.place
+        recent_messages(ctx.app).append(
+            (p.platform, p.community, p.target, event.message_id, event.actor.user_id)
         )
-        hits = ruleset(ctx).check(msg)
-        if hits:
-            await _enforce(ctx, event, hits)
+    if event.actor.is_bot or event.is_dm or ctx.level >= Permission.MODERATOR:
+        return
+    age = None
+    if event.actor.created_at is not None:
+        age = (event.at - event.actor.created_at).total_seconds() / 86400
+    msg = automod.Message(
+        event.text,
+        event.actor.user_id,
+        event.place.channel,
+        event.actor.roles,
+        len(event.mentions),
+        event.mentions_everyone,
+        age,
+        event.at.timestamp(),
+    )
+    hits = ruleset(ctx).check(msg)
+    if hits:
+        await _enforce(ctx, event, hits)
 
-    @app.on(MessagePosted, priority=60)
-    async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
-        if not event.is_dm or event.actor.is_bot or ctx.stopped or not event.text.strip():
-            return
-        try:
-            await svc.file_report(
-                ctx, event.actor.user_id, None, "other", None, "dm", details=event.text[:1000]
-            )
-        except CommandError as exc:
-            ctx.respond(exc.message)
+
+@feature.on(MessagePosted, order=60)
+async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
+    if not event.is_dm or event.actor.is_bot or ctx.stopped or not event.text.strip():
+        return
+    try:
+        await svc.file_report(
+            ctx, event.actor.user_id, None, "other", None, "dm", details=event.text[:1000]
+        )
+    except CommandError as exc:
+        ctx.reply(exc.message)
 
 
 async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) -> None:
@@ -161,7 +163,7 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         svc.post_card(ctx, case, update=False)
         return
     if removes:
-        ctx.emit(a.DeleteMessage(event.place, event.message_id, f"automod: {first.rule.id}"))
+        ctx.act(a.DeleteMessage(event.place, event.message_id, f"automod: {first.rule.id}"))
         ctx.stop()
     if "reply" in actions or removes:
         key = "mod.automod.held" if "hold" in actions else "mod.automod.removed"
@@ -178,9 +180,7 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
             ctx.t("mod.automod.warn_reason", reason=svc.reason_label(ctx, first.rule.category)),
             actor="automod",
         )
-    if "timeout" in actions and svc.Capability.TIMEOUT in (
-        ctx.platform.capabilities if ctx.platform else ()
-    ):
+    if "timeout" in actions and ctx.can(a.TimeoutMember):
         minutes = max(h.rule.timeout_minutes for h in hits)
         await svc.timeout(
             ctx,
@@ -191,3 +191,27 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         )
     if "alert" in actions or "hold" in actions or not case.held:
         svc.post_card(ctx, case, update=False)
+
+
+@feature.timer(svc.UNBAN_TIMER)
+async def timed_unban(ctx: Context, timer: Timer) -> None:
+    user = str(timer.payload["user_id"])
+    place = Place(timer.platform, timer.community_id)
+    ctx.send(a.UnbanMember(place, user, "temporary ban ended"))
+    svc.audit(
+        ctx,
+        "unban.timed",
+        actor="automod",
+        target=user,
+        reason=f"case #{timer.payload['case']}",
+    )
+
+
+@feature.outbox_hook("mod.card")
+async def card_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    with app.store.session() as s:
+        s.execute(
+            update(ModCase)
+            .where(col(ModCase.id) == entry.context.get("case_id"))
+            .values(queue_message_id=result.message_id)
+        )

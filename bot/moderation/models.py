@@ -10,9 +10,10 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.db import dt_column, json_column
+from bot.store.models import CommunityScoped
 
 
-class ModCase(SQLModel, table=True):
+class ModCase(CommunityScoped, SQLModel, table=True):
     __tablename__ = "mod_cases"
     __table_args__ = (UniqueConstraint("platform", "community_id", "number"),)
 
@@ -44,7 +45,7 @@ class ModCase(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=dt_column())
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(CommunityScoped, SQLModel, table=True):
     """Append-only: rows are inserted, never updated or deleted (privacy erases free text only)."""
 
     __tablename__ = "mod_audit"
@@ -73,7 +74,7 @@ class Appeal(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=dt_column())
 
 
-class ReportAttempt(SQLModel, table=True):
+class ReportAttempt(CommunityScoped, SQLModel, table=True):
     """When a member filed a report: the database keeps rate limits right across processes."""
 
     __tablename__ = "mod_report_attempts"
@@ -85,7 +86,7 @@ class ReportAttempt(SQLModel, table=True):
     at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
 
 
-class ReportDraft(SQLModel, table=True):
+class ReportDraft(CommunityScoped, SQLModel, table=True):
     """A message report between choosing it and submitting the form (custom ids are short)."""
 
     __tablename__ = "mod_report_drafts"
@@ -103,7 +104,7 @@ class ReportDraft(SQLModel, table=True):
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class AutomodRuleRow(SQLModel, table=True):
+class AutomodRuleRow(CommunityScoped, SQLModel, table=True):
     """A community's own automod rule (the defaults live in content/automod/)."""
 
     __tablename__ = "mod_automod_rules"

@@ -19,11 +19,10 @@ from bot.commands import CommandError, Permission, format_duration
 from bot.events import Actor, Place
 from bot.message import Button, Field, Message, Select, SelectOption, escape, mention
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
-from bot.platform import Capability
 from bot.store import aware
 
 if TYPE_CHECKING:
-    from bot.community import Context
+    from bot.context import Context
 
 REASONS = (
     "harassment",
@@ -51,11 +50,7 @@ def new_case(ctx: Context, kind: str, **fields: Any) -> ModCase:
     """A case with the community's next number (retrying if another process took it)."""
     c = ctx.community
     for _ in range(5):
-        top = ctx.session.exec(
-            select(func.max(ModCase.number)).where(
-                ModCase.platform == c.platform, ModCase.community_id == c.community_id
-            )
-        ).one()
+        top = ctx.session.exec(select(func.max(ModCase.number)).where(*ModCase.scope(c))).one()
         case = ModCase(
             platform=c.platform,
             community_id=c.community_id,
@@ -101,8 +96,7 @@ def find_case(ctx: Context, number: int) -> ModCase:
     c = ctx.community
     case = ctx.session.exec(
         select(ModCase).where(
-            ModCase.platform == c.platform,
-            ModCase.community_id == c.community_id,
+            *ModCase.scope(c),
             ModCase.number == number,
         )
     ).first()
@@ -114,8 +108,7 @@ def find_case(ctx: Context, number: int) -> ModCase:
 def active_points(ctx: Context, user_id: str, window: timedelta | None = None) -> int:
     c = ctx.community
     query = select(func.coalesce(func.sum(ModCase.points), 0)).where(
-        ModCase.platform == c.platform,
-        ModCase.community_id == c.community_id,
+        *ModCase.scope(c),
         ModCase.target_id == user_id,
         ModCase.kind == "warn",
         ModCase.status != "reverted",
@@ -133,8 +126,7 @@ def open_cases(ctx: Context, user_id: str) -> int:
             select(func.count())
             .select_from(ModCase)
             .where(
-                ModCase.platform == c.platform,
-                ModCase.community_id == c.community_id,
+                *ModCase.scope(c),
                 ModCase.target_id == user_id,
                 col(ModCase.status).in_(["open", "claimed", "escalated"]),
             )
@@ -152,8 +144,7 @@ def check_report_limits(ctx: Context, reporter: str) -> None:
             select(func.count())
             .select_from(ReportAttempt)
             .where(
-                ReportAttempt.platform == c.platform,
-                ReportAttempt.community_id == c.community_id,
+                *ReportAttempt.scope(c),
                 ReportAttempt.reporter_id == reporter,
                 col(ReportAttempt.at) > ctx.now - timedelta(seconds=seconds),
             )
@@ -186,8 +177,7 @@ async def file_report(
         )
     )
     same = select(ModCase).where(
-        ModCase.platform == c.platform,
-        ModCase.community_id == c.community_id,
+        *ModCase.scope(c),
         ModCase.kind == "report",
         col(ModCase.status).in_(["open", "claimed", "escalated"]),
     )
@@ -220,7 +210,7 @@ async def file_report(
     post_card(ctx, case, update=existing is not None)
     thanks = Message(text=ctx.t("mod.report.received", number=case.number), tone="success")
     if ctx.actor is not None and ctx.actor.user_id == reporter_id:
-        ctx.respond(thanks)  # ephemeral where the platform has it, else a DM
+        ctx.reply(thanks)  # ephemeral where the platform has it, else a DM
     else:
         ctx.send_private(reporter_id, thanks)
     return case.number
@@ -282,19 +272,19 @@ def _buttons(ctx: Context, case: ModCase) -> tuple[tuple[Button | Select, ...], 
     first.append(Button(ctx.t("mod.btn.dismiss"), f"mod-card:dismiss:{n}"))
     if case.target_id:
         first.append(Button(ctx.t("mod.btn.warn"), f"mod-card:warn:{n}", "primary"))
-    if case.message_id and ctx.can(Capability.DELETE_MESSAGE):
+    if case.message_id and ctx.can(a.DeleteMessage):
         first.append(Button(ctx.t("mod.btn.delete"), f"mod-card:delete:{n}", "danger"))
     if case.held:
         first.append(Button(ctx.t("mod.btn.restore"), f"mod-card:restore:{n}", "success"))
     second: list[Button | Select] = []
-    if case.target_id and ctx.can(Capability.KICK):
+    if case.target_id and ctx.can(a.KickMember):
         second.append(Button(ctx.t("mod.btn.kick"), f"mod-card:kick:{n}", "danger"))
-    if case.target_id and ctx.can(Capability.BAN):
+    if case.target_id and ctx.can(a.BanMember):
         second.append(Button(ctx.t("mod.btn.ban"), f"mod-card:ban:{n}", "danger"))
     second.append(Button(ctx.t("mod.btn.note"), f"mod-card:note:{n}"))
     second.append(Button(ctx.t("mod.btn.escalate"), f"mod-card:escalate:{n}"))
     rows: list[tuple[Button | Select, ...]] = [tuple(first), tuple(second)]
-    if case.target_id and ctx.can(Capability.TIMEOUT):
+    if case.target_id and ctx.can(a.TimeoutMember):
         options = tuple(SelectOption(label, value) for value, label in TIMEOUT_CHOICES)
         rows.append((Select(f"mod-card:timeout:{n}", options, ctx.t("mod.btn.timeout")),))
     return tuple(rows)
@@ -302,14 +292,20 @@ def _buttons(ctx: Context, case: ModCase) -> tuple[tuple[Button | Select, ...], 
 
 def _missing_note(ctx: Context) -> str | None:
     missing = [
-        cap for cap in (Capability.TIMEOUT, Capability.KICK, Capability.BAN) if not ctx.can(cap)
+        name
+        for name, action in (
+            ("timeout", a.TimeoutMember),
+            ("kick", a.KickMember),
+            ("ban", a.BanMember),
+        )
+        if not ctx.can(action)
     ]
     if not missing or ctx.platform is None:
         return None
     return ctx.t(
         "mod.card.cannot",
         platform=ctx.platform.name,
-        actions=", ".join(ctx.t(f"mod.cap.{m.value}") for m in missing),
+        actions=", ".join(ctx.t(f"mod.cap.{m}") for m in missing),
     )
 
 
@@ -330,18 +326,18 @@ def post_card(ctx: Context, case: ModCase, *, update: bool = True) -> None:
         return
     message = card(ctx, case)
     place = Place(c.platform, c.community_id, c.queue_channel)
-    if update and case.queue_message_id and ctx.can(Capability.EDIT_MESSAGE):
-        ctx.enqueue(a.EditMessage(place, case.queue_message_id, message), kind="mod.card.edit")
+    if update and case.queue_message_id and ctx.can(a.EditMessage):
+        ctx.send(a.EditMessage(place, case.queue_message_id, message), kind="mod.card.edit")
         return
     ctx.session.flush()
-    ctx.enqueue(a.Post(place, message), kind="mod.card", context={"case_id": case.id})
+    ctx.send(a.Post(place, message), kind="mod.card", context={"case_id": case.id})
 
 
 async def alert(ctx: Context, message: Message) -> None:
     """Post to the moderator queue (used by safety, peers and others)."""
     c = ctx.community
     if c.queue_channel:
-        ctx.enqueue(
+        ctx.send(
             a.Post(Place(c.platform, c.community_id, c.queue_channel), message), kind="mod.alert"
         )
 
@@ -359,7 +355,7 @@ async def check_hierarchy(ctx: Context, target_id: str) -> None:
         target = await platform.fetch_member(ctx.community.community_id, target_id)
     if target is None:
         return
-    from bot.community import level_of
+    from bot.context import level_of
 
     if target.is_owner or target.is_bot:
         raise CommandError(ctx.t("mod.error.untouchable"))
@@ -411,16 +407,16 @@ async def escalate_if_needed(ctx: Context, target: str) -> None:
         return
     reason = ctx.t("mod.escalation.reason", points=points)
     duration = timedelta(hours=step.duration_hours) if step.duration_hours else None
-    if step.action == "timeout" and ctx.can(Capability.TIMEOUT):
+    if step.action == "timeout" and ctx.can(a.TimeoutMember):
         await timeout(ctx, target, duration or timedelta(hours=24), reason, actor="automod")
-    elif step.action == "ban" or not ctx.can(Capability.TIMEOUT):
+    elif step.action == "ban" or not ctx.can(a.TimeoutMember):
         await ban(ctx, target, reason, duration, actor="automod")
 
 
 async def timeout(
     ctx: Context, target: str, duration: timedelta, reason: str, *, actor: str | None = None
 ) -> ModCase:
-    if not ctx.can(Capability.TIMEOUT):
+    if not ctx.can(a.TimeoutMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.timeout")))
     until = ctx.now + duration
     case = new_case(
@@ -434,7 +430,7 @@ async def timeout(
         closed_at=ctx.now,
     )
     audit(ctx, "timeout", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
-    ctx.emit(a.TimeoutMember(ctx.place, target, until, reason[:400]))
+    ctx.act(a.TimeoutMember(ctx.place, target, until, reason[:400]))
     _tell(
         ctx,
         target,
@@ -447,7 +443,7 @@ async def timeout(
 
 
 async def kick(ctx: Context, target: str, reason: str) -> ModCase:
-    if not ctx.can(Capability.KICK):
+    if not ctx.can(a.KickMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.kick")))
     case = new_case(
         ctx,
@@ -460,7 +456,7 @@ async def kick(ctx: Context, target: str, reason: str) -> ModCase:
     )
     audit(ctx, "kick", actor=ctx.actor_id, target=target, case=case, reason=reason)
     _tell(ctx, target, "mod.told.kick", case, reason=escape(reason, 300))
-    ctx.emit(a.KickMember(ctx.place, target, reason[:400]))
+    ctx.act(a.KickMember(ctx.place, target, reason[:400]))
     return case
 
 
@@ -472,7 +468,7 @@ async def ban(
     *,
     actor: str | None = None,
 ) -> ModCase:
-    if not ctx.can(Capability.BAN):
+    if not ctx.can(a.BanMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.ban")))
     until = ctx.now + duration if duration else None
     case = new_case(
@@ -488,7 +484,7 @@ async def ban(
     audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
     length = format_duration(duration) if duration else ctx.t("mod.permanent")
     _tell(ctx, target, "mod.told.ban", case, reason=escape(reason, 300), duration=length)
-    ctx.emit(a.BanMember(ctx.place, target, reason[:400]))
+    ctx.act(a.BanMember(ctx.place, target, reason[:400]))
     if until is not None:
         c = ctx.community
         ctx.app.timers.schedule(
@@ -514,7 +510,7 @@ async def unban(ctx: Context, target: str, reason: str, *, actor: str | None = N
         closed_at=ctx.now,
     )
     audit(ctx, "unban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
-    ctx.emit(a.UnbanMember(ctx.place, target, reason[:400]))
+    ctx.act(a.UnbanMember(ctx.place, target, reason[:400]))
     return case
 
 

@@ -13,16 +13,19 @@ from sqlmodel import Session, col, func, select
 
 from bot import actions as a
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
-from bot.community import PersonalData, Subject
 from bot.events import Place
+from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerBlock, PeerPair, PeerProfile, PeerRound, PeerSchedule
+from bot.privacy.contract import PersonalData, Subject
 from bot.store import aware
 from bot.store.models import Community, Timer
 
 if TYPE_CHECKING:
-    from bot.community import App, Context
+    from bot.context import Context, Kernel
+
+feature = Feature("peers")
 
 __all__ = ["PeerBlock", "PeerPair", "PeerProfile", "PeerRound", "PeerSchedule"]
 log = logging.getLogger(__name__)
@@ -54,8 +57,7 @@ def _profile(ctx: Context, user_id: str | None = None) -> PeerProfile | None:
     c = ctx.community
     return ctx.session.exec(
         select(PeerProfile).where(
-            PeerProfile.platform == c.platform,
-            PeerProfile.community_id == c.community_id,
+            *PeerProfile.scope(c),
             PeerProfile.user_id == (user_id or ctx.actor_id),
         )
     ).first()
@@ -90,240 +92,222 @@ def _pair(ctx: Context, raw: str) -> PeerPair:
     return pair
 
 
-def install(app: App) -> None:
-    reg = app.registry
-    reg.group("peers", "Meet members in a similar situation")
+feature.group("peers", "Meet members in a similar situation")
 
-    @reg.command(
-        "peers join",
-        "Opt in to be introduced to a member in a similar situation",
-        options=[
-            Option(
-                "tags",
-                OptionType.STRING,
-                "What you'd like to talk about (see /peers tags)",
-                max_length=300,
-            ),
-            Option(
-                "languages", OptionType.STRING, "Languages you speak, e.g. en, es", max_length=80
-            ),
-            Option(
-                "region",
-                OptionType.STRING,
-                "Optional: a region or country",
-                required=False,
-                max_length=60,
-            ),
-        ],
+
+@feature.command(
+    "peers join",
+    "Opt in to be introduced to a member in a similar situation",
+    options=[
+        Option(
+            "tags",
+            OptionType.STRING,
+            "What you'd like to talk about (see /peers tags)",
+            max_length=300,
+        ),
+        Option("languages", OptionType.STRING, "Languages you speak, e.g. en, es", max_length=80),
+        Option(
+            "region",
+            OptionType.STRING,
+            "Optional: a region or country",
+            required=False,
+            max_length=60,
+        ),
+    ],
+)
+async def join(ctx: Context, tags: str, languages: str, region: str | None = None) -> None:
+    chosen, langs = _tags(ctx, tags), _languages(languages)
+    if not langs:
+        raise CommandError(ctx.t("peers.error.languages"), "languages")
+    prefs = ctx.prefs()
+    profile = _profile(ctx) or PeerProfile(
+        platform=ctx.community.platform,
+        community_id=ctx.community.community_id,
+        user_id=ctx.actor_id,
+        joined_at=ctx.now,
     )
-    async def join(ctx: Context, tags: str, languages: str, region: str | None = None) -> None:
-        chosen, langs = _tags(ctx, tags), _languages(languages)
-        if not langs:
-            raise CommandError(ctx.t("peers.error.languages"), "languages")
-        prefs = ctx.prefs()
-        profile = _profile(ctx) or PeerProfile(
-            platform=ctx.community.platform,
-            community_id=ctx.community.community_id,
-            user_id=ctx.actor_id,
-            joined_at=ctx.now,
+    profile.tags, profile.languages, profile.region = chosen, langs, region
+    profile.timezone = (prefs.timezone if prefs else None) or ctx.community.timezone
+    profile.active, profile.paused_until = True, None
+    ctx.session.add(profile)
+    ctx.reply(ctx.t("peers.joined", tags=", ".join(TAGS[t] for t in chosen)))
+
+
+@feature.command("peers tags", "What you can be matched on")
+async def tags_(ctx: Context) -> None:
+    ctx.reply("\n".join(f"`{k}` · {v}" for k, v in TAGS.items()))
+
+
+@feature.command(
+    "peers pause",
+    "Skip rounds for a while",
+    options=[
+        Option(
+            "for",
+            OptionType.DURATION,
+            "How long (e.g. 14d)",
+            required=False,
+            min_duration=timedelta(days=1),
+            max_duration=timedelta(days=365),
         )
-        profile.tags, profile.languages, profile.region = chosen, langs, region
-        profile.timezone = (prefs.timezone if prefs else None) or ctx.community.timezone
-        profile.active, profile.paused_until = True, None
-        ctx.session.add(profile)
-        ctx.respond(ctx.t("peers.joined", tags=", ".join(TAGS[t] for t in chosen)))
+    ],
+)
+async def pause(ctx: Context, **kw: Any) -> None:
+    profile = _profile(ctx)
+    if profile is None or not profile.active:
+        raise CommandError(ctx.t("peers.error.not_joined"))
+    duration: timedelta | None = kw.get("for")
+    profile.paused_until = ctx.now + (duration or timedelta(days=3650))
+    ctx.session.add(profile)
+    ctx.reply(ctx.t("peers.paused"))
 
-    @reg.command("peers tags", "What you can be matched on")
-    async def tags_(ctx: Context) -> None:
-        ctx.respond("\n".join(f"`{k}` · {v}" for k, v in TAGS.items()))
 
-    @reg.command(
-        "peers pause",
-        "Skip rounds for a while",
-        options=[
-            Option(
-                "for",
-                OptionType.DURATION,
-                "How long (e.g. 14d)",
-                required=False,
-                min_duration=timedelta(days=1),
-                max_duration=timedelta(days=365),
-            )
-        ],
+@feature.command("peers leave", "Stop being matched (you can join again any time)")
+async def leave(ctx: Context) -> None:
+    profile = _profile(ctx)
+    if profile is not None:
+        ctx.session.delete(profile)
+    ctx.reply(ctx.t("peers.left"))
+
+
+@feature.command("peers status", "Your matching settings")
+async def status(ctx: Context) -> None:
+    p = _profile(ctx)
+    if p is None:
+        ctx.reply(ctx.t("peers.status.none"))
+        return
+    paused = aware(p.paused_until)
+    state = (
+        ctx.t("peers.status.paused")
+        if paused and paused > ctx.now
+        else ctx.t("peers.status.active")
     )
-    async def pause(ctx: Context, **kw: Any) -> None:
-        profile = _profile(ctx)
-        if profile is None or not profile.active:
-            raise CommandError(ctx.t("peers.error.not_joined"))
-        duration: timedelta | None = kw.get("for")
-        profile.paused_until = ctx.now + (duration or timedelta(days=3650))
-        ctx.session.add(profile)
-        ctx.respond(ctx.t("peers.paused"))
-
-    @reg.command("peers leave", "Stop being matched (you can join again any time)")
-    async def leave(ctx: Context) -> None:
-        profile = _profile(ctx)
-        if profile is not None:
-            ctx.session.delete(profile)
-        ctx.respond(ctx.t("peers.left"))
-
-    @reg.command("peers status", "Your matching settings")
-    async def status(ctx: Context) -> None:
-        p = _profile(ctx)
-        if p is None:
-            ctx.respond(ctx.t("peers.status.none"))
-            return
-        paused = aware(p.paused_until)
-        state = (
-            ctx.t("peers.status.paused")
-            if paused and paused > ctx.now
-            else ctx.t("peers.status.active")
+    ctx.reply(
+        Message(
+            title=ctx.t("peers.status.title"),
+            fields=(
+                Field(ctx.t("peers.status.tags"), ", ".join(TAGS.get(t, t) for t in p.tags)),
+                Field(ctx.t("peers.status.languages"), ", ".join(p.languages)),
+                Field(ctx.t("peers.status.state"), state),
+            ),
         )
-        ctx.respond(
-            Message(
-                title=ctx.t("peers.status.title"),
-                fields=(
-                    Field(ctx.t("peers.status.tags"), ", ".join(TAGS.get(t, t) for t in p.tags)),
-                    Field(ctx.t("peers.status.languages"), ", ".join(p.languages)),
-                    Field(ctx.t("peers.status.state"), state),
+    )
+
+
+@feature.command(
+    "peers block",
+    "Never be paired with this member (private: they are not told)",
+    options=[Option("member", OptionType.MEMBER, "Who")],
+)
+async def block(ctx: Context, member: str) -> None:
+    _block(ctx, ctx.actor_id, member)
+    ctx.reply(ctx.t("peers.blocked"))
+
+
+@feature.command(
+    "peers schedule",
+    "Run matching rounds in this community",
+    permission=Permission.ORGANIZER,
+    options=[
+        Option("every", OptionType.CHOICE, "How often", choices=EVERY),
+        Option("channel", OptionType.CHANNEL, "Where private introductions are opened"),
+        Option("start", OptionType.DATETIME, "First round (default: in one hour)", required=False),
+    ],
+)
+async def schedule(ctx: Context, every: str, channel: str, start: datetime | None = None) -> None:
+    c = ctx.community
+    row = ctx.session.exec(select(PeerSchedule).where(*PeerSchedule.scope(c))).first()
+    row = row or PeerSchedule(
+        platform=c.platform, community_id=c.community_id, channel=channel, next_at=ctx.now
+    )
+    row.channel, row.every_days, row.active = channel, int(every), True
+    row.next_at = start or ctx.now + timedelta(hours=1)
+    ctx.session.add(row)
+    ctx.reply(ctx.t("peers.scheduled", when=row.next_at.strftime("%a %d %b %H:%M UTC")))
+
+
+@feature.command(
+    "peers stats",
+    "Rounds, pairs and how many met (never what they said)",
+    permission=Permission.ORGANIZER,
+)
+async def stats(ctx: Context) -> None:
+    c = ctx.community
+    rounds = ctx.session.exec(select(PeerRound).where(*PeerRound.scope(c))).all()
+    pairs = ctx.session.exec(select(PeerPair).where(*PeerPair.scope(c))).all()
+    answered = [p for p in pairs if p.met]
+    met = [p for p in answered if "yes" in p.met.values()]
+    members = ctx.session.exec(
+        select(func.count()).select_from(PeerProfile).where(*PeerProfile.scope(c))
+    ).one()
+    rate = f"{round(100 * len(met) / len(answered))}%" if answered else "-"
+    ctx.reply(
+        ctx.t("peers.stats", members=members, rounds=len(rounds), pairs=len(pairs), rate=rate)
+    )
+
+
+@feature.component("peers-met")
+async def met(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    raw, answer = ([*args, "", ""])[:2]
+    pair = _pair(ctx, raw)
+    pair.met = {**pair.met, ctx.actor_id: "yes" if answer == "yes" else "no"}
+    ctx.session.add(pair)
+    ctx.reply(ctx.t("peers.thanks"))
+
+
+@feature.component("peers-block")
+async def block_pair(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    pair = _pair(ctx, args[0] if args else "")
+    for other in pair.members:
+        if other != ctx.actor_id:
+            _block(ctx, ctx.actor_id, other)
+    ctx.reply(ctx.t("peers.blocked"))
+
+
+@feature.component("peers-report")
+async def report(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    pair = _pair(ctx, args[0] if args else "")
+    others = [m for m in pair.members if m != ctx.actor_id]
+    file_report = ctx.app.cache.get("moderation.file_report")
+    for other in others:
+        _block(ctx, ctx.actor_id, other)
+    if file_report is not None:
+        await file_report(
+            ctx,
+            ctx.actor_id,
+            others[0] if len(others) == 1 else None,
+            "safety",
+            None,
+            "peers",
+            details=ctx.t("peers.report_details", pair=pair.id),
+        )
+    else:
+        ctx.reply(ctx.t("peers.reported"))
+
+
+@feature.timer(CHECKIN_TIMER)
+async def checkin(ctx: Context, timer: Timer) -> None:
+    pair = ctx.session.get(PeerPair, int(timer.payload["pair"]))
+    if pair is None:
+        return
+    for member in pair.members:
+        ctx.send(
+            a.SendPrivate(
+                Place(pair.platform, pair.community_id),
+                member,
+                Message(
+                    text=ctx.t("peers.checkin"),
+                    rows=(
+                        (
+                            Button(ctx.t("peers.btn.met"), f"peers-met:{pair.id}:yes", "success"),
+                            Button(ctx.t("peers.btn.not_yet"), f"peers-met:{pair.id}:no"),
+                            Button(ctx.t("peers.btn.block"), f"peers-block:{pair.id}"),
+                            Button(ctx.t("peers.btn.report"), f"peers-report:{pair.id}", "danger"),
+                        ),
+                    ),
                 ),
             )
         )
-
-    @reg.command(
-        "peers block",
-        "Never be paired with this member (private: they are not told)",
-        options=[Option("member", OptionType.MEMBER, "Who")],
-    )
-    async def block(ctx: Context, member: str) -> None:
-        _block(ctx, ctx.actor_id, member)
-        ctx.respond(ctx.t("peers.blocked"))
-
-    @reg.command(
-        "peers schedule",
-        "Run matching rounds in this community",
-        permission=Permission.ORGANIZER,
-        options=[
-            Option("every", OptionType.CHOICE, "How often", choices=EVERY),
-            Option("channel", OptionType.CHANNEL, "Where private introductions are opened"),
-            Option(
-                "start", OptionType.DATETIME, "First round (default: in one hour)", required=False
-            ),
-        ],
-    )
-    async def schedule(
-        ctx: Context, every: str, channel: str, start: datetime | None = None
-    ) -> None:
-        c = ctx.community
-        row = ctx.session.exec(
-            select(PeerSchedule).where(
-                PeerSchedule.platform == c.platform, PeerSchedule.community_id == c.community_id
-            )
-        ).first()
-        row = row or PeerSchedule(
-            platform=c.platform, community_id=c.community_id, channel=channel, next_at=ctx.now
-        )
-        row.channel, row.every_days, row.active = channel, int(every), True
-        row.next_at = start or ctx.now + timedelta(hours=1)
-        ctx.session.add(row)
-        ctx.respond(ctx.t("peers.scheduled", when=row.next_at.strftime("%a %d %b %H:%M UTC")))
-
-    @reg.command(
-        "peers stats",
-        "Rounds, pairs and how many met (never what they said)",
-        permission=Permission.ORGANIZER,
-    )
-    async def stats(ctx: Context) -> None:
-        c = ctx.community
-        rounds = ctx.session.exec(
-            select(PeerRound).where(
-                PeerRound.platform == c.platform, PeerRound.community_id == c.community_id
-            )
-        ).all()
-        pairs = ctx.session.exec(
-            select(PeerPair).where(
-                PeerPair.platform == c.platform, PeerPair.community_id == c.community_id
-            )
-        ).all()
-        answered = [p for p in pairs if p.met]
-        met = [p for p in answered if "yes" in p.met.values()]
-        members = ctx.session.exec(
-            select(func.count())
-            .select_from(PeerProfile)
-            .where(PeerProfile.platform == c.platform, PeerProfile.community_id == c.community_id)
-        ).one()
-        rate = f"{round(100 * len(met) / len(answered))}%" if answered else "-"
-        ctx.respond(
-            ctx.t("peers.stats", members=members, rounds=len(rounds), pairs=len(pairs), rate=rate)
-        )
-
-    @reg.component("peers-met")
-    async def met(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        raw, answer = ([*args, "", ""])[:2]
-        pair = _pair(ctx, raw)
-        pair.met = {**pair.met, ctx.actor_id: "yes" if answer == "yes" else "no"}
-        ctx.session.add(pair)
-        ctx.respond(ctx.t("peers.thanks"))
-
-    @reg.component("peers-block")
-    async def block_pair(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        pair = _pair(ctx, args[0] if args else "")
-        for other in pair.members:
-            if other != ctx.actor_id:
-                _block(ctx, ctx.actor_id, other)
-        ctx.respond(ctx.t("peers.blocked"))
-
-    @reg.component("peers-report")
-    async def report(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        pair = _pair(ctx, args[0] if args else "")
-        others = [m for m in pair.members if m != ctx.actor_id]
-        file_report = ctx.app.services.get("moderation.file_report")
-        for other in others:
-            _block(ctx, ctx.actor_id, other)
-        if file_report is not None:
-            await file_report(
-                ctx,
-                ctx.actor_id,
-                others[0] if len(others) == 1 else None,
-                "safety",
-                None,
-                "peers",
-                details=ctx.t("peers.report_details", pair=pair.id),
-            )
-        else:
-            ctx.respond(ctx.t("peers.reported"))
-
-    app.on_tick("peers", run_due, next_due)
-
-    @app.timers.on(CHECKIN_TIMER)
-    async def checkin(ctx: Context, timer: Timer) -> None:
-        pair = ctx.session.get(PeerPair, int(timer.payload["pair"]))
-        if pair is None:
-            return
-        for member in pair.members:
-            ctx.emit(
-                a.SendPrivate(
-                    Place(pair.platform, pair.community_id),
-                    member,
-                    Message(
-                        text=ctx.t("peers.checkin"),
-                        rows=(
-                            (
-                                Button(
-                                    ctx.t("peers.btn.met"), f"peers-met:{pair.id}:yes", "success"
-                                ),
-                                Button(ctx.t("peers.btn.not_yet"), f"peers-met:{pair.id}:no"),
-                                Button(ctx.t("peers.btn.block"), f"peers-block:{pair.id}"),
-                                Button(
-                                    ctx.t("peers.btn.report"), f"peers-report:{pair.id}", "danger"
-                                ),
-                            ),
-                        ),
-                    ),
-                )
-            )
-
-    app.holds_personal_data(PersonalData("peers", _export, _erase))
 
 
 def _block(ctx: Context, user: str, other: str) -> None:
@@ -342,7 +326,7 @@ def _block(ctx: Context, user: str, other: str) -> None:
 # --- rounds ----------------------------------------------------------------------------------
 
 
-def next_due(app: App, now: datetime) -> datetime | None:
+def next_due(app: Kernel, now: datetime) -> datetime | None:
     with app.store.session() as s:
         return aware(
             s.exec(
@@ -351,7 +335,7 @@ def next_due(app: App, now: datetime) -> datetime | None:
         )
 
 
-async def run_due(app: App, now: datetime) -> None:
+async def run_due(app: Kernel, now: datetime) -> None:
     with app.store.session() as s:
         due = s.exec(
             select(PeerSchedule.id).where(
@@ -384,7 +368,11 @@ Grouping = tuple[list[Candidate], tuple[list[tuple[str, ...]], list[str]]]
 
 
 def run_round(
-    app: App, ctx: Context, schedule: PeerSchedule, now: datetime, matched: Grouping | None = None
+    app: Kernel,
+    ctx: Context,
+    schedule: PeerSchedule,
+    now: datetime,
+    matched: Grouping | None = None,
 ) -> PeerRound | None:
     """Claim this round (once across processes), pair, and queue the introductions, in one
     transaction: a crash before the commit leaves nothing; after it, nothing is repeated."""
@@ -416,11 +404,7 @@ def run_round(
     else:
         people, (groups, left) = matched
     round_.members, round_.pairs = len(people), len(groups)
-    community = session.exec(
-        select(Community).where(
-            Community.platform == schedule.platform, Community.community_id == schedule.community_id
-        )
-    ).one()
+    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
     by_id = {p.user_id: p for p in people}
     for group in groups:
         shared = sorted(set.intersection(*(set(by_id[u].tags) for u in group)))
@@ -445,7 +429,7 @@ def run_round(
             payload={"pair": pair.id},
         )
     for user in left:
-        ctx.enqueue(
+        ctx.send(
             a.SendPrivate(
                 Place(schedule.platform, schedule.community_id),
                 user,
@@ -460,8 +444,7 @@ def run_round(
 def _candidates(session: Session, schedule: PeerSchedule, now: datetime) -> list[Candidate]:
     rows = session.exec(
         select(PeerProfile).where(
-            PeerProfile.platform == schedule.platform,
-            PeerProfile.community_id == schedule.community_id,
+            *PeerProfile.scope(schedule),
             col(PeerProfile.active).is_(True),
         )
     ).all()
@@ -479,16 +462,13 @@ def _forbidden(session: Session, schedule: PeerSchedule, rounds_back: int) -> se
         frozenset((b.user_id, b.blocked_id))
         for b in session.exec(
             select(PeerBlock).where(
-                PeerBlock.platform == schedule.platform,
-                PeerBlock.community_id == schedule.community_id,
+                *PeerBlock.scope(schedule),
             )
         )
     }
     recent = session.exec(
         select(PeerRound.id)
-        .where(
-            PeerRound.platform == schedule.platform, PeerRound.community_id == schedule.community_id
-        )
+        .where(*PeerRound.scope(schedule))
         .order_by(col(PeerRound.fire_at).desc())
         .limit(rounds_back + 1)
     ).all()
@@ -501,7 +481,7 @@ def _forbidden(session: Session, schedule: PeerSchedule, rounds_back: int) -> se
 
 
 def _introduce(
-    app: App,
+    app: Kernel,
     ctx: Context,
     community: Community,
     schedule: PeerSchedule,
@@ -537,7 +517,7 @@ def _introduce(
         footer=ctx.t("peers.intro.footer"),
     )
     place = Place(schedule.platform, schedule.community_id, schedule.channel)
-    ctx.enqueue(
+    ctx.send(
         a.StartThread(
             place, ctx.t("peers.intro.thread"), message, private=True, members=tuple(pair.members)
         ),
@@ -553,8 +533,7 @@ def _export(session: Session, who: Subject) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for p in session.exec(
         select(PeerProfile).where(
-            PeerProfile.platform == who.platform,
-            PeerProfile.community_id == who.community_id,
+            *PeerProfile.scope(who),
             PeerProfile.user_id == who.user_id,
         )
     ):
@@ -567,11 +546,7 @@ def _export(session: Session, who: Subject) -> list[dict[str, Any]]:
         )
     ):
         out.append({"type": "do_not_pair", "member": b.blocked_id})
-    for pair in session.exec(
-        select(PeerPair).where(
-            PeerPair.platform == who.platform, PeerPair.community_id == who.community_id
-        )
-    ):
+    for pair in session.exec(select(PeerPair).where(*PeerPair.scope(who))):
         if who.user_id in pair.members:
             out.append(
                 {
@@ -588,8 +563,7 @@ def _erase(session: Session, who: Subject) -> int:
     touched = 0
     for p in session.exec(
         select(PeerProfile).where(
-            PeerProfile.platform == who.platform,
-            PeerProfile.community_id == who.community_id,
+            *PeerProfile.scope(who),
             PeerProfile.user_id == who.user_id,
         )
     ):
@@ -602,14 +576,14 @@ def _erase(session: Session, who: Subject) -> int:
     ):
         session.delete(b)
         touched += 1
-    for pair in session.exec(
-        select(PeerPair).where(
-            PeerPair.platform == who.platform, PeerPair.community_id == who.community_id
-        )
-    ):
+    for pair in session.exec(select(PeerPair).where(*PeerPair.scope(who))):
         if who.user_id in pair.members:
             pair.members = ["erased" if m == who.user_id else m for m in pair.members]
             pair.met = {k: v for k, v in pair.met.items() if k != who.user_id}
             session.add(pair)
             touched += 1
     return touched
+
+
+feature.tick("peers", run_due, next_due)
+feature.personal_data(PersonalData("peers", _export, _erase))

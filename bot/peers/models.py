@@ -10,9 +10,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.db import dt_column, json_column
+from bot.store.models import CommunityScoped
 
 
-class PeerProfile(SQLModel, table=True):
+class PeerProfile(CommunityScoped, SQLModel, table=True):
     __tablename__ = "peer_profiles"
     __table_args__ = (UniqueConstraint("platform", "community_id", "user_id"),)
 
@@ -29,7 +30,7 @@ class PeerProfile(SQLModel, table=True):
     joined_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class PeerBlock(SQLModel, table=True):
+class PeerBlock(CommunityScoped, SQLModel, table=True):
     __tablename__ = "peer_blocks"
     __table_args__ = (UniqueConstraint("platform", "community_id", "user_id", "blocked_id"),)
 
@@ -40,7 +41,7 @@ class PeerBlock(SQLModel, table=True):
     blocked_id: str = Field(max_length=64)
 
 
-class PeerRound(SQLModel, table=True):
+class PeerRound(CommunityScoped, SQLModel, table=True):
     __tablename__ = "peer_rounds"
     __table_args__ = (UniqueConstraint("platform", "community_id", "fire_at"),)
 
@@ -53,7 +54,7 @@ class PeerRound(SQLModel, table=True):
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class PeerPair(SQLModel, table=True):
+class PeerPair(CommunityScoped, SQLModel, table=True):
     __tablename__ = "peer_pairs"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,7 +67,7 @@ class PeerPair(SQLModel, table=True):
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class PeerSchedule(SQLModel, table=True):
+class PeerSchedule(CommunityScoped, SQLModel, table=True):
     """When a community's rounds run, and where the introductions go."""
 
     __tablename__ = "peer_schedules"

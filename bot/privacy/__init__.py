@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.claims import claim
 from bot.commands import Command, CommandError, Permission
-from bot.community import Subject
+from bot.feature import Feature
 from bot.message import Attachment, Button, Field, Message
+from bot.privacy.contract import Subject
 
 if TYPE_CHECKING:
-    from bot.community import App, Context
+    from bot.context import Context, Kernel
+
+feature = Feature("privacy")
 
 PURGE_KIND = "privacy.purge"
 
@@ -35,12 +38,12 @@ def erase(ctx: Context, who: Subject) -> dict[str, int]:
     return {entry.name: entry.erase(ctx.session, who) for entry in ctx.app.personal_data}
 
 
-def purge(app: App, now: datetime, dry_run: bool) -> dict[str, int]:
+def purge(app: Kernel, now: datetime, dry_run: bool) -> dict[str, int]:
     counts: dict[str, int] = {}
     with app.store.session() as s:
         for entry in app.personal_data:
             if entry.purge is not None:
-                counts[entry.name] = entry.purge(s, now, dry_run)
+                counts[entry.name] = entry.purge(s, now, dry_run, app.settings)
         if dry_run:
             s.rollback()
     return counts
@@ -69,95 +72,101 @@ class RateLimiter:
         return None
 
 
-def install(app: App) -> None:
-    reg = app.registry
-    reg.group("privacy", "See, export or delete what the bot holds about you")
-    limiter = RateLimiter(app.settings.privacy.command_limits)
+feature.group("privacy", "See, export or delete what the bot holds about you")
 
-    def rate_guard(ctx: Context, command: Command) -> None:
-        if ctx.actor is None or ctx.level >= Permission.ORGANIZER:
-            return  # staff must be able to act fast; the limit is against member floods
-        c = ctx.community
-        wait = limiter.check((c.platform, c.community_id, ctx.actor_id), time.monotonic())
-        if wait is not None:
-            raise CommandError(ctx.t("privacy.rate_limited", seconds=wait))
 
-    app.command_guards.append(rate_guard)
+def limiter(app: Any) -> RateLimiter:
+    """This process's member command limiter, sized from the settings."""
+    found = app.cache.get("privacy.limiter")
+    if found is None:
+        found = app.cache["privacy.limiter"] = RateLimiter(app.settings.privacy.command_limits)
+    return found  # type: ignore[no-any-return]
 
-    @reg.command("privacy show", "What the bot holds about you (only you see this)")
-    async def show(ctx: Context) -> None:
-        data = collect(ctx, subject(ctx))
-        fields = [
-            Field(name, ctx.t("privacy.count", count=len(rows))) for name, rows in data.items()
-        ]
-        ctx.respond(
-            Message(
-                title=ctx.t("privacy.show.title"),
-                text=ctx.t("privacy.show.text"),
-                fields=tuple(fields),
-                footer=ctx.t("privacy.show.footer"),
-            )
+
+def rate_guard(ctx: Context, command: Command) -> None:
+    if ctx.actor is None or ctx.level >= Permission.ORGANIZER:
+        return  # staff must be able to act fast; the limit is against member floods
+    c = ctx.community
+    wait = limiter(ctx.app).check((c.platform, c.community_id, ctx.actor_id), time.monotonic())
+    if wait is not None:
+        raise CommandError(ctx.t("privacy.rate_limited", seconds=wait))
+
+
+feature.guard(rate_guard)
+
+
+@feature.command("privacy show", "What the bot holds about you (only you see this)")
+async def show(ctx: Context) -> None:
+    data = collect(ctx, subject(ctx))
+    fields = [Field(name, ctx.t("privacy.count", count=len(rows))) for name, rows in data.items()]
+    ctx.reply(
+        Message(
+            title=ctx.t("privacy.show.title"),
+            text=ctx.t("privacy.show.text"),
+            fields=tuple(fields),
+            footer=ctx.t("privacy.show.footer"),
         )
-
-    @reg.command(
-        "privacy export", "Get everything the bot holds about you as a JSON file, privately"
     )
-    async def export(ctx: Context) -> None:
-        who = subject(ctx)
-        payload = {
-            "member": who.user_id,
-            "community": f"{who.platform}:{who.community_id}",
-            "exported_at": ctx.now.isoformat(),
-            "data": collect(ctx, who),
-        }
-        body = json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
-        ctx.send_private(
-            ctx.actor_id,
-            Message(
-                text=ctx.t("privacy.export.text"),
-                attachments=(Attachment("crossings-my-data.json", body, "application/json"),),
+
+
+@feature.command(
+    "privacy export", "Get everything the bot holds about you as a JSON file, privately"
+)
+async def export(ctx: Context) -> None:
+    who = subject(ctx)
+    payload = {
+        "member": who.user_id,
+        "community": f"{who.platform}:{who.community_id}",
+        "exported_at": ctx.now.isoformat(),
+        "data": collect(ctx, who),
+    }
+    body = json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
+    ctx.send_private(
+        ctx.actor_id,
+        Message(
+            text=ctx.t("privacy.export.text"),
+            attachments=(Attachment("crossings-my-data.json", body, "application/json"),),
+        ),
+    )
+    ctx.reply(ctx.t("privacy.export.sent"))
+
+
+@feature.command("privacy delete", "Delete your personal data here (asks you to confirm)")
+async def delete(ctx: Context) -> None:
+    ctx.reply(
+        Message(
+            text=ctx.t("privacy.delete.confirm"),
+            tone="warning",
+            rows=(
+                (
+                    Button(ctx.t("privacy.delete.yes"), f"privacy-delete:{ctx.actor_id}", "danger"),
+                    Button(ctx.t("privacy.delete.no"), "privacy-keep"),
+                ),
             ),
         )
-        ctx.respond(ctx.t("privacy.export.sent"))
-
-    @reg.command("privacy delete", "Delete your personal data here (asks you to confirm)")
-    async def delete(ctx: Context) -> None:
-        ctx.respond(
-            Message(
-                text=ctx.t("privacy.delete.confirm"),
-                tone="warning",
-                rows=(
-                    (
-                        Button(
-                            ctx.t("privacy.delete.yes"), f"privacy-delete:{ctx.actor_id}", "danger"
-                        ),
-                        Button(ctx.t("privacy.delete.no"), "privacy-keep"),
-                    ),
-                ),
-            )
-        )
-
-    @reg.component("privacy-delete")
-    async def confirmed(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        if not args or args[0] != ctx.actor_id:
-            raise CommandError(ctx.t("privacy.delete.not_yours"))
-        counts = erase(ctx, subject(ctx))
-        ctx.respond(ctx.t("privacy.delete.done", count=sum(counts.values())))
-
-    @reg.component("privacy-keep")
-    async def kept(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        ctx.respond(ctx.t("privacy.delete.kept"))
-
-    app.on_tick("privacy.purge", _purge_tick, _next_purge)
+    )
 
 
-def _next_purge(app: App, now: datetime) -> datetime:
+@feature.component("privacy-delete")
+async def confirmed(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    if not args or args[0] != ctx.actor_id:
+        raise CommandError(ctx.t("privacy.delete.not_yours"))
+    counts = erase(ctx, subject(ctx))
+    ctx.reply(ctx.t("privacy.delete.done", count=sum(counts.values())))
+
+
+@feature.component("privacy-keep")
+async def kept(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    ctx.reply(ctx.t("privacy.delete.kept"))
+
+
+def _next_purge(app: Kernel, now: datetime) -> datetime:
     hour = app.settings.privacy.purge_hour_utc
     today = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
     return today if today > now else today + timedelta(days=1)
 
 
-async def _purge_tick(app: App, now: datetime) -> None:
+async def _purge_tick(app: Kernel, now: datetime) -> None:
     """Once a day, exactly once across processes: the claim is the day's purge."""
     hour = app.settings.privacy.purge_hour_utc
     day = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
@@ -169,6 +178,7 @@ async def _purge_tick(app: App, now: datetime) -> None:
     purge(app, now, dry_run=False)
 
 
+@feature.command_line
 def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("privacy", help="members' data and retention").add_subparsers(
         dest="privacy", required=True
@@ -181,11 +191,10 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _purge_cli(args: argparse.Namespace, settings: Any) -> int:
-    from bot.clock import SystemClock
-    from bot.community import App
-    from bot.store import Store
-
-    app = App(Store(settings.database_url), settings, SystemClock())
+    app = args.build_app(settings)
     counts = purge(app, datetime.now(UTC), dry_run=args.dry_run)
     print(json.dumps({"dry_run": bool(args.dry_run), "records": counts}))
     return 0
+
+
+feature.tick("privacy.purge", _purge_tick, _next_purge)

@@ -33,7 +33,7 @@ from bot.store import aware
 from bot.store.models import Community
 
 if TYPE_CHECKING:
-    from bot.community import App
+    from bot.context import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,10 @@ POST_KIND = "prompt.post"
 MISSED_REPORT_LIMIT = 20  # fires listed in one "missed" report; the rest are counted
 
 
-def library(app: App) -> Library:
-    lib = app.services.get("prompts.library")
+def library(app: Kernel) -> Library:
+    lib = app.cache.get("prompts.library")
     if lib is None:
-        lib = app.services["prompts.library"] = load_library()
+        lib = app.cache["prompts.library"] = load_library()
     return lib  # type: ignore[no-any-return]
 
 
@@ -53,7 +53,7 @@ def rule_of(schedule: PromptSchedule) -> Rule:
 
 
 def theme_prompts(
-    app: App, session: Session, platform: str, community: str, theme: str
+    app: Kernel, session: Session, platform: str, community: str, theme: str
 ) -> list[Prompt]:
     """The pack's prompts plus the community's own, for one theme."""
     pack = library(app).packs.get(theme)
@@ -140,7 +140,7 @@ def upcoming(
 
 
 def prompt_message(
-    app: App, prompt: Prompt, theme: str, locale: str
+    app: Kernel, prompt: Prompt, theme: str, locale: str
 ) -> tuple[Message, str, Message | None]:
     """The post, its thread name, and the follow-ups as the thread's first reply."""
     pack = library(app).packs.get(theme)
@@ -166,7 +166,7 @@ def _thread_name(text: str, limit: int = 90) -> str:
 
 
 def enqueue_post(
-    app: App,
+    app: Kernel,
     session: Session,
     *,
     community: Community,
@@ -180,7 +180,7 @@ def enqueue_post(
 ) -> PromptPost | None:
     """Claim (schedule, fire_at) and enqueue its post; None if another process already did."""
     platform, cid = community.platform, community.community_id
-    memo: dict[tuple[str, str, str], list[Prompt]] | None = app.services.get("prompts.tick_memo")
+    memo: dict[tuple[str, str, str], list[Prompt]] | None = app.cache.get("prompts.tick_memo")
     key = (platform, cid, theme)
     if memo is not None and key in memo:
         prompts = memo[key]
@@ -246,16 +246,12 @@ def _advance(
 
 
 def fire_schedule(
-    app: App, session: Session, schedule: PromptSchedule, now: datetime, grace: timedelta
+    app: Kernel, session: Session, schedule: PromptSchedule, now: datetime, grace: timedelta
 ) -> list[datetime]:
     """Handle every fire of one schedule that is due; returns the fires found missed."""
     zone = ZoneInfo(schedule.timezone)
     rule = rule_of(schedule)
-    community = session.exec(
-        select(Community).where(
-            Community.platform == schedule.platform, Community.community_id == schedule.community_id
-        )
-    ).one()
+    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
     fire = aware(schedule.next_fire_at)
     pinned = schedule.pinned_prompt
     remaining = schedule.occurrences_left
@@ -326,13 +322,9 @@ def _record_missed(
 
 
 def _report_missed(
-    app: App, session: Session, schedule: PromptSchedule, missed: list[datetime], now: datetime
+    app: Kernel, session: Session, schedule: PromptSchedule, missed: list[datetime], now: datetime
 ) -> None:
-    community = session.exec(
-        select(Community).where(
-            Community.platform == schedule.platform, Community.community_id == schedule.community_id
-        )
-    ).one()
+    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
     zone = ZoneInfo(schedule.timezone)
     shown = [f.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") for f in missed[:MISSED_REPORT_LIMIT]]
     text = i18n.t(
@@ -350,7 +342,7 @@ def _report_missed(
     log.warning("schedule %s: %d fires missed beyond the grace period", schedule.id, len(missed))
 
 
-async def run_due(app: App, now: datetime) -> None:
+async def run_due(app: Kernel, now: datetime) -> None:
     """Tick hook: fire every due schedule, each in its own transaction."""
     grace = timedelta(minutes=app.settings.scheduler.catch_up_grace_minutes)
     with app.store.session() as s:
@@ -362,15 +354,17 @@ async def run_due(app: App, now: datetime) -> None:
             )
         ).all()
     # Within one tick the themes' prompt lists don't change: look each up once.
-    app.services["prompts.tick_memo"] = {}
+    app.cache["prompts.tick_memo"] = {}
     try:
         await _fire_all(app, due, now, grace)
     finally:
-        app.services.pop("prompts.tick_memo", None)
+        app.cache.pop("prompts.tick_memo", None)
     app.outbox_kick()
 
 
-async def _fire_all(app: App, due: Sequence[int | None], now: datetime, grace: timedelta) -> None:
+async def _fire_all(
+    app: Kernel, due: Sequence[int | None], now: datetime, grace: timedelta
+) -> None:
     for schedule_id in due:
         try:
             with app.store.session() as s:
@@ -384,7 +378,7 @@ async def _fire_all(app: App, due: Sequence[int | None], now: datetime, grace: t
             log.exception("prompt schedule %s failed to fire", schedule_id)
 
 
-def next_due(app: App, now: datetime) -> datetime | None:
+def next_due(app: Kernel, now: datetime) -> datetime | None:
     with app.store.session() as s:
         return aware(
             s.exec(

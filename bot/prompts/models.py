@@ -10,9 +10,10 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.db import dt_column, json_column
+from bot.store.models import CommunityScoped
 
 
-class PromptSchedule(SQLModel, table=True):
+class PromptSchedule(CommunityScoped, SQLModel, table=True):
     __tablename__ = "prompt_schedules"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -32,7 +33,7 @@ class PromptSchedule(SQLModel, table=True):
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class PromptPost(SQLModel, table=True):
+class PromptPost(CommunityScoped, SQLModel, table=True):
     """One fire of a schedule: claimed, then queued for delivery, then posted (or missed)."""
 
     __tablename__ = "prompt_posts"
@@ -55,7 +56,7 @@ class PromptPost(SQLModel, table=True):
     posted_at: datetime | None = Field(default=None, sa_column=dt_column())
 
 
-class CustomPrompt(SQLModel, table=True):
+class CustomPrompt(CommunityScoped, SQLModel, table=True):
     """A prompt a community added itself (by command, import or an approved suggestion)."""
 
     __tablename__ = "custom_prompts"
@@ -72,7 +73,7 @@ class CustomPrompt(SQLModel, table=True):
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
 
 
-class PromptSuggestion(SQLModel, table=True):
+class PromptSuggestion(CommunityScoped, SQLModel, table=True):
     __tablename__ = "prompt_suggestions"
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING
 from bot import actions as a
 from bot.claims import claim
 from bot.events import MessagePosted, Place
+from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
 from bot.safety.detect import Finding, detector
 from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
-    from bot.community import App, Context
+    from bot.context import Context
+
+feature = Feature("safety")
 
 log = logging.getLogger(__name__)
 COOLDOWN = timedelta(hours=6)
@@ -70,7 +73,7 @@ def reach_out(
         fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(finding.categories))))
     if excerpt:
         fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(excerpt, 400)))
-    ctx.enqueue(
+    ctx.send(
         a.Post(
             Place(c.platform, c.community_id, c.queue_channel),
             Message(
@@ -84,58 +87,53 @@ def reach_out(
     )
 
 
-def install(app: App) -> None:
-    reg = app.registry
+@feature.on(MessagePosted, order=5)  # before automod, so nothing hides a cry for help
+async def watch(ctx: Context, event: MessagePosted) -> None:
+    if event.actor.is_bot or not event.text:
+        return
+    finding = detector().check(event.text)
+    if not finding.flagged:
+        return
+    if not claim(
+        ctx.session,
+        "safety.cooldown",
+        f"{event.place.platform}:{event.place.community}:{event.actor.user_id}",
+        _window(event.at),
+        event.at,
+    ):
+        return  # already reached out to this member in this window
+    source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
+    reach_out(ctx, event.actor.user_id, finding, source, event.text[:400])
 
-    @app.on(MessagePosted, priority=5)  # before automod, so nothing hides a cry for help
-    async def watch(ctx: Context, event: MessagePosted) -> None:
-        if event.actor.is_bot or not event.text:
-            return
-        finding = detector().check(event.text)
-        if not finding.flagged:
-            return
-        if not claim(
-            ctx.session,
-            "safety.cooldown",
-            f"{event.place.platform}:{event.place.community}:{event.actor.user_id}",
-            _window(event.at),
-            event.at,
-        ):
-            return  # already reached out to this member in this window
-        source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
-        reach_out(ctx, event.actor.user_id, finding, source, event.text[:400])
 
-    @reg.command("help-now", "Get helplines and talk to a moderator privately, right now")
-    async def help_now(ctx: Context) -> None:
-        _, lines = helplines.for_country(member_country(ctx))
-        ctx.respond(
-            Message(
-                text=ctx.t("safety.help_now"),
-                fields=helplines.as_fields(lines),
-                tone="urgent",
-                rows=(
-                    (
-                        Button(
-                            ctx.t("safety.talk_button"), f"safety-talk:{ctx.actor_id}", "primary"
-                        ),
-                    ),
-                ),
-            )
+@feature.command("help-now", "Get helplines and talk to a moderator privately, right now")
+async def help_now(ctx: Context) -> None:
+    _, lines = helplines.for_country(member_country(ctx))
+    ctx.reply(
+        Message(
+            text=ctx.t("safety.help_now"),
+            fields=helplines.as_fields(lines),
+            tone="urgent",
+            rows=(
+                (Button(ctx.t("safety.talk_button"), f"safety-talk:{ctx.actor_id}", "primary"),),
+            ),
         )
+    )
 
-    @reg.component("safety-talk")
-    async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        c = ctx.community
-        if c.queue_channel:
-            ctx.enqueue(
-                a.Post(
-                    Place(c.platform, c.community_id, c.queue_channel),
-                    Message(
-                        title=ctx.t("safety.talk.card_title"),
-                        text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
-                        tone="urgent",
-                    ),
+
+@feature.component("safety-talk")
+async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    c = ctx.community
+    if c.queue_channel:
+        ctx.send(
+            a.Post(
+                Place(c.platform, c.community_id, c.queue_channel),
+                Message(
+                    title=ctx.t("safety.talk.card_title"),
+                    text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
+                    tone="urgent",
                 ),
-                kind="safety.talk",
-            )
-        ctx.respond(ctx.t("safety.talk.member"))
+            ),
+            kind="safety.talk",
+        )
+    ctx.reply(ctx.t("safety.talk.member"))

@@ -62,9 +62,8 @@ class Store:
                 raise
 
     def create_all(self) -> None:
-        """Create every table from the models (tests, first start of a dev database).
-        Production databases are upgraded with `crossings db upgrade` (Alembic)."""
-        import bot.features  # noqa: F401  (imports every feature's models)
+        """Create every table of the models imported so far (tests: the composition root has
+        imported every feature). Databases are upgraded with `crossings db upgrade` (Alembic)."""
 
         SQLModel.metadata.create_all(self.engine)
 

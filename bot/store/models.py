@@ -7,12 +7,28 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, UniqueConstraint
-from sqlmodel import Column, Field, SQLModel
+from sqlmodel import Column, Field, SQLModel, select
 
 from bot.store.db import dt_column, json_column
 
 
-class Community(SQLModel, table=True):
+class CommunityScoped:
+    """Rows that belong to one community: `Model.scope(x)` is the filter for x's community and
+    `Model.of(x)` selects them, where x is a Context, a Place, a Community row or a Subject."""
+
+    @classmethod
+    def scope(cls, owner: Any) -> tuple[Any, Any]:
+        place = getattr(owner, "place", owner)  # a Context carries its place
+        platform = place.platform
+        community = getattr(place, "community_id", None) or place.community
+        return (cls.platform == platform, cls.community_id == community)  # type: ignore[attr-defined]
+
+    @classmethod
+    def of(cls, owner: Any) -> Any:
+        return select(cls).where(*cls.scope(owner))
+
+
+class Community(CommunityScoped, SQLModel, table=True):
     """A Discord guild, a Slack workspace or a console community, with its settings."""
 
     __tablename__ = "communities"
@@ -34,7 +50,7 @@ class Community(SQLModel, table=True):
     created_at: datetime | None = Field(default=None, sa_column=dt_column())
 
 
-class MemberPrefs(SQLModel, table=True):
+class MemberPrefs(CommunityScoped, SQLModel, table=True):
     """What a member chose for themselves: language and time zone. Nothing else."""
 
     __tablename__ = "member_prefs"

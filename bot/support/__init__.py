@@ -11,13 +11,16 @@ import langcodes
 from sqlmodel import Session, select
 
 from bot.commands import Choice, CommandError, Option, OptionType
-from bot.community import PersonalData, Subject
+from bot.feature import Feature
 from bot.message import Field, Message, escape
+from bot.privacy.contract import PersonalData, Subject
 from bot.support import directory, gazetteer, helplines
 from bot.support.models import MemberPlace, SupportOrganization, SupportService
 
 if TYPE_CHECKING:
-    from bot.community import App, Context
+    from bot.context import Context
+
+feature = Feature("support")
 
 __all__ = ["MemberPlace", "SupportOrganization", "SupportService"]
 
@@ -25,15 +28,15 @@ TOPIC_CHOICES = tuple(Choice(label[:100], code) for code, label in directory.TOP
 
 
 def index(ctx: Context) -> directory.Index:
-    cached = ctx.app.services.get("support.index")
+    cached = ctx.app.cache.get("support.index")
     if cached is None:
         with ctx.app.store.session() as s:
-            cached = ctx.app.services["support.index"] = directory.load_index(s)
-        if not cached.services:  # a new database: start from the sample directory
+            cached = ctx.app.cache["support.index"] = directory.load_index(s)
+        if not cached.cache:  # a new database: start from the sample directory
             with ctx.app.store.session() as s:
                 directory.import_folder(s, directory.SAMPLE_DIR)
             with ctx.app.store.session() as s:
-                cached = ctx.app.services["support.index"] = directory.load_index(s)
+                cached = ctx.app.cache["support.index"] = directory.load_index(s)
     return cached  # type: ignore[no-any-return]
 
 
@@ -41,8 +44,7 @@ def saved_place(ctx: Context, user_id: str | None = None) -> MemberPlace | None:
     c = ctx.community
     return ctx.session.exec(
         select(MemberPlace).where(
-            MemberPlace.platform == c.platform,
-            MemberPlace.community_id == c.community_id,
+            *MemberPlace.scope(c),
             MemberPlace.user_id == (user_id or ctx.actor_id),
         )
     ).first()
@@ -97,208 +99,207 @@ def _languages(ctx: Context, text: str) -> list[str]:
     return out[:5]
 
 
-def install(app: App) -> None:
-    reg = app.registry
-    reg.group("support", "Find local support and helplines")
+feature.group("support", "Find local support and helplines")
 
-    @reg.command("support topics", "What kinds of support you can search for")
-    async def topics(ctx: Context) -> None:
-        lines = [f"`{code}` · {label}" for code, label in directory.TOPICS.items()]
-        ctx.respond(Message(title=ctx.t("support.topics.title"), text="\n".join(lines)))
 
-    @reg.command(
-        "support location",
-        "Save your city (only coarse, only if you want) to find help nearby",
-        options=[
-            Option("city", OptionType.STRING, "City", max_length=80),
-            Option(
-                "country",
-                OptionType.STRING,
-                "Country code if the name is shared (GB, CA...)",
-                required=False,
-                min_length=2,
-                max_length=2,
-            ),
-        ],
+@feature.command("support topics", "What kinds of support you can search for")
+async def topics(ctx: Context) -> None:
+    lines = [f"`{code}` · {label}" for code, label in directory.TOPICS.items()]
+    ctx.reply(Message(title=ctx.t("support.topics.title"), text="\n".join(lines)))
+
+
+@feature.command(
+    "support location",
+    "Save your city (only coarse, only if you want) to find help nearby",
+    options=[
+        Option("city", OptionType.STRING, "City", max_length=80),
+        Option(
+            "country",
+            OptionType.STRING,
+            "Country code if the name is shared (GB, CA...)",
+            required=False,
+            min_length=2,
+            max_length=2,
+        ),
+    ],
+)
+async def location(ctx: Context, city: str, country: str | None = None) -> None:
+    found = resolve_city(ctx, city, country)
+    place = saved_place(ctx) or MemberPlace(
+        platform=ctx.community.platform,
+        community_id=ctx.community.community_id,
+        user_id=ctx.actor_id,
+        updated_at=ctx.now,
     )
-    async def location(ctx: Context, city: str, country: str | None = None) -> None:
-        found = resolve_city(ctx, city, country)
-        place = saved_place(ctx) or MemberPlace(
-            platform=ctx.community.platform,
-            community_id=ctx.community.community_id,
-            user_id=ctx.actor_id,
-            updated_at=ctx.now,
-        )
-        place.city_id, place.city, place.country, place.updated_at = (
-            found.id,
-            found.name,
-            found.country,
-            ctx.now,
-        )
-        ctx.session.add(place)
-        ctx.respond(ctx.t("support.location.saved", city=found.label))
-
-    @reg.command(
-        "support languages",
-        "The languages you'd like support in",
-        options=[Option("languages", OptionType.STRING, "e.g. es, ja, pt-BR", max_length=80)],
+    place.city_id, place.city, place.country, place.updated_at = (
+        found.id,
+        found.name,
+        found.country,
+        ctx.now,
     )
-    async def languages(ctx: Context, languages: str) -> None:
-        tags = _languages(ctx, languages)
-        place = saved_place(ctx) or MemberPlace(
-            platform=ctx.community.platform,
-            community_id=ctx.community.community_id,
-            user_id=ctx.actor_id,
-            updated_at=ctx.now,
-        )
-        place.languages, place.updated_at = tags, ctx.now
-        ctx.session.add(place)
-        ctx.respond(ctx.t("support.languages.saved", languages=", ".join(tags)))
+    ctx.session.add(place)
+    ctx.reply(ctx.t("support.location.saved", city=found.label))
 
-    @reg.command("support forget", "Clear your saved city and languages")
-    async def forget(ctx: Context) -> None:
-        place = saved_place(ctx)
-        if place is not None:
-            ctx.session.delete(place)
-        ctx.respond(ctx.t("support.forgotten"))
 
-    @reg.command(
-        "support find",
-        "Find support near you, in your language (only you see the answer)",
-        options=[
-            Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
-            Option(
-                "city",
-                OptionType.STRING,
-                "Near this city (default: your saved city)",
-                required=False,
-                max_length=80,
-            ),
-            Option(
-                "language",
-                OptionType.STRING,
-                "In this language (default: yours)",
-                required=False,
-                max_length=40,
-            ),
-            Option("online", OptionType.BOOL, "Online only", required=False),
-            Option("free", OptionType.BOOL, "Free only", required=False),
-            Option("open-now", OptionType.BOOL, "Open right now", required=False),
-        ],
+@feature.command(
+    "support languages",
+    "The languages you'd like support in",
+    options=[Option("languages", OptionType.STRING, "e.g. es, ja, pt-BR", max_length=80)],
+)
+async def languages(ctx: Context, languages: str) -> None:
+    tags = _languages(ctx, languages)
+    place = saved_place(ctx) or MemberPlace(
+        platform=ctx.community.platform,
+        community_id=ctx.community.community_id,
+        user_id=ctx.actor_id,
+        updated_at=ctx.now,
     )
-    async def find(
-        ctx: Context,
-        topic: str,
-        city: str | None = None,
-        language: str | None = None,
-        online: bool | None = None,
-        free: bool | None = None,
-        open_now: bool | None = None,
-    ) -> None:
-        place = saved_place(ctx)
-        lat = lon = None
-        country = None
-        if city:
-            found = resolve_city(ctx, city, None if "," not in city else city.split(",")[1].strip())
-            lat, lon, country = found.latitude, found.longitude, found.country
-        elif place is not None and place.city_id is not None:
-            saved = gazetteer.by_id(place.city_id)
-            if saved is not None:
-                lat, lon, country = saved.latitude, saved.longitude, saved.country
-        langs = (
-            tuple(_languages(ctx, language))
-            if language
-            else tuple(place.languages if place else ()) or (ctx.locale,)
-        )
-        query = directory.Query(
-            topic=topic,
-            lat=lat,
-            lon=lon,
-            country=country,
-            languages=langs,
-            online_only=bool(online),
-            free_only=bool(free),
-            open_at=ctx.now if open_now else None,
-            limit=3,
-        )
-        matches = index(ctx).search(query)
-        if not matches:
-            ctx.respond(
-                Message(
-                    text=ctx.t("support.find.none"),
-                    fields=helplines.as_fields(helplines.for_country(country)[1][:2]),
-                ),
-                private=True,
-            )
-            return
-        fields = []
-        for m in matches:
-            s = m.service
-            why = ", ".join(ctx.t(f"support.why.{r}") for r in m.reasons)
-            where = (
-                f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
-            )
-            contact = " · ".join(p["number"] for p in s.phones[:1]) or ""
-            value = (
-                ctx.t(
-                    "support.find.line",
-                    where=where,
-                    languages=", ".join(s.languages),
-                    fees=escape(s.fees_description or ""),
-                    why=why,
-                )
-                + (f"\n{escape(contact)}" if contact else "")
-                + (f"\n{s.url}" if s.url else "")
-            )
-            fields.append(Field(escape(s.name, 200), value))
-        ctx.respond(
+    place.languages, place.updated_at = tags, ctx.now
+    ctx.session.add(place)
+    ctx.reply(ctx.t("support.languages.saved", languages=", ".join(tags)))
+
+
+@feature.command("support forget", "Clear your saved city and languages")
+async def forget(ctx: Context) -> None:
+    place = saved_place(ctx)
+    if place is not None:
+        ctx.session.delete(place)
+    ctx.reply(ctx.t("support.forgotten"))
+
+
+@feature.command(
+    "support find",
+    "Find support near you, in your language (only you see the answer)",
+    options=[
+        Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
+        Option(
+            "city",
+            OptionType.STRING,
+            "Near this city (default: your saved city)",
+            required=False,
+            max_length=80,
+        ),
+        Option(
+            "language",
+            OptionType.STRING,
+            "In this language (default: yours)",
+            required=False,
+            max_length=40,
+        ),
+        Option("online", OptionType.BOOL, "Online only", required=False),
+        Option("free", OptionType.BOOL, "Free only", required=False),
+        Option("open-now", OptionType.BOOL, "Open right now", required=False),
+    ],
+)
+async def find(
+    ctx: Context,
+    topic: str,
+    city: str | None = None,
+    language: str | None = None,
+    online: bool | None = None,
+    free: bool | None = None,
+    open_now: bool | None = None,
+) -> None:
+    place = saved_place(ctx)
+    lat = lon = None
+    country = None
+    if city:
+        found = resolve_city(ctx, city, None if "," not in city else city.split(",")[1].strip())
+        lat, lon, country = found.latitude, found.longitude, found.country
+    elif place is not None and place.city_id is not None:
+        saved = gazetteer.by_id(place.city_id)
+        if saved is not None:
+            lat, lon, country = saved.latitude, saved.longitude, saved.country
+    langs = (
+        tuple(_languages(ctx, language))
+        if language
+        else tuple(place.languages if place else ()) or (ctx.locale,)
+    )
+    query = directory.Query(
+        topic=topic,
+        lat=lat,
+        lon=lon,
+        country=country,
+        languages=langs,
+        online_only=bool(online),
+        free_only=bool(free),
+        open_at=ctx.now if open_now else None,
+        limit=3,
+    )
+    matches = index(ctx).search(query)
+    if not matches:
+        ctx.reply(
             Message(
-                title=ctx.t("support.find.title"),
-                fields=tuple(fields),
-                footer=ctx.t("support.find.footer"),
+                text=ctx.t("support.find.none"),
+                fields=helplines.as_fields(helplines.for_country(country)[1][:2]),
             ),
             private=True,
         )
-
-    @reg.command(
-        "support helplines",
-        "Crisis and abuse helplines for a country (only you see this)",
-        options=[
-            Option(
-                "country",
-                OptionType.STRING,
-                "Country code, e.g. ES, JP, US",
-                required=False,
-                min_length=2,
-                max_length=2,
+        return
+    fields = []
+    for m in matches:
+        s = m.service
+        why = ", ".join(ctx.t(f"support.why.{r}") for r in m.reasons)
+        where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
+        contact = " · ".join(p["number"] for p in s.phones[:1]) or ""
+        value = (
+            ctx.t(
+                "support.find.line",
+                where=where,
+                languages=", ".join(s.languages),
+                fees=escape(s.fees_description or ""),
+                why=why,
             )
-        ],
+            + (f"\n{escape(contact)}" if contact else "")
+            + (f"\n{s.url}" if s.url else "")
+        )
+        fields.append(Field(escape(s.name, 200), value))
+    ctx.reply(
+        Message(
+            title=ctx.t("support.find.title"),
+            fields=tuple(fields),
+            footer=ctx.t("support.find.footer"),
+        ),
+        private=True,
     )
-    async def lines(ctx: Context, country: str | None = None) -> None:
-        used, found = helplines.for_country(country or member_country(ctx))
-        title = (
-            ctx.t("support.helplines.title", country=used)
-            if used != helplines.FALLBACK
-            else ctx.t("support.helplines.fallback")
-        )
-        ctx.respond(
-            Message(
-                title=title,
-                fields=helplines.as_fields(found),
-                footer=ctx.t("support.helplines.footer"),
-            ),
-            private=True,
-        )
 
-    app.holds_personal_data(PersonalData("support", _export, _erase))
+
+@feature.command(
+    "support helplines",
+    "Crisis and abuse helplines for a country (only you see this)",
+    options=[
+        Option(
+            "country",
+            OptionType.STRING,
+            "Country code, e.g. ES, JP, US",
+            required=False,
+            min_length=2,
+            max_length=2,
+        )
+    ],
+)
+async def lines(ctx: Context, country: str | None = None) -> None:
+    used, found = helplines.for_country(country or member_country(ctx))
+    title = (
+        ctx.t("support.helplines.title", country=used)
+        if used != helplines.FALLBACK
+        else ctx.t("support.helplines.fallback")
+    )
+    ctx.reply(
+        Message(
+            title=title,
+            fields=helplines.as_fields(found),
+            footer=ctx.t("support.helplines.footer"),
+        ),
+        private=True,
+    )
 
 
 def _rows(session: Session, who: Subject) -> list[MemberPlace]:
     return list(
         session.exec(
             select(MemberPlace).where(
-                MemberPlace.platform == who.platform,
-                MemberPlace.community_id == who.community_id,
+                *MemberPlace.scope(who),
                 MemberPlace.user_id == who.user_id,
             )
         )
@@ -319,6 +320,7 @@ def _erase(session: Session, who: Subject) -> int:
     return len(rows)
 
 
+@feature.command_line
 def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d = sub.add_parser(
         "directory", help="the support directory (Open Referral HSDS CSV folders)"
@@ -354,3 +356,6 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
         summary = directory.export_folder(s, Path(args.path))
     print(json.dumps({"exported": summary}))
     return 0
+
+
+feature.personal_data(PersonalData("support", _export, _erase))

@@ -394,7 +394,7 @@ class Index:
     """The directory in memory, grouped by topic, for fast searches; rebuilt after imports."""
 
     def __init__(self, services: list[SupportService]) -> None:
-        self.services = services
+        self.cache = services
         self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
         self.entries = [_prepare(s) for s in services]
         for e in self.entries:

@@ -10,6 +10,7 @@ from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.db import dt_column, json_column
+from bot.store.models import CommunityScoped
 
 
 class SupportOrganization(SQLModel, table=True):
@@ -46,7 +47,7 @@ class SupportService(SQLModel, table=True):
     )  # {id,name,city,country,lat,lon}
 
 
-class MemberPlace(SQLModel, table=True):
+class MemberPlace(CommunityScoped, SQLModel, table=True):
     """A member's coarse location and languages, stored only when they choose to."""
 
     __tablename__ = "support_member_places"

@@ -28,7 +28,7 @@ def _cli(
     *args: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "crossings.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -80,12 +80,38 @@ def test_run_opens_the_console_and_leaves_on_end_of_input(tmp_path: Path) -> Non
     assert "end of input" in proc.stdout
 
 
-def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+def test_run_in_an_empty_folder_migrates_and_opens_the_console(tmp_path: Path) -> None:
+    """`crossings run` as a newcomer types it: no config, no database, stdin closed."""
     import os
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crossings.cli", "run"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Crossings console community" in proc.stdout
+    assert (tmp_path / "crossings.db").exists()
+
+
+def test_run_refuses_a_database_that_is_behind(tmp_path: Path) -> None:
+    """A database that has tables but not the current schema is never changed behind the
+    operator's back: run refuses and says what to do."""
+    import os
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE communities (id INTEGER PRIMARY KEY)")
     env = {
         **os.environ,
-        "CROSSINGS_DATABASE_URL": f"sqlite:///{tmp_path}/new.db",
+        "CROSSINGS_DATABASE_URL": f"sqlite:///{db}",
         "PYTHONPATH": str(ROOT),
     }
     proc = _cli("run", stdin="", cwd=tmp_path, env=env)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -62,8 +63,24 @@ GOOD = {
 }
 
 
+def _mentions(prefix: str) -> Callable[[str], str | None]:
+    """A platform's mention parser, as an adapter supplies it (`<@id>`, `<#id|name>`)."""
+
+    def parse(text: str) -> str | None:
+        if text.startswith(prefix) and text.endswith(">"):
+            return text[len(prefix) : -1].split("|")[0]
+        return None
+
+    return parse
+
+
+PLATFORM = Resolver(
+    mention_member=_mentions("<@"), mention_channel=_mentions("<#"), timezone="Europe/Berlin"
+)
+
+
 def test_every_type_parses_to_its_value() -> None:
-    parsed = parse_options(EVERY_TYPE, GOOD, Resolver(timezone="Europe/Berlin"))
+    parsed = parse_options(EVERY_TYPE, GOOD, PLATFORM)
     assert parsed["text"] == "hello"
     assert parsed["count"] == 3
     assert parsed["flag"] is True
@@ -73,6 +90,15 @@ def test_every_type_parses_to_its_value() -> None:
     assert parsed["length"] == timedelta(hours=1, minutes=30)
     assert parsed["at"].utcoffset() == timedelta(hours=1)
     assert parsed["zone"] == "Europe/Berlin"
+
+
+def test_the_core_reads_no_mention_syntax_of_its_own() -> None:
+    """Mentions are the platform's business: without its parser a mention is not an id."""
+    with pytest.raises(CommandError, match="must be a member"):
+        parse_options(EVERY_TYPE, GOOD, Resolver(timezone="Europe/Berlin"))
+    typed_ids = {**GOOD, "who": "123456789", "where": "C024BE91L"}
+    parsed = parse_options(EVERY_TYPE, typed_ids, Resolver(timezone="Europe/Berlin"))
+    assert (parsed["who"], parsed["where"]) == ("123456789", "C024BE91L")
 
 
 @pytest.mark.parametrize(
@@ -189,7 +215,7 @@ raw_values = st.one_of(st.text(max_size=80), st.integers(), st.booleans(), st.no
 @given(st.dictionaries(st.sampled_from([*GOOD, "extra"]), raw_values, max_size=12))
 def test_arbitrary_options_only_ever_raise_command_error(raw: dict[str, object]) -> None:
     try:
-        parse_options(EVERY_TYPE, raw, Resolver(timezone="Asia/Tokyo"))
+        parse_options(EVERY_TYPE, raw, PLATFORM)
     except CommandError as exc:
         assert exc.message
 

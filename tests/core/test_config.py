@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError
+from crossings.plugins import enabled_plugins
+from crossings.settings import load_settings
 
 pytestmark = pytest.mark.core
 
@@ -21,7 +23,7 @@ def test_toml_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     settings = load_settings(cfg)
     assert settings.community.timezone == "Europe/Madrid"
     assert settings.scheduler.tick_seconds == 7
-    assert settings.has_discord
+    assert [p.name for p in enabled_plugins(settings)] == ["discord"]
     assert "secret-token" not in repr(settings)
 
 
@@ -58,7 +60,7 @@ def test_start_up_stops_with_one_line(tmp_path: Path) -> None:
     cfg = tmp_path / "crossings.toml"
     cfg.write_text("[metrics]\nport = 99999\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--config", str(cfg), "config", "check"],
+        [sys.executable, "-m", "crossings.cli", "--config", str(cfg), "config", "check"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from bot.app import App
 from bot.commands import Option, OptionType, Permission
-from bot.community import App, Context, level_of
+from bot.context import Context, level_of
 from bot.events import Actor, CommandInvoked, Place
 from bot.store.models import Community, MemberPrefs
 from tests.conftest import START, RecordingConsole

@@ -9,16 +9,18 @@ from sqlalchemy import inspect
 from sqlmodel import select
 
 from bot import actions as a
+from bot.app import App
 from bot.claims import claim
 from bot.clock import SimulatedClock
-from bot.community import App, Context
 from bot.config import OutboxSettings, Settings
+from bot.context import Context
 from bot.events import Actor, Place
 from bot.message import Message
 from bot.outbox import Outbox
-from bot.platform import Capability
+from bot.platform import Platform, handles
 from bot.store import Store
 from bot.store.models import OutboxEntry, Timer
+from crossings import build_app
 from tests.conftest import START
 
 pytestmark = pytest.mark.core
@@ -26,17 +28,28 @@ pytestmark = pytest.mark.core
 PLACE = Place("fake", "c1", "general")
 
 
-class FakePlatform:
+class FakePlatform(Platform):
     """Accepts actions, or fails them as told: a list of results to give first."""
 
     name = "fake"
-    capabilities = frozenset(Capability)
 
     def __init__(self, *failures: a.ActionResult) -> None:
         self.failures = list(failures)
         self.accepted: list[a.Action] = []
 
-    async def execute(self, action: a.Action) -> a.ActionResult:
+    @handles(
+        a.Post,
+        a.Respond,
+        a.SendPrivate,
+        a.StartThread,
+        a.EditMessage,
+        a.DeleteMessage,
+        a.TimeoutMember,
+        a.KickMember,
+        a.BanMember,
+        a.UnbanMember,
+    )
+    async def accept(self, action: a.Action) -> a.ActionResult:
         if self.failures:
             return self.failures.pop(0)
         self.accepted.append(action)
@@ -125,12 +138,12 @@ async def test_timers_fire_once_and_survive_a_restart(any_store: Store) -> None:
 
     def make_app() -> App:
         clock = SimulatedClock(START)
-        app = App(any_store, Settings(database_url=any_store.url), clock, [FakePlatform()])
+        app = build_app(any_store, Settings(database_url=any_store.url), clock, [FakePlatform()])
 
         @app.timers.on("test.unban")
         async def unban(ctx: Context, timer: Timer) -> None:
             fired.append(timer.key)
-            ctx.emit(a.UnbanMember(Place("fake", "c1"), timer.payload["user"], "time served"))
+            ctx.send(a.UnbanMember(Place("fake", "c1"), timer.payload["user"], "time served"))
 
         return app
 
@@ -155,7 +168,7 @@ def test_migrations_match_the_models(tmp_path: object) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    from bot.store.migrate import check_ready, upgrade
+    from crossings.migrate import check_ready, upgrade
 
     store = Store(f"sqlite:///{tmp_path}/migrated.db")
     upgrade(store)

@@ -21,9 +21,9 @@ from bot.events import Place
 from bot.message import Message
 from bot.outbox import Outbox
 from bot.store import Store
-from bot.store.migrate import upgrade
 from bot.store.models import OutboxEntry, Timer
 from bot.timers import Timers
+from crossings.migrate import upgrade
 from tests.conftest import drop_postgres_store, fresh_postgres_store
 
 pytestmark = [pytest.mark.deploy, pytest.mark.postgres]

@@ -12,9 +12,9 @@ import pytest
 
 from bot import metrics
 from bot.config import Settings
-from bot.runtime import Runtime
 from bot.store import Store
-from bot.store.migrate import upgrade
+from crossings.migrate import upgrade
+from crossings.runtime import Runtime
 
 pytestmark = pytest.mark.deploy
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def crossings(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "crossings.cli", *args],
         cwd=ROOT,
         env={**clean, "PYTHONPATH": str(ROOT), **env},
         capture_output=True,

@@ -16,8 +16,8 @@ import pytest
 from sqlmodel import select
 
 from bot.store import Store
-from bot.store.migrate import upgrade
 from bot.store.models import OutboxEntry
+from crossings.migrate import upgrade
 
 pytestmark = pytest.mark.deploy
 
@@ -45,7 +45,7 @@ def scrape(url: str, timeout: float = 30.0) -> str:
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "crossings.cli", "run"],
         cwd=ROOT,
         env={**clean, "PYTHONPATH": str(ROOT), **env},
         stdin=subprocess.PIPE,
@@ -109,7 +109,7 @@ async def test_service_against_the_emulators_keeps_its_outbox_on_sigterm(tmp_pat
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "crossings.cli",
         "run",
         cwd=ROOT,
         env={**clean, "PYTHONPATH": str(ROOT), **env},

@@ -17,28 +17,28 @@ from sqlalchemy import text
 
 from bot import actions as a
 from bot.claims import PROCESS_ID
-from bot.community import Context
 from bot.config import Settings
+from bot.context import Context
 from bot.events import Actor, Place
 from bot.message import Message
-from bot.platform import Capability
-from bot.runtime import Runtime
+from bot.platform import Platform, handles
 from bot.store.models import Timer
+from crossings.runtime import Runtime
 
 PLATFORM = "rec"
 
 
-class RecordingPlatform:
+class RecordingPlatform(Platform):
     """Writes every delivered Post to `delivered` (not unique: duplicates must show up)."""
 
     name = PLATFORM
-    capabilities = frozenset(Capability)
 
     def __init__(self, runtime: Runtime, hang_on: str | None) -> None:
         self.runtime = runtime
         self.hang_on = hang_on
 
-    async def execute(self, action: a.Action) -> a.ActionResult:
+    @handles(a.Post)
+    async def accept(self, action: a.Action) -> a.ActionResult:
         assert isinstance(action, a.Post)
         key = action.message.text
         if key == self.hang_on:
@@ -63,7 +63,7 @@ def install_jobs(runtime: Runtime, hang_on: str | None) -> None:
             text("INSERT INTO ran (key, owner) VALUES (:k, :o)"),
             {"k": timer.key, "o": PROCESS_ID},
         )
-        ctx.emit(a.Post(Place(PLATFORM, "c1", "general"), Message(text=timer.key)))
+        ctx.send(a.Post(Place(PLATFORM, "c1", "general"), Message(text=timer.key)))
 
 
 async def main() -> None:

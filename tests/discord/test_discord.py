@@ -435,7 +435,7 @@ async def test_a_slow_command_is_deferred_then_answered(dc: DiscordCommunity) ->
 
     async def slow(ctx: object) -> None:
         await asyncio.sleep(2.3)
-        ctx.respond("done at last")  # type: ignore[attr-defined]
+        ctx.reply("done at last")  # type: ignore[attr-defined]
 
     dc.app.registry.commands[("help",)] = Command(("help",), "slow help", slow)
     it = await dc.emulator.slash("111", dc.emulator.channel_id("general"), "help")

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.moderation.models import AuditEntry, ModCase
 from bot.store import Store
+from crossings import build_app
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.moderation
@@ -142,13 +142,13 @@ async def test_warning_points_expire(mods: RecordingConsole) -> None:
 async def test_a_temporary_ban_ends_on_time_across_a_restart(
     store: Store, clock: SimulatedClock
 ) -> None:
-    first = RecordingConsole(App(store, Settings(database_url=store.url), clock))
+    first = RecordingConsole(build_app(store, Settings(database_url=store.url), clock))
     await first.type(
         "/as Sam", "/as Noor moderator", '/mod ban member:@sam reason:"cool off" duration:2d'
     )
     assert "sam" in first.platform.banned
     # The process stops; a new one starts after the ban is due to end.
-    second = RecordingConsole(App(store, Settings(database_url=store.url), clock))
+    second = RecordingConsole(build_app(store, Settings(database_url=store.url), clock))
     second.platform.banned.add("sam")
     await second.app.advance_to(clock.now() + timedelta(days=2, minutes=1))
     assert "sam" not in second.platform.banned
@@ -235,7 +235,7 @@ async def test_audit_log_filters_and_csv_export(mods: RecordingConsole, tmp_path
     assert "warn" in out and "note" not in out
     store = mods.app.store
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "moderation", "export"],
+        [sys.executable, "-m", "crossings.cli", "moderation", "export"],
         env={
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             "CROSSINGS_DATABASE_URL": store.url,

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.peers import run_due
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerPair, PeerProfile, PeerRound
 from bot.store import Store
+from crossings import build_app
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.peers
@@ -104,13 +104,13 @@ async def test_check_in_and_blocking_from_it(community: RecordingConsole) -> Non
 async def test_a_restart_during_a_round_sends_no_double_introductions(
     store: Store, clock: SimulatedClock
 ) -> None:
-    first = RecordingConsole(App(store, Settings(database_url=store.url), clock))
+    first = RecordingConsole(build_app(store, Settings(database_url=store.url), clock))
     await join(first, "Amira", "long-distance")
     await join(first, "Kenji", "long-distance")
     await schedule(first)
     clock.set(clock.now() + timedelta(hours=2))
     await run_due(first.app, clock.now())  # claimed and queued; "crashes" before delivering
-    second = RecordingConsole(App(store, Settings(database_url=store.url), clock))
+    second = RecordingConsole(build_app(store, Settings(database_url=store.url), clock))
     await run_due(second.app, clock.now())  # the same round again: nothing new
     clock.set(clock.now() + timedelta(minutes=2))
     await second.app.tick()

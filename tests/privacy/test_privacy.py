@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from bot.community import PersonalData, Subject
 from bot.logs import RedactingFilter, redact
 from bot.moderation.models import ModCase
+from bot.privacy.contract import PersonalData, Subject
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.privacy
@@ -138,7 +138,7 @@ def test_purge_command_line_dry_run(tmp_path: Path) -> None:
 
     Store(url).create_all()
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "privacy", "purge", "--dry-run"],
+        [sys.executable, "-m", "crossings.cli", "privacy", "purge", "--dry-run"],
         cwd=root,
         env={"PYTHONPATH": str(root), "CROSSINGS_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True,

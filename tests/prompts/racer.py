@@ -16,22 +16,22 @@ from sqlalchemy import text
 from bot import actions as a
 from bot.claims import PROCESS_ID
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.events import Actor
-from bot.platform import Capability
+from bot.platform import Platform, handles
 from bot.prompts import engine
 from bot.store import Store
+from crossings import build_app
 
 
-class RecordingPlatform:
+class RecordingPlatform(Platform):
     name = "rec"
-    capabilities = frozenset(Capability)
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def execute(self, action: a.Action) -> a.ActionResult:
+    @handles(a.Post)
+    async def accept(self, action: a.Action) -> a.ActionResult:
         assert isinstance(action, a.Post)
         with self.store.engine.begin() as conn:
             conn.execute(
@@ -47,7 +47,7 @@ class RecordingPlatform:
 async def main(url: str, start: datetime, minutes: int, go: Path) -> None:
     store = Store(url)
     clock = SimulatedClock(start)
-    app = App(store, Settings(database_url=url), clock, [RecordingPlatform(store)])
+    app = build_app(store, Settings(database_url=url), clock, [RecordingPlatform(store)])
     while not go.exists():  # both processes start together
         time.sleep(0.01)
     for minute in range(minutes + 1):

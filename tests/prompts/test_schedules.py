@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from adapters.console.platform import ConsolePlatform
 from bot import actions as a
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import Settings
 from bot.prompts.models import PromptPost, PromptSchedule
 from bot.store import Store
 from bot.store.models import OutboxEntry
+from crossings import build_app
 from tests.conftest import RecordingConsole
 from tests.prompts.conftest import prompt_posts
 
@@ -200,7 +201,7 @@ async def test_content_notes_come_before_sensitive_prompts(organizer: RecordingC
 
 def new_process(store: Store, clock: SimulatedClock, grace_minutes: int = 60) -> RecordingConsole:
     settings = Settings(database_url=store.url, scheduler={"catch_up_grace_minutes": grace_minutes})
-    return RecordingConsole(App(store, settings, clock))
+    return RecordingConsole(build_app(store, settings, clock))
 
 
 async def test_restart_posts_runs_missed_within_the_grace_once(
@@ -260,14 +261,12 @@ async def test_a_crash_between_claim_and_send_still_posts_once(
         assert len(s.exec(select(PromptPost)).all()) == 1
 
 
-class FlakyConsole:
+class FlakyConsole(ConsolePlatform):
     """The console platform, answering 429 to the first posts."""
 
     def __init__(self, community: RecordingConsole, failures: int) -> None:
         self.inner = community.platform
         self.failures = failures
-        self.name = self.inner.name
-        self.capabilities = self.inner.capabilities
 
     async def execute(self, action: a.Action) -> a.ActionResult:
         if isinstance(action, a.Post) and self.failures > 0:

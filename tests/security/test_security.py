@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
+from bot.app import App
 from bot.commands import Permission
-from bot.community import App
 from bot.events import Actor, CommandInvoked, MessageRef, Place
 from tests.conftest import START, RecordingConsole
 

@@ -239,7 +239,7 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
 
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "slack", "manifest"],
+        [sys.executable, "-m", "crossings.cli", "slack", "manifest"],
         cwd=root,
         env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -250,11 +250,11 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
     manifest = yaml.safe_load(done.stdout)
     slash = manifest["features"]["slash_commands"][0]
     from bot.clock import SimulatedClock
-    from bot.community import App
     from bot.config import Settings
     from bot.store import Store
+    from crossings import build_app
 
-    registry = App(Store("sqlite://"), Settings(), SimulatedClock()).registry
+    registry = build_app(Store("sqlite://"), Settings(), SimulatedClock()).registry
     for command in registry.commands.values():
         if command.kind == "slash":
             assert command.name in slash["usage_hint"]

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordAdapter
+from bot.app import App
 from bot.clock import SimulatedClock
-from bot.community import App
-from bot.config import Settings
 from bot.store import Store
+from crossings import build_app
+from crossings.settings import Settings
 from tests.emulators.discord.server import GUILD_ID, TOKEN, DiscordEmulator, Interaction
 
 START_ARGS: dict[str, Any] = {}
@@ -67,7 +68,7 @@ async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[Di
         },
         **settings,
     )
-    app = App(store, config, SimulatedClock())
+    app = build_app(store, config, SimulatedClock())
     adapter = DiscordAdapter(app, config)
     app.add_platform(adapter.platform)
     try:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.slack import SlackAdapter
+from bot.app import App
 from bot.clock import SimulatedClock
-from bot.community import App
-from bot.config import Settings
 from bot.store import Store
+from crossings import build_app
+from crossings.settings import Settings
 from tests.emulators.slack.server import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -86,7 +87,7 @@ async def slack_workspace(
             **slack,
         },
     )
-    app = App(store, config, SimulatedClock())
+    app = build_app(store, config, SimulatedClock())
     adapter = SlackAdapter(app, config)
     app.add_platform(adapter.platform)
     try:

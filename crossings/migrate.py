@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.store.db import Store
@@ -38,6 +39,21 @@ def head_revision(store: Store) -> str | None:
 def current_revision(store: Store) -> str | None:
     with store.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate_if_new(store: Store) -> bool:
+    """A new, empty SQLite file is brought to the latest schema; anything else is left for
+    `crossings db upgrade` (check_ready then explains what to do)."""
+    if not store.url.startswith("sqlite"):
+        return False
+    try:
+        with store.engine.connect() as conn:
+            empty = not inspect(conn).get_table_names()
+    except SQLAlchemyError:
+        return False
+    if empty:
+        upgrade(store)
+    return empty
 
 
 def check_ready(store: Store) -> None:

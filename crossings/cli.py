@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.features import FEATURES
+from bot.config import ConfigError, Settings
 from bot.logs import configure
-
-# Adapter packages may add subcommands (e.g. `crossings slack manifest`).
-ADAPTER_CLI = ("adapters.discord", "adapters.slack")
+from crossings.features import build_app, features
+from crossings.plugins import adapter_plugins, enabled_plugins, section
+from crossings.settings import load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -27,20 +25,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runtime import run
+    from crossings.runtime import run
 
     return asyncio.run(run(settings))
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.console.demo import run_demo
+    from crossings.demo import run_demo
 
     return asyncio.run(run_demo(only=args.scene))
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store
-    from bot.store.migrate import current_revision, upgrade
+    from crossings.migrate import current_revision, upgrade
 
     store = Store(settings.database_url)
     upgrade(store)
@@ -50,7 +48,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store
-    from bot.store.migrate import DatabaseNotReady, check_ready
+    from crossings.migrate import DatabaseNotReady, check_ready
 
     try:
         check_ready(Store(settings.database_url))
@@ -62,12 +60,14 @@ def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace, settings: Settings) -> int:
-    summary: dict[str, Any] = {
-        "database": settings.database_url.split("@")[-1],
-        "discord": settings.has_discord,
-        "slack": settings.has_slack and settings.slack.mode,
-        "community": settings.community.model_dump(),
-    }
+    summary: dict[str, Any] = {"database": settings.database_url.split("@")[-1]}
+    running = {p.name for p in enabled_plugins(settings)}
+    for plugin in adapter_plugins():
+        on = plugin.name in running
+        summary[plugin.name] = (
+            plugin.summary(section(settings, plugin)) if on and plugin.summary else on
+        )
+    summary["community"] = settings.community.model_dump()
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -101,17 +101,23 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_config_check
     )
 
-    for name in (*FEATURES, *ADAPTER_CLI):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        register = getattr(module, "register_cli", None)
-        if register is not None:
-            register(sub)
+    # Features and adapters bring their own subcommands (e.g. `crossings slack manifest`).
+    for feature in features():
+        if feature.register_cli is not None:
+            feature.register_cli(sub)
+    for plugin in adapter_plugins():
+        if plugin.register_cli is not None:
+            plugin.register_cli(sub)
+    # Subcommands that need the whole app build it with `args.build_app(settings)`.
+    parser.set_defaults(build_app=_build_app)
     return parser
+
+
+def _build_app(settings: Settings) -> Any:
+    from bot.clock import SystemClock
+    from bot.store import Store
+
+    return build_app(Store(settings.database_url), settings, SystemClock())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from bot.store.migrate import DatabaseNotReady
+        from crossings.migrate import DatabaseNotReady
 
         if isinstance(exc, DatabaseNotReady | ConfigError):
             print(f"error: {exc}", file=sys.stderr)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.features
 import bot.store.models  # noqa: F401
+import crossings.features  # noqa: F401  (every feature's tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

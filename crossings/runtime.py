@@ -5,57 +5,45 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC
-from typing import Any, Protocol, TextIO
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import metrics, timers
 from bot.clock import Clock, SteerableClock, SystemClock
-from bot.community import App
 from bot.config import Settings
 from bot.health import HealthServer
-from bot.platform import Platform
+from bot.plugin import Adapter, AdapterPlugin
 from bot.store import Store
-from bot.store.migrate import check_ready
+from crossings import build_app
+from crossings.migrate import check_ready, migrate_if_new
+from crossings.plugins import enabled_plugins
 
 log = logging.getLogger(__name__)
 
 
-class Adapter(Protocol):
-    """What an adapter package's `build(app, settings)` returns."""
-
-    platform: Platform
-
-    async def start(self) -> None:
-        """Connect and start taking events; returns once running (or raises)."""
-        ...
-
-    async def stop(self) -> None:
-        """Stop taking events and close connections."""
-        ...
-
-
-def adapter_modules(settings: Settings) -> list[str]:
-    modules = []
-    if settings.has_discord:
-        modules.append("adapters.discord")
-    if settings.has_slack:
-        modules.append("adapters.slack")
-    return modules
-
-
 class Runtime:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        plugins: list[AdapterPlugin] | None = None,
+    ) -> None:
         self.settings = settings
+        # By default the configured platforms only; `run` adds the console when there are none.
+        self.plugins = (
+            plugins
+            if plugins is not None
+            else [p for p in enabled_plugins(settings) if not p.fallback]
+        )
         self.store = Store(settings.database_url)
         self.clock: Clock = clock or SystemClock()
-        self.app = App(self.store, settings, self.clock)
+        self.app = build_app(self.store, settings, self.clock)
         self.adapters: list[Adapter] = []
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
@@ -76,13 +64,14 @@ class Runtime:
         return None
 
     async def start(self) -> None:
+        migrate_if_new(self.store)
         check_ready(self.store)
         if self.settings.metrics.enabled:
             m = self.settings.metrics
             self.health = HealthServer(m.host, m.port, self.readiness)
             await self.health.start()
-        for name in adapter_modules(self.settings):
-            adapter: Adapter = importlib.import_module(name).build(self.app, self.settings)
+        for plugin in self.plugins:
+            adapter = plugin.build(self.app, self.settings)
             self.app.add_platform(adapter.platform)
             self.adapters.append(adapter)
         self.app.set_outbox_waker(self._kick.set)
@@ -101,7 +90,7 @@ class Runtime:
         for hook in self.on_started:
             await hook(self)
         self.ready = True
-        log.info("crossings running with %s", ", ".join(self.app.platforms) or "the console")
+        log.info("crossings running with %s", ", ".join(self.app.platforms))
 
     async def _tick(self) -> None:
         try:
@@ -157,23 +146,25 @@ class Runtime:
                 loop.add_signal_handler(sig, self.request_stop)
 
     async def serve_forever(self) -> None:
+        """Until a signal, or until an adapter finishes (the console at end of input)."""
         self.handle_signals()
-        await self.stopping.wait()
+        waits = [asyncio.ensure_future(self.stopping.wait())]
+        waits += [asyncio.ensure_future(a.finished.wait()) for a in self.adapters]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
 
-async def run(settings: Settings, stdin: TextIO | None = None) -> int:
-    """`crossings run`: the configured platforms, or the console community without tokens."""
-    console_mode = not adapter_modules(settings)
-    runtime = Runtime(settings, SteerableClock() if console_mode else None)
+async def run(settings: Settings) -> int:
+    """`crossings run`: the configured platforms, or the console community without them."""
+    plugins = enabled_plugins(settings)
+    console_mode = all(p.fallback for p in plugins)
+    runtime = Runtime(settings, SteerableClock() if console_mode else None, plugins)
     await runtime.start()
     try:
-        if console_mode:
-            runtime.handle_signals()
-            from adapters.console.repl import repl
-
-            await repl(runtime, stdin)
-        else:
-            await runtime.serve_forever()
+        await runtime.serve_forever()
     finally:
         await runtime.stop()
     return 0

@@ -12,11 +12,11 @@ from rich.text import Text
 
 from adapters.console.session import build
 from bot.clock import SimulatedClock
-from bot.community import App
 from bot.config import PrivacySettings, Settings
 from bot.paths import CONTENT_DIR
 from bot.store import Store
-from bot.store.migrate import upgrade
+from crossings import build_app
+from crossings.migrate import upgrade
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
 
@@ -32,7 +32,7 @@ async def run_demo(console: Console | None = None, only: str | None = None) -> i
         upgrade(store)
         # A scripted tour types far faster than people do: no per-member command limits here.
         settings = Settings(database_url=store.url, privacy=PrivacySettings(command_limits=[]))
-        app = App(store, settings, SimulatedClock(START))
+        app = build_app(store, settings, SimulatedClock(START))
         session = build(app, console)
         for scene in scenes():
             if only and only not in scene.stem:

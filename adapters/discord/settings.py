@@ -1,0 +1,33 @@
+"""The `[discord]` section of the configuration."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from bot.config import blank_is_unset
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+
+    _blank_token = field_validator("token", mode="before")(blank_is_unset)
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+    command_sync: Literal["global", "guild", "off"] = "global"
+    guild_ids: list[str] = Field(default_factory=list)
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: list[int] | None = None
+    members_intent: bool = True
+    message_content_intent: bool = True
+    # role ids per guild, seeded into community settings on first sight
+    moderator_roles: dict[str, list[str]] = Field(default_factory=dict)
+    organizer_roles: dict[str, list[str]] = Field(default_factory=dict)
+
+
+SECRETS = ("token",)
+
+
+def enabled(section: DiscordSettings) -> bool:
+    return section.token is not None

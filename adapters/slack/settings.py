@@ -1,0 +1,36 @@
+"""The `[slack]` section of the configuration."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from bot.config import blank_is_unset
+
+
+class SlackSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    user_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    mode: Literal["socket", "http"] = "socket"
+
+    _blank_secrets = field_validator(
+        "bot_token", "app_token", "user_token", "signing_secret", "client_secret", mode="before"
+    )(blank_is_unset)
+    api_base_url: str = "https://slack.com/api/"
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
+    command: str = "/crossings"
+
+
+SECRETS = ("bot_token", "app_token", "user_token", "signing_secret", "client_secret")
+
+
+def enabled(section: SlackSettings) -> bool:
+    return section.bot_token is not None or (
+        section.client_id is not None and section.client_secret is not None
+    )

@@ -1,0 +1,271 @@
+"""The kernel: registries, the one entry point for events, and time.
+
+`App.run(event)` is what every adapter calls: the event is handled (command, button, form or
+listeners), the answer is delivered, and the outbox worker is woken for anything durable.
+`App` knows no platform and installs no feature: the composition root (`crossings`) builds it
+and installs the features.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import actions as a
+from bot import metrics, simulation
+from bot.clock import Clock, SystemClock
+from bot.commands import (
+    Command,
+    CommandError,
+    CommandRegistry,
+    FormErrors,
+    Permission,
+    Resolver,
+    parse_options,
+)
+from bot.config import Settings
+from bot.context import Context
+from bot.delivery import Delivery
+from bot.events import Actor, CommandInvoked, ComponentClicked, Event, FormSubmitted, Place
+from bot.message import Field, Message
+from bot.outbox import Outbox
+from bot.platform import Platform
+from bot.privacy.contract import PersonalData
+from bot.store import Store
+from bot.store.models import Community
+from bot.timers import Timers
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Context, Any], Awaitable[None]]
+CommandGuard = Callable[[Context, Command], None]
+TickRun = Callable[["App", datetime], Awaitable[None]]
+TickDue = Callable[["App", datetime], "datetime | None"]
+HomeSection = Callable[[Context, Actor], list[Field]]
+
+
+@dataclass
+class TickHook:
+    name: str
+    run: TickRun
+    next_due: TickDue
+
+
+class App:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+        platforms: Iterable[Platform] = (),
+    ) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.clock: Clock = clock or SystemClock()
+        self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
+        self.registry = CommandRegistry()
+        self.listeners: dict[type, list[tuple[int, Listener]]] = {}
+        self.command_guards: list[CommandGuard] = []
+        self.tick_hooks: list[TickHook] = []
+        self.home_sections: list[tuple[int, HomeSection]] = []
+        self.personal_data: list[PersonalData] = []
+        # Per-process caches features keep between events (indexes, loaded packs).
+        self.cache: dict[str, Any] = {}
+        lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
+        self.outbox = Outbox(
+            store, self.platforms, self.settings.outbox, lease=lease, clock=self.clock.now
+        )
+        self.timers = Timers(store, lease=lease)
+        self.delivery = Delivery(self)
+
+    # --- registration --------------------------------------------------------------------
+    def add_platform(self, platform: Platform) -> None:
+        self.platforms[platform.name] = platform
+
+    def add_listener(self, event_type: type, fn: Listener, order: int = 50) -> None:
+        """Lower order runs first (automod 10, safety 20, features 50)."""
+        self.listeners.setdefault(event_type, []).append((order, fn))
+        self.listeners[event_type].sort(key=lambda pair: pair[0])
+
+    def on_tick(self, name: str, run: TickRun, next_due: TickDue) -> None:
+        self.tick_hooks.append(TickHook(name, run, next_due))
+
+    def add_home_section(self, order: int, fn: HomeSection) -> None:
+        self.home_sections.append((order, fn))
+        self.home_sections.sort(key=lambda pair: pair[0])
+
+    # --- communities ---------------------------------------------------------------------
+    def community(self, session: Session, place: Place) -> Community:
+        """The community row for this place, created with the configured defaults."""
+        query = select(Community).where(*Community.scope(place))
+        row = session.exec(query).first()
+        if row is not None:
+            return row
+        defaults = self.settings.community
+        roles = self.settings.roles_for(place.platform, place.community)
+        row = Community(
+            platform=place.platform,
+            community_id=place.community,
+            name=defaults.name,
+            timezone=defaults.timezone,
+            language=defaults.language,
+            created_at=self.clock.now(),
+            moderator_roles=list(roles.get("moderator", [])),
+            organizer_roles=list(roles.get("organizer", [])),
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            found = session.exec(query).first()
+            if found is None:
+                raise
+            return found
+        return row
+
+    def context(self, place: Place, actor: Actor | None = None) -> Context:
+        """A context for work nobody is waiting on (timers, ticks, the CLI): sends are durable."""
+        return Context(self, self.clock.now(), place, actor)
+
+    def system_context(self, platform: str = "", community_id: str = "") -> Context:
+        return self.context(Place(platform, community_id))
+
+    # --- events --------------------------------------------------------------------------
+    async def run(self, event: Event) -> list[a.ActionResult]:
+        """The one entry point: handle the event, deliver its answer, wake the outbox."""
+        actions = await self.handle(event)
+        return await self.deliver(actions)
+
+    async def handle(self, event: Event) -> list[a.Action]:
+        """Handle one event into its answer. Never raises: problems become private answers."""
+        metrics.EVENTS.labels(event.place.platform, type(event).__name__).inc()
+        ctx = Context(self, event.at, event.place, event.actor, event)
+        try:
+            await self._dispatch(ctx, event)
+            ctx.commit()
+        except CommandError as exc:
+            ctx.rollback()
+            ctx.actions = []
+            ctx.reply(Message(text=exc.message, tone="warning"))
+        except FormErrors as exc:
+            ctx.rollback()
+            ctx.actions = [
+                a.RejectForm(ctx.place, event.actor.user_id, event.interaction, exc.errors)
+            ]
+        except Exception:
+            metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
+            log.exception("error handling %s", type(event).__name__)
+            ctx.rollback()
+            ctx.actions = []
+            if event.interaction is not None or isinstance(event, CommandInvoked):
+                ctx.reply(Message(text=ctx.t("core.error.unexpected"), tone="danger"))
+        finally:
+            ctx.close()
+        self.outbox_kick()
+        return ctx.actions
+
+    async def deliver(self, actions: Iterable[a.Action]) -> list[a.ActionResult]:
+        results = await self.delivery.deliver(actions)
+        self.outbox_kick()
+        return results
+
+    async def _dispatch(self, ctx: Context, event: Event) -> None:
+        if isinstance(event, CommandInvoked):
+            await self._command(ctx, event)
+        elif isinstance(event, ComponentClicked):
+            await self._route(ctx, self.registry.components, event.custom_id, event.values)
+        elif isinstance(event, FormSubmitted):
+            await self._route(ctx, self.registry.forms, event.custom_id, dict(event.fields))
+        elif not event.actor.is_bot:
+            await self._listeners(ctx, event)
+
+    async def _command(self, ctx: Context, event: CommandInvoked) -> None:
+        command = self.registry.get(event.path)
+        if command is None:
+            raise CommandError(ctx.t("core.error.unknown_command", name=" ".join(event.path)[:60]))
+        self.require(ctx, command.permission)
+        for guard in self.command_guards:
+            guard(ctx, command)
+        if command.kind == "message":
+            if event.target is None:
+                raise CommandError(ctx.t("core.error.no_target"))
+            await command.handler(ctx, event.target)
+            return
+        options = parse_options(command, event.options, self.resolver(ctx), ctx.t)
+        # Option names may have dashes (`follow-up`); handler parameters use underscores.
+        await command.handler(ctx, **{k.replace("-", "_"): v for k, v in options.items()})
+
+    def require(self, ctx: Context, needed: Permission) -> None:
+        if ctx.level < needed:
+            raise CommandError(ctx.t(f"core.error.needs_{needed.name.lower()}"))
+
+    def resolver(self, ctx: Context) -> Resolver:
+        platform = ctx.platform
+        community = ctx.place.community
+        if platform is None:
+            return Resolver(timezone=ctx.community.timezone)
+        return Resolver(
+            member=lambda name: platform.lookup_member(community, name),
+            channel=lambda name: platform.lookup_channel(community, name),
+            mention_member=platform.mention_member,
+            mention_channel=platform.mention_channel,
+            timezone=ctx.community.timezone,
+        )
+
+    async def _route(self, ctx: Context, table: dict, custom_id: str, payload: Any) -> None:
+        found = self.registry.route(table, custom_id)
+        if found is None:
+            raise CommandError(ctx.t("core.error.stale_button"))
+        route, args = found
+        self.require(ctx, route.permission)
+        await route.handler(ctx, args, payload)
+
+    async def _listeners(self, ctx: Context, event: Event) -> None:
+        for _order, listener in self.listeners.get(type(event), []):
+            if ctx.stopped:
+                break
+            try:
+                with ctx.session.begin_nested():
+                    await listener(ctx, event)
+            except Exception:
+                metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
+                log.exception("listener %s failed", getattr(listener, "__qualname__", listener))
+
+    # --- the outbox ------------------------------------------------------------------------
+    def outbox_kick(self) -> None:
+        self.delivery.kick()
+
+    def set_outbox_waker(self, waker: Callable[[], None]) -> None:
+        self.delivery.set_waker(waker)
+
+    # --- time ----------------------------------------------------------------------------
+    async def tick(self, now: datetime | None = None) -> None:
+        """Run everything due: timers, feature tick hooks (scheduled prompts, rounds), the outbox."""
+        now = now or self.clock.now()
+        await self.timers.run_due(now, self.system_context)
+        for hook in self.tick_hooks:
+            try:
+                await hook.run(self, now)
+            except Exception:
+                log.exception("tick hook %s failed", hook.name)
+        await self.outbox.deliver_due(now)
+
+    def next_due(self, now: datetime) -> datetime | None:
+        candidates = [self.timers.next_due(), self.outbox.next_due()]
+        for hook in self.tick_hooks:
+            try:
+                candidates.append(hook.next_due(self, now))
+            except Exception:
+                log.exception("next_due of %s failed", hook.name)
+        due = [c for c in candidates if c is not None]
+        return min(due) if due else None
+
+    async def advance_to(self, target: datetime) -> None:
+        """Move a simulated clock to `target`, running everything due on the way, in order."""
+        await simulation.advance_to(self, target)

@@ -1,0 +1,175 @@
+"""`/automod ...`: moderators manage the automatic rules of their community."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import select
+
+from bot.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.message import Message, escape
+from bot.moderation import automod, feature
+from bot.moderation import service as svc
+from bot.moderation.listeners import bump_version, community_rules, ruleset
+from bot.moderation.models import AutomodRuleRow
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+feature.group("automod", "Automatic moderation rules")
+MOD = Permission.MODERATOR
+ACTION = Option(
+    "action",
+    OptionType.CHOICE,
+    "What to do",
+    required=False,
+    default="hold",
+    choices=tuple(Choice(x, x) for x in automod.ACTIONS),
+)
+
+
+@feature.command(
+    "automod add-word",
+    "Flag a word or phrase",
+    permission=MOD,
+    options=[
+        Option("word", OptionType.STRING, "Word or phrase", min_length=2, max_length=80),
+        ACTION,
+    ],
+)
+async def add_word(ctx: Context, word: str, action: str) -> None:
+    _add_rule(
+        ctx,
+        {
+            "id": f"own-word-{word[:20]}",
+            "kind": "keywords",
+            "category": "other",
+            "words": [word],
+            "actions": [action, "alert"] if action != "alert" else ["alert"],
+        },
+    )
+    ctx.reply(ctx.t("mod.automod.added", what=escape(word)))
+
+
+@feature.command(
+    "automod add-regex",
+    "Flag a pattern (re2 syntax)",
+    permission=MOD,
+    options=[
+        Option("pattern", OptionType.STRING, "Pattern", min_length=2, max_length=200),
+        ACTION,
+    ],
+)
+async def add_regex(ctx: Context, pattern: str, action: str) -> None:
+    rule = {
+        "id": f"own-regex-{len(community_rules(ctx)) + 1}",
+        "kind": "regex",
+        "category": "other",
+        "patterns": [pattern],
+        "actions": [action, "alert"] if action != "alert" else ["alert"],
+    }
+    try:
+        automod.RuleSet([automod.Rule.from_dict(rule)])
+    except automod.RuleError as exc:
+        raise CommandError(
+            ctx.t("mod.automod.bad_pattern", error=escape(str(exc), 200)), "pattern"
+        ) from None
+    _add_rule(ctx, rule)
+    ctx.reply(ctx.t("mod.automod.added", what=escape(pattern)))
+
+
+@feature.command(
+    "automod deny-domain",
+    "Hold links to a domain",
+    permission=MOD,
+    options=[Option("domain", OptionType.STRING, "e.g. example.com", max_length=100)],
+)
+async def deny_domain(ctx: Context, domain: str) -> None:
+    host = domain.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
+    _add_rule(
+        ctx,
+        {
+            "id": f"own-domain-{host[:30]}",
+            "kind": "links",
+            "category": "spam",
+            "deny_domains": [host],
+            "actions": ["hold", "alert"],
+        },
+    )
+    ctx.reply(ctx.t("mod.automod.added", what=escape(host)))
+
+
+@feature.command(
+    "automod remove",
+    "Remove one of this community's rules",
+    permission=MOD,
+    options=[Option("rule", OptionType.STRING, "Rule id (see /automod list)", max_length=60)],
+)
+async def remove(ctx: Context, rule: str) -> None:
+    c = ctx.community
+    rows = [
+        r
+        for r in ctx.session.exec(
+            select(AutomodRuleRow).where(
+                *AutomodRuleRow.scope(c),
+            )
+        )
+        if r.rule.get("id") == rule
+    ]
+    if not rows:
+        raise CommandError(ctx.t("mod.automod.no_rule", rule=escape(rule, 60)), "rule")
+    for r in rows:
+        ctx.session.delete(r)
+    bump_version(ctx)
+    svc.audit(ctx, "automod.remove", actor=ctx.actor_id, reason=rule)
+    ctx.reply(ctx.t("mod.automod.removed_rule", rule=escape(rule, 60)))
+
+
+@feature.command(
+    "automod dry-run",
+    "Only report what automod would do",
+    permission=MOD,
+    options=[Option("on", OptionType.BOOL, "On or off")],
+)
+async def dry_run(ctx: Context, on: bool) -> None:
+    bump_version(ctx, dry_run=on)
+    svc.audit(ctx, "automod.dry-run", actor=ctx.actor_id, reason="on" if on else "off")
+    ctx.reply(ctx.t("mod.automod.dry_run_on" if on else "mod.automod.dry_run_off"))
+
+
+@feature.command("automod list", "The rules in force here", permission=MOD)
+async def list_rules(ctx: Context) -> None:
+    rules = ruleset(ctx).rules
+    lines = [f"`{r.id}` · {r.kind} · {', '.join(r.actions)}" for r in rules]
+    ctx.reply(Message(title=ctx.t("mod.automod.list_title"), text="\n".join(lines)))
+
+
+@feature.command(
+    "automod test",
+    "What automod would do with a text (nothing is posted)",
+    permission=MOD,
+    options=[Option("text", OptionType.STRING, "Text to check", max_length=1000)],
+)
+async def test(ctx: Context, text: str) -> None:
+    hits = automod.RuleSet(ruleset(ctx).rules).check(automod.Message(text, "automod-test"))
+    if not hits:
+        ctx.reply(ctx.t("mod.automod.test_clean"))
+        return
+    lines = [f"`{h.rule.id}` ({escape(h.matched, 60)}): {', '.join(h.actions)}" for h in hits]
+    ctx.reply(Message(title=ctx.t("mod.automod.test_title"), text="\n".join(lines)))
+
+
+def _add_rule(ctx: Context, rule: dict[str, Any]) -> None:
+    automod.Rule.from_dict(rule)
+    c = ctx.community
+    ctx.session.add(
+        AutomodRuleRow(
+            platform=c.platform,
+            community_id=c.community_id,
+            rule=rule,
+            created_by=ctx.actor_id,
+            created_at=ctx.now,
+        )
+    )
+    bump_version(ctx)
+    svc.audit(ctx, "automod.add", actor=ctx.actor_id, reason=str(rule.get("id")))

@@ -1,0 +1,52 @@
+"""What an adapter package gives the composition root, found through the `crossings.adapters`
+entry-point group: its settings section, whether it is configured, how to build it, and any
+command-line subcommands of its own. Adding a platform touches no core file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+    from bot.platform import Platform
+
+Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+class Adapter(Protocol):
+    """A running connection to one platform: what `AdapterPlugin.build` returns."""
+
+    @property
+    def platform(self) -> Platform: ...
+
+    @property
+    def finished(self) -> asyncio.Event:
+        """Set when the adapter ends on its own (the console at end of input)."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AdapterPlugin:
+    name: str
+    # The `[name]` section of crossings.toml and CROSSINGS_NAME__* variables.
+    settings: type[BaseModel] | None
+    build: Callable[[App, Settings], Adapter]
+    # Whether this adapter is configured to run (e.g. a token is set), given its section.
+    enabled: Callable[[Any], bool]
+    # Keys of its section read only from the environment.
+    secrets: tuple[str, ...] = ()
+    register_cli: Callable[[Subparsers], None] | None = None
+    # The console: runs only when no other adapter is enabled.
+    fallback: bool = False
+    summary: Callable[[Any], object] | None = None

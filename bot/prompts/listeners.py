@@ -1,0 +1,59 @@
+"""Prompts' listeners: the scheduling tick, where posts landed, replies counted in threads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.actions import ActionResult
+from bot.events import MessagePosted
+from bot.prompts import engine, feature
+from bot.prompts.models import PromptPost, PromptReply
+from bot.store.models import OutboxEntry
+
+if TYPE_CHECKING:
+    from bot.context import Context, Kernel
+
+feature.tick("prompts", engine.run_due, engine.next_due)
+
+
+@feature.outbox_hook(engine.POST_KIND)
+async def posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    """Remember where the post and its thread landed, for replies and stats."""
+    post_id = entry.context.get("post_id")
+    with app.store.session() as s:
+        s.execute(
+            update(PromptPost)
+            .where(col(PromptPost.id) == post_id)
+            .values(
+                status="posted",
+                message_id=result.message_id,
+                thread_id=result.thread_id,
+                posted_at=app.clock.now(),
+            )
+        )
+
+
+@feature.on(MessagePosted, order=60)
+async def count_reply(ctx: Context, event: MessagePosted) -> None:
+    if event.actor.is_bot or not event.place.thread:
+        return
+    post = ctx.session.exec(
+        select(PromptPost).where(
+            PromptPost.platform == event.place.platform,
+            PromptPost.thread_id == event.place.thread,
+        )
+    ).first()
+    if post is None or post.id is None:
+        return
+    reply = PromptReply(
+        post_id=post.id, user_id=event.actor.user_id, message_id=event.message_id, at=event.at
+    )
+    try:
+        with ctx.session.begin_nested():
+            ctx.session.add(reply)
+    except IntegrityError:
+        pass  # the same message delivered twice by the platform

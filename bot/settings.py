@@ -1,0 +1,201 @@
+"""Settings: commands every community has: help, community settings (admins) and a member's own
+preferences (language, time zone)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import langcodes
+from sqlmodel import Session, select
+
+from bot import i18n
+from bot.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.feature import Feature
+from bot.message import Field, Message, escape
+from bot.privacy.contract import PersonalData, Subject
+from bot.store.models import MemberPrefs
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+feature = Feature("settings")
+
+_ROLE_KINDS = (Choice("moderators", "moderator"), Choice("organizers", "organizer"))
+
+
+def _language(code: str) -> str:
+    try:
+        tag = langcodes.standardize_tag(code.strip())
+    except (ValueError, langcodes.tag_parser.LanguageTagError):
+        raise CommandError(
+            f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)"
+        ) from None
+    if not langcodes.tag_is_valid(tag):
+        raise CommandError(f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)")
+    return tag
+
+
+def _prefs_rows(session: Session, who: Subject) -> list[MemberPrefs]:
+    query = select(MemberPrefs).where(
+        *MemberPrefs.scope(who),
+        MemberPrefs.user_id == who.user_id,
+    )
+    return list(session.exec(query))
+
+
+def _export_prefs(session: Session, who: Subject) -> list[dict[str, Any]]:
+    return [{"language": p.locale, "timezone": p.timezone} for p in _prefs_rows(session, who)]
+
+
+def _erase_prefs(session: Session, who: Subject) -> int:
+    rows = _prefs_rows(session, who)
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+def _role_key(text: str) -> str:
+    """`<@&123>` (a Discord role mention) -> `123`; `@Organizers` -> `Organizers`."""
+    text = text.strip()
+    if text.startswith("<@&") and text.endswith(">"):
+        return text[3:-1]
+    return text.lstrip("@")
+
+
+feature.personal_data(PersonalData("preferences", _export_prefs, _erase_prefs))
+
+
+@feature.command("help", "What this bot can do for you")
+async def help_(ctx: Context) -> None:
+    lines = []
+    for command in sorted(ctx.app.registry.commands.values(), key=lambda c: c.path):
+        if command.kind != "slash" or ctx.level < command.permission:
+            continue
+        lines.append(f"`/{command.name}`: {escape(command.description)}")
+    ctx.reply(Message(title=ctx.t("core.help.title"), text="\n".join(lines)))
+
+
+feature.group("settings", "Community settings (admins)")
+
+
+@feature.command("settings show", "Show this community's settings", permission=Permission.ADMIN)
+async def settings_show(ctx: Context) -> None:
+    c = ctx.community
+    fields = (
+        Field(ctx.t("core.settings.timezone"), c.timezone, inline=True),
+        Field(ctx.t("core.settings.language"), c.language, inline=True),
+        Field(ctx.t("core.settings.queue"), f"<#{c.queue_channel}>" if c.queue_channel else "-"),
+        Field(ctx.t("core.settings.moderators"), ", ".join(c.moderator_roles) or "-"),
+        Field(ctx.t("core.settings.organizers"), ", ".join(c.organizer_roles) or "-"),
+        Field(
+            ctx.t("core.settings.show_reporter"),
+            ctx.t("core.yes") if c.show_reporter_to_moderators else ctx.t("core.no"),
+        ),
+    )
+    ctx.reply(Message(title=ctx.t("core.settings.title"), fields=fields))
+
+
+@feature.command(
+    "settings role",
+    "Give or take moderator/organizer rights for a role (or user:ID)",
+    permission=Permission.ADMIN,
+    options=[
+        Option("kind", OptionType.CHOICE, "Which rights", choices=_ROLE_KINDS),
+        Option("role", OptionType.STRING, "Role id or name, or user:ID", max_length=64),
+        Option("remove", OptionType.BOOL, "Take the rights away", required=False, default=False),
+    ],
+)
+async def settings_role(ctx: Context, kind: str, role: str, remove: bool) -> None:
+    role = _role_key(role)
+    c = ctx.community
+    attr = "moderator_roles" if kind == "moderator" else "organizer_roles"
+    roles = [r for r in getattr(c, attr) if r != role]
+    if not remove:
+        roles.append(role)
+    setattr(c, attr, roles)
+    ctx.session.add(c)
+    key = "core.settings.role_removed" if remove else "core.settings.role_added"
+    ctx.reply(ctx.t(key, role=escape(role), kind=kind))
+
+
+@feature.command(
+    "settings queue",
+    "Set the moderator queue channel",
+    permission=Permission.ADMIN,
+    options=[Option("channel", OptionType.CHANNEL, "The private moderators' channel")],
+)
+async def settings_queue(ctx: Context, channel: str) -> None:
+    ctx.community.queue_channel = channel
+    ctx.session.add(ctx.community)
+    ctx.reply(ctx.t("core.settings.queue_set", channel=channel))
+
+
+@feature.command(
+    "settings timezone",
+    "Set the community's time zone",
+    permission=Permission.ADMIN,
+    options=[Option("zone", OptionType.TIMEZONE, "IANA time zone, e.g. Europe/Berlin")],
+)
+async def settings_timezone(ctx: Context, zone: str) -> None:
+    ctx.community.timezone = zone
+    ctx.session.add(ctx.community)
+    ctx.reply(ctx.t("core.settings.timezone_set", zone=zone))
+
+
+@feature.command(
+    "settings language",
+    "Set the community's language",
+    permission=Permission.ADMIN,
+    options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
+)
+async def settings_language(ctx: Context, language: str) -> None:
+    ctx.community.language = _language(language)
+    ctx.session.add(ctx.community)
+    ctx.reply(ctx.t("core.settings.language_set", language=ctx.community.language))
+
+
+@feature.command(
+    "settings reporter",
+    "Whether moderators see who filed a report",
+    permission=Permission.ADMIN,
+    options=[Option("visible", OptionType.BOOL, "yes: moderators see the reporter")],
+)
+async def settings_reporter(ctx: Context, visible: bool) -> None:
+    ctx.community.show_reporter_to_moderators = visible
+    ctx.session.add(ctx.community)
+    key = "core.settings.reporter_visible" if visible else "core.settings.reporter_hidden"
+    ctx.reply(ctx.t(key))
+
+
+feature.group("me", "Your own preferences")
+
+
+@feature.command(
+    "me language",
+    "The language the bot uses with you",
+    options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
+)
+async def me_language(ctx: Context, language: str) -> None:
+    prefs = ctx.prefs()
+    assert prefs is not None
+    prefs.locale = _language(language)
+    prefs.updated_at = ctx.now
+    ctx.session.add(prefs)
+    ctx._locale = prefs.locale
+    available = prefs.locale.split("-")[0] in {loc.split("-")[0] for loc in i18n.locales()}
+    key = "core.me.language_set" if available else "core.me.language_fallback"
+    ctx.reply(ctx.t(key, language=prefs.locale))
+
+
+@feature.command(
+    "me timezone",
+    "Your time zone (for times the bot shows you)",
+    options=[Option("zone", OptionType.TIMEZONE, "IANA time zone, e.g. Asia/Tokyo")],
+)
+async def me_timezone(ctx: Context, zone: str) -> None:
+    prefs = ctx.prefs()
+    assert prefs is not None
+    prefs.timezone = zone
+    prefs.updated_at = ctx.now
+    ctx.session.add(prefs)
+    ctx.reply(ctx.t("core.me.timezone_set", zone=zone))

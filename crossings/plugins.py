@@ -1,0 +1,32 @@
+"""Adapters installed as plug-ins: the `crossings.adapters` entry-point group."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import entry_points
+
+from bot.plugin import AdapterPlugin
+
+GROUP = "crossings.adapters"
+
+
+@cache
+def adapter_plugins() -> tuple[AdapterPlugin, ...]:
+    """Every installed adapter, the fallback (the console) last."""
+    found: dict[str, AdapterPlugin] = {}
+    for entry in entry_points(group=GROUP):
+        plugin = entry.load()
+        if not isinstance(plugin, AdapterPlugin):
+            raise TypeError(f"entry point {entry.name} ({entry.value}) is not an AdapterPlugin")
+        found.setdefault(plugin.name, plugin)
+    return tuple(sorted(found.values(), key=lambda p: (p.fallback, p.name)))
+
+
+def section(settings: object, plugin: AdapterPlugin) -> object:
+    return getattr(settings, plugin.name, None)
+
+
+def enabled_plugins(settings: object) -> list[AdapterPlugin]:
+    """The adapters configured to run; the fallback only when no other is."""
+    chosen = [p for p in adapter_plugins() if not p.fallback and p.enabled(section(settings, p))]
+    return chosen or [p for p in adapter_plugins() if p.fallback][:1]
