@@ -92,12 +92,6 @@ class DeleteMessage(Action):
 
 
 @dataclass(frozen=True)
-class AddReaction(Action):
-    message_id: str
-    emoji: str
-
-
-@dataclass(frozen=True)
 class TimeoutMember(Action):
     """Time a member out until `until`; None lifts a timeout."""
 
@@ -121,12 +115,6 @@ class BanMember(Action):
 
 @dataclass(frozen=True)
 class UnbanMember(Action):
-    user_id: str
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class RemoveFromChannel(Action):
     user_id: str
     reason: str = ""
 

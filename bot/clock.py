@@ -38,13 +38,6 @@ class SimulatedClock:
         return self._now
 
 
-def utc(dt: datetime) -> datetime:
-    """Normalise a datetime to aware UTC (naive values from SQLite are UTC by convention)."""
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
-
-
 class SteerableClock:
     """Real time plus an offset that only grows: the interactive console's clock, so
     `/clock +2h` can jump ahead while time keeps flowing."""

@@ -101,10 +101,6 @@ class PrivacySettings(BaseModel):
     command_limits: list[tuple[int, int]] = Field(default_factory=lambda: [(8, 10), (60, 300)])
 
 
-class PromptsSettings(BaseModel):
-    pass
-
-
 class SupportSettings(BaseModel):
     default_country: str | None = None
 
@@ -129,7 +125,6 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
-    prompts: PromptsSettings = Field(default_factory=PromptsSettings)
     support: SupportSettings = Field(default_factory=SupportSettings)
     peers: PeersSettings = Field(default_factory=PeersSettings)
 

@@ -78,21 +78,12 @@ class MessagePosted(Event):
     is_dm: bool = False
     mentions: tuple[str, ...] = ()
     mentions_everyone: bool = False
-    links: tuple[str, ...] = ()
-    attachments: int = 0
 
 
 @dataclass(frozen=True)
-class MessageEdited(Event):
-    message_id: str
-    text: str
-    is_dm: bool = False
-
-
-@dataclass(frozen=True)
-class ReactionAdded(Event):
-    message_id: str
-    emoji: str
+class MessageEdited(MessagePosted):
+    """A message's new text. Listeners that guard the community (automod, the crisis pathway)
+    subscribe to it too: an edit must not slip past what a new message would meet."""
 
 
 @dataclass(frozen=True)
@@ -124,14 +115,3 @@ class ComponentClicked(Event):
 class FormSubmitted(Event):
     custom_id: str
     fields: Mapping[str, str] = field(default_factory=dict)
-
-
-AnyEvent = (
-    MessagePosted
-    | MessageEdited
-    | ReactionAdded
-    | MemberJoined
-    | CommandInvoked
-    | ComponentClicked
-    | FormSubmitted
-)

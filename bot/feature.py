@@ -32,9 +32,9 @@ TickDue = Callable[["App", datetime], "datetime | None"]
 HomeSection = Callable[["Context", "Actor"], "list[Field]"]
 OutboxHook = Callable[["App", "OutboxEntry", "ActionResult"], Awaitable[None]]
 
-# Listener order: lower runs first. Automod may delete a message before anything else sees it;
-# the crisis pathway must hear every message that automod lets through.
-ORDER = {"automod": 10, "safety": 20, "default": 50}
+# Listener order: lower runs first. The crisis pathway hears every message before automod can
+# hide it; automod then acts before anything else sees the message.
+ORDER = {"safety": 5, "automod": 10, "default": 50}
 
 
 @dataclass

@@ -23,7 +23,11 @@ def adapter_plugins() -> tuple[AdapterPlugin, ...]:
 
 
 def section(settings: object, plugin: AdapterPlugin) -> object:
-    return getattr(settings, plugin.name, None)
+    """The plug-in's settings section (its defaults when the settings were built without it)."""
+    found = getattr(settings, plugin.name, None)
+    if found is None and plugin.settings is not None:
+        found = plugin.settings()
+    return found
 
 
 def enabled_plugins(settings: object) -> list[AdapterPlugin]:

@@ -197,11 +197,6 @@ class ConsolePlatform(Platform):
         self.say(f"  (message {act.message_id} removed: {act.reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
 
-    @handles(a.AddReaction)
-    async def _do_AddReaction(self, act: a.AddReaction) -> a.ActionResult:
-        self.say(f"  (Crossings reacted {act.emoji} to {act.message_id})", "", "dim")
-        return a.ActionResult(True)
-
     def _member_action(self, verb: str, user_id: str, reason: str) -> a.ActionResult:
         self.say(f"  ({self.name_of(user_id)} {verb}: {reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
@@ -225,7 +220,3 @@ class ConsolePlatform(Platform):
     async def _do_UnbanMember(self, act: a.UnbanMember) -> a.ActionResult:
         self.banned.discard(act.user_id)
         return self._member_action("unbanned", act.user_id, act.reason)
-
-    @handles(a.RemoveFromChannel)
-    async def _do_RemoveFromChannel(self, act: a.RemoveFromChannel) -> a.ActionResult:
-        return self._member_action(f"removed from #{act.place.channel}", act.user_id, act.reason)

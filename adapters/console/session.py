@@ -11,6 +11,7 @@ a message from the current member in the current channel or thread.
   /on MSGID|^ COMMAND      run a message command (e.g. report-message) on a message
                            (^: the newest message someone else posted here)
   /submit field:"value" ...   answer the form the bot opened for you (\\n for a new line)
+  /edit NEW TEXT           edit your newest message here
   /channels  /who  /console-help
 """
 
@@ -33,6 +34,7 @@ from bot.events import (
     Event,
     FormSubmitted,
     MemberJoined,
+    MessageEdited,
     MessagePosted,
     MessageRef,
     Place,
@@ -42,7 +44,9 @@ from bot.message import Button, Message, Select
 if TYPE_CHECKING:
     from bot.app import App
 
-CONTROLS = {"as", "in", "dm", "clock", "click", "on", "submit", "channels", "who", "console-help"}
+CONTROLS = {
+    "as", "in", "dm", "clock", "click", "on", "submit", "edit", "channels", "who", "console-help",
+}  # fmt: skip
 _LINK = re.compile(r"https?://\S+|discord\.gg/\S+", re.IGNORECASE)
 
 
@@ -137,21 +141,40 @@ class ConsoleSession:
         post = self.platform.record_post(
             place.channel or "general", self.actor.user_id, _as_msg(text), place.thread
         )
-        await self.dispatch(
-            MessagePosted(
-                place,
-                self.actor,
-                self.now,
-                message_id=post.id,
-                text=text,
-                is_dm=self.in_dm,
-                mentions=tuple(
-                    m for m in re.findall(r"@(\w+)", text) if m.lower() in self.platform.members
-                ),
-                mentions_everyone="@everyone" in text or "@here" in text,
-                links=tuple(_LINK.findall(text)),
-            )
+        await self.dispatch(self._posted(MessagePosted, place, post.id, text))
+
+    def _posted(
+        self, kind: type[MessagePosted], place: Place, message_id: str, text: str
+    ) -> MessagePosted:
+        return kind(
+            place,
+            self.actor,
+            self.now,
+            message_id=message_id,
+            text=text,
+            is_dm=self.in_dm,
+            mentions=tuple(
+                m for m in re.findall(r"@(\w+)", text) if m.lower() in self.platform.members
+            ),
+            mentions_everyone="@everyone" in text or "@here" in text,
         )
+
+    async def _edit(self, text: str) -> None:
+        """The member edits their newest message in this channel or thread."""
+        place = self.place()
+        mine = [
+            p
+            for p in self.platform.messages.values()
+            if p.author_id == self.actor.user_id
+            and p.channel == (place.channel or "general")
+            and p.thread == place.thread
+        ]
+        if not mine or not text:
+            raise CommandError("usage: /edit NEW TEXT (edits your newest message here)")
+        post = mine[-1]
+        post.text = text
+        self._echo(f"(edited) {text}")
+        await self.dispatch(self._posted(MessageEdited, place, post.id, text))
 
     async def _command(self, text: str) -> None:
         try:
@@ -187,6 +210,8 @@ class ConsoleSession:
                 await self._on_message(rest)
             case "submit":
                 await self._submit(rest)
+            case "edit":
+                await self._edit(rest)
             case "channels":
                 chans = ", ".join("#" + c for c in self.platform.channels)
                 threads = ", ".join(f"{t} ({n})" for t, (_c, n) in self.platform.threads.items())

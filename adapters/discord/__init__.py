@@ -135,10 +135,9 @@ class DiscordPlatform(Platform):
         assert sent is not None
         return sent
 
-    # Channel membership is managed with permissions on Discord: no RemoveFromChannel.
     @handles(
         a.Respond, a.OpenForm, a.RejectForm, a.Post, a.SendPrivate, a.StartThread,
-        a.EditMessage, a.DeleteMessage, a.AddReaction, a.TimeoutMember, a.KickMember,
+        a.EditMessage, a.DeleteMessage, a.TimeoutMember, a.KickMember,
         a.BanMember, a.UnbanMember,
     )  # fmt: skip
     async def _execute(self, action: a.Action) -> a.ActionResult:
@@ -196,10 +195,6 @@ class DiscordPlatform(Platform):
             case a.DeleteMessage():
                 channel = await self._channel(place.target)
                 await channel.get_partial_message(int(action.message_id)).delete()
-                return a.ActionResult(ok=True)
-            case a.AddReaction():
-                channel = await self._channel(place.target)
-                await channel.get_partial_message(int(action.message_id)).add_reaction(action.emoji)
                 return a.ActionResult(ok=True)
             case a.TimeoutMember():
                 until = action.until.isoformat() if action.until else None
@@ -397,35 +392,25 @@ class CrossingsClient(discord.AutoShardedClient):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == (self.user.id if self.user else 0) or message.webhook_id:
             return
-        is_dm = message.guild is None
-        event = MessagePosted(
+        await self._handle(self._posted(MessagePosted, message))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """An edit meets automod and the crisis pathway exactly as a new message would."""
+        message = payload.message
+        if "content" not in payload.data or message.author.bot or message.webhook_id:
+            return
+        await self._handle(self._posted(MessageEdited, message))
+
+    def _posted(self, kind: type[MessagePosted], message: discord.Message) -> MessagePosted:
+        return kind(
             place_of(message.guild.id if message.guild else None, message.channel),
             actor_of(message.author),
             self.app.clock.now(),
             message_id=str(message.id),
             text=message.content[:4000],
-            is_dm=is_dm,
+            is_dm=message.guild is None,
             mentions=tuple(str(u.id) for u in message.mentions),
             mentions_everyone=message.mention_everyone,
-            links=(),
-        )
-        await self._handle(event)
-
-    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        data = payload.data
-        if "content" not in data or data.get("author", {}).get("bot"):
-            return
-        author = data.get("author") or {}
-        actor = Actor(str(author.get("id", "")), author.get("username", ""))
-        place = Place(NAME, str(payload.guild_id or "dm"), str(payload.channel_id))
-        await self._handle(
-            MessageEdited(
-                place,
-                actor,
-                self.app.clock.now(),
-                message_id=str(payload.message_id),
-                text=str(data.get("content", ""))[:4000],
-            )
         )
 
     async def on_member_join(self, member: discord.Member) -> None:

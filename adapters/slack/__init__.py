@@ -184,7 +184,7 @@ class SlackPlatform(Platform):
     # Slack does not let apps time out, kick or ban members: those actions have no handler.
     @handles(
         a.Post, a.SendPrivate, a.Respond, a.OpenForm, a.RejectForm, a.StartThread,
-        a.EditMessage, a.DeleteMessage, a.AddReaction, a.RemoveFromChannel,
+        a.EditMessage, a.DeleteMessage,
     )  # fmt: skip
     async def _execute(self, action: a.Action) -> a.ActionResult:
         place = action.place
@@ -255,18 +255,6 @@ class SlackPlatform(Platform):
             case a.DeleteMessage():
                 client = self.user_client or self.client
                 await client.chat_delete(channel=place.target or "", ts=action.message_id)
-                return a.ActionResult(ok=True)
-            case a.AddReaction():
-                await self.client.reactions_add(
-                    channel=place.target or "",
-                    timestamp=action.message_id,
-                    name=action.emoji.strip(":"),
-                )
-                return a.ActionResult(ok=True)
-            case a.RemoveFromChannel():
-                await self.client.conversations_kick(
-                    channel=place.channel or "", user=action.user_id
-                )
                 return a.ActionResult(ok=True)
         return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
 
@@ -580,7 +568,6 @@ class SlackAdapter:
             is_dm=event.get("channel_type") == "im",
             mentions=tuple(re.findall(r"<@([A-Z0-9]+)", text)),
             mentions_everyone=bool(re.search(r"<!(channel|here|everyone)>", text)),
-            links=(),
         )
         await self._run(posted)
 

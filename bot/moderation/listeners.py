@@ -14,7 +14,7 @@ from bot import actions as a
 from bot import metrics
 from bot.actions import ActionResult
 from bot.commands import CommandError, Permission
-from bot.events import MessagePosted, Place
+from bot.events import MessageEdited, MessagePosted, Place
 from bot.message import Message
 from bot.moderation import automod, feature
 from bot.moderation import service as svc
@@ -82,7 +82,7 @@ def recent_messages(app: Kernel) -> deque[tuple[str, str, str | None, str, str]]
     return app.cache.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
 
 
-@feature.on(MessagePosted, order=10)
+@feature.on(MessagePosted, MessageEdited, order="automod")
 async def run_automod(ctx: Context, event: MessagePosted) -> None:
     if not event.is_dm and not event.actor.is_bot:
         p = event.place

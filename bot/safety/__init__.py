@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bot import actions as a
 from bot.claims import claim
-from bot.events import MessagePosted, Place
+from bot.events import MessageEdited, MessagePosted, Place
 from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
 from bot.safety.detect import Finding, detector
@@ -87,7 +87,7 @@ def reach_out(
     )
 
 
-@feature.on(MessagePosted, order=5)  # before automod, so nothing hides a cry for help
+@feature.on(MessagePosted, MessageEdited, order="safety")
 async def watch(ctx: Context, event: MessagePosted) -> None:
     if event.actor.is_bot or not event.text:
         return

@@ -76,6 +76,12 @@ def test_start_fails_fast_when_the_database_is_unreachable() -> None:
 
 
 def test_start_fails_fast_when_migrations_are_behind(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "new.db") as conn:  # tables, but no schema revision
+        conn.execute("CREATE TABLE communities (id INTEGER PRIMARY KEY)")
+        conn.execute("DROP TABLE communities")
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)")
     done = crossings("run", CROSSINGS_DATABASE_URL=f"sqlite:///{tmp_path}/new.db")
     assert done.returncode == 2
     assert "crossings db upgrade" in done.stderr

@@ -551,3 +551,26 @@ async def test_a_500_is_retried_by_discord_py_then_surfaced(dc: DiscordCommunity
     assert (
         len(em.calls("POST", f"/channels/{general}/messages")) == 5
     )  # discord.py's own retries first
+
+
+async def test_an_edit_meets_automod_on_discord(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    msg = await em.post("222", em.channel_id("general"), "hello everyone")
+    await dc.settle()
+    assert not em.calls("DELETE", f"/channels/{msg['channel_id']}/messages/{msg['id']}")
+    await em.edit(msg, "go back to your country")
+    await dc.settle(
+        lambda: em.calls("DELETE", f"/channels/{msg['channel_id']}/messages/{msg['id']}")
+    )
+
+
+async def test_an_edit_reaches_the_crisis_pathway_on_discord(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    msg = await em.post("111", em.channel_id("general"), "long week, nothing special")
+    await dc.settle()
+    assert not em.dm_messages("111")
+    await em.edit(msg, "I want to kill myself tonight")
+    await dc.settle(lambda: em.dm_messages("111") and em.in_channel(queue))
+    public = [m for m in em.in_channel("general") if m["author"]["id"] != "111"]
+    assert public == []

@@ -266,3 +266,11 @@ async def test_purge_deletes_a_members_recent_messages(mods: RecordingConsole) -
     assert "Only moderators" in await mods.type(
         "/as Amira", '/mod purge member:@sam count:2 reason:"no"'
     )
+
+
+async def test_an_edit_meets_automod_on_the_console(mods: RecordingConsole) -> None:
+    await mods.type("/as Sam", "/in #general", "hello everyone")
+    sams = [m for m in mods.platform.messages.values() if m.author_id == "sam"]
+    assert not sams[-1].deleted
+    await mods.type("/edit go back to your country")
+    assert sams[-1].deleted

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
+from bot.feature import Feature
 from bot.logs import RedactingFilter, redact
 from bot.moderation.models import ModCase
 from bot.privacy.contract import PersonalData, Subject
@@ -103,7 +104,9 @@ async def test_a_feature_registering_data_is_exported_and_erased(
         calls.append(who.user_id)
         return 1
 
-    community.app.holds_personal_data(PersonalData("plugin", export, erase))
+    plugin = Feature("plugin")
+    plugin.personal_data(PersonalData("plugin", export, erase))
+    plugin.install(community.app)
     assert "plugin: 1 record(s)" in await community.type("/as Amira", "/privacy show")
     await community.type("/privacy delete", '/click "Delete my data"')
     assert calls == ["amira"]

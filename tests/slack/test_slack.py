@@ -348,3 +348,24 @@ async def test_app_home_shows_a_members_settings_and_the_queue_to_moderators(
     homes = {v["home_for"]: json.dumps(v) for v in em.views if v.get("home_for")}
     assert "Europe/Madrid" in homes["UAMIRA"] and "moderator queue" not in homes["UAMIRA"]
     assert "Open cases in the moderator queue" in homes["UNOOR"]
+
+
+async def test_an_edit_meets_automod_on_slack(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    original = await ws.say("USAM", "hello everyone")
+    await ws.settle(lambda: True)
+    assert not em.called("chat.delete")
+    await ws.edit(original, "go back to your country")
+    await ws.settle(lambda: em.posted("C0MODS"))
+    assert em.called("chat.delete")
+    assert "automod" in text_of(em.posted("C0MODS")[-1])
+
+
+async def test_an_edit_reaches_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    original = await ws.say("UAMIRA", "long week, nothing special")
+    await ws.settle(lambda: True)
+    assert not em.dms("UAMIRA")
+    await ws.edit(original, "I want to kill myself tonight")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    assert not em.posted("C0GENERAL")

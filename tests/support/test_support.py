@@ -237,3 +237,15 @@ async def test_help_now_and_talk_to_a_moderator(community: RecordingConsole) -> 
     await community.type('/click "Talk to a moderator"')
     queue = [m.text for m in community.platform.messages.values() if m.channel == "moderators"]
     assert any("would like to talk" in t for t in queue)
+
+
+async def test_an_edit_reaches_the_crisis_pathway_on_the_console(
+    community: RecordingConsole,
+) -> None:
+    await community.type("/as Admin admin", "/settings queue #moderators", "/as Amira")
+    await community.type("/in #general", "long week, nothing special")
+    assert not [m for m in community.platform.messages.values() if m.channel == "@amira"]
+    await community.type("/edit I want to kill myself tonight")
+    assert [m for m in community.platform.messages.values() if m.channel == "@amira"]
+    queue = [m.text for m in community.platform.messages.values() if m.channel == "moderators"]
+    assert any("Urgent" in t for t in queue)

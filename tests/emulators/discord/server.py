@@ -788,6 +788,17 @@ class DiscordEmulator:
         )
         return msg
 
+    async def edit(self, msg: dict[str, Any], content: str) -> None:
+        """The author edits a message: MESSAGE_UPDATE carries the whole updated message."""
+        msg["content"] = content
+        msg["edited_timestamp"] = "2026-03-02T08:00:00.000000+00:00"
+        update = dict(msg)
+        if self.channels.get(msg["channel_id"], {}).get("type") != 1:
+            member = self.members[msg["author"]["id"]]
+            update["guild_id"] = GUILD_ID
+            update["member"] = {k: v for k, v in member.items() if k != "user"}
+        await self.dispatch("MESSAGE_UPDATE", update)
+
     async def dm_bot(self, uid: str, content: str) -> dict[str, Any]:
         cid = next((c["id"] for c in self.channels.values() if c.get("recipient") == uid), None)
         if cid is None:

@@ -65,6 +65,9 @@ class SlackWorkspace:
         await self.send("events_api", payload)
         return payload["event"]
 
+    async def edit(self, original: dict[str, Any], text: str) -> None:
+        await self.send("events_api", self.emulator.edit_event(original, text))
+
 
 @contextlib.asynccontextmanager
 async def slack_workspace(

@@ -466,6 +466,24 @@ class SlackEmulator:
             "trigger_id": f"trig-{next(_ids)}",
         }
 
+    def edit_event(self, original: dict[str, Any], text: str) -> dict[str, Any]:
+        """`message` with subtype `message_changed`, as Slack sends an edit."""
+        envelope = self.message_event(original["user"], original["channel"], text)
+        event = envelope["event"]
+        self.messages.pop()  # an edit is not a new message
+        envelope["event"] = {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": original["channel"],
+            "channel_type": original.get("channel_type", "channel"),
+            "hidden": True,
+            "ts": event["ts"],
+            "event_ts": event["ts"],
+            "message": {**original, "text": text, "edited": {"user": original["user"]}},
+            "previous_message": original,
+        }
+        return envelope
+
     def message_event(
         self, user: str, channel: str, text: str, thread_ts: str | None = None, team: str = TEAM_ID
     ) -> dict[str, Any]:
