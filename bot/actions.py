@@ -120,6 +120,14 @@ class UnbanMember(Action):
 
 
 @dataclass(frozen=True)
+class PublishHome(Action):
+    """Show a member their home view (Slack's App Home tab)."""
+
+    user_id: str
+    message: Message
+
+
+@dataclass(frozen=True)
 class ActionResult:
     """What came back. `retryable` errors (429, 5xx, timeouts) are retried by the outbox;
     others are reported. Ids are the platform's ids of what was created."""

@@ -32,7 +32,16 @@ from bot.commands import (
 from bot.config import Settings
 from bot.context import Context
 from bot.delivery import Delivery
-from bot.events import Actor, CommandInvoked, ComponentClicked, Event, FormSubmitted, Place
+from bot.events import (
+    Actor,
+    CommandInvoked,
+    ComponentClicked,
+    Event,
+    FormSubmitted,
+    HomeOpened,
+    Place,
+)
+from bot.home import home
 from bot.message import Field, Message
 from bot.outbox import Outbox
 from bot.platform import Platform
@@ -182,6 +191,9 @@ class App:
             await self._route(ctx, self.registry.components, event.custom_id, event.values)
         elif isinstance(event, FormSubmitted):
             await self._route(ctx, self.registry.forms, event.custom_id, dict(event.fields))
+        elif isinstance(event, HomeOpened):
+            view = home(self, ctx, event.actor)
+            ctx.act(a.PublishHome(ctx.place, event.actor.user_id, view))
         elif not event.actor.is_bot:
             await self._listeners(ctx, event)
 

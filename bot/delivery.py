@@ -2,8 +2,7 @@
 
 `Delivery.deliver` carries out an event's answer at once. It refuses, with a clear reason, any
 action the platform has no handler for; a retryable failure (429, 5xx, timeout) moves the action
-to the outbox so it is never dropped; a permanent one is logged and counted. When the outbox
-gives up on an entry, the community's moderators are told in the queue channel.
+to the outbox so it is never dropped; a permanent one is logged and counted.
 """
 
 from __future__ import annotations
@@ -13,13 +12,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from bot import actions as a
-from bot import i18n, metrics
-from bot.events import Place
-from bot.message import Message
+from bot import metrics
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.store.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +24,6 @@ class Delivery:
     def __init__(self, app: App) -> None:
         self.app = app
         self._waker: Callable[[], None] | None = None
-        app.outbox.on_failed.append(self.report_failure)
 
     # --- the outbox worker's wake-up -------------------------------------------------------
     def set_waker(self, waker: Callable[[], None]) -> None:
@@ -68,24 +63,3 @@ class Delivery:
         else:
             log.error("%s failed: %s", kind, result.error)
         return result
-
-    # --- when the outbox gives up -------------------------------------------------------------
-    async def report_failure(self, entry: OutboxEntry, result: a.ActionResult) -> None:
-        """Tell the community's moderators that something could not be delivered."""
-        if entry.kind.startswith("alert"):
-            return
-        with self.app.store.session() as s:
-            place = Place(entry.platform, entry.community_id)
-            community = self.app.community(s, place)
-            if not community.queue_channel:
-                return
-            text = i18n.t(
-                "core.alert.delivery_failed",
-                community.language,
-                kind=entry.kind or "message",
-                error=(result.error or "unknown")[:200],
-            )
-            alert = a.Post(
-                place.at_channel(community.queue_channel), Message(text=text, tone="danger")
-            )
-            self.app.outbox.enqueue(s, alert, self.app.clock.now(), kind="alert.failure")

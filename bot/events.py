@@ -115,3 +115,8 @@ class ComponentClicked(Event):
 class FormSubmitted(Event):
     custom_id: str
     fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HomeOpened(Event):
+    """The member opened their home view (Slack's App Home tab)."""

@@ -143,6 +143,11 @@ class Feature:
         self.register_cli = fn
         return fn
 
+    def on_delivery_failed(self, fn: OutboxHook) -> OutboxHook:
+        """Run when the outbox gives up on an entry (after every retry)."""
+        self._record(lambda app: app.outbox.on_failed.append(functools.partial(fn, app)))
+        return fn
+
     # --- members ---------------------------------------------------------------------------
     def personal_data(self, entry: PersonalData) -> None:
         self._record(lambda app: app.personal_data.append(entry))

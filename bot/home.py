@@ -1,74 +1,18 @@
-"""A member's home view (Slack's App Home tab): their own settings and, for organizers and
-moderators, what is coming up and what is waiting."""
+"""A member's home view (Slack's App Home tab): each feature adds its section (their own
+settings; for organizers and moderators, what is coming up and what is waiting)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, func, select
-
-from bot.commands import Permission
-from bot.message import Field, Message
-from bot.store import aware
+from bot.message import Message
 
 if TYPE_CHECKING:
+    from bot.app import App
     from bot.context import Context
     from bot.events import Actor
 
 
-def home(ctx: Context, actor: Actor) -> Message:
-    from bot.context import level_of
-    from bot.moderation.models import ModCase
-    from bot.peers.models import PeerProfile
-    from bot.prompts.models import PromptSchedule
-
-    c = ctx.community
-    prefs = ctx.prefs(actor.user_id, create=False)
-    peer = ctx.session.exec(
-        select(PeerProfile).where(
-            *PeerProfile.scope(c),
-            PeerProfile.user_id == actor.user_id,
-        )
-    ).first()
-    fields = [
-        Field(
-            ctx.t("home.language"),
-            (prefs.locale if prefs and prefs.locale else c.language),
-            inline=True,
-        ),
-        Field(
-            ctx.t("home.timezone"),
-            (prefs.timezone if prefs and prefs.timezone else c.timezone),
-            inline=True,
-        ),
-        Field(
-            ctx.t("home.peers"),
-            ctx.t("home.peers.on") if peer else ctx.t("home.peers.off"),
-            inline=True,
-        ),
-        Field(ctx.t("home.privacy"), ctx.t("home.privacy.hint")),
-    ]
-    level = level_of(c, actor)
-    if level >= Permission.ORGANIZER:
-        nxt = ctx.session.exec(
-            select(func.min(PromptSchedule.next_fire_at)).where(
-                *PromptSchedule.scope(c),
-                col(PromptSchedule.active).is_(True),
-                col(PromptSchedule.paused).is_(False),
-            )
-        ).one()
-        when = aware(nxt)
-        fields.append(
-            Field(ctx.t("home.next_prompt"), when.strftime("%a %d %b %H:%M UTC") if when else "-")
-        )
-    if level >= Permission.MODERATOR:
-        open_ = ctx.session.exec(
-            select(func.count())
-            .select_from(ModCase)
-            .where(
-                *ModCase.scope(c),
-                col(ModCase.status).in_(["open", "claimed", "escalated"]),
-            )
-        ).one()
-        fields.append(Field(ctx.t("home.queue"), str(open_)))
+def home(app: App, ctx: Context, actor: Actor) -> Message:
+    fields = [field for _order, section in app.home_sections for field in section(ctx, actor)]
     return Message(title=ctx.t("home.title"), text=ctx.t("home.text"), fields=tuple(fields))

@@ -11,6 +11,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
+import langcodes
 from babel.messages.pofile import read_po
 
 from bot.paths import CONTENT_DIR
@@ -71,3 +72,17 @@ def has(key: str) -> bool:
 
 def locales() -> list[str]:
     return sorted(catalogs())
+
+
+def language_tag(text: str) -> str | None:
+    """A language code or name ("ja", "pt-BR", "Japanese") as a standard tag, or None."""
+    try:
+        tag = langcodes.standardize_tag(text)
+        if langcodes.tag_is_valid(tag) and langcodes.Language.get(tag).is_valid():
+            return tag
+    except (ValueError, langcodes.tag_parser.LanguageTagError):
+        pass
+    try:
+        return str(langcodes.find(text).to_tag())
+    except (LookupError, ImportError, ValueError):
+        return None

@@ -17,6 +17,7 @@ from bot.store.models import MemberPrefs
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.events import Actor
 
 feature = Feature("settings")
 
@@ -199,3 +200,21 @@ async def me_timezone(ctx: Context, zone: str) -> None:
     prefs.updated_at = ctx.now
     ctx.session.add(prefs)
     ctx.reply(ctx.t("core.me.timezone_set", zone=zone))
+
+
+@feature.home_section(order=10)
+def home_preferences(ctx: Context, actor: Actor) -> list[Field]:
+    c = ctx.community
+    prefs = ctx.prefs(actor.user_id, create=False)
+    return [
+        Field(
+            ctx.t("home.language"),
+            (prefs.locale if prefs and prefs.locale else c.language),
+            inline=True,
+        ),
+        Field(
+            ctx.t("home.timezone"),
+            (prefs.timezone if prefs and prefs.timezone else c.timezone),
+            inline=True,
+        ),
+    ]

@@ -135,96 +135,97 @@ class DiscordPlatform(Platform):
         assert sent is not None
         return sent
 
-    @handles(
-        a.Respond, a.OpenForm, a.RejectForm, a.Post, a.SendPrivate, a.StartThread,
-        a.EditMessage, a.DeleteMessage, a.TimeoutMember, a.KickMember,
-        a.BanMember, a.UnbanMember,
-    )  # fmt: skip
-    async def _execute(self, action: a.Action) -> a.ActionResult:
-        place = action.place
-        match action:
-            case a.Respond():
-                return await self._respond(action)
-            case a.OpenForm():
-                interaction = self.interactions.get(action.interaction or "")
-                if interaction is None or interaction.response.is_done():
-                    return a.ActionResult.failed("a form can only answer a fresh interaction")
-                await interaction.response.send_modal(render.modal_for(action.form))
-                return a.ActionResult(ok=True)
-            case a.RejectForm():
-                text = "\n".join(f"• {v}" for v in action.errors.values())
-                return await self._respond(
-                    a.Respond(place, action.user_id, _msg(text), action.interaction)
-                )
-            case a.Post():
-                return await self._post(action)
-            case a.SendPrivate():
-                user = self.client.get_user(int(action.user_id)) or await self.client.fetch_user(
-                    int(action.user_id)
-                )
-                msg = await self._send(user, action.message)
-                return a.ActionResult(
-                    ok=True, message_id=str(msg.id), channel_id=str(msg.channel.id)
-                )
-            case a.StartThread():
-                channel = await self._channel(place.channel)
-                kind = (
-                    discord.ChannelType.private_thread
-                    if action.private
-                    else discord.ChannelType.public_thread
-                )
-                thread = await channel.create_thread(name=action.name[:100], type=kind)
-                msg = await self._send(thread, action.message)
-                for uid in action.members:
-                    await thread.add_user(discord.Object(int(uid)))
-                return a.ActionResult(
-                    ok=True,
-                    message_id=str(msg.id),
-                    channel_id=str(channel.id),
-                    thread_id=str(thread.id),
-                )
-            case a.EditMessage():
-                channel = await self._channel(place.target)
-                embeds = render.embeds_for(action.message)[0]
-                await channel.get_partial_message(int(action.message_id)).edit(
-                    embeds=embeds,
-                    view=render.view_for(action.message) or discord.utils.MISSING,
-                    allowed_mentions=render.NO_PINGS,
-                )
-                return a.ActionResult(ok=True, message_id=action.message_id)
-            case a.DeleteMessage():
-                channel = await self._channel(place.target)
-                await channel.get_partial_message(int(action.message_id)).delete()
-                return a.ActionResult(ok=True)
-            case a.TimeoutMember():
-                until = action.until.isoformat() if action.until else None
-                await self.client.http.edit_member(
-                    int(place.community),
-                    int(action.user_id),
-                    reason=action.reason or None,
-                    communication_disabled_until=until,
-                )
-                return a.ActionResult(ok=True)
-            case a.KickMember():
-                await self.client.http.kick(
-                    int(action.user_id), int(place.community), reason=action.reason or None
-                )
-                return a.ActionResult(ok=True)
-            case a.BanMember():
-                await self.client.http.ban(
-                    int(action.user_id),
-                    int(place.community),
-                    action.delete_message_seconds,
-                    reason=action.reason or None,
-                )
-                return a.ActionResult(ok=True)
-            case a.UnbanMember():
-                await self.client.http.unban(
-                    int(action.user_id), int(place.community), reason=action.reason or None
-                )
-                return a.ActionResult(ok=True)
-        return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
+    # One method per action: the `@handles` table is what Discord can do for the core.
+    @handles(a.OpenForm)
+    async def _open_form(self, action: a.OpenForm) -> a.ActionResult:
+        interaction = self.interactions.get(action.interaction or "")
+        if interaction is None or interaction.response.is_done():
+            return a.ActionResult.failed("a form can only answer a fresh interaction")
+        await interaction.response.send_modal(render.modal_for(action.form))
+        return a.ActionResult(ok=True)
 
+    @handles(a.RejectForm)
+    async def _reject_form(self, action: a.RejectForm) -> a.ActionResult:
+        text = "\n".join(f"• {v}" for v in action.errors.values())
+        return await self._respond(
+            a.Respond(action.place, action.user_id, _msg(text), action.interaction)
+        )
+
+    @handles(a.SendPrivate)
+    async def _send_private(self, action: a.SendPrivate) -> a.ActionResult:
+        user = self.client.get_user(int(action.user_id)) or await self.client.fetch_user(
+            int(action.user_id)
+        )
+        msg = await self._send(user, action.message)
+        return a.ActionResult(ok=True, message_id=str(msg.id), channel_id=str(msg.channel.id))
+
+    @handles(a.StartThread)
+    async def _start_thread(self, action: a.StartThread) -> a.ActionResult:
+        channel = await self._channel(action.place.channel)
+        kind = (
+            discord.ChannelType.private_thread
+            if action.private
+            else discord.ChannelType.public_thread
+        )
+        thread = await channel.create_thread(name=action.name[:100], type=kind)
+        msg = await self._send(thread, action.message)
+        for uid in action.members:
+            await thread.add_user(discord.Object(int(uid)))
+        return a.ActionResult(
+            ok=True, message_id=str(msg.id), channel_id=str(channel.id), thread_id=str(thread.id)
+        )
+
+    @handles(a.EditMessage)
+    async def _edit(self, action: a.EditMessage) -> a.ActionResult:
+        channel = await self._channel(action.place.target)
+        await channel.get_partial_message(int(action.message_id)).edit(
+            embeds=render.embeds_for(action.message)[0],
+            view=render.view_for(action.message) or discord.utils.MISSING,
+            allowed_mentions=render.NO_PINGS,
+        )
+        return a.ActionResult(ok=True, message_id=action.message_id)
+
+    @handles(a.DeleteMessage)
+    async def _delete(self, action: a.DeleteMessage) -> a.ActionResult:
+        channel = await self._channel(action.place.target)
+        await channel.get_partial_message(int(action.message_id)).delete()
+        return a.ActionResult(ok=True)
+
+    @handles(a.TimeoutMember)
+    async def _timeout(self, action: a.TimeoutMember) -> a.ActionResult:
+        await self.client.http.edit_member(
+            int(action.place.community),
+            int(action.user_id),
+            reason=action.reason or None,
+            communication_disabled_until=action.until.isoformat() if action.until else None,
+        )
+        return a.ActionResult(ok=True)
+
+    @handles(a.KickMember)
+    async def _kick(self, action: a.KickMember) -> a.ActionResult:
+        await self.client.http.kick(
+            int(action.user_id), int(action.place.community), reason=action.reason or None
+        )
+        return a.ActionResult(ok=True)
+
+    @handles(a.BanMember)
+    async def _ban(self, action: a.BanMember) -> a.ActionResult:
+        await self.client.http.ban(
+            int(action.user_id),
+            int(action.place.community),
+            action.delete_message_seconds,
+            reason=action.reason or None,
+        )
+        return a.ActionResult(ok=True)
+
+    @handles(a.UnbanMember)
+    async def _unban(self, action: a.UnbanMember) -> a.ActionResult:
+        await self.client.http.unban(
+            int(action.user_id), int(action.place.community), reason=action.reason or None
+        )
+        return a.ActionResult(ok=True)
+
+    @handles(a.Respond)
     async def _respond(self, action: a.Respond) -> a.ActionResult:
         interaction = self.interactions.get(action.interaction or "")
         if interaction is None:  # no interaction to answer: a DM (private) or a channel post
@@ -255,6 +256,7 @@ class DiscordPlatform(Platform):
             first = False
         return a.ActionResult(ok=True)
 
+    @handles(a.Post)
     async def _post(self, action: a.Post) -> a.ActionResult:
         channel = await self._channel(action.place.target)
         if isinstance(channel, discord.ForumChannel):

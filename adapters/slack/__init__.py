@@ -45,6 +45,7 @@ from bot.events import (
     ComponentClicked,
     Event,
     FormSubmitted,
+    HomeOpened,
     MemberJoined,
     MessageEdited,
     MessagePosted,
@@ -180,6 +181,12 @@ class SlackPlatform(Platform):
     async def _dm(self, user: str) -> str:
         opened = await self.client.conversations_open(users=user)
         return str(opened["channel"]["id"])
+
+    @handles(a.PublishHome)
+    async def _publish_home(self, action: a.PublishHome) -> a.ActionResult:
+        view = {"type": "home", "blocks": render.blocks_for(action.message)}
+        await self.client.views_publish(user_id=action.user_id, view=view)
+        return a.ActionResult(ok=True)
 
     # Slack does not let apps time out, kick or ban members: those actions have no handler.
     @handles(
@@ -573,20 +580,9 @@ class SlackAdapter:
 
     async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """The App Home tab: the core's home view for this member, published to Slack."""
-        from bot.home import home
-
-        team, user = body.get("team_id") or "", event.get("user", "")
-        actor = await self._actor(team, user)
-        ctx = self.core.system_context(NAME, team)
-        try:
-            message = home(ctx, actor)
-            ctx.commit()
-        finally:
-            ctx.close()
-        client = await self.platform.client_for(team)
-        await client.views_publish(
-            user_id=user, view={"type": "home", "blocks": render.blocks_for(message)}
-        )
+        team = body.get("team_id") or ""
+        actor = await self._actor(team, event.get("user", ""))
+        await self._run(HomeOpened(Place(NAME, team), actor, self.core.clock.now()))
 
     async def _on_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or ""

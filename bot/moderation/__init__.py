@@ -5,7 +5,14 @@ from bot.feature import Feature
 feature = Feature("moderation")
 
 # Importing the modules registers their handlers on `feature`.
-from bot.moderation import automod_commands, cli, commands, listeners, personal  # noqa: E402, F401
+from bot.moderation import (  # noqa: E402, F401
+    automod_commands,
+    cli,
+    commands,
+    listeners,
+    personal,
+    queue,
+)
 from bot.moderation.models import (  # noqa: E402
     Appeal,
     AuditEntry,

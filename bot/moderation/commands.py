@@ -12,7 +12,7 @@ from bot.commands import Choice, CommandError, Option, OptionType, Permission, p
 from bot.events import MessageRef, Place
 from bot.forms import Form, FormField
 from bot.message import Field, Message, Select, SelectOption, escape, excerpt, mention
-from bot.moderation import feature
+from bot.moderation import feature, queue, reports
 from bot.moderation import service as svc
 from bot.moderation.models import Appeal, AuditEntry, ModCase, ReportDraft
 
@@ -146,7 +146,7 @@ async def reason_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) 
 async def report_submitted(ctx: Context, args: list[str], fields: dict[str, str]) -> None:
     draft = _draft(ctx, args[0] if args else "")
     details = (fields.get("details") or "").strip()[:1000] or None
-    await svc.file_report(
+    await reports.file_report(
         ctx,
         ctx.actor_id,
         draft.target_id,
@@ -174,7 +174,7 @@ async def card_button(ctx: Context, args: list[str], values: tuple[str, ...]) ->
         case.status, case.claimed_by = "claimed", ctx.actor_id
         ctx.session.add(case)
         svc.audit(ctx, "claim", actor=ctx.actor_id, target=case.target_id, case=case)
-        svc.post_card(ctx, case)
+        queue.post_card(ctx, case)
         ctx.reply(ctx.t("mod.claimed", number=case.number))
         return
     if action == "timeout":
@@ -356,7 +356,7 @@ async def mod_purge(ctx: Context, member: str, count: int, reason: str) -> None:
     options=[Option("case", OptionType.INT, "Case number", min_value=1)],
 )
 async def mod_case(ctx: Context, case: int) -> None:
-    ctx.reply(svc.card(ctx, svc.find_case(ctx, case)))
+    ctx.reply(queue.card(ctx, svc.find_case(ctx, case)))
 
 
 @feature.command(
@@ -697,7 +697,7 @@ async def _act(ctx: Context, case: ModCase, action: str, reason: str, extra: str
             raise CommandError(ctx.t("core.error.stale_button"))
     ctx.session.add(case)
     svc.audit(ctx, f"card.{action}", actor=ctx.actor_id, target=target, case=case, reason=reason)
-    svc.post_card(ctx, case)
+    queue.post_card(ctx, case)
     ctx.reply(ctx.t("mod.acted", number=case.number))
 
 

@@ -16,7 +16,7 @@ from bot.actions import ActionResult
 from bot.commands import CommandError, Permission
 from bot.events import MessageEdited, MessagePosted, Place
 from bot.message import Message
-from bot.moderation import automod, feature
+from bot.moderation import automod, feature, queue, reports
 from bot.moderation import service as svc
 from bot.moderation.models import AutomodRuleRow, ModCase
 from bot.store.models import OutboxEntry, Timer
@@ -114,7 +114,7 @@ async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
     if not event.is_dm or event.actor.is_bot or ctx.stopped or not event.text.strip():
         return
     try:
-        await svc.file_report(
+        await reports.file_report(
             ctx, event.actor.user_id, None, "other", None, "dm", details=event.text[:1000]
         )
     except CommandError as exc:
@@ -160,7 +160,7 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
     )
     if dry_run:
         case.outcome = ctx.t("mod.automod.dry_run", actions=", ".join(actions))
-        svc.post_card(ctx, case, update=False)
+        queue.post_card(ctx, case, update=False)
         return
     if removes:
         ctx.act(a.DeleteMessage(event.place, event.message_id, f"automod: {first.rule.id}"))
@@ -190,7 +190,7 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
             actor="automod",
         )
     if "alert" in actions or "hold" in actions or not case.held:
-        svc.post_card(ctx, case, update=False)
+        queue.post_card(ctx, case, update=False)
 
 
 @feature.timer(svc.UNBAN_TIMER)

@@ -12,10 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
+from bot import i18n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
-from bot.events import Place
+from bot.events import Actor, Place
 from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
+from bot.moderation import reports
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerBlock, PeerPair, PeerProfile, PeerRound, PeerSchedule
 from bot.privacy.contract import PersonalData, Subject
@@ -80,9 +82,7 @@ def _tags(ctx: Context, text: str) -> list[str]:
 
 
 def _languages(text: str) -> list[str]:
-    from bot.support import _tag
-
-    return [t for t in (_tag(x.strip()) for x in text.split(",") if x.strip()) if t]
+    return [t for t in (i18n.language_tag(x.strip()) for x in text.split(",") if x.strip()) if t]
 
 
 def _pair(ctx: Context, raw: str) -> PeerPair:
@@ -268,21 +268,17 @@ async def block_pair(ctx: Context, args: list[str], values: tuple[str, ...]) -> 
 async def report(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
     pair = _pair(ctx, args[0] if args else "")
     others = [m for m in pair.members if m != ctx.actor_id]
-    file_report = ctx.app.cache.get("moderation.file_report")
     for other in others:
         _block(ctx, ctx.actor_id, other)
-    if file_report is not None:
-        await file_report(
-            ctx,
-            ctx.actor_id,
-            others[0] if len(others) == 1 else None,
-            "safety",
-            None,
-            "peers",
-            details=ctx.t("peers.report_details", pair=pair.id),
-        )
-    else:
-        ctx.reply(ctx.t("peers.reported"))
+    await reports.file_report(
+        ctx,
+        ctx.actor_id,
+        others[0] if len(others) == 1 else None,
+        "safety",
+        None,
+        "peers",
+        details=ctx.t("peers.report_details", pair=pair.id),
+    )
 
 
 @feature.timer(CHECKIN_TIMER)
@@ -587,3 +583,12 @@ def _erase(session: Session, who: Subject) -> int:
 
 feature.tick("peers", run_due, next_due)
 feature.personal_data(PersonalData("peers", _export, _erase))
+
+
+@feature.home_section(order=20)
+def home_peers(ctx: Context, actor: Actor) -> list[Field]:
+    peer = ctx.session.exec(
+        select(PeerProfile).where(*PeerProfile.scope(ctx), PeerProfile.user_id == actor.user_id)
+    ).first()
+    state = ctx.t("home.peers.on") if peer else ctx.t("home.peers.off")
+    return [Field(ctx.t("home.peers"), state, inline=True)]

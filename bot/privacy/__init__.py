@@ -18,6 +18,7 @@ from bot.privacy.contract import Subject
 
 if TYPE_CHECKING:
     from bot.context import Context, Kernel
+    from bot.events import Actor
 
 feature = Feature("privacy")
 
@@ -198,3 +199,8 @@ def _purge_cli(args: argparse.Namespace, settings: Any) -> int:
 
 
 feature.tick("privacy.purge", _purge_tick, _next_purge)
+
+
+@feature.home_section(order=30)
+def home_privacy(ctx: Context, actor: Actor) -> list[Field]:
+    return [Field(ctx.t("home.privacy"), ctx.t("home.privacy.hint"))]

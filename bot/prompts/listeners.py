@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.actions import ActionResult
-from bot.events import MessagePosted
+from bot.commands import Permission
+from bot.context import level_of
+from bot.events import Actor, MessagePosted
+from bot.message import Field
 from bot.prompts import engine, feature
-from bot.prompts.models import PromptPost, PromptReply
+from bot.prompts.models import PromptPost, PromptReply, PromptSchedule
+from bot.store import aware
 from bot.store.models import OutboxEntry
 
 if TYPE_CHECKING:
@@ -57,3 +61,19 @@ async def count_reply(ctx: Context, event: MessagePosted) -> None:
             ctx.session.add(reply)
     except IntegrityError:
         pass  # the same message delivered twice by the platform
+
+
+@feature.home_section(order=40)
+def home_next_prompt(ctx: Context, actor: Actor) -> list[Field]:
+    if level_of(ctx.community, actor) < Permission.ORGANIZER:
+        return []
+    nxt = ctx.session.exec(
+        select(func.min(PromptSchedule.next_fire_at)).where(
+            *PromptSchedule.scope(ctx),
+            col(PromptSchedule.active).is_(True),
+            col(PromptSchedule.paused).is_(False),
+        )
+    ).one()
+    when = aware(nxt)
+    shown = when.strftime("%a %d %b %H:%M UTC") if when else "-"
+    return [Field(ctx.t("home.next_prompt"), shown)]

@@ -8,11 +8,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import actions as a
 from bot.claims import claim
-from bot.events import MessageEdited, MessagePosted, Place
+from bot.events import MessageEdited, MessagePosted
 from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
+from bot.moderation import queue
 from bot.safety.detect import Finding, detector
 from bot.support import helplines, member_country
 
@@ -62,9 +62,6 @@ def reach_out(
             footer=ctx.t("safety.reach_out.footer"),
         ),
     )
-    c = ctx.community
-    if not c.queue_channel:
-        return
     fields = [
         Field(ctx.t("safety.card.member"), mention(user_id), inline=True),
         Field(ctx.t("safety.card.source"), source, inline=True),
@@ -73,15 +70,13 @@ def reach_out(
         fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(finding.categories))))
     if excerpt:
         fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(excerpt, 400)))
-    ctx.send(
-        a.Post(
-            Place(c.platform, c.community_id, c.queue_channel),
-            Message(
-                title=ctx.t("safety.card.title"),
-                text=ctx.t("safety.card.text", country=country),
-                fields=tuple(fields),
-                tone="urgent",
-            ),
+    queue.post(
+        ctx,
+        Message(
+            title=ctx.t("safety.card.title"),
+            text=ctx.t("safety.card.text", country=country),
+            fields=tuple(fields),
+            tone="urgent",
         ),
         kind="safety.alert",
     )
@@ -123,17 +118,13 @@ async def help_now(ctx: Context) -> None:
 
 @feature.component("safety-talk")
 async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-    c = ctx.community
-    if c.queue_channel:
-        ctx.send(
-            a.Post(
-                Place(c.platform, c.community_id, c.queue_channel),
-                Message(
-                    title=ctx.t("safety.talk.card_title"),
-                    text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
-                    tone="urgent",
-                ),
-            ),
-            kind="safety.talk",
-        )
+    queue.post(
+        ctx,
+        Message(
+            title=ctx.t("safety.talk.card_title"),
+            text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
+            tone="urgent",
+        ),
+        kind="safety.talk",
+    )
     ctx.reply(ctx.t("safety.talk.member"))

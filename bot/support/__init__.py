@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import langcodes
 from sqlmodel import Session, select
 
+from bot import i18n
 from bot.commands import Choice, CommandError, Option, OptionType
 from bot.feature import Feature
 from bot.message import Field, Message, escape
@@ -72,27 +72,13 @@ def resolve_city(ctx: Context, city: str, country: str | None) -> gazetteer.City
     return found[0]
 
 
-def _tag(text: str) -> str | None:
-    """A language code or name ("ja", "pt-BR", "Japanese") as a standard tag, or None."""
-    try:
-        tag = langcodes.standardize_tag(text)
-        if langcodes.tag_is_valid(tag) and langcodes.Language.get(tag).is_valid():
-            return tag
-    except (ValueError, langcodes.tag_parser.LanguageTagError):
-        pass
-    try:
-        return str(langcodes.find(text).to_tag())
-    except (LookupError, ImportError, ValueError):
-        return None
-
-
 def _languages(ctx: Context, text: str) -> list[str]:
     out = []
     for part in text.replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
-        tag = _tag(part)
+        tag = i18n.language_tag(part)
         if tag is None:
             raise CommandError(ctx.t("support.error.language", value=escape(part, 30)), "languages")
         out.append(tag)
