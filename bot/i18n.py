@@ -12,6 +12,7 @@ which the catalogs take from Babel (CLDR). The pseudo-locale en-XA is built from
 
 from __future__ import annotations
 
+import contextlib
 import gettext
 import logging
 from collections.abc import Callable
@@ -43,8 +44,8 @@ class LocaleCatalog:
     plurals: dict[str, Plural] = field(default_factory=dict)
     plural_expr: str = "(n != 1)"
 
-    def keys(self) -> set[str]:
-        return set(self.texts) | set(self.plurals)
+    def __contains__(self, key: object) -> bool:
+        return key in self.texts or key in self.plurals
 
 
 def catalog_dir() -> Path:
@@ -74,7 +75,7 @@ def _merge(target: LocaleCatalog, catalog: Catalog) -> None:
         if not m.id:
             continue
         if isinstance(m.id, tuple):
-            forms = tuple(str(s) for s in m.string)
+            forms = tuple(str(s) for s in (m.string or ()))
             if all(forms):
                 target.plurals[str(m.id[0])] = Plural(str(m.id[1]), forms)
         elif m.string:
@@ -142,10 +143,10 @@ def _lookup(key: str, locale: str | None, values: dict[str, object]) -> str | No
 
 def _form(plural: Plural, expr: str, values: dict[str, object]) -> str:
     n = values.get(plural.var)
-    try:
-        index = _compiled(expr)(abs(int(n))) if n is not None else len(plural.forms) - 1
-    except (TypeError, ValueError):
-        index = len(plural.forms) - 1
+    index = len(plural.forms) - 1
+    if isinstance(n, int | float | str):
+        with contextlib.suppress(ValueError):
+            index = _compiled(expr)(abs(int(n)))
     return plural.forms[min(int(index), len(plural.forms) - 1)]
 
 
@@ -164,7 +165,7 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
 
 def has(key: str) -> bool:
     english = _all().get(FALLBACK)
-    return english is not None and key in english.keys()
+    return english is not None and key in english
 
 
 def locales() -> list[str]:
