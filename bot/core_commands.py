@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import langcodes
 from sqlmodel import Session, select
 
-from bot import i18n
+from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.community import PersonalData, Subject
 from bot.message import Field, Message, escape
@@ -148,7 +148,12 @@ def install(app: App) -> None:
     async def settings_language(ctx: Context, language: str) -> None:
         ctx.community.language = _language(language)
         ctx.session.add(ctx.community)
-        ctx.respond(ctx.t("core.settings.language_set", language=ctx.community.language))
+        ctx.respond(
+            ctx.t(
+                "core.settings.language_set",
+                language=l10n.language_name(ctx.community.language, ctx.locale),
+            )
+        )
 
     @reg.command(
         "settings reporter",
@@ -178,7 +183,7 @@ def install(app: App) -> None:
         ctx._locale = prefs.locale
         available = prefs.locale.split("-")[0] in {loc.split("-")[0] for loc in i18n.locales()}
         key = "core.me.language_set" if available else "core.me.language_fallback"
-        ctx.respond(ctx.t(key, language=prefs.locale))
+        ctx.respond(ctx.t(key, language=l10n.language_name(prefs.locale, ctx.locale)))
 
     @reg.command(
         "me timezone",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, func, select
 
+from bot import l10n
 from bot.commands import Permission
 from bot.message import Field, Message
 from bot.store import aware
@@ -61,7 +62,7 @@ def home(ctx: Context, actor: Actor) -> Message:
         ).one()
         when = aware(nxt)
         fields.append(
-            Field(ctx.t("home.next_prompt"), when.strftime("%a %d %b %H:%M UTC") if when else "-")
+            Field(ctx.t("home.next_prompt"), l10n.when(when, ctx.locale, "UTC", year=False))
         )
     if level >= Permission.MODERATOR:
         open_ = ctx.session.exec(

@@ -107,6 +107,7 @@ def catalog(locale: str) -> LocaleCatalog | None:
 def reload() -> None:
     """Forget loaded catalogs (after content changes)."""
     _all.cache_clear()
+    _english_by_text.cache_clear()
 
 
 @lru_cache(maxsize=64)
@@ -161,6 +162,29 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
     except (KeyError, IndexError, ValueError):
         log.warning("bad placeholders in message %s (%s)", key, locale)
         return text
+
+
+@lru_cache(maxsize=1)
+def _english_by_text() -> dict[str, set[str]]:
+    """Every catalog text (lower case) -> the English texts of the messages it translates."""
+    english = _all().get(FALLBACK)
+    out: dict[str, set[str]] = {}
+    if english is None:
+        return out
+    for cat in _all().values():
+        for key, text in cat.texts.items():
+            source = english.texts.get(key)
+            if source is not None:
+                out.setdefault(text.lower(), set()).add(source.lower())
+    return out
+
+
+def same_label(wanted: str, shown: str) -> bool:
+    """Whether `shown` is `wanted` or its translation: scripts written in English (the demo,
+    tests) can then press buttons labelled in the member's language."""
+    if wanted.lower() == shown.lower():
+        return True
+    return wanted.lower() in _english_by_text().get(shown.lower(), set())
 
 
 def has(key: str) -> bool:

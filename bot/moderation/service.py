@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from bot import actions as a
-from bot import metrics
-from bot.commands import CommandError, Permission, format_duration
+from bot import l10n, metrics
+from bot.commands import CommandError, Permission
 from bot.events import Actor, Place
 from bot.message import Button, Field, Message, Select, SelectOption, escape, mention
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
@@ -159,7 +159,7 @@ def check_report_limits(ctx: Context, reporter: str) -> None:
             )
         ).one()
         if int(recent) >= count:
-            wait = format_duration(timedelta(seconds=seconds))
+            wait = l10n.duration(timedelta(seconds=seconds), ctx.locale)
             raise CommandError(ctx.t("mod.error.report_limit", count=count, window=wait))
 
 
@@ -309,7 +309,7 @@ def _missing_note(ctx: Context) -> str | None:
     return ctx.t(
         "mod.card.cannot",
         platform=ctx.platform.name,
-        actions=", ".join(ctx.t(f"mod.cap.{m.value}") for m in missing),
+        actions=l10n.join((ctx.t(f"mod.cap.{m.value}") for m in missing), ctx.locale, style="or"),
     )
 
 
@@ -441,7 +441,7 @@ async def timeout(
         "mod.told.timeout",
         case,
         reason=escape(reason, 300),
-        duration=format_duration(duration),
+        duration=l10n.duration(duration, ctx.locale),
     )
     return case
 
@@ -486,7 +486,7 @@ async def ban(
         closed_at=ctx.now,
     )
     audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
-    length = format_duration(duration) if duration else ctx.t("mod.permanent")
+    length = l10n.duration(duration, ctx.locale) if duration else ctx.t("mod.permanent")
     _tell(ctx, target, "mod.told.ban", case, reason=escape(reason, 300), duration=length)
     ctx.emit(a.BanMember(ctx.place, target, reason[:400]))
     if until is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
+from bot import l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.community import PersonalData, Subject
 from bot.events import Place
@@ -131,7 +132,7 @@ def install(app: App) -> None:
         profile.timezone = (prefs.timezone if prefs else None) or ctx.community.timezone
         profile.active, profile.paused_until = True, None
         ctx.session.add(profile)
-        ctx.respond(ctx.t("peers.joined", tags=", ".join(TAGS[t] for t in chosen)))
+        ctx.respond(ctx.t("peers.joined", tags=l10n.join((TAGS[t] for t in chosen), ctx.locale)))
 
     @reg.command("peers tags", "What you can be matched on")
     async def tags_(ctx: Context) -> None:
@@ -183,8 +184,14 @@ def install(app: App) -> None:
             Message(
                 title=ctx.t("peers.status.title"),
                 fields=(
-                    Field(ctx.t("peers.status.tags"), ", ".join(TAGS.get(t, t) for t in p.tags)),
-                    Field(ctx.t("peers.status.languages"), ", ".join(p.languages)),
+                    Field(
+                        ctx.t("peers.status.tags"),
+                        l10n.join((TAGS.get(t, t) for t in p.tags), ctx.locale),
+                    ),
+                    Field(
+                        ctx.t("peers.status.languages"),
+                        l10n.language_names(p.languages, ctx.locale),
+                    ),
                     Field(ctx.t("peers.status.state"), state),
                 ),
             )
@@ -226,7 +233,11 @@ def install(app: App) -> None:
         row.channel, row.every_days, row.active = channel, int(every), True
         row.next_at = start or ctx.now + timedelta(hours=1)
         ctx.session.add(row)
-        ctx.respond(ctx.t("peers.scheduled", when=row.next_at.strftime("%a %d %b %H:%M UTC")))
+        ctx.respond(
+            ctx.t(
+                "peers.scheduled", when=l10n.when(aware(row.next_at), ctx.locale, "UTC", year=False)
+            )
+        )
 
     @reg.command(
         "peers stats",
@@ -252,7 +263,7 @@ def install(app: App) -> None:
             .select_from(PeerProfile)
             .where(PeerProfile.platform == c.platform, PeerProfile.community_id == c.community_id)
         ).one()
-        rate = f"{round(100 * len(met) / len(answered))}%" if answered else "-"
+        rate = l10n.percent(len(met) / len(answered), ctx.locale) if answered else "-"
         ctx.respond(
             ctx.t("peers.stats", members=members, rounds=len(rounds), pairs=len(pairs), rate=rate)
         )
@@ -526,9 +537,9 @@ def _introduce(
     )
     text = ctx.t(
         "peers.intro.text",
-        people=", ".join(mention(u) for u in pair.members),
-        shared=", ".join(shared),
-        languages=", ".join(common),
+        people=l10n.join((mention(u) for u in pair.members), ctx.locale),
+        shared=l10n.join(shared, ctx.locale),
+        languages=l10n.language_names(common, ctx.locale),
     )
     message = Message(
         title=ctx.t("peers.intro.title"),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import langcodes
 from sqlmodel import Session, select
 
+from bot import l10n
 from bot.commands import Choice, CommandError, Option, OptionType
 from bot.community import PersonalData, Subject
 from bot.message import Field, Message, escape
@@ -153,7 +154,9 @@ def install(app: App) -> None:
         )
         place.languages, place.updated_at = tags, ctx.now
         ctx.session.add(place)
-        ctx.respond(ctx.t("support.languages.saved", languages=", ".join(tags)))
+        ctx.respond(
+            ctx.t("support.languages.saved", languages=l10n.language_names(tags, ctx.locale))
+        )
 
     @reg.command("support forget", "Clear your saved city and languages")
     async def forget(ctx: Context) -> None:
@@ -234,7 +237,7 @@ def install(app: App) -> None:
         fields = []
         for m in matches:
             s = m.service
-            why = ", ".join(ctx.t(f"support.why.{r}") for r in m.reasons)
+            why = l10n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
             where = (
                 f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
             )
@@ -243,7 +246,7 @@ def install(app: App) -> None:
                 ctx.t(
                     "support.find.line",
                     where=where,
-                    languages=", ".join(s.languages),
+                    languages=l10n.language_names(s.languages, ctx.locale),
                     fees=escape(s.fees_description or ""),
                     why=why,
                 )

@@ -93,7 +93,7 @@ async def test_report_floods_are_limited(mods: RecordingConsole) -> None:
     await mods.type("/as Amira")
     assert "Thank you" in await mods.type("/report member:@sam reason:spam", '/submit details:""')
     limited = await mods.type("/report member:@sam reason:spam")
-    assert "limit is 1 per 5s" in limited
+    assert "limit is 1 per 5 seconds" in limited
     await mods.type("/clock +6s")
     assert "Form for Amira" in await mods.type("/report member:@sam reason:spam")
 
