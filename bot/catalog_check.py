@@ -62,6 +62,7 @@ SURFACES: tuple[tuple[re.Pattern[str], Surface], ...] = tuple(
     (re.compile(pattern), surface)
     for pattern, surface in (
         (r"^mod\.form\.\w+_title$|^prompts\.import\.title$", Surface("form title", 45, 24)),
+        (r"^core\.form\.submit$", Surface("form submit label", 80, 24)),
         (
             r"^mod\.form\.(appeal_text|details|duration|reason)$|^prompts\.import\.label$",
             Surface("form field label", 45, 2000),

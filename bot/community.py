@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -206,6 +206,8 @@ class Context:
     def open_form(self, form: Form) -> None:
         if self.actor is None:
             raise RuntimeError("open_form() needs an actor")
+        if form.submit_label == Form.submit_label:  # the untranslated default
+            form = replace(form, submit_label=self.t("core.form.submit"))
         self.emit(a.OpenForm(self.place, self.actor.user_id, self.interaction, form))
 
     def send_private(self, user_id: str, message: str | Message) -> None:
