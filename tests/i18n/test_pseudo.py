@@ -137,5 +137,5 @@ async def test_every_command_reply_in_en_xa_came_through_the_catalogs(app: App) 
 
 def test_the_leak_detector_sees_english_outside_pseudo_text() -> None:
     words = _english_words()
-    assert _raw_english("Your report is saved", words) == {"report", "saved"}
+    assert _raw_english("Your report is saved", words) == {"Your", "report", "saved"}
     assert _raw_english(pseudo("Your report is saved") + " `/report` /appeal", words) == set()
