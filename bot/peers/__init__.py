@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
-from bot import l10n
+from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.community import PersonalData, Subject
 from bot.events import Place
@@ -37,6 +37,14 @@ TAGS = {
     "faith-differences": "faith differences",
     "money-across-borders": "money across borders",
 }
+
+
+def tag_label(ctx: Context, tag: str) -> str:
+    """A topic's name in the reader's language (TAGS holds the English, for unknown keys)."""
+    key = "peers.tag." + tag.replace("-", "_")
+    return ctx.t(key) if i18n.has(key) else TAGS.get(tag, tag)
+
+
 STARTER_THEMES = {
     "living-in-partners-country": "living-in-partners-country",
     "bilingual-children": "parenting-across-cultures",
@@ -132,11 +140,13 @@ def install(app: App) -> None:
         profile.timezone = (prefs.timezone if prefs else None) or ctx.community.timezone
         profile.active, profile.paused_until = True, None
         ctx.session.add(profile)
-        ctx.respond(ctx.t("peers.joined", tags=l10n.join((TAGS[t] for t in chosen), ctx.locale)))
+        ctx.respond(
+            ctx.t("peers.joined", tags=l10n.join((tag_label(ctx, t) for t in chosen), ctx.locale))
+        )
 
     @reg.command("peers tags", "What you can be matched on")
     async def tags_(ctx: Context) -> None:
-        ctx.respond("\n".join(f"`{k}` · {v}" for k, v in TAGS.items()))
+        ctx.respond("\n".join(f"`{k}` · {tag_label(ctx, k)}" for k in TAGS))
 
     @reg.command(
         "peers pause",
@@ -186,7 +196,7 @@ def install(app: App) -> None:
                 fields=(
                     Field(
                         ctx.t("peers.status.tags"),
-                        l10n.join((TAGS.get(t, t) for t in p.tags), ctx.locale),
+                        l10n.join((tag_label(ctx, t) for t in p.tags), ctx.locale),
                     ),
                     Field(
                         ctx.t("peers.status.languages"),
@@ -523,7 +533,7 @@ def _introduce(
     from bot.prompts.engine import library
 
     locale = community.language
-    shared = [TAGS.get(t, t) for t in pair.shared] or [ctx.t("peers.intro.in_common")]
+    shared = [tag_label(ctx, t) for t in pair.shared] or [ctx.t("peers.intro.in_common")]
     common = sorted(
         set.intersection(*(set(x.split("-")[0] for x in by_id[u].languages) for u in pair.members))
     )

@@ -58,10 +58,9 @@ def test_placeholders_markup_and_commands_survive() -> None:
 
 # Replies that still show English without a catalog, by reason; a new one fails the test.
 REGISTRY_TEXT = "option errors and /help descriptions come from the command registry"
-CONTENT_DATA = "names from content data (peer tags, topics, rule ids, helplines, pack titles)"
+CONTENT_DATA = "names from content data (support topics, rule ids, helplines, pack titles)"
 KNOWN = {
     "help": REGISTRY_TEXT,
-    "peers tags": CONTENT_DATA,
     "support topics": CONTENT_DATA,
     "automod list": CONTENT_DATA,
     "prompt themes": CONTENT_DATA,
