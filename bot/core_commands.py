@@ -20,15 +20,13 @@ if TYPE_CHECKING:
 _ROLE_KINDS = (Choice("moderators", "moderator"), Choice("organizers", "organizer"))
 
 
-def _language(code: str) -> str:
+def _language(ctx: Context, code: str) -> str:
     try:
         tag = langcodes.standardize_tag(code.strip())
     except (ValueError, langcodes.tag_parser.LanguageTagError):
-        raise CommandError(
-            f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)"
-        ) from None
+        raise CommandError(ctx.t("core.error.bad_language", code=code[:20])) from None
     if not langcodes.tag_is_valid(tag):
-        raise CommandError(f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)")
+        raise CommandError(ctx.t("core.error.bad_language", code=code[:20]))
     return tag
 
 
@@ -115,7 +113,7 @@ def install(app: App) -> None:
         setattr(c, attr, roles)
         ctx.session.add(c)
         key = "core.settings.role_removed" if remove else "core.settings.role_added"
-        ctx.respond(ctx.t(key, role=escape(role), kind=kind))
+        ctx.respond(ctx.t(key, role=escape(role), kind=ctx.t(f"core.kind.{kind}")))
 
     @reg.command(
         "settings queue",
@@ -146,7 +144,7 @@ def install(app: App) -> None:
         options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
     )
     async def settings_language(ctx: Context, language: str) -> None:
-        ctx.community.language = _language(language)
+        ctx.community.language = _language(ctx, language)
         ctx.session.add(ctx.community)
         ctx.respond(
             ctx.t(
@@ -177,7 +175,7 @@ def install(app: App) -> None:
     async def me_language(ctx: Context, language: str) -> None:
         prefs = ctx.prefs()
         assert prefs is not None
-        prefs.locale = _language(language)
+        prefs.locale = _language(ctx, language)
         prefs.updated_at = ctx.now
         ctx.session.add(prefs)
         ctx._locale = prefs.locale
