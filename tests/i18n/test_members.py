@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from rich.console import Console
 
+from adapters.console.demo import run_demo
 from bot import l10n
 from bot.prompts.packs import load_library
 from bot.pseudo import is_pseudo
@@ -76,3 +79,23 @@ def test_durations_lists_numbers_and_language_names() -> None:
     assert l10n.language_name("pt-BR", "ja") == "ポルトガル語 (ブラジル)"
     assert l10n.language_names(["es", "ja"], "fr") == "espagnol et japonais"
     assert l10n.language_name("not a code", "en") == "not a code"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("es", "Gracias. Tu reporte quedó guardado"), ("ja", "通報はケース #")]
+)
+async def test_the_demo_plays_in_another_language(lang: str, expected: str) -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, highlight=False, color_system=None)
+    assert await run_demo(console, only="20-moderation", lang=lang) == 0
+    out = buffer.getvalue()
+    assert expected in out
+    # The English script still presses every button, now labelled in the demo's language.
+    assert "no button or menu" not in out and "no form is open" not in out
+
+
+async def test_the_demo_refuses_a_language_without_a_catalog() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=200, highlight=False, color_system=None)
+    assert await run_demo(console, lang="xx") == 2
+    assert "no catalog for 'xx'" in buffer.getvalue()
