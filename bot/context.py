@@ -12,6 +12,7 @@ stored) and the answer being built. Two ways out, never a mode switch:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -174,6 +175,8 @@ class Context:
     def open_form(self, form: Form) -> None:
         if self.actor is None:
             raise RuntimeError("open_form() needs an actor")
+        if form.submit_label == Form.submit_label:  # the untranslated default
+            form = replace(form, submit_label=self.t("core.form.submit"))
         self.act(a.OpenForm(self.place, self.actor.user_id, self.interaction, form))
 
     def act(self, action: a.Action) -> None:

@@ -2,61 +2,160 @@
 
 Message ids are keys ("prompts.scheduled"); English catalogs hold the source text. The member's
 locale (from the platform) or the community's language picks the catalog, falling back to the
-base language (pt-BR -> pt) and then to English. Texts use str.format placeholders: {name}.
+base language (pt-BR -> pt, zh-CN -> zh-Hans) and then to English. Texts use str.format
+placeholders: {name}.
+
+A plural message has `msgid_plural` set to the name of the placeholder that counts
+("count", "points"); t() picks the form for that value with the catalog's Plural-Forms rule,
+which the catalogs take from Babel (CLDR). The pseudo-locale en-XA is built from English.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gettext
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import langcodes
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from bot.locales import FALLBACK, PSEUDO, candidates, normalize
 from bot.paths import CONTENT_DIR
+from bot.pseudo import pseudo
 
 log = logging.getLogger(__name__)
-FALLBACK = "en"
+
+
+@dataclass
+class Plural:
+    """A plural message: the counting placeholder and one text per gettext plural form."""
+
+    var: str
+    forms: tuple[str, ...]
+
+
+@dataclass
+class LocaleCatalog:
+    texts: dict[str, str] = field(default_factory=dict)
+    plurals: dict[str, Plural] = field(default_factory=dict)
+    plural_expr: str = "(n != 1)"
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.texts or key in self.plurals
+
+
+def catalog_dir() -> Path:
+    return CONTENT_DIR / "locales"
 
 
 @lru_cache(maxsize=1)
-def catalogs() -> dict[str, dict[str, str]]:
-    """All catalogs, loaded once: {locale: {key: text}}."""
-    root = CONTENT_DIR / "locales"
-    out: dict[str, dict[str, str]] = {}
-    for po in sorted(root.glob("*/*.po")):
-        locale = po.parent.name.replace("_", "-")
-        out.setdefault(locale, {}).update(_read(po))
+def _all() -> dict[str, LocaleCatalog]:
+    out: dict[str, LocaleCatalog] = {}
+    for po in sorted(catalog_dir().glob("*/*.po")):
+        locale = normalize(po.parent.name)
+        _merge(out.setdefault(locale, LocaleCatalog()), _read(po))
+    if FALLBACK in out:
+        out[PSEUDO] = _pseudo_catalog(out[FALLBACK])
     return out
 
 
-def _read(path: Path) -> dict[str, str]:
+def _read(path: Path) -> Catalog:
     with path.open("rb") as fh:
-        catalog = read_po(fh)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+        return read_po(fh)
 
 
-def _chain(locale: str | None) -> list[str]:
-    chain: list[str] = []
-    if locale:
-        norm = locale.replace("_", "-")
-        chain.append(norm)
-        base = norm.split("-")[0]
-        if base != norm:
-            chain.append(base)
-    chain.append(FALLBACK)
-    return chain
+def _merge(target: LocaleCatalog, catalog: Catalog) -> None:
+    if catalog.plural_expr:
+        target.plural_expr = catalog.plural_expr
+    for m in catalog:
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            forms = tuple(str(s) for s in (m.string or ()))
+            if all(forms):
+                target.plurals[str(m.id[0])] = Plural(str(m.id[1]), forms)
+        elif m.string:
+            target.texts[str(m.id)] = str(m.string)
+
+
+def _pseudo_catalog(english: LocaleCatalog) -> LocaleCatalog:
+    return LocaleCatalog(
+        texts={k: pseudo(v) for k, v in english.texts.items()},
+        plurals={
+            k: Plural(p.var, tuple(pseudo(f) for f in p.forms)) for k, p in english.plurals.items()
+        },
+        plural_expr=english.plural_expr,
+    )
+
+
+def catalogs() -> dict[str, dict[str, str]]:
+    """All catalogs as {locale: {key: text}}; a plural message shows its last (plural) form."""
+    return {
+        loc: cat.texts | {k: p.forms[-1] for k, p in cat.plurals.items()}
+        for loc, cat in _all().items()
+    }
+
+
+def catalog(locale: str) -> LocaleCatalog | None:
+    return _all().get(normalize(locale))
+
+
+def reload() -> None:
+    """Forget loaded catalogs (after content changes)."""
+    _all.cache_clear()
+    _english_by_text.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def _compiled(expr: str) -> Callable[[int], int]:
+    return gettext.c2py(expr)
+
+
+@lru_cache(maxsize=64)
+def babel_plural_expr(locale: str) -> tuple[int, str]:
+    """(nplurals, plural expression) for a locale, from Babel's CLDR-derived table."""
+    cat = Catalog(locale=normalize(locale).replace("-", "_"))
+    return cat.num_plurals, cat.plural_expr
+
+
+def plural_index(locale: str, n: int) -> int:
+    """Which gettext plural form `n` takes in `locale`, by Babel's rule for that language."""
+    return int(_compiled(babel_plural_expr(locale)[1])(abs(int(n))))
+
+
+def _lookup(key: str, locale: str | None, values: dict[str, object]) -> str | None:
+    cats = _all()
+    for loc in candidates(locale):
+        cat = cats.get(loc)
+        if cat is None:
+            continue
+        text = cat.texts.get(key)
+        if text is not None:
+            return text
+        plural = cat.plurals.get(key)
+        if plural is not None:
+            return _form(plural, cat.plural_expr, values)
+    return None
+
+
+def _form(plural: Plural, expr: str, values: dict[str, object]) -> str:
+    n = values.get(plural.var)
+    index = len(plural.forms) - 1
+    if isinstance(n, int | float | str):
+        with contextlib.suppress(ValueError):
+            index = _compiled(expr)(abs(int(n)))
+    return plural.forms[min(int(index), len(plural.forms) - 1)]
 
 
 def t(key: str, locale: str | None = None, /, **values: object) -> str:
     """The text for `key` in the best available locale, formatted with `values`."""
-    cats = catalogs()
-    for loc in _chain(locale):
-        text = cats.get(loc, {}).get(key)
-        if text is not None:
-            break
-    else:
+    text = _lookup(key, locale, values)
+    if text is None:
         log.warning("missing message %s", key)
         text = key
     try:
@@ -66,12 +165,36 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
         return text
 
 
+@lru_cache(maxsize=1)
+def _english_by_text() -> dict[str, set[str]]:
+    """Every catalog text (lower case) -> the English texts of the messages it translates."""
+    english = _all().get(FALLBACK)
+    out: dict[str, set[str]] = {}
+    if english is None:
+        return out
+    for cat in _all().values():
+        for key, text in cat.texts.items():
+            source = english.texts.get(key)
+            if source is not None:
+                out.setdefault(text.lower(), set()).add(source.lower())
+    return out
+
+
+def same_label(wanted: str, shown: str) -> bool:
+    """Whether `shown` is `wanted` or its translation: scripts written in English (the demo,
+    tests) can then press buttons labelled in the member's language."""
+    if wanted.lower() == shown.lower():
+        return True
+    return wanted.lower() in _english_by_text().get(shown.lower(), set())
+
+
 def has(key: str) -> bool:
-    return key in catalogs().get(FALLBACK, {})
+    english = _all().get(FALLBACK)
+    return english is not None and key in english
 
 
 def locales() -> list[str]:
-    return sorted(catalogs())
+    return sorted(_all())
 
 
 def language_tag(text: str) -> str | None:

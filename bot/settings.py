@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import langcodes
 from sqlmodel import Session, select
 
-from bot import i18n
+from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.feature import Feature
 from bot.message import Field, Message, escape
@@ -24,15 +24,13 @@ feature = Feature("settings")
 _ROLE_KINDS = (Choice("moderators", "moderator"), Choice("organizers", "organizer"))
 
 
-def _language(code: str) -> str:
+def _language(ctx: Context, code: str) -> str:
     try:
         tag = langcodes.standardize_tag(code.strip())
     except (ValueError, langcodes.tag_parser.LanguageTagError):
-        raise CommandError(
-            f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)"
-        ) from None
+        raise CommandError(ctx.t("core.error.bad_language", code=code[:20])) from None
     if not langcodes.tag_is_valid(tag):
-        raise CommandError(f"'{code[:20]}' is not a language code (try en, es, ja, pt-BR)")
+        raise CommandError(ctx.t("core.error.bad_language", code=code[:20]))
     return tag
 
 
@@ -116,7 +114,7 @@ async def settings_role(ctx: Context, kind: str, role: str, remove: bool) -> Non
     setattr(c, attr, roles)
     ctx.session.add(c)
     key = "core.settings.role_removed" if remove else "core.settings.role_added"
-    ctx.reply(ctx.t(key, role=escape(role), kind=kind))
+    ctx.reply(ctx.t(key, role=escape(role), kind=ctx.t(f"core.kind.{kind}")))
 
 
 @feature.command(
@@ -150,9 +148,14 @@ async def settings_timezone(ctx: Context, zone: str) -> None:
     options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
 )
 async def settings_language(ctx: Context, language: str) -> None:
-    ctx.community.language = _language(language)
+    ctx.community.language = _language(ctx, language)
     ctx.session.add(ctx.community)
-    ctx.reply(ctx.t("core.settings.language_set", language=ctx.community.language))
+    ctx.reply(
+        ctx.t(
+            "core.settings.language_set",
+            language=l10n.language_name(ctx.community.language, ctx.locale),
+        )
+    )
 
 
 @feature.command(
@@ -179,13 +182,13 @@ feature.group("me", "Your own preferences")
 async def me_language(ctx: Context, language: str) -> None:
     prefs = ctx.prefs()
     assert prefs is not None
-    prefs.locale = _language(language)
+    prefs.locale = _language(ctx, language)
     prefs.updated_at = ctx.now
     ctx.session.add(prefs)
     ctx._locale = prefs.locale
     available = prefs.locale.split("-")[0] in {loc.split("-")[0] for loc in i18n.locales()}
     key = "core.me.language_set" if available else "core.me.language_fallback"
-    ctx.reply(ctx.t(key, language=prefs.locale))
+    ctx.reply(ctx.t(key, language=l10n.language_name(prefs.locale, ctx.locale)))
 
 
 @feature.command(

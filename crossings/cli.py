@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import ConfigError, Settings
 from bot.logs import configure
+from crossings import content
 from crossings.features import build_app, features
 from crossings.plugins import adapter_plugins, enabled_plugins, section
 from crossings.settings import load_settings
@@ -33,7 +34,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from crossings.demo import run_demo
 
-    return asyncio.run(run_demo(only=args.scene))
+    return asyncio.run(run_demo(only=args.scene, lang=args.lang))
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_run)
     p = sub.add_parser("demo", help="scripted tour of the console community (simulated clock)")
     p.add_argument("--scene", help="run only scenes whose name contains this")
+    p.add_argument("--lang", help="the community's language for the tour (es, ja, ar, en-XA...)")
     p.set_defaults(handler=cmd_demo)
 
     db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db", required=True)
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_config_check
     )
 
+    content.register(sub)
     # Features and adapters bring their own subcommands (e.g. `crossings slack manifest`).
     for feature in features():
         if feature.register_cli is not None:

@@ -11,8 +11,10 @@ from rich.console import Console
 from rich.text import Text
 
 from adapters.console.session import build
+from bot import i18n
 from bot.clock import SimulatedClock
-from bot.config import PrivacySettings, Settings
+from bot.config import CommunityDefaults, PrivacySettings, Settings
+from bot.locales import normalize
 from bot.paths import CONTENT_DIR
 from bot.store import Store
 from crossings import build_app
@@ -25,13 +27,25 @@ def scenes(directory: Path | None = None) -> list[Path]:
     return sorted((directory or CONTENT_DIR / "demo").glob("*.txt"))
 
 
-async def run_demo(console: Console | None = None, only: str | None = None) -> int:
+async def run_demo(
+    console: Console | None = None, only: str | None = None, lang: str | None = None
+) -> int:
+    """Play the scenes; `lang` makes it the community's language, so members who did not pick
+    one, channel posts and moderator cards read the bot in it."""
     console = console or Console(highlight=False, soft_wrap=True, width=110)
+    language = normalize(lang) if lang else "en"
+    if language not in i18n.locales():
+        console.print(f"no catalog for '{lang}'; available: {', '.join(i18n.locales())}")
+        return 2
     with tempfile.TemporaryDirectory(prefix="crossings-demo-") as tmp:
         store = Store(f"sqlite:///{tmp}/demo.db")
         upgrade(store)
         # A scripted tour types far faster than people do: no per-member command limits here.
-        settings = Settings(database_url=store.url, privacy=PrivacySettings(command_limits=[]))
+        settings = Settings(
+            database_url=store.url,
+            privacy=PrivacySettings(command_limits=[]),
+            community=CommunityDefaults(language=language),
+        )
         app = build_app(store, settings, SimulatedClock(START))
         session = build(app, console)
         for scene in scenes():

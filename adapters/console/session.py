@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, TextIO
 from rich.text import Text
 
 from adapters.console.platform import COMMUNITY, NAME, ConsolePlatform
+from bot import i18n
 from bot.commands import CommandError, parse_datetime, parse_duration
 from bot.events import (
     Actor,
@@ -288,11 +289,11 @@ class ConsoleSession:
         )
         for post in candidates:
             for comp in post.components:
-                if isinstance(comp, Button) and comp.label.lower() == label.lower():
+                if isinstance(comp, Button) and i18n.same_label(label, comp.label):
                     await self._clicked(post.id, comp.custom_id, ())
                     return
                 if (isinstance(comp, Select) and comp.custom_id.split(":")[0] == label) or (
-                    isinstance(comp, Select) and comp.placeholder.lower() == label.lower()
+                    isinstance(comp, Select) and i18n.same_label(label, comp.placeholder)
                 ):
                     await self._clicked(post.id, comp.custom_id, values)
                     return
@@ -300,7 +301,7 @@ class ConsoleSession:
                     chosen = [
                         o.value
                         for o in comp.options
-                        if label.lower() in (o.value.lower(), o.label.lower())
+                        if label.lower() == o.value.lower() or i18n.same_label(label, o.label)
                     ]
                     if chosen:
                         await self._clicked(post.id, comp.custom_id, (chosen[0],))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from bot import actions as a
+from bot import l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission, parse_duration
 from bot.events import MessageRef, Place
 from bot.forms import Form, FormField
@@ -374,7 +375,7 @@ async def mod_history(ctx: Context, member: str) -> None:
         .limit(15)
     ).all()
     lines = [
-        f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {r.created_at:%Y-%m-%d} · {ctx.t('mod.status.' + r.status)}"
+        f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {l10n.day(r.created_at, ctx.locale)} · {ctx.t('mod.status.' + r.status)}"
         + (f" · {escape(r.details, 80)}" if r.details and r.kind != "report" else "")
         for r in rows
     ]
@@ -508,7 +509,7 @@ async def my_warnings(ctx: Context) -> None:
     for r in rows:
         state = ctx.t("mod.mine.expired") if svc.is_expired(r, ctx.now) else ""
         lines.append(
-            f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {r.created_at:%Y-%m-%d} · "
+            f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {l10n.day(r.created_at, ctx.locale)} · "
             f"{escape(r.details or '', 120)} {state}".rstrip()
         )
     ctx.reply(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, func, select
 
 from bot import actions as a
-from bot import i18n, metrics
+from bot import i18n, l10n, metrics
 from bot.actions import ActionResult
 from bot.commands import Permission
 from bot.context import level_of
@@ -119,7 +119,7 @@ def _missing_note(ctx: Context) -> str | None:
     return ctx.t(
         "mod.card.cannot",
         platform=ctx.platform.name,
-        actions=", ".join(ctx.t(f"mod.cap.{m}") for m in missing),
+        actions=l10n.join((ctx.t(f"mod.cap.{m}") for m in missing), ctx.locale, style="or"),
     )
 
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
 from bot import actions as a
-from bot.commands import CommandError, Permission, format_duration
+from bot import l10n
+from bot.commands import CommandError, Permission
 from bot.events import Actor
 from bot.message import Message, escape
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
@@ -149,7 +150,7 @@ def check_report_limits(ctx: Context, reporter: str) -> None:
             )
         ).one()
         if int(recent) >= count:
-            wait = format_duration(timedelta(seconds=seconds))
+            wait = l10n.duration(timedelta(seconds=seconds), ctx.locale)
             raise CommandError(ctx.t("mod.error.report_limit", count=count, window=wait))
 
 
@@ -248,7 +249,7 @@ async def timeout(
         "mod.told.timeout",
         case,
         reason=escape(reason, 300),
-        duration=format_duration(duration),
+        duration=l10n.duration(duration, ctx.locale),
     )
     return case
 
@@ -293,7 +294,7 @@ async def ban(
         closed_at=ctx.now,
     )
     audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
-    length = format_duration(duration) if duration else ctx.t("mod.permanent")
+    length = l10n.duration(duration, ctx.locale) if duration else ctx.t("mod.permanent")
     _tell(ctx, target, "mod.told.ban", case, reason=escape(reason, 300), duration=length)
     ctx.act(a.BanMember(ctx.place, target, reason[:400]))
     if until is not None:

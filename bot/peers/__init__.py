@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
-from bot import i18n
+from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.events import Actor, Place
 from bot.feature import Feature
@@ -41,6 +41,14 @@ TAGS = {
     "faith-differences": "faith differences",
     "money-across-borders": "money across borders",
 }
+
+
+def tag_label(ctx: Context, tag: str) -> str:
+    """A topic's name in the reader's language (TAGS holds the English, for unknown keys)."""
+    key = "peers.tag." + tag.replace("-", "_")
+    return ctx.t(key) if i18n.has(key) else TAGS.get(tag, tag)
+
+
 STARTER_THEMES = {
     "living-in-partners-country": "living-in-partners-country",
     "bilingual-children": "parenting-across-cultures",
@@ -130,12 +138,14 @@ async def join(ctx: Context, tags: str, languages: str, region: str | None = Non
     profile.timezone = (prefs.timezone if prefs else None) or ctx.community.timezone
     profile.active, profile.paused_until = True, None
     ctx.session.add(profile)
-    ctx.reply(ctx.t("peers.joined", tags=", ".join(TAGS[t] for t in chosen)))
+    ctx.reply(
+        ctx.t("peers.joined", tags=l10n.join((tag_label(ctx, t) for t in chosen), ctx.locale))
+    )
 
 
 @feature.command("peers tags", "What you can be matched on")
 async def tags_(ctx: Context) -> None:
-    ctx.reply("\n".join(f"`{k}` · {v}" for k, v in TAGS.items()))
+    ctx.reply("\n".join(f"`{k}` · {tag_label(ctx, k)}" for k in TAGS))
 
 
 @feature.command(
@@ -186,8 +196,14 @@ async def status(ctx: Context) -> None:
         Message(
             title=ctx.t("peers.status.title"),
             fields=(
-                Field(ctx.t("peers.status.tags"), ", ".join(TAGS.get(t, t) for t in p.tags)),
-                Field(ctx.t("peers.status.languages"), ", ".join(p.languages)),
+                Field(
+                    ctx.t("peers.status.tags"),
+                    l10n.join((tag_label(ctx, t) for t in p.tags), ctx.locale),
+                ),
+                Field(
+                    ctx.t("peers.status.languages"),
+                    l10n.language_names(p.languages, ctx.locale),
+                ),
                 Field(ctx.t("peers.status.state"), state),
             ),
         )
@@ -223,7 +239,9 @@ async def schedule(ctx: Context, every: str, channel: str, start: datetime | Non
     row.channel, row.every_days, row.active = channel, int(every), True
     row.next_at = start or ctx.now + timedelta(hours=1)
     ctx.session.add(row)
-    ctx.reply(ctx.t("peers.scheduled", when=row.next_at.strftime("%a %d %b %H:%M UTC")))
+    ctx.reply(
+        ctx.t("peers.scheduled", when=l10n.when(aware(row.next_at), ctx.locale, "UTC", year=False))
+    )
 
 
 @feature.command(
@@ -240,7 +258,7 @@ async def stats(ctx: Context) -> None:
     members = ctx.session.exec(
         select(func.count()).select_from(PeerProfile).where(*PeerProfile.scope(c))
     ).one()
-    rate = f"{round(100 * len(met) / len(answered))}%" if answered else "-"
+    rate = l10n.percent(len(met) / len(answered), ctx.locale) if answered else "-"
     ctx.reply(
         ctx.t("peers.stats", members=members, rounds=len(rounds), pairs=len(pairs), rate=rate)
     )
@@ -488,7 +506,7 @@ def _introduce(
     from bot.prompts.engine import library
 
     locale = community.language
-    shared = [TAGS.get(t, t) for t in pair.shared] or [ctx.t("peers.intro.in_common")]
+    shared = [tag_label(ctx, t) for t in pair.shared] or [ctx.t("peers.intro.in_common")]
     common = sorted(
         set.intersection(*(set(x.split("-")[0] for x in by_id[u].languages) for u in pair.members))
     )
@@ -502,9 +520,9 @@ def _introduce(
     )
     text = ctx.t(
         "peers.intro.text",
-        people=", ".join(mention(u) for u in pair.members),
-        shared=", ".join(shared),
-        languages=", ".join(common),
+        people=l10n.join((mention(u) for u in pair.members), ctx.locale),
+        shared=l10n.join(shared, ctx.locale),
+        languages=l10n.language_names(common, ctx.locale),
     )
     message = Message(
         title=ctx.t("peers.intro.title"),

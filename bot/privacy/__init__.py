@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import i18n
 from bot.claims import claim
 from bot.commands import Command, CommandError, Permission
 from bot.feature import Feature
@@ -99,7 +100,10 @@ feature.guard(rate_guard)
 @feature.command("privacy show", "What the bot holds about you (only you see this)")
 async def show(ctx: Context) -> None:
     data = collect(ctx, subject(ctx))
-    fields = [Field(name, ctx.t("privacy.count", count=len(rows))) for name, rows in data.items()]
+    fields = [
+        Field(_section(ctx, name), ctx.t("privacy.count", count=len(rows)))
+        for name, rows in data.items()
+    ]
     ctx.reply(
         Message(
             title=ctx.t("privacy.show.title"),
@@ -177,6 +181,12 @@ async def _purge_tick(app: Kernel, now: datetime) -> None:
         if not claim(s, PURGE_KIND, "daily", day, now):
             return
     purge(app, now, dry_run=False)
+
+
+def _section(ctx: Context, name: str) -> str:
+    """A data section's name in the member's language (a plugin's own name if not in a catalog)."""
+    key = f"privacy.section.{name}"
+    return ctx.t(key) if i18n.has(key) else name
 
 
 @feature.command_line

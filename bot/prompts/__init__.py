@@ -5,7 +5,7 @@ from bot.feature import Feature
 feature = Feature("prompts")
 
 # Importing the modules registers their handlers on `feature`.
-from bot.prompts import cli, commands, listeners, personal  # noqa: E402, F401
+from bot.prompts import commands, listeners, personal  # noqa: E402, F401
 from bot.prompts.models import (  # noqa: E402
     CustomPrompt,
     PromptPost,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
+from bot import l10n
 from bot.commands import CommandError, FormErrors, Option, OptionType, Permission
 from bot.forms import Form, FormField
 from bot.message import Button, Field, Message, channel_link, escape
@@ -57,8 +58,8 @@ def _schedule(ctx: Context, schedule_id: int) -> PromptSchedule:
     return row
 
 
-def _local(when: datetime | None, zone: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M %Z") if when else "-"
+def _local(when: datetime | None, zone: str, locale: str | None = None) -> str:
+    return l10n.when(when, locale, zone)
 
 
 def _normal(text: str) -> str:
@@ -92,7 +93,7 @@ def _schedule_line(ctx: Context, s: PromptSchedule) -> Field:
             channel=channel_link(s.channel),
             rule=s.rule,
             zone=s.timezone,
-            next=_local(aware(s.next_fire_at), s.timezone),
+            next=_local(aware(s.next_fire_at), s.timezone, ctx.locale),
             state=state,
         )
         + series
@@ -174,7 +175,7 @@ async def schedule(
             id=row.id,
             theme=theme,
             channel=channel_link(channel),
-            next=_local(first, zone),
+            next=_local(first, zone, ctx.locale),
         )
     )
 
@@ -236,7 +237,7 @@ async def preview(ctx: Context, schedule: int, count: int | None = None) -> None
         len(fires),
     )
     lines = [
-        f"{_local(f, s.timezone)} · `{p.id}` {escape(p.text_in(ctx.locale), 120)}"
+        f"{_local(f, s.timezone, ctx.locale)} · `{p.id}` {escape(p.text_in(ctx.locale), 120)}"
         for f, (p, _) in zip(fires, picks, strict=False)
     ]
     ctx.reply(
@@ -308,8 +309,8 @@ async def skip(ctx: Context, schedule: int) -> None:
         ctx.t(
             "prompts.skipped",
             id=s.id,
-            when=_local(fire, s.timezone),
-            next=_local(nxt, s.timezone),
+            when=_local(fire, s.timezone, ctx.locale),
+            next=_local(nxt, s.timezone, ctx.locale),
         )
     )
 
@@ -340,7 +341,9 @@ async def resume(ctx: Context, schedule: int) -> None:
     s.next_fire_at = next_fire(engine.rule_of(s), ZoneInfo(s.timezone), ctx.now)
     s.active = s.next_fire_at is not None
     ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.resumed", id=s.id, next=_local(s.next_fire_at, s.timezone)))
+    ctx.reply(
+        ctx.t("prompts.resumed", id=s.id, next=_local(s.next_fire_at, s.timezone, ctx.locale))
+    )
 
 
 @feature.command(
@@ -375,7 +378,7 @@ async def edit(
     if s.next_fire_at is None:
         raise CommandError(ctx.t("prompts.error.in_past"), "when")
     ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.edited", id=s.id, next=_local(s.next_fire_at, s.timezone)))
+    ctx.reply(ctx.t("prompts.edited", id=s.id, next=_local(s.next_fire_at, s.timezone, ctx.locale)))
 
 
 @feature.command(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import actions as a
-from bot import i18n, metrics
+from bot import i18n, l10n, metrics
 from bot.claims import PROCESS_ID
 from bot.events import Place
 from bot.message import Message
@@ -325,15 +325,16 @@ def _report_missed(
     app: Kernel, session: Session, schedule: PromptSchedule, missed: list[datetime], now: datetime
 ) -> None:
     community = session.exec(select(Community).where(*Community.scope(schedule))).one()
-    zone = ZoneInfo(schedule.timezone)
-    shown = [f.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") for f in missed[:MISSED_REPORT_LIMIT]]
+    shown = [
+        l10n.when(f, community.language, schedule.timezone) for f in missed[:MISSED_REPORT_LIMIT]
+    ]
     text = i18n.t(
         "prompts.missed",
         community.language,
         id=schedule.id,
         theme=schedule.theme,
         count=len(missed),
-        times=", ".join(shown),
+        times=l10n.join(shown, community.language),
         channel=schedule.channel,
     )
     place = Place(schedule.platform, schedule.community_id)

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
+from bot import l10n
 from bot.actions import ActionResult
 from bot.commands import Permission
 from bot.context import level_of
@@ -75,5 +76,4 @@ def home_next_prompt(ctx: Context, actor: Actor) -> list[Field]:
         )
     ).one()
     when = aware(nxt)
-    shown = when.strftime("%a %d %b %H:%M UTC") if when else "-"
-    return [Field(ctx.t("home.next_prompt"), shown)]
+    return [Field(ctx.t("home.next_prompt"), l10n.when(when, ctx.locale, "UTC", year=False))]

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from bot.locales import candidates
 from bot.paths import CONTENT_DIR
 
 PACK_DIR = CONTENT_DIR / "prompts"
@@ -134,10 +135,11 @@ class Pack:
 
 
 def _pick(values: dict[str, Any], locale: str) -> Any:
-    """The text for a locale: exact, then its language (pt-BR -> pt), then English."""
+    """The text for a locale: exact, then its language (pt-BR -> pt, zh-CN -> zh-Hans), then
+    English."""
     if not values:
         return None
-    for candidate in (locale, locale.split("-")[0], BASE_LOCALE):
+    for candidate in candidates(locale):
         if candidate in values:
             return values[candidate]
     return None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from bot import i18n
+from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType
 from bot.feature import Feature
 from bot.message import Field, Message, escape
@@ -142,7 +142,7 @@ async def languages(ctx: Context, languages: str) -> None:
     )
     place.languages, place.updated_at = tags, ctx.now
     ctx.session.add(place)
-    ctx.reply(ctx.t("support.languages.saved", languages=", ".join(tags)))
+    ctx.reply(ctx.t("support.languages.saved", languages=l10n.language_names(tags, ctx.locale)))
 
 
 @feature.command("support forget", "Clear your saved city and languages")
@@ -225,14 +225,14 @@ async def find(
     fields = []
     for m in matches:
         s = m.service
-        why = ", ".join(ctx.t(f"support.why.{r}") for r in m.reasons)
+        why = l10n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
         where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
         contact = " · ".join(p["number"] for p in s.phones[:1]) or ""
         value = (
             ctx.t(
                 "support.find.line",
                 where=where,
-                languages=", ".join(s.languages),
+                languages=l10n.language_names(s.languages, ctx.locale),
                 fees=escape(s.fees_description or ""),
                 why=why,
             )

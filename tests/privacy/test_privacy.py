@@ -51,7 +51,8 @@ async def test_export_contains_everything_show_lists(community: RecordingConsole
     ]  # type: ignore[attr-defined]
     data = json.loads(files[-1].message.attachments[0].content)  # type: ignore[attr-defined]
     for name, rows in data["data"].items():
-        assert f"{name}: {len(rows)} record(s)" in shown
+        noun = "record" if len(rows) == 1 else "records"
+        assert f"{name}: {len(rows)} {noun}" in shown
     assert set(data["data"]) == {e.name for e in community.app.personal_data}
     assert data["data"]["support"][0]["city"] == "Valencia"
     assert any(SECRET_WORDS in (r.get("details") or "") for r in data["data"]["moderation"])
@@ -107,7 +108,7 @@ async def test_a_feature_registering_data_is_exported_and_erased(
     plugin = Feature("plugin")
     plugin.personal_data(PersonalData("plugin", export, erase))
     plugin.install(community.app)
-    assert "plugin: 1 record(s)" in await community.type("/as Amira", "/privacy show")
+    assert "plugin: 1 record" in await community.type("/as Amira", "/privacy show")
     await community.type("/privacy delete", '/click "Delete my data"')
     assert calls == ["amira"]
 

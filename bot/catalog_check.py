@@ -1,0 +1,278 @@
+"""Checks for the message catalogs, reported with file and line.
+
+English (content/locales/en) is the reference. For every other locale this finds keys that are
+missing (shown in English until translated) or unused (no English key: a typo or a removed
+message), placeholders that differ from English, plural forms that disagree with Babel's rule
+for the language, and texts longer than the platform surface that shows them allows (Discord and
+Slack cut them off). It also lists English keys no code refers to.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from bot.i18n import babel_plural_expr, catalog_dir
+from bot.locales import FALLBACK, PSEUDO, normalize
+from bot.paths import ROOT
+
+Text = str | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    text: Text
+    plural_var: str | None
+    source: str
+    line: int
+
+    def forms(self) -> tuple[str, ...]:
+        return self.text if isinstance(self.text, tuple) else (self.text,)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """Where a message is shown, and how many characters each platform shows there."""
+
+    name: str
+    discord: int
+    slack: int
+
+
+MESSAGE = Surface("message text", 2000, 3000)
+# Most specific first; the first pattern that matches a key decides its surface.
+SURFACES: tuple[tuple[re.Pattern[str], Surface], ...] = tuple(
+    (re.compile(pattern), surface)
+    for pattern, surface in (
+        (r"^mod\.form\.\w+_title$|^prompts\.import\.title$", Surface("form title", 45, 24)),
+        (r"^core\.form\.submit$", Surface("form submit label", 80, 24)),
+        (
+            r"^mod\.form\.(appeal_text|details|duration|reason)$|^prompts\.import\.label$",
+            Surface("form field label", 45, 2000),
+        ),
+        (r"^mod\.form\.details_hint$", Surface("form field placeholder", 100, 150)),
+        (
+            r"^(mod\.btn\.|peers\.btn\.)|^privacy\.delete\.(yes|no)$|^prompts\.(approve|reject)$"
+            r"|^safety\.talk_button$",
+            Surface("button label", 80, 75),
+        ),
+        (r"^mod\.report\.reason_placeholder$", Surface("menu placeholder", 150, 150)),
+        (r"^mod\.reason\.", Surface("menu option", 100, 75)),
+        (r"^cmd\..*\.description$", Surface("command description", 100, 2000)),
+        (r"^(peers\.intro\.thread|prompts\.post\.title)$", Surface("thread name", 100, 150)),
+        (r"(\.|_)title(\.|$)|^home\.title$", Surface("title", 256, 150)),
+    )
+)
+
+
+def surface_for(key: str) -> Surface:
+    return next((s for pattern, s in SURFACES if pattern.search(key)), MESSAGE)
+
+
+def placeholders(text: str) -> set[str]:
+    """The str.format field names in a text ('{count}' -> 'count')."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _shown_length(text: str) -> int:
+    """Characters a text takes at least once shown: placeholders count as empty."""
+    return len(re.sub(r"\{[^{}]*\}", "", text))
+
+
+def _display(path: Path) -> str:
+    """A path as shown in reports: relative to the project when inside it."""
+    return str(path.relative_to(ROOT)) if ROOT in path.parents else str(path)
+
+
+def read_entries(path: Path, root: Path) -> tuple[dict[str, Entry], tuple[int, str] | None]:
+    """Entries of one .po file and its (nplurals, expression) header, if any."""
+    with path.open("rb") as fh:
+        cat = read_po(fh)
+    source = _display(path)
+    header = None
+    if any(k.lower() == "plural-forms" for k, _ in cat.mime_headers):
+        header = (cat.num_plurals, cat.plural_expr)
+    out: dict[str, Entry] = {}
+    for m in cat:
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            forms = tuple(str(s) for s in (m.string or ()))
+            entry = Entry(str(m.id[0]), forms, str(m.id[1]), source, m.lineno or 0)
+        else:
+            entry = Entry(str(m.id), str(m.string), None, source, m.lineno or 0)
+        out[entry.key] = entry
+    return out, header
+
+
+@dataclass
+class LocaleFiles:
+    locale: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+    headers: list[tuple[str, tuple[int, str] | None]] = field(default_factory=list)
+
+
+def load_locales(root: Path | None = None) -> dict[str, LocaleFiles]:
+    root = root or catalog_dir()
+    out: dict[str, LocaleFiles] = {}
+    for po in sorted(root.glob("*/*.po")):
+        locale = normalize(po.parent.name)
+        files = out.setdefault(locale, LocaleFiles(locale))
+        entries, header = read_entries(po, root)
+        files.entries.update(entries)
+        files.headers.append((_display(po), header))
+    return out
+
+
+@dataclass
+class CatalogReport:
+    languages: list[str]
+    keys: int
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    unused: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "languages": self.languages,
+            "pseudo": [PSEUDO],
+            "keys": self.keys,
+            "missing": {loc: len(keys) for loc, keys in self.missing.items() if keys},
+            "unused": {loc: len(keys) for loc, keys in self.unused.items() if keys},
+        }
+
+
+def check_catalogs(
+    root: Path | None = None, code_dirs: Iterable[Path] | None = None
+) -> CatalogReport:
+    """Check every locale against English; see the module docstring for what is checked."""
+    locales = load_locales(root)
+    english = locales.get(FALLBACK)
+    if english is None:
+        return CatalogReport([], 0, errors=[Issue("content/locales", None, "no English catalog")])
+    report = CatalogReport(sorted(locales), len(english.entries))
+    for files in locales.values():
+        _check_headers(files, report)
+        for entry in files.entries.values():
+            _check_lengths(entry, files.locale, report)
+        if files.locale != FALLBACK:
+            _compare(files, english, report)
+    dirs = list(code_dirs) if code_dirs is not None else [ROOT / "bot", ROOT / "adapters"]
+    for key in sorted(set(english.entries) - referenced_keys(english.entries, dirs)):
+        entry = english.entries[key]
+        report.warnings.append(Issue(entry.source, entry.line, f"{key} is not used in the code"))
+    return report
+
+
+def _check_headers(files: LocaleFiles, report: CatalogReport) -> None:
+    expected = babel_plural_expr(files.locale)
+    for source, header in files.headers:
+        if header is None:
+            report.errors.append(Issue(source, 1, "no Plural-Forms header"))
+        elif header != expected:
+            report.errors.append(
+                Issue(
+                    source,
+                    1,
+                    f"Plural-Forms is nplurals={header[0]}; plural={header[1]}, but Babel "
+                    f"gives nplurals={expected[0]}; plural={expected[1]} for {files.locale}",
+                )
+            )
+
+
+def _check_lengths(entry: Entry, locale: str, report: CatalogReport) -> None:
+    surface = surface_for(entry.key)
+    for text in entry.forms():
+        shown = _shown_length(text)
+        for platform, limit in (("Discord", surface.discord), ("Slack", surface.slack)):
+            if shown > limit:
+                report.errors.append(
+                    Issue(
+                        entry.source,
+                        entry.line,
+                        f"{entry.key} ({locale}) is {shown} characters; a {platform} "
+                        f"{surface.name} shows {limit}",
+                    )
+                )
+
+
+def _compare(files: LocaleFiles, english: LocaleFiles, report: CatalogReport) -> None:
+    loc = files.locale
+    report.missing[loc] = sorted(set(english.entries) - set(files.entries))
+    report.unused[loc] = sorted(set(files.entries) - set(english.entries))
+    for key in report.missing[loc]:
+        report.warnings.append(
+            Issue(english.entries[key].source, english.entries[key].line, f"{loc} is missing {key}")
+        )
+    for key in report.unused[loc]:
+        e = files.entries[key]
+        report.errors.append(Issue(e.source, e.line, f"{key} is not an English key (unused)"))
+    nplurals = babel_plural_expr(loc)[0]
+    for key in sorted(set(files.entries) & set(english.entries)):
+        _compare_entry(files.entries[key], english.entries[key], loc, nplurals, report)
+
+
+def _compare_entry(
+    entry: Entry, source: Entry, loc: str, nplurals: int, report: CatalogReport
+) -> None:
+    def err(message: str) -> None:
+        report.errors.append(Issue(entry.source, entry.line, f"{entry.key} ({loc}): {message}"))
+
+    if (entry.plural_var is None) != (source.plural_var is None):
+        err("plural in one catalog and not the other")
+        return
+    if entry.plural_var is not None and entry.plural_var != source.plural_var:
+        err(f"counts with '{entry.plural_var}', English counts with '{source.plural_var}'")
+    if entry.plural_var is not None and len(entry.forms()) != nplurals:
+        err(f"has {len(entry.forms())} plural forms, {loc} has {nplurals}")
+    wanted: set[str] = set().union(*(placeholders(f) for f in source.forms()))
+    optional = {source.plural_var} if source.plural_var else set()
+    for text in entry.forms():
+        try:
+            found = placeholders(text)
+        except ValueError as exc:
+            err(f"braces do not parse ({exc})")
+            continue
+        if found - wanted:
+            err(f"placeholders {sorted(found - wanted)} are not in English")
+        if wanted - optional - found:
+            err(f"placeholders {sorted(wanted - optional - found)} are missing")
+
+
+# Literal keys in code ("mod.btn.ban") and prefixes of keys built at run time
+# (f"mod.cap.{m.value}" -> "mod.cap.").
+_KEY_LITERAL = re.compile(r"""["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
+_KEY_PREFIX = re.compile(
+    r"""f["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*[._]?)\{|["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\.)["']\s*\+"""
+)
+
+
+def referenced_keys(keys: Iterable[str], dirs: Iterable[Path]) -> set[str]:
+    """The keys that code under `dirs` names literally or by an f-string prefix."""
+    literals: set[str] = set()
+    prefixes: set[str] = set()
+    for directory in dirs:
+        for path in directory.rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            literals.update(_KEY_LITERAL.findall(text))
+            for groups in _KEY_PREFIX.findall(text):
+                prefixes.update(p for p in groups if "." in p)
+    return {k for k in keys if k in literals or any(k.startswith(p) for p in prefixes)}
