@@ -161,7 +161,7 @@ class App:
         except CommandError as exc:
             ctx.rollback()
             ctx.actions = []
-            ctx.reply(Message(text=exc.message, tone="warning"))
+            ctx.reply(Message(text=exc.render(ctx.t), tone="warning"))
         except FormErrors as exc:
             ctx.rollback()
             ctx.actions = [

@@ -43,12 +43,26 @@ class OptionType(StrEnum):
 
 
 class CommandError(Exception):
-    """A problem the member can fix; its text is shown to them privately."""
+    """A problem the member can fix; its text is shown to them privately.
+
+    Code that has no context at hand raises `CommandError.of(key, **values)`: the catalog key is
+    rendered in the member's language where the error is answered (`render(ctx.t)`)."""
 
     def __init__(self, message: str, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.option = option
+        self.key: str | None = None
+        self.values: dict[str, object] = {}
+
+    @classmethod
+    def of(cls, key: str, option: str | None = None, **values: object) -> CommandError:
+        error = cls(_english(key, **values), option)
+        error.key, error.values = key, values
+        return error
+
+    def render(self, t: Callable[..., str]) -> str:
+        return t(self.key, **self.values) if self.key else self.message
 
 
 class FormErrors(Exception):
@@ -258,7 +272,7 @@ def _parse_one(opt: Option, raw: object, resolver: Resolver, t: Translate) -> An
             try:
                 return parse_datetime(text, resolver.timezone, t)
             except CommandError as exc:
-                raise CommandError(exc.message, opt.name) from None
+                raise CommandError(exc.render(t), opt.name) from None
         case OptionType.TIMEZONE:
             try:
                 return parse_timezone(text, t).key
@@ -466,9 +480,9 @@ class CommandRegistry:
         try:
             tokens = shlex.split(text.strip().lstrip("/"))
         except ValueError as exc:
-            raise CommandError(f"could not read that command: {exc}") from None
+            raise CommandError.of("core.line.unreadable", error=str(exc)) from None
         if not tokens:
-            raise CommandError("type a command, for example: help")
+            raise CommandError.of("core.line.empty")
         command = None
         for depth in (2, 1):
             command = self.get([t.lower() for t in tokens[:depth]])
@@ -477,18 +491,19 @@ class CommandRegistry:
                 break
             command = None
         if command is None:
-            raise CommandError(self._unknown(tokens))
+            raise self._unknown(tokens)
         return command, self._assign(command, tokens)
 
-    def _unknown(self, tokens: list[str]) -> str:
+    def _unknown(self, tokens: list[str]) -> CommandError:
         first = tokens[0].lower()[:40]
         if first in self.groups:
             subs = sorted(c.path[1] for c in self.commands.values() if c.path[0] == first)
-            return f"'{first}' needs one of: {', '.join(subs)}"
+            return CommandError.of("core.line.needs_sub", name=first, subs=", ".join(subs))
         names = sorted({c.path[0] for c in self.slash_commands()})
         close = difflib.get_close_matches(first, names, n=1)
-        hint = f": did you mean {close[0]}?" if close else ""
-        return f"no command '{first}'{hint}"
+        if close:
+            return CommandError.of("core.line.did_you_mean", name=first, close=close[0])
+        return CommandError.of("core.line.unknown", name=first)
 
     @staticmethod
     def _assign(command: Command, tokens: list[str]) -> dict[str, str]:
@@ -509,5 +524,5 @@ class CommandRegistry:
             if last is not None and last.type is OptionType.STRING:
                 raw[last.name] += " " + token
                 continue
-            raise CommandError(f"too many values for /{command.name}: '{token[:40]}'")
+            raise CommandError.of("core.line.too_many", name=command.name, value=token[:40])
         return raw

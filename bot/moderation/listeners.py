@@ -118,7 +118,7 @@ async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
             ctx, event.actor.user_id, None, "other", None, "dm", details=event.text[:1000]
         )
     except CommandError as exc:
-        ctx.reply(exc.message)
+        ctx.reply(exc.render(ctx.t))
 
 
 async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) -> None:

@@ -67,10 +67,10 @@ def _hour_minute(hour: str, minute: str | None, meridiem: str | None) -> tuple[i
     h, m = int(hour), int(minute or 0)
     if meridiem:
         if not 1 <= h <= 12:
-            raise CommandError(f"{h}{meridiem} is not a time")
+            raise CommandError.of("prompts.rule.not_a_time", time=f"{h}{meridiem}")
         h = h % 12 + (12 if meridiem == "pm" else 0)
     if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise CommandError(f"{hour}:{minute or '00'} is not a time of day")
+        raise CommandError.of("prompts.rule.not_a_time", time=f"{hour}:{minute or '00'}")
     return h, m
 
 
@@ -78,7 +78,7 @@ def _day(word: str) -> int:
     try:
         return _DAYS[word.strip()]
     except KeyError:
-        raise CommandError(f"'{word.strip()}' is not a day of the week") from None
+        raise CommandError.of("prompts.rule.not_a_day", day=word.strip()[:30]) from None
 
 
 def parse_rule(text: str) -> Rule:
@@ -88,7 +88,7 @@ def parse_rule(text: str) -> Rule:
         try:
             when = datetime.strptime(f"{m[1]} {int(m[2]):02d}:{m[3]}", "%Y-%m-%d %H:%M")
         except ValueError:
-            raise CommandError(f"'{text.strip()}' is not a real date and time") from None
+            raise CommandError.of("prompts.rule.not_a_date", text=text.strip()[:60]) from None
         return Rule(once=when)
     if m := _EVERY_DAY.match(raw):
         h, mi = _hour_minute(m[1], m[2], m[3])
@@ -106,7 +106,7 @@ def parse_rule(text: str) -> Rule:
         return Rule(cron=f"{mi} {h} * * {','.join(map(str, days))}")
     if len(raw.split()) == 5 and croniter.is_valid(raw):
         return Rule(cron=raw)
-    raise CommandError(f"I can't read '{text.strip()[:60]}' as a schedule. Try: {EXAMPLES}")
+    raise CommandError.of("prompts.rule.unreadable", text=text.strip()[:60], examples=EXAMPLES)
 
 
 def to_utc(wall: datetime, zone: ZoneInfo) -> datetime:

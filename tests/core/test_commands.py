@@ -182,7 +182,7 @@ def test_command_line_errors_are_helpful() -> None:
         reg.resolve_line("prompt")
     with pytest.raises(CommandError, match="did you mean prompt"):
         reg.resolve_line("promt schedule")
-    with pytest.raises(CommandError, match="could not read"):
+    with pytest.raises(CommandError, match="couldn't read"):
         reg.resolve_line('prompt schedule when:"unclosed')
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
-from crossings.content import validate_summary
 
 from bot.catalog_check import check_catalogs
 from bot.paths import CONTENT_DIR, ROOT
+from crossings.content import validate_summary
 
 pytestmark = pytest.mark.i18n
 
