@@ -73,7 +73,8 @@ def _erase(session: Session, who: Subject) -> int:
 
 
 def _purge(session: Session, now: datetime, dry_run: bool, settings: Settings) -> int:
-    """Closed cases lose their free text after the retention period."""
+    """Closed cases lose their free text after `moderation.retention_days`; reports a member
+    started and never sent go after `privacy.retention_days`."""
     cutoff = now - timedelta(days=settings.moderation.retention_days)
     rows = session.exec(
         select(ModCase).where(
@@ -81,13 +82,17 @@ def _purge(session: Session, now: datetime, dry_run: bool, settings: Settings) -
             (col(ModCase.details).is_not(None)) | (col(ModCase.excerpt).is_not(None)),
         )
     ).all()
+    draft_cutoff = now - timedelta(days=settings.privacy.retention_days)
+    drafts = session.exec(
+        select(ReportDraft).where(col(ReportDraft.created_at) < draft_cutoff)
+    ).all()
     if not dry_run:
         for case in rows:
             case.details, case.excerpt = None, None
             session.add(case)
-        for d in session.exec(select(ReportDraft).where(col(ReportDraft.created_at) < cutoff)):
-            session.delete(d)
-    return len(rows)
+        for draft in drafts:
+            session.delete(draft)
+    return len(rows) + len(drafts)
 
 
 feature.personal_data(PersonalData("moderation", _export, _erase, _purge))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.config import Settings
 from bot.privacy.contract import PersonalData, Subject
 from bot.prompts import feature
 from bot.prompts.models import PromptPost, PromptReply, PromptSuggestion
@@ -72,4 +74,22 @@ def _erase(session: Session, who: Subject) -> int:
     return touched
 
 
-feature.personal_data(PersonalData("prompts", _export, _erase))
+def _purge(session: Session, now: datetime, dry_run: bool, settings: Settings) -> int:
+    """Suggestions that were turned down lose their text and author after
+    `privacy.retention_days` (approved ones live on as the community's prompts)."""
+    cutoff = now - timedelta(days=settings.privacy.retention_days)
+    rows = session.exec(
+        select(PromptSuggestion).where(
+            PromptSuggestion.status == "rejected",
+            col(PromptSuggestion.created_at) < cutoff,
+            col(PromptSuggestion.text).is_not(None),
+        )
+    ).all()
+    if not dry_run:
+        for row in rows:
+            row.text, row.user_id = None, "erased"
+            session.add(row)
+    return len(rows)
+
+
+feature.personal_data(PersonalData("prompts", _export, _erase, _purge))

@@ -182,3 +182,24 @@ async def test_info_logs_never_contain_message_text(
     assert all(
         SECRET_WORDS not in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO
     )
+
+
+async def test_privacy_retention_days_clears_declined_suggestions_and_unsent_reports(
+    community: RecordingConsole,
+) -> None:
+    from bot.moderation.models import ReportDraft
+    from bot.privacy import purge
+    from bot.prompts.models import PromptSuggestion
+
+    community.app.settings.privacy.retention_days = 10
+    await community.type("/as Amira", '/prompt suggest theme:red-flags text:"Who holds the keys?"')
+    await community.type("/report @amira harassment")  # a report started, never sent
+    await community.type("/as Lucia organizer", "/prompt suggestions", "/click Reject")
+    now = community.app.clock.now()
+    assert purge(community.app, now + timedelta(days=9), dry_run=False)["prompts"] == 0
+    done = purge(community.app, now + timedelta(days=11), dry_run=False)
+    assert done["prompts"] == 1 and done["moderation"] >= 1
+    with community.app.store.session() as s:
+        suggestion = s.exec(select(PromptSuggestion)).one()
+        assert suggestion.text is None and suggestion.user_id == "erased"
+        assert s.exec(select(ReportDraft)).all() == []
