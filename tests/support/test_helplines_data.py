@@ -31,6 +31,9 @@ KNOWN_SHORT_CODES = {
     ("KR", "109"),  # national suicide prevention line since January 2024
     ("ID", "129"),  # SAPA 129, Ministry of Women's Empowerment and Child Protection
     ("CO", "155"),  # Línea 155, national line for women facing violence
+    ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
+    ("GR", "15900"),  # SOS line of the General Secretariat for Gender Equality
+    ("CL", "1455"),  # Ministry of Women's guidance line on violence against women
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}
