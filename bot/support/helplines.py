@@ -34,6 +34,11 @@ def for_country(
     return code, list(found)
 
 
+def all_lines() -> dict[str, list[dict[str, Any]]]:
+    """Every country's lines, the fallback included, as shipped (for audits and exports)."""
+    return {country: list(lines) for country, lines in _data()["lines"].items()}
+
+
 def countries() -> list[str]:
     return sorted(c for c in _data()["lines"] if c != FALLBACK)
 
@@ -45,5 +50,7 @@ def as_fields(lines: list[dict[str, Any]]) -> tuple[Field, ...]:
             f"{k.replace('_alt', '')}: {escape(str(v))}" for k, v in line["contact"].items()
         )
         extra = f"{line.get('hours', '')} · {', '.join(line.get('languages', []))}"
-        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}"))
+        # The note carries what a caller must know to get through (an option to press, a keyword).
+        note = f"\n{escape(line['note'])}" if line.get("note") else ""
+        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}{note}"))
     return tuple(fields)

@@ -1,0 +1,110 @@
+"""The helpline data itself: every entry traceable to a source and every number dialable.
+
+A wrong crisis number is worse than none, so these checks run over the shipped file, not a
+fixture: an entry without its source and date, or a number that does not parse for its
+country, fails here before it can reach a member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import phonenumbers
+import pytest
+from phonenumbers import shortnumberinfo
+
+from bot.support import helplines
+
+pytestmark = pytest.mark.support
+
+PHONE_KEYS = ("call", "call_alt", "text", "whatsapp")
+SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
+TOPICS = {"crisis", "suicide", "abuse", "domestic-abuse"}
+
+# National short codes confirmed on the entry's source page but absent from the metadata of
+# the pinned phonenumbers release. Each is listed by hand so that a new unparseable number
+# still fails until someone has checked it against its source.
+KNOWN_SHORT_CODES = {
+    ("UA", "7333"),  # Lifeline Ukraine, free from the mobile networks
+    ("KR", "109"),  # national suicide prevention line since January 2024
+    ("ID", "129"),  # SAPA 129, Ministry of Women's Empowerment and Child Protection
+    ("CO", "155"),  # Línea 155, national line for women facing violence
+    ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
+    ("GR", "15900"),  # SOS line of the General Secretariat for Gender Equality
+    ("CL", "1455"),  # Ministry of Women's guidance line on violence against women
+}
+# WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
+KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}
+# European harmonised numbers of social value (116 xxx) that the metadata may not list yet.
+HARMONISED = re.compile(r"^116\s?\d{3}$")
+
+
+def _entries() -> list[tuple[str, dict[str, Any]]]:
+    data = helplines.all_lines()
+    return [(country, line) for country, lines in data.items() for line in lines]
+
+
+def _numbers() -> list[tuple[str, str, str]]:
+    return [
+        (country, key, str(line["contact"][key]))
+        for country, line in _entries()
+        for key in PHONE_KEYS
+        if key in line["contact"]
+    ]
+
+
+def test_the_data_covers_many_countries_each_with_a_crisis_or_abuse_line() -> None:
+    countries = helplines.countries()
+    assert len(countries) >= 30
+    for country in countries:
+        _, lines = helplines.for_country(country)
+        assert any(set(line["topics"]) & {"crisis", "abuse"} for line in lines), country
+
+
+@pytest.mark.parametrize(("country", "line"), _entries(), ids=lambda v: str(v)[:30])
+def test_every_entry_names_its_source_and_when_it_was_checked(
+    country: str, line: dict[str, Any]
+) -> None:
+    assert line["source"].startswith(("https://", "http://")), line["name"]
+    assert line["source_kind"] in SOURCE_KINDS, line["name"]
+    checked = line["checked_on"]
+    assert isinstance(checked, dt.date), f"{line['name']}: checked_on must be a date"
+    assert checked <= dt.date.today()
+    assert set(line["topics"]) <= TOPICS and line["topics"], line["name"]
+    assert line["languages"] and line["hours"] and line["contact"], line["name"]
+
+
+@pytest.mark.parametrize(("country", "key", "number"), _numbers(), ids=str)
+def test_every_number_parses_for_its_country(country: str, key: str, number: str) -> None:
+    if country == helplines.FALLBACK:
+        # The fallback is the shared emergency number; it must be one across Europe.
+        assert all(
+            shortnumberinfo.is_emergency_number(number, region)
+            for region in ("DE", "FR", "ES", "IT", "IE", "PL")
+        )
+        return
+    parsed = phonenumbers.parse(number, country)
+    if (country, number) in KNOWN_SHORT_CODES | KNOWN_MESSAGE_ONLY:
+        return
+    if HARMONISED.match(number):
+        assert phonenumbers.is_possible_number(parsed), number
+        return
+    valid = phonenumbers.is_valid_number_for_region(parsed, country)
+    short = shortnumberinfo.is_valid_short_number_for_region(parsed, country)
+    sms_short_code = key == "text" and number.isdigit() and 5 <= len(number) <= 6
+    assert valid or short or sms_short_code, f"{country} {key} {number}"
+
+
+def test_the_known_exceptions_are_still_in_the_data() -> None:
+    # An exception whose number has left the data must leave the allow-list too.
+    present = {(country, number) for country, _, number in _numbers()}
+    assert present >= KNOWN_SHORT_CODES | KNOWN_MESSAGE_ONLY
+
+
+def test_notes_reach_the_member_facing_fields() -> None:
+    _, lines = helplines.for_country("JP")
+    fields = helplines.as_fields(lines)
+    assert any("Press 2" in field.value for field in fields)
+    assert all(field.value for field in fields)
