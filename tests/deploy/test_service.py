@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,28 @@ def test_console_service_serves_metrics_and_stops_on_sigterm(tmp_path: Path) -> 
     assert all(e.lease_owner is None for e in entries)
 
 
+async def until(check: Callable[[], object], *, tries: int, pause: float) -> None:
+    import asyncio
+
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(pause)
+    raise AssertionError("timed out")
+
+
+async def metrics_showing(port: int, needle: str) -> str:
+    import asyncio
+
+    body = ""
+    for _ in range(100):
+        body = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
+        if needle in body:
+            break
+        await asyncio.sleep(0.1)
+    return body
+
+
 async def test_service_against_the_emulators_keeps_its_outbox_on_sigterm(tmp_path: Path) -> None:
     """`crossings run` with Discord and Slack configured: it connects to both emulators, serves
     metrics, and on SIGTERM exits cleanly with undelivered work still in the outbox."""
@@ -136,17 +159,10 @@ async def test_service_against_the_emulators_keeps_its_outbox_on_sigterm(tmp_pat
                 }
             ],
         )
-        for _ in range(200):
-            if it.answered:
-                break
-            await asyncio.sleep(0.05)
-        assert it.answered
-        body = ""
-        for _ in range(100):
-            body = await asyncio.to_thread(scrape, f"http://127.0.0.1:{port}/metrics")
-            if 'crossings_actions_failed_total{platform="discord",retryable="True"}' in body:
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: it.answered, tries=200, pause=0.05)
+        body = await metrics_showing(
+            port, 'crossings_actions_failed_total{platform="discord",retryable="True"}'
+        )
         assert 'crossings_events_total{platform="discord",type="CommandInvoked"}' in body
         assert 'crossings_actions_failed_total{platform="discord",retryable="True"}' in body
         proc.send_signal(signal.SIGTERM)
