@@ -1,6 +1,9 @@
-"""The crisis pathway: signs of danger in a message or DM get a private, warm reply with the
-right helplines and an offer to talk to a moderator, and the moderators an urgent card. Never
-public, never a punishment, not repeated to the same member within the cooldown."""
+"""The crisis pathway: signs of danger in a message or DM get a private reply, in the language
+the member wrote in, with the right helplines and an offer to talk to a moderator. Urgent signs
+(a plan, means, strangulation, a threat to kill) get a warm reply with crisis lines and an urgent
+moderator card; concern (coercive control, passive wishes to be gone) a gentle reply with abuse
+and support services and an ordinary card. Never public, never a punishment, no message text in
+logs, not repeated to the same member within the cooldown."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from bot import actions as a
 from bot.claims import claim
 from bot.events import MessagePosted, Place
 from bot.message import Button, Field, Message, escape, mention
-from bot.safety.detect import Finding, detector
+from bot.safety import replies
+from bot.safety.cli import register_cli as register_cli
+from bot.safety.detector import Assessment, safety_detector
 from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
@@ -20,11 +25,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 COOLDOWN = timedelta(hours=6)
-TOPICS = {
-    "suicide": ("crisis", "suicide"),
-    "self-harm": ("crisis", "suicide"),
-    "abuse": ("abuse", "domestic-abuse"),
-}
+CRISIS_TOPICS = ("crisis", "suicide")
+ABUSE_TOPICS = ("abuse", "domestic-abuse")
+
+
+def _topics(assessment: Assessment | None) -> tuple[str, ...]:
+    """Crisis lines for suicide and self-harm, abuse lines for danger and control, both when
+    only the learned layer spoke (it names no category)."""
+    if assessment is None:
+        return CRISIS_TOPICS + ABUSE_TOPICS
+    out: list[str] = []
+    for c in assessment.categories:
+        if c.startswith(("suicide.", "self_harm")) or c == "model":
+            out += CRISIS_TOPICS
+        if c.startswith(("danger.", "control.")) or c == "model":
+            out += ABUSE_TOPICS
+    return tuple(dict.fromkeys(out))
 
 
 def _window(now: datetime) -> datetime:
@@ -35,28 +51,26 @@ def _window(now: datetime) -> datetime:
 
 
 def reach_out(
-    ctx: Context, user_id: str, finding: Finding | None, source: str, excerpt: str | None = None
+    ctx: Context,
+    user_id: str,
+    assessment: Assessment | None,
+    source: str,
+    excerpt: str | None = None,
 ) -> None:
-    """Private support for the member, an urgent card for the moderators."""
-    topics = tuple(
-        t
-        for c in (finding.categories if finding else ("suicide", "abuse"))
-        for t in TOPICS.get(c, ())
-    )
-    country, lines = helplines.for_country(member_country(ctx, user_id), topics)
-    key = (
-        "safety.reach_out.abuse"
-        if finding and finding.categories == ("abuse",)
-        else "safety.reach_out.crisis"
-    )
+    """Private support for the member, a card for the moderators (urgent or ordinary)."""
+    country, lines = helplines.for_country(member_country(ctx, user_id), _topics(assessment))
+    urgent = assessment is None or assessment.urgent
+    lang = replies.pick_language(assessment.language if assessment else None, ctx.locale)
     ctx.send_private(
         user_id,
         Message(
-            text=ctx.t(key),
+            text=replies.text("urgent" if urgent else "concern", lang),
             fields=helplines.as_fields(lines),
-            tone="urgent",
-            rows=((Button(ctx.t("safety.talk_button"), f"safety-talk:{user_id}", "primary"),),),
-            footer=ctx.t("safety.reach_out.footer"),
+            tone="urgent" if urgent else "warning",
+            rows=(
+                (Button(replies.text("talk_button", lang), f"safety-talk:{user_id}", "primary"),),
+            ),
+            footer=replies.text("footer", lang),
         ),
     )
     c = ctx.community
@@ -66,21 +80,21 @@ def reach_out(
         Field(ctx.t("safety.card.member"), mention(user_id), inline=True),
         Field(ctx.t("safety.card.source"), source, inline=True),
     ]
-    if finding:
-        fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(finding.categories))))
+    if assessment:
+        fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(assessment.categories))))
     if excerpt:
         fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(excerpt, 400)))
     ctx.enqueue(
         a.Post(
             Place(c.platform, c.community_id, c.queue_channel),
             Message(
-                title=ctx.t("safety.card.title"),
+                title=ctx.t("safety.card.title" if urgent else "safety.card.concern_title"),
                 text=ctx.t("safety.card.text", country=country),
                 fields=tuple(fields),
-                tone="urgent",
+                tone="urgent" if urgent else "warning",
             ),
         ),
-        kind="safety.alert",
+        kind="safety.alert" if urgent else "safety.concern",
     )
 
 
@@ -91,8 +105,8 @@ def install(app: App) -> None:
     async def watch(ctx: Context, event: MessagePosted) -> None:
         if event.actor.is_bot or not event.text:
             return
-        finding = detector().check(event.text)
-        if not finding.flagged:
+        assessment = await safety_detector().assess(event.text)  # on a worker thread
+        if not assessment.flagged:
             return
         if not claim(
             ctx.session,
@@ -103,20 +117,23 @@ def install(app: App) -> None:
         ):
             return  # already reached out to this member in this window
         source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
-        reach_out(ctx, event.actor.user_id, finding, source, event.text[:400])
+        reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
 
     @reg.command("help-now", "Get helplines and talk to a moderator privately, right now")
     async def help_now(ctx: Context) -> None:
         _, lines = helplines.for_country(member_country(ctx))
+        lang = replies.pick_language(ctx.locale)
         ctx.respond(
             Message(
-                text=ctx.t("safety.help_now"),
+                text=replies.text("help_now", lang),
                 fields=helplines.as_fields(lines),
                 tone="urgent",
                 rows=(
                     (
                         Button(
-                            ctx.t("safety.talk_button"), f"safety-talk:{ctx.actor_id}", "primary"
+                            replies.text("talk_button", lang),
+                            f"safety-talk:{ctx.actor_id}",
+                            "primary",
                         ),
                     ),
                 ),
