@@ -52,6 +52,7 @@ def main() -> None:
                 "p99_ms": round(lat[int(len(lat) * 0.99)] * 1000, 2),
                 "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                 "load_s": round(load_s, 2),
+                "machine_load_1m": round(os.getloadavg()[0], 2),  # others sharing the cores
                 "test_split": {
                     "overall": report["overall"],
                     "recall_urgent": report["by_level"]["urgent"]["recall"],
