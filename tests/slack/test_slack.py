@@ -266,7 +266,7 @@ async def test_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
     em = ws.emulator
     await ws.say("UAMIRA", "quiero morirme, ya no puedo más")
     await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
-    assert "glad you said something" in text_of(em.dms("UAMIRA")[0])
+    assert "Me alegra de verdad" in text_of(em.dms("UAMIRA")[0])  # answered in Spanish
     assert "Urgent" in text_of(em.posted("C0MODS")[-1])
     assert not em.posted("C0GENERAL")
 
