@@ -146,6 +146,15 @@ async def test_a_field_error_is_shown_in_the_modal(ws: SlackWorkspace) -> None:
         assert status == 200 and json.loads(body)["errors"]["pack"]
 
 
+def replies_recorded(ws: SlackWorkspace) -> int:
+    from sqlmodel import select
+
+    from bot.prompts.models import PromptReply
+
+    with ws.app.store.session() as s:
+        return len(s.exec(select(PromptReply)).all())
+
+
 async def test_thread_replies_are_counted_for_prompts(ws: SlackWorkspace) -> None:
     em = ws.emulator
     await ws.command(
@@ -154,6 +163,7 @@ async def test_thread_replies_are_counted_for_prompts(ws: SlackWorkspace) -> Non
     await ws.settle(lambda: em.posted("C0PROMPTS"))
     root = em.posted("C0PROMPTS")[0]
     await ws.say("UAMIRA", "We cook both grandmothers' recipes.", "C0PROMPTS", root["ts"])
+    await ws.settle(lambda: replies_recorded(ws) == 1)  # the crisis scan runs off the loop first
     await ws.command("ULUCIA", "prompt stats")
     await ws.settle(lambda: any("1 replies from 1" in text_of(m) for m in em.ephemerals))
 
