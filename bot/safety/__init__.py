@@ -100,6 +100,7 @@ def reach_out(
 
 def install(app: App) -> None:
     reg = app.registry
+    safety_detector().warm_up()
 
     @app.on(MessagePosted, priority=5)  # before automod, so nothing hides a cry for help
     async def watch(ctx: Context, event: MessagePosted) -> None:

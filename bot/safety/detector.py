@@ -71,6 +71,10 @@ class SafetyDetector:
         pred = model.predict(text) if model and lex.level == NONE else None
         return combine(text, lex, pred)
 
+    def warm_up(self) -> None:
+        """Start loading the model on the worker now, so the first message does not wait."""
+        self._pool.submit(lambda: self.model)
+
     async def assess(self, text: str) -> Assessment:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.assess_sync, text)
