@@ -84,12 +84,13 @@ def test_hard_negatives_pass(lexicon_only: SafetyDetector, text: str) -> None:
 
 def test_matching_needs_no_spaces_and_no_accents() -> None:
     lex = Lexicon()
-    spaced = lex.scan("他 掐 住 我 的 脖 子")
-    packed = lex.scan("昨天他掐住我的脖子我喘不过气")
-    assert packed.level == "urgent"
-    assert spaced.level == "none"  # characters split apart are not the phrase
+    assert lex.scan("昨天他掐住我的脖子我喘不过气").level == "urgent"
+    assert lex.scan("แฟนบีบคอเราเมื่อคืนนี้").level == "urgent"
     assert normalise("NÃO consigo") == normalise("nao consigo")
-    assert lex.scan("ele me estrangulou ontem").level == lex.scan("ele me estrangulóu ontem").level
+    assert lex.scan("ele me estrangulou ontem").level == "urgent"
+    assert lex.scan("ele me estrangulóu ontem").level == "urgent"
+    assert lex.scan("chồng giữ hộ chiếu của tôi").level == "concern"  # with tones
+    assert lex.scan("chong giu ho chieu cua toi").level == "concern"  # typed without
 
 
 def test_explanation_never_carries_the_message(lexicon_only: SafetyDetector) -> None:
