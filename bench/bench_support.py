@@ -1,7 +1,5 @@
-"""Support at scale and crisis-detection quality:
-- search latency over a generated directory of 50,000 services (p50/p95);
-- precision and recall of the crisis detector on the labelled message set;
-- crisis scanning throughput (messages per second)."""
+"""Support at scale: search latency over a generated directory of 50,000 services (p50/p95).
+Crisis detection has its own bench, bench_safety.py."""
 
 from __future__ import annotations
 
@@ -10,10 +8,8 @@ import random
 import statistics
 import time
 
-from bot.safety.detect import detector
 from bot.support import directory, gazetteer
 from bot.support.models import SupportService
-from tests.support.labelled import LABELLED
 
 CITIES = [
     "London",
@@ -114,42 +110,8 @@ def bench_search() -> dict[str, object]:
     }
 
 
-def bench_detection() -> list[dict[str, object]]:
-    d = detector()
-    tp = fp = fn = tn = 0
-    for text, want in LABELLED:
-        got = d.check(text).flagged
-        tp += got and want
-        fp += got and not want
-        fn += (not got) and want
-        tn += (not got) and not want
-    quality = {
-        "bench": "safety.detection_quality",
-        "messages": len(LABELLED),
-        "languages": ["en", "es"],
-        "precision": round(tp / max(1, tp + fp), 3),
-        "recall": round(tp / max(1, tp + fn), 3),
-        "true_positives": tp,
-        "false_positives": fp,
-        "false_negatives": fn,
-        "true_negatives": tn,
-    }
-    texts = [t for t, _ in LABELLED] * 250
-    t0 = time.perf_counter()
-    for t in texts:
-        d.check(t)
-    speed = {
-        "bench": "safety.scan_throughput",
-        "messages": len(texts),
-        "messages_per_second": round(len(texts) / (time.perf_counter() - t0)),
-    }
-    return [quality, speed]
-
-
 def main() -> None:
     print(json.dumps(bench_search()))
-    for line in bench_detection():
-        print(json.dumps(line))
 
 
 if __name__ == "__main__":

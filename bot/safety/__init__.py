@@ -1,6 +1,9 @@
-"""The crisis pathway: signs of danger in a message or DM get a private, warm reply with the
-right helplines and an offer to talk to a moderator, and the moderators an urgent card. Never
-public, never a punishment, not repeated to the same member within the cooldown."""
+"""The crisis pathway: signs of danger in a message or DM get a private reply, in the language
+the member wrote in, with the right helplines and an offer to talk to a moderator. Urgent signs
+(a plan, means, strangulation, a threat to kill) get a warm reply with crisis lines and an urgent
+moderator card; concern (coercive control, passive wishes to be gone) a gentle reply with abuse
+and support services and an ordinary card. Never public, never a punishment, no message text in
+logs, not repeated to the same member within the cooldown."""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from bot.events import MessageEdited, MessagePosted
 from bot.feature import Feature
 from bot.message import Button, Field, Message, escape, mention
 from bot.moderation import queue
-from bot.safety.detect import Finding, detector
 from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
@@ -21,13 +23,30 @@ if TYPE_CHECKING:
 
 feature = Feature("safety")
 
+from bot.safety import replies  # noqa: E402
+from bot.safety.cli import register_cli  # noqa: E402
+from bot.safety.detector import Assessment, safety_detector  # noqa: E402
+
+feature.command_line(register_cli)
+
 log = logging.getLogger(__name__)
 COOLDOWN = timedelta(hours=6)
-TOPICS = {
-    "suicide": ("crisis", "suicide"),
-    "self-harm": ("crisis", "suicide"),
-    "abuse": ("abuse", "domestic-abuse"),
-}
+CRISIS_TOPICS = ("crisis", "suicide")
+ABUSE_TOPICS = ("abuse", "domestic-abuse")
+
+
+def _topics(assessment: Assessment | None) -> tuple[str, ...]:
+    """Crisis lines for suicide and self-harm, abuse lines for danger and control, both when
+    only the learned layer spoke (it names no category)."""
+    if assessment is None:
+        return CRISIS_TOPICS + ABUSE_TOPICS
+    out: list[str] = []
+    for c in assessment.categories:
+        if c.startswith(("suicide.", "self_harm")) or c == "model":
+            out += CRISIS_TOPICS
+        if c.startswith(("danger.", "control.")) or c == "model":
+            out += ABUSE_TOPICS
+    return tuple(dict.fromkeys(out))
 
 
 def _window(now: datetime) -> datetime:
@@ -38,56 +57,58 @@ def _window(now: datetime) -> datetime:
 
 
 def reach_out(
-    ctx: Context, user_id: str, finding: Finding | None, source: str, excerpt: str | None = None
+    ctx: Context,
+    user_id: str,
+    assessment: Assessment | None,
+    source: str,
+    excerpt: str | None = None,
 ) -> None:
-    """Private support for the member, an urgent card for the moderators."""
-    topics = tuple(
-        t
-        for c in (finding.categories if finding else ("suicide", "abuse"))
-        for t in TOPICS.get(c, ())
-    )
-    country, lines = helplines.for_country(member_country(ctx, user_id), topics)
-    key = (
-        "safety.reach_out.abuse"
-        if finding and finding.categories == ("abuse",)
-        else "safety.reach_out.crisis"
-    )
+    """Private support for the member, a card for the moderators (urgent or ordinary)."""
+    country, lines = helplines.for_country(member_country(ctx, user_id), _topics(assessment))
+    urgent = assessment is None or assessment.urgent
+    lang = replies.pick_language(assessment.language if assessment else None, ctx.locale)
     ctx.send_private(
         user_id,
         Message(
-            text=ctx.t(key),
+            text=replies.text("urgent" if urgent else "concern", lang),
             fields=helplines.as_fields(lines),
-            tone="urgent",
-            rows=((Button(ctx.t("safety.talk_button"), f"safety-talk:{user_id}", "primary"),),),
-            footer=ctx.t("safety.reach_out.footer"),
+            tone="urgent" if urgent else "warning",
+            rows=(
+                (Button(replies.text("talk_button", lang), f"safety-talk:{user_id}", "primary"),),
+            ),
+            footer=replies.text("footer", lang),
         ),
     )
     fields = [
         Field(ctx.t("safety.card.member"), mention(user_id), inline=True),
         Field(ctx.t("safety.card.source"), source, inline=True),
     ]
-    if finding:
-        fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(finding.categories))))
+    if assessment:
+        fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(assessment.categories))))
     if excerpt:
         fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(excerpt, 400)))
     queue.post(
         ctx,
         Message(
-            title=ctx.t("safety.card.title"),
+            title=ctx.t("safety.card.title" if urgent else "safety.card.concern_title"),
             text=ctx.t("safety.card.text", country=country),
             fields=tuple(fields),
-            tone="urgent",
+            tone="urgent" if urgent else "warning",
         ),
-        kind="safety.alert",
+        kind="safety.alert" if urgent else "safety.concern",
     )
+
+
+# Load the model in the background at import, so the first message does not wait for it.
+safety_detector().warm_up()
 
 
 @feature.on(MessagePosted, MessageEdited, order="safety")
 async def watch(ctx: Context, event: MessagePosted) -> None:
     if event.actor.is_bot or not event.text:
         return
-    finding = detector().check(event.text)
-    if not finding.flagged:
+    assessment = await safety_detector().assess(event.text)  # on a worker thread
+    if not assessment.flagged:
         return
     if not claim(
         ctx.session,
@@ -98,19 +119,24 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
     ):
         return  # already reached out to this member in this window
     source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
-    reach_out(ctx, event.actor.user_id, finding, source, event.text[:400])
+    reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
 
 
 @feature.command("help-now", "Get helplines and talk to a moderator privately, right now")
 async def help_now(ctx: Context) -> None:
     _, lines = helplines.for_country(member_country(ctx))
+    lang = replies.pick_language(ctx.locale)
     ctx.reply(
         Message(
-            text=ctx.t("safety.help_now"),
+            text=replies.text("help_now", lang),
             fields=helplines.as_fields(lines),
             tone="urgent",
             rows=(
-                (Button(ctx.t("safety.talk_button"), f"safety-talk:{ctx.actor_id}", "primary"),),
+                (
+                    Button(
+                        replies.text("talk_button", lang), f"safety-talk:{ctx.actor_id}", "primary"
+                    ),
+                ),
             ),
         )
     )

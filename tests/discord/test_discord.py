@@ -567,7 +567,7 @@ async def test_an_edit_meets_automod_on_discord(dc: DiscordCommunity) -> None:
 async def test_an_edit_reaches_the_crisis_pathway_on_discord(dc: DiscordCommunity) -> None:
     em = dc.emulator
     queue = await set_queue(dc)
-    msg = await em.post("111", em.channel_id("general"), "long week, nothing special")
+    msg = await em.post("111", em.channel_id("general"), "We made dumplings today")
     await dc.settle()
     assert not em.dm_messages("111")
     await em.edit(msg, "I want to kill myself tonight")

@@ -146,6 +146,15 @@ async def test_a_field_error_is_shown_in_the_modal(ws: SlackWorkspace) -> None:
         assert status == 200 and json.loads(body)["errors"]["pack"]
 
 
+def replies_recorded(ws: SlackWorkspace) -> int:
+    from sqlmodel import select
+
+    from bot.prompts.models import PromptReply
+
+    with ws.app.store.session() as s:
+        return len(s.exec(select(PromptReply)).all())
+
+
 async def test_thread_replies_are_counted_for_prompts(ws: SlackWorkspace) -> None:
     em = ws.emulator
     await ws.command(
@@ -154,6 +163,7 @@ async def test_thread_replies_are_counted_for_prompts(ws: SlackWorkspace) -> Non
     await ws.settle(lambda: em.posted("C0PROMPTS"))
     root = em.posted("C0PROMPTS")[0]
     await ws.say("UAMIRA", "We cook both grandmothers' recipes.", "C0PROMPTS", root["ts"])
+    await ws.settle(lambda: replies_recorded(ws) == 1)  # the crisis scan runs off the loop first
     await ws.command("ULUCIA", "prompt stats")
     await ws.settle(lambda: any("1 replies from 1" in text_of(m) for m in em.ephemerals))
 
@@ -266,7 +276,7 @@ async def test_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
     em = ws.emulator
     await ws.say("UAMIRA", "quiero morirme, ya no puedo más")
     await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
-    assert "glad you said something" in text_of(em.dms("UAMIRA")[0])
+    assert "Me alegra de verdad" in text_of(em.dms("UAMIRA")[0])  # answered in Spanish
     assert "Urgent" in text_of(em.posted("C0MODS")[-1])
     assert not em.posted("C0GENERAL")
 
@@ -363,7 +373,7 @@ async def test_an_edit_meets_automod_on_slack(ws: SlackWorkspace) -> None:
 
 async def test_an_edit_reaches_the_crisis_pathway_on_slack(ws: SlackWorkspace) -> None:
     em = ws.emulator
-    original = await ws.say("UAMIRA", "long week, nothing special")
+    original = await ws.say("UAMIRA", "We made dumplings today")
     await ws.settle(lambda: True)
     assert not em.dms("UAMIRA")
     await ws.edit(original, "I want to kill myself tonight")

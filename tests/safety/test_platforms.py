@@ -1,0 +1,60 @@
+"""The crisis pathway through the real client libraries: channel messages and DMs on Discord
+and Slack reach the detector, answers come privately and in the member's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.safety import replies
+from tests.discord.test_discord import dc, set_queue, texts
+from tests.emulators.discord.harness import DiscordCommunity
+from tests.emulators.slack.harness import SlackWorkspace
+from tests.slack.test_slack import text_of, ws
+
+pytestmark = [pytest.mark.safety, pytest.mark.e2e]
+__all__ = ["dc", "ws"]  # the platforms' own fixtures, reused
+
+
+def carded(dc: DiscordCommunity, queue: str) -> bool:
+    return any("member" in t.lower() for t in texts(dc.emulator.in_channel(queue)))
+
+
+@pytest.mark.discord
+async def test_a_dm_on_discord_gets_an_urgent_reply_in_its_language(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    await set_queue(dc)
+    await em.dm_bot("111", "он сказал что убьет меня если я уйду")
+    await dc.settle(lambda: len(em.dm_messages("111")) > 1)
+    answers = texts(em.dm_messages("111"))[1:]
+    assert any(replies.text("urgent", "ru")[:30] in t for t in answers)
+
+
+@pytest.mark.discord
+async def test_concern_on_discord_reaches_an_ordinary_card(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    await em.post("111", em.channel_id("general"), "mon mari garde mon passeport sous clé")
+    await dc.settle(lambda: em.dm_messages("111") and carded(dc, queue))
+    assert any(replies.text("concern", "fr")[:30] in t for t in texts(em.dm_messages("111")))
+    cards = texts(em.in_channel(queue))
+    assert any("may need support" in t for t in cards)
+    assert not any("Urgent" in t for t in cards)
+
+
+@pytest.mark.slack
+async def test_the_crisis_pathway_on_slack_answers_in_spanish(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.say("UAMIRA", "quiero morirme, ya no puedo más")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    assert any(replies.text("urgent", "es")[:30] in text_of(m) for m in em.dms("UAMIRA"))
+    assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
+    assert not em.posted("C0GENERAL")
+
+
+@pytest.mark.slack
+async def test_a_dm_on_slack_is_scanned(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.say("UAMIRA", "dia ngancam bunuh aku kalau aku pergi", channel="D0AMIRA")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    assert any(replies.text("urgent", "id")[:30] in text_of(m) for m in em.dms("UAMIRA"))
+    assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
