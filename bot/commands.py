@@ -122,6 +122,15 @@ class Command:
         return next((o for o in self.options if o.name == name), None)
 
 
+def command_key(path: Sequence[str]) -> str:
+    """The catalog key of a command's (or group's) description: `cmd.prompt.schedule`."""
+    return "cmd." + ".".join(part.replace("-", "_") for part in path)
+
+
+def option_key(path: Sequence[str], option: str) -> str:
+    return f"{command_key(path)}.opt.{option.replace('-', '_')}"
+
+
 @dataclass
 class Group:
     name: str

@@ -209,3 +209,11 @@ def language_tag(text: str) -> str | None:
         return str(langcodes.find(text).to_tag())
     except (LookupError, ImportError, ValueError):
         return None
+
+
+def translated(key: str, locale: str) -> str | None:
+    """The text of `key` in exactly this locale's catalog, or None (no English fallback)."""
+    entry = _all().get(normalize(locale))
+    if entry is None or key not in entry.texts:
+        return None
+    return entry.texts[key]

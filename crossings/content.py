@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 from bot.catalog_check import CatalogReport, check_catalogs, load_locales
+from bot.commands import CommandRegistry, command_key, option_key
 from bot.locales import FALLBACK, normalize
+from bot.paths import CONTENT_DIR
 from bot.prompts.packs import Library, load_library
 
 
@@ -72,6 +74,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate.add_argument("--json", action="store_true", help="print a JSON summary")
     validate.set_defaults(handler=lambda args, settings: run_validate(args.json))
     _register_catalogs(groups)
+    cmds = groups.add_parser(
+        "commands", help="check (or --write) the English catalog of command descriptions"
+    )
+    cmds.add_argument("--write", action="store_true", help="regenerate it from the registry")
+    cmds.set_defaults(handler=_commands)
 
 
 def _register_catalogs(content: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -133,4 +140,48 @@ def _print_missing(locale: str) -> int:
         else:
             print('msgstr ""')
         print()
+    return 0
+
+
+def commands_catalog(registry: CommandRegistry) -> str:
+    """The English catalog of command and option descriptions, from the registry itself:
+    translators translate it like any other domain; Discord gets `description_localizations`."""
+    entries: dict[str, str] = {}
+    for name, group in sorted(registry.groups.items()):
+        entries[command_key((name,))] = group.description
+    for command in sorted(registry.commands.values(), key=lambda c: c.path):
+        if command.kind != "slash":
+            continue
+        entries[command_key(command.path)] = command.description
+        for opt in command.options:
+            entries[option_key(command.path, opt.name)] = opt.description
+    lines = [
+        "# Command and option descriptions (English), generated from the command registry by",
+        "# `crossings content commands --write`; translate them like any other catalog.",
+        'msgid ""',
+        'msgstr ""',
+        '"Content-Type: text/plain; charset=UTF-8\\n"',
+        '"Language: en\\n"',
+        "",
+    ]
+    for key, text in entries.items():
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        lines += [f'msgid "{key}"', f'msgstr "{escaped}"', ""]
+    return "\n".join(lines)
+
+
+COMMANDS_PO = CONTENT_DIR / "locales" / "en" / "commands.po"
+
+
+def _commands(args: argparse.Namespace, settings: Any) -> int:
+    text = commands_catalog(args.build_app(settings).registry)
+    if args.write:
+        COMMANDS_PO.write_text(text, encoding="utf-8")
+        print(f"wrote {COMMANDS_PO}")
+        return 0
+    current = COMMANDS_PO.read_text(encoding="utf-8") if COMMANDS_PO.exists() else ""
+    if current != text:
+        print(f"{COMMANDS_PO} is out of date: run `crossings content commands --write`")
+        return 1
+    print(f"{COMMANDS_PO} matches the command registry")
     return 0

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -451,7 +452,8 @@ class CrossingsClient(discord.AutoShardedClient):
     def _interaction_event(self, interaction: discord.Interaction) -> Event | None:
         data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
         place = place_of(interaction.guild_id, interaction.channel)
-        actor = actor_of(interaction.user)
+        # Discord sends the member's client language with every interaction.
+        actor = replace(actor_of(interaction.user), locale=str(interaction.locale.value))
         now = self.app.clock.now()
         key = str(interaction.id)
         if interaction.type is discord.InteractionType.application_command:

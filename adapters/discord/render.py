@@ -7,7 +7,8 @@ from typing import Any
 
 import discord
 
-from bot.commands import Command, CommandRegistry, Option, OptionType
+from bot import i18n
+from bot.commands import Command, CommandRegistry, Option, OptionType, command_key, option_key
 from bot.forms import Form
 from bot.message import Button, Message, Select
 
@@ -163,13 +164,46 @@ OPTION_TYPES = {
 }
 
 
-def option_payload(opt: Option) -> dict[str, Any]:
+# Discord's locale codes for each catalog (Discord has no Arabic or Tagalog client yet).
+DISCORD_LOCALES = {
+    "es": ("es-ES", "es-419"),
+    "pt": ("pt-BR",),
+    "fr": ("fr",),
+    "de": ("de",),
+    "ja": ("ja",),
+    "zh-Hans": ("zh-CN",),
+    "ko": ("ko",),
+    "vi": ("vi",),
+    "id": ("id",),
+}
+
+
+def localizations(key: str) -> dict[str, str]:
+    """`description_localizations` from the catalogs: only locales that translate the key."""
+    out: dict[str, str] = {}
+    for catalog, codes in DISCORD_LOCALES.items():
+        text = i18n.translated(key, catalog)
+        if text:
+            out.update({code: text[:100] for code in codes})
+    return out
+
+
+def _described(data: dict[str, Any], key: str) -> dict[str, Any]:
+    found = localizations(key)
+    if found:
+        data["description_localizations"] = found
+    return data
+
+
+def option_payload(opt: Option, key: str = "") -> dict[str, Any]:
     data: dict[str, Any] = {
         "type": OPTION_TYPES[opt.type],
         "name": opt.name,
         "description": opt.description[:100],
         "required": opt.required,
     }
+    if key:
+        _described(data, key)
     if opt.type is OptionType.CHOICE:
         data["choices"] = [{"name": c.name[:100], "value": c.value} for c in opt.choices[:25]]
     if opt.type is OptionType.STRING:
@@ -194,32 +228,35 @@ def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
         if command.kind == "message":
             top[f"msg:{command.name}"] = {"type": 3, "name": (command.label or command.name)[:32]}
             continue
-        if len(command.path) == 1:
-            top[command.name] = {
+        key = command_key(command.path)
+        body = _described(
+            {
                 "type": 1,
-                "name": command.name,
+                "name": command.path[-1],
                 "description": command.description[:100],
-                "options": [option_payload(o) for o in command.options],
-            }
+                "options": [
+                    option_payload(o, option_key(command.path, o.name)) for o in command.options
+                ],
+            },
+            key,
+        )
+        if len(command.path) == 1:
+            top[command.name] = body
             continue
-        group, sub = command.path
+        group = command.path[0]
         entry = top.setdefault(
             group,
-            {
-                "type": 1,
-                "name": group,
-                "description": registry.groups[group].description[:100],
-                "options": [],
-            },
+            _described(
+                {
+                    "type": 1,
+                    "name": group,
+                    "description": registry.groups[group].description[:100],
+                    "options": [],
+                },
+                command_key((group,)),
+            ),
         )
-        entry["options"].append(
-            {
-                "type": 1,
-                "name": sub,
-                "description": command.description[:100],
-                "options": [option_payload(o) for o in command.options],
-            }
-        )
+        entry["options"].append(body)
     return list(top.values())
 
 

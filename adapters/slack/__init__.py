@@ -135,7 +135,9 @@ class SlackPlatform(Platform):
         if (community, user_id) in self._actors:
             return self._actors[(community, user_id)]
         try:
-            info = await (await self.client_for(community)).users_info(user=user_id)
+            info = await (await self.client_for(community)).users_info(
+                user=user_id, include_locale=True
+            )
         except SlackApiError:
             return None
         u = info["user"]

@@ -92,6 +92,8 @@ def user(uid: str, name: str, bot: bool = False) -> dict[str, Any]:
 
 class DiscordEmulator:
     def __init__(self) -> None:
+        self.locales: dict[str, str] = {}  # user id -> the client's locale in interactions
+        self.guild_locale = "en-US"
         self.requests: list[Recorded] = []
         self.messages: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
@@ -839,8 +841,8 @@ class DiscordEmulator:
             "member": {**member, "permissions": "0"},
             "token": it.token,
             "version": 1,
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": self.locales.get(uid, "en-US"),
+            "guild_locale": self.guild_locale,
             "app_permissions": "0",
             "entitlements": [],
             "authorizing_integration_owners": {},

@@ -64,6 +64,7 @@ class Workspace:
 
 class SlackEmulator:
     def __init__(self) -> None:
+        self.locales: dict[str, str] = {}  # user id -> locale users.info gives (include_locale)
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
         self.ephemerals: list[dict[str, Any]] = []
@@ -312,7 +313,11 @@ class SlackEmulator:
 
     def api_users_info(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         u = self._users(team).get(args.get("user", ""))
-        return {"user": u} if u else {"ok": False, "error": "user_not_found"}
+        if not u:
+            return {"ok": False, "error": "user_not_found"}
+        # Slack returns a user's locale only when asked for it.
+        include = str(args.get("include_locale", "")).lower() in ("1", "true")
+        return {"user": {**u, "locale": self.locales.get(u["id"], "en-US")} if include else u}
 
     def api_reactions_add(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         return {}
