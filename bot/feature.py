@@ -51,6 +51,11 @@ class Feature:
         for step in self._steps:
             step(app)
 
+    def on_install(self, fn: Callable[[App], object]) -> Callable[[App], object]:
+        """Run once when the feature is installed into an app (warm a cache, load a model)."""
+        self._record(fn)
+        return fn
+
     # --- commands and interactions ------------------------------------------------------
     def group(self, name: str, description: str) -> None:
         self._record(lambda app: app.registry.group(name, description))

@@ -99,8 +99,10 @@ def reach_out(
     )
 
 
-# Load the model in the background at import, so the first message does not wait for it.
-safety_detector().warm_up()
+@feature.on_install
+def load_model_in_the_background(app: object) -> None:
+    """Start loading the model on its worker now, so the first message does not wait for it."""
+    safety_detector().warm_up()
 
 
 @feature.on(MessagePosted, MessageEdited, order="safety")
