@@ -1,25 +1,26 @@
-"""The directory: HSDS-style CSV import/export (all or nothing, with file/row/column errors)
-and the search that ranks services for a member."""
+"""The directory: Open Referral HSDS import/export (in bot.support.hsds) and the search that
+ranks services for a member."""
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
-import langcodes
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
 from bot.paths import CONTENT_DIR
+from bot.support import hsds
 from bot.support.gazetteer import distance_km
-from bot.support.models import SupportOrganization, SupportService
+from bot.support.hsds import export as export_hsds
+from bot.support.hsds.hours import open_at
+from bot.support.models import SupportService
 
-SAMPLE_DIR = CONTENT_DIR / "directory"
+# The shipped directory: an HSDS 3 tabular folder of verified entries (may be empty).
+DIRECTORY_DIR = CONTENT_DIR / "directory"
 
 # The community's taxonomy (HSDS taxonomy_term codes).
 TOPICS = {
@@ -33,290 +34,21 @@ TOPICS = {
     "lgbtq": "LGBTQ+ support",
 }
 
-TABLES = (
-    "organizations",
-    "services",
-    "locations",
-    "service_at_locations",
-    "languages",
-    "phones",
-    "schedules",
-    "taxonomy_terms",
-    "service_attributes",
-)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "organizations": ("id", "name", "description", "website", "email"),
-    "services": (
-        "id",
-        "organization_id",
-        "name",
-        "description",
-        "url",
-        "email",
-        "fees_description",
-        "free",
-        "delivery",
-        "minimum_age",
-        "maximum_age",
-    ),
-    "locations": ("id", "organization_id", "name", "city", "country", "latitude", "longitude"),
-    "service_at_locations": ("id", "service_id", "location_id"),
-    "languages": ("id", "service_id", "code"),
-    "phones": ("id", "service_id", "number", "description"),
-    "schedules": ("id", "service_id", "byday", "opens_at", "closes_at", "timezone"),
-    "taxonomy_terms": ("id", "code", "name"),
-    "service_attributes": ("id", "service_id", "taxonomy_term_id"),
-}
-REQUIRED = {"organizations", "services", "locations", "service_at_locations", "languages"}
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+Mode = Literal["replace", "upsert"]
 
 
-class ImportFailed(Exception):
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__(f"{len(errors)} problem(s); nothing was imported")
-        self.errors = errors
+def import_feed(
+    session: Session, path: Path, *, mode: Mode = "replace", dry_run: bool = False
+) -> hsds.Changes:
+    """Import an HSDS feed (3 JSON or tabular, 1.1 tabular) in the caller's transaction, all
+    or nothing: hsds.ImportFailed lists every problem with its place."""
+    return hsds.import_feed(session, path, TOPICS, mode=mode, dry_run=dry_run)
 
 
-def _read(folder: Path, table: str, errors: list[str]) -> list[tuple[int, dict[str, str]]]:
-    path = folder / f"{table}.csv"
-    if not path.exists():
-        if table in REQUIRED:
-            errors.append(f"{path.name}: missing (an HSDS folder has one CSV per table)")
-        return []
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [
-            c
-            for c in COLUMNS[table]
-            if c not in (reader.fieldnames or [])
-            and c
-            in (
-                "id",
-                "service_id",
-                "organization_id",
-                "name",
-                "code",
-                "latitude",
-                "longitude",
-                "location_id",
-                "taxonomy_term_id",
-            )
-        ]
-        if missing:
-            errors.append(f"{path.name}:1: missing column(s) {', '.join(missing)}")
-            return []
-        return [
-            (i, {k: (v or "").strip() for k, v in row.items() if k})
-            for i, row in enumerate(reader, start=2)
-        ]
-
-
-def _bool(value: str) -> bool:
-    return value.lower() in ("true", "yes", "1", "y")
-
-
-def _int(value: str, where: str, errors: list[str]) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        errors.append(f"{where}: '{value[:20]}' is not a whole number")
-        return None
-
-
-def read_folder(folder: Path) -> tuple[list[SupportOrganization], list[SupportService]]:
-    """Parse and check a whole HSDS folder; ImportFailed lists every problem with its place."""
-    errors: list[str] = []
-    rows = {t: _read(folder, t, errors) for t in TABLES}
-    orgs = {
-        r["id"]: SupportOrganization(
-            id=r["id"],
-            name=r.get("name", ""),
-            description=r.get("description") or None,
-            website=r.get("website") or None,
-            email=r.get("email") or None,
-        )
-        for _, r in rows["organizations"]
-    }
-    services: dict[str, SupportService] = {}
-    for line, r in rows["services"]:
-        where = f"services.csv:{line}"
-        if r.get("organization_id") not in orgs:
-            errors.append(
-                f"{where}: column organization_id: no organization '{r.get('organization_id')}'"
-            )
-        delivery = r.get("delivery") or "in_person"
-        if delivery not in ("in_person", "online", "both"):
-            errors.append(f"{where}: column delivery: '{delivery}' (in_person, online or both)")
-        services[r["id"]] = SupportService(
-            id=r["id"],
-            organization_id=r.get("organization_id", ""),
-            name=r.get("name", ""),
-            description=r.get("description") or None,
-            url=r.get("url") or None,
-            email=r.get("email") or None,
-            fees_description=r.get("fees_description") or None,
-            free=_bool(r.get("free", "")),
-            delivery=delivery,
-            minimum_age=_int(r.get("minimum_age", ""), f"{where}: column minimum_age", errors),
-            maximum_age=_int(r.get("maximum_age", ""), f"{where}: column maximum_age", errors),
-            topics=[],
-            languages=[],
-            phones=[],
-            schedules=[],
-            locations=[],
-        )
-    locations: dict[str, dict[str, Any]] = {}
-    for line, r in rows["locations"]:
-        where = f"locations.csv:{line}"
-        try:
-            lat, lon = float(r["latitude"]), float(r["longitude"])
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise ValueError
-        except ValueError:
-            errors.append(
-                f"{where}: columns latitude/longitude: '{r.get('latitude')}, {r.get('longitude')}' are not coordinates"
-            )
-            continue
-        if r.get("organization_id") not in orgs:
-            errors.append(
-                f"{where}: column organization_id: no organization '{r.get('organization_id')}'"
-            )
-        locations[r["id"]] = {
-            "id": r["id"],
-            "name": r.get("name", ""),
-            "city": r.get("city", ""),
-            "country": r.get("country", "").upper(),
-            "lat": lat,
-            "lon": lon,
-        }
-    for line, r in rows["service_at_locations"]:
-        where = f"service_at_locations.csv:{line}"
-        if r.get("service_id") not in services:
-            errors.append(f"{where}: column service_id: no service '{r.get('service_id')}'")
-        elif r.get("location_id") not in locations:
-            errors.append(f"{where}: column location_id: no location '{r.get('location_id')}'")
-        else:
-            services[r["service_id"]].locations.append(locations[r["location_id"]])
-    for line, r in rows["languages"]:
-        where = f"languages.csv:{line}"
-        code = r.get("code", "")
-        try:
-            tag = langcodes.standardize_tag(code)
-            if not langcodes.tag_is_valid(tag) or not langcodes.Language.get(tag).is_valid():
-                raise ValueError
-        except (ValueError, langcodes.tag_parser.LanguageTagError):
-            errors.append(f"{where}: column code: '{code[:20]}' is not an ISO 639 language code")
-            continue
-        if r.get("service_id") not in services:
-            errors.append(f"{where}: column service_id: no service '{r.get('service_id')}'")
-            continue
-        services[r["service_id"]].languages.append(tag)
-    for line, r in rows["phones"]:
-        if r.get("service_id") not in services:
-            errors.append(
-                f"phones.csv:{line}: column service_id: no service '{r.get('service_id')}'"
-            )
-            continue
-        services[r["service_id"]].phones.append(
-            {"number": r.get("number", ""), "description": r.get("description", "")}
-        )
-    for line, r in rows["schedules"]:
-        where = f"schedules.csv:{line}"
-        if r.get("service_id") not in services:
-            errors.append(f"{where}: column service_id: no service '{r.get('service_id')}'")
-            continue
-        days = [d for d in r.get("byday", "").upper().split(",") if d]
-        if any(d not in DAYS for d in days):
-            errors.append(f"{where}: column byday: use MO,TU,WE,TH,FR,SA,SU")
-            continue
-        services[r["service_id"]].schedules.append(
-            {
-                "byday": days,
-                "opens_at": r.get("opens_at", ""),
-                "closes_at": r.get("closes_at", ""),
-                "timezone": r.get("timezone") or "UTC",
-            }
-        )
-    terms = {r["id"]: r.get("code", "") for _, r in rows["taxonomy_terms"]}
-    for line, r in rows["service_attributes"]:
-        where = f"service_attributes.csv:{line}"
-        term = terms.get(r.get("taxonomy_term_id", ""))
-        if term is None:
-            errors.append(
-                f"{where}: column taxonomy_term_id: no taxonomy term '{r.get('taxonomy_term_id')}'"
-            )
-        elif r.get("service_id") not in services:
-            errors.append(f"{where}: column service_id: no service '{r.get('service_id')}'")
-        else:
-            services[r["service_id"]].topics.append(term)
-    if errors:
-        raise ImportFailed(errors)
-    return list(orgs.values()), list(services.values())
-
-
-def import_folder(session: Session, folder: Path) -> dict[str, int]:
-    """Replace the directory with the folder's contents, in the caller's transaction."""
-    orgs, services = read_folder(folder)
-    session.exec(delete(SupportService))  # type: ignore[call-overload]
-    session.exec(delete(SupportOrganization))  # type: ignore[call-overload]
-    session.add_all(orgs)
-    session.add_all(services)
-    countries = {loc["country"] for s in services for loc in s.locations}
-    return {"organizations": len(orgs), "services": len(services), "countries": len(countries)}
-
-
-def export_folder(session: Session, folder: Path) -> dict[str, int]:
-    folder.mkdir(parents=True, exist_ok=True)
-    orgs = session.exec(select(SupportOrganization)).all()
-    services = session.exec(select(SupportService)).all()
-    out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
-    out["organizations"] = [o.model_dump() for o in orgs]
-    term_ids = {code: f"t-{code}" for code in TOPICS}
-    out["taxonomy_terms"] = [
-        {"id": tid, "code": code, "name": TOPICS[code]} for code, tid in term_ids.items()
-    ]
-    seen_locations: set[str] = set()
-    for s in services:
-        out["services"].append({k: getattr(s, k) for k in COLUMNS["services"]})
-        for loc in s.locations:
-            if loc["id"] not in seen_locations:
-                seen_locations.add(loc["id"])
-                out["locations"].append(
-                    {
-                        "id": loc["id"],
-                        "organization_id": s.organization_id,
-                        "name": loc["name"],
-                        "city": loc["city"],
-                        "country": loc["country"],
-                        "latitude": loc["lat"],
-                        "longitude": loc["lon"],
-                    }
-                )
-            out["service_at_locations"].append(
-                {"id": f"{s.id}@{loc['id']}", "service_id": s.id, "location_id": loc["id"]}
-            )
-        out["languages"] += [
-            {"id": f"{s.id}-{c}", "service_id": s.id, "code": c} for c in s.languages
-        ]
-        out["phones"] += [
-            {"id": f"{s.id}-p{i}", "service_id": s.id, **p} for i, p in enumerate(s.phones)
-        ]
-        out["schedules"] += [
-            {"id": f"{s.id}-h{i}", "service_id": s.id, **h, "byday": ",".join(h["byday"])}
-            for i, h in enumerate(s.schedules)
-        ]
-        out["service_attributes"] += [
-            {"id": f"{s.id}-{t}", "service_id": s.id, "taxonomy_term_id": term_ids.get(t, t)}
-            for t in s.topics
-        ]
-    for table, rows in out.items():
-        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=COLUMNS[table], extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-    return {"organizations": len(orgs), "services": len(services)}
+def export(session: Session, path: Path, fmt: export_hsds.Format) -> list[hsds.Problem]:
+    """Write the directory as HSDS 3; returns the schema problems found in it (none if valid)."""
+    return export_hsds.export(session, path, fmt, TOPICS)
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -349,17 +81,39 @@ def language_fits(wanted: str, offered: list[str]) -> bool:
     return any(o.lower() == wanted.lower() or o.split("-")[0].lower() == base for o in offered)
 
 
+def schedules(service: SupportService) -> list[dict[str, Any]]:
+    """The service's own hours, else those of its places (service_at_location, location)."""
+    if service.schedules:
+        return list(service.schedules)
+    found = []
+    for loc in service.locations:
+        found += (loc.get("sal") or {}).get("schedules", []) + loc.get("schedules", [])
+    return found
+
+
 def is_open(service: SupportService, at: datetime) -> bool:
-    if not service.schedules:
-        return False
-    for h in service.schedules:
-        local = at.astimezone(ZoneInfo(h.get("timezone") or "UTC"))
-        if (
-            DAYS[local.weekday()] in h["byday"]
-            and h["opens_at"] <= local.strftime("%H:%M") < h["closes_at"]
-        ):
-            return True
-    return False
+    return any(open_at(h, at) for h in schedules(service))
+
+
+def language_tags(service: SupportService) -> list[str]:
+    """Every language the service is offered in: its own, its places' and its phone lines'."""
+    items: list[Any] = list(service.languages)
+    for phone in service.phones:
+        items += phone.get("languages", [])
+    for loc in service.locations:
+        items += loc.get("languages", [])
+        for phone in loc.get("phones", []) + (loc.get("sal") or {}).get("phones", []):
+            items += phone.get("languages", [])
+    tags = [x["tag"] if isinstance(x, dict) else str(x) for x in items]
+    return list(dict.fromkeys(tags))
+
+
+def phones(service: SupportService) -> list[dict[str, Any]]:
+    """Phone lines to show: the service's own first, then its places' and organization's."""
+    found = list(service.phones)
+    for loc in service.locations:
+        found += (loc.get("sal") or {}).get("phones", []) + loc.get("phones", [])
+    return found
 
 
 @dataclass(frozen=True)
@@ -375,13 +129,13 @@ class _Entry:
 
 
 def _prepare(s: SupportService) -> _Entry:
-    langs = frozenset(x.lower() for x in s.languages)
+    langs = frozenset(x.lower() for x in language_tags(s))
     return _Entry(
         s,
         langs,
         frozenset(x.split("-")[0] for x in langs),
-        frozenset(loc["country"] for loc in s.locations),
-        tuple((loc["lat"], loc["lon"]) for loc in s.locations),
+        frozenset(loc["country"] for loc in s.locations if loc.get("country")),
+        tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None),
         s.delivery in ("online", "both"),
     )
 
@@ -396,7 +150,8 @@ class Index:
     def __init__(self, services: list[SupportService]) -> None:
         self.services = services
         self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
-        self.entries = [_prepare(s) for s in services]
+        # Only active services are shown (HSDS status: inactive, defunct, temporarily closed).
+        self.entries = [_prepare(s) for s in services if s.status == "active"]
         for e in self.entries:
             for t in set(e.service.topics):
                 self.by_topic[t].append(e)
