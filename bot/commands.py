@@ -476,6 +476,9 @@ class CommandRegistry:
             if sep and key in names:
                 raw[key] = value
                 continue
+            if sep and value and not value.startswith("/") and _NAME.match(key):
+                raw[key] = value  # an option the command lacks: parse_options refuses it by name
+                continue
             remaining = [n for n in positional if n not in raw]
             if remaining:
                 raw[remaining[0]] = token

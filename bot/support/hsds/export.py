@@ -126,7 +126,10 @@ def tables(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 
     def put(table: str, obj: dict[str, Any], **links: Any) -> None:
         flat = {k: v for k, v in obj.items() if not isinstance(v, list | dict)}
-        out.setdefault(table, {})[str(obj["id"])] = {
+        rows = out.setdefault(table, {})
+        # One object nested under several parents is one row naming each of them.
+        rows[str(obj["id"])] = {
+            **rows.get(str(obj["id"]), {}),
             **flat,
             **{k: v for k, v in links.items() if v},
         }

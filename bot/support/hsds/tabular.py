@@ -141,7 +141,7 @@ def _cast(value: Any, kind: str) -> Any:
         date.fromisoformat(text)
     elif kind == "datetime":
         datetime.fromisoformat(text)
-    return value if "\n" in value else text
+    return value  # text is kept as written, so that an export reads back the same
 
 
 def _foreign_keys(typed: dict[str, list[Row]], version: str, problems: list[Problem]) -> None:
@@ -163,14 +163,6 @@ def _foreign_keys(typed: dict[str, list[Row]], version: str, problems: list[Prob
                     )
 
 
-def _first(row: Row, links: tuple[str, ...]) -> tuple[str, Any] | None:
-    """The most specific parent a row names (a row may name several)."""
-    for link in links:
-        if row.get(link) is not None:
-            return link, row[link]
-    return None
-
-
 def _join(t: dict[str, list[Row]], feed: Feed) -> None:
     feed.organizations = {r["id"]: r for r in t.get("organizations.csv", []) if "id" in r}
     services = {r["id"]: r for r in t.get("services.csv", []) if "id" in r}
@@ -186,10 +178,12 @@ def _join(t: dict[str, list[Row]], feed: Feed) -> None:
     }
 
     def attach(table: str, key: str, links: tuple[str, ...]) -> None:
+        """A row naming several parents belongs to each (as JSON nests it in each)."""
         for row in t.get(table, []):
-            found = _first(row, links)
-            if found and (parent := parents[found[0]].get(found[1])) is not None:
-                parent.setdefault(key, []).append(row)
+            for link in links:
+                parent = parents[link].get(row.get(link))
+                if parent is not None:
+                    parent.setdefault(key, []).append(row)
 
     attach(
         "phones.csv",
