@@ -580,3 +580,22 @@ def test_the_schemas_are_vendored_and_resolve_offline() -> None:
         {"id": "x", "name": "n", "status": "active", "phones": [{"id": "p"}]}
     )  # the nested phone needs its number: sibling $refs resolve from the vendored files
     assert jsonfeed.kind_of({"id": "x", "location_type": "virtual"}) == "location"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"id": "s", "name": "n", "status": "active", "minimum_age": 16.0},
+        {"id": "s", "name": "n", "status": "closed"},
+        {"id": "s", "name": 5, "status": "active"},
+        {"id": "s", "name": "n", "status": "active", "email": "not-an-address"},
+        {"id": "s", "name": "n", "status": "active", "email": "a@b.invalid", "x-extra": [1]},
+        {"id": "s", "name": "n", "status": "active", "minimum_age": "16"},
+        {"id": "s", "name": "n", "status": "active", "phones": [{"id": "p"}]},
+        {"id": "s", "name": "n", "status": "active", "minimum_age": True},
+    ],
+)
+def test_the_fast_row_check_never_accepts_what_jsonschema_refuses(row: dict[str, Any]) -> None:
+    valid = schemas.validator("service").is_valid(row)
+    assert schemas.flat_row_is_valid(row, "service") is False or valid
+    assert (schemas.check_row(row, "service", hsds.problems.Where("f", "row 2")) == []) == valid

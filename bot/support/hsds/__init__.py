@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session
 
 from bot.support.hsds import jsonfeed, tabular
-from bot.support.hsds.mapping import Feed, Mapper
+from bot.support.hsds.mapping import Feed, Mapper, Row
 from bot.support.hsds.problems import ImportFailed, Problem
 from bot.support.models import SupportOrganization, SupportService
 
@@ -42,11 +42,11 @@ def topic_names(topics: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def load(
+def load_rows(
     path: Path, topics: dict[str, str], known_orgs: frozenset[str] = frozenset()
-) -> tuple[list[SupportOrganization], list[SupportService]]:
-    """Read and check a whole feed; ImportFailed lists every problem with its place.
-    `known_orgs`: organizations already stored, which services of a partial feed may name."""
+) -> tuple[list[Row], list[Row]]:
+    """Read and check a whole feed into the directory's column values; ImportFailed lists
+    every problem with its place. `known_orgs`: stored organizations a partial feed may name."""
     if not path.exists():
         raise ImportFailed([Problem(str(path), "", "(path)", "", "no such file or folder")])
     mapper = Mapper(read(path), topic_names(topics), known_orgs)
@@ -55,6 +55,14 @@ def load(
     if problems:
         raise ImportFailed(problems)
     return orgs, services
+
+
+def load(
+    path: Path, topics: dict[str, str]
+) -> tuple[list[SupportOrganization], list[SupportService]]:
+    """The feed's organizations and services as directory rows (nothing is stored)."""
+    orgs, services = load_rows(path, topics)
+    return [SupportOrganization(**o) for o in orgs], [SupportService(**s) for s in services]
 
 
 @dataclass
@@ -88,8 +96,17 @@ def _diff(old: dict[str, Any], new: dict[str, Any], mode: Mode) -> tuple[list[st
     return added, updated, removed
 
 
-def _dump(rows: Any) -> dict[str, dict[str, Any]]:
-    return {r.id: r.model_dump() for r in rows}
+def _stored(session: Session, model: Any) -> dict[str, Row]:
+    """The stored rows as plain values (no ORM objects: a directory may hold 50,000)."""
+    table = model.__table__
+    rows = session.execute(select(table)).mappings()  # type: ignore[call-overload]
+    return {r["id"]: dict(r) for r in rows}
+
+
+def _normal(rows: list[Row], model: Any) -> dict[str, Row]:
+    """Feed rows with every column, as they will read back from the database."""
+    defaults = {c.name: None for c in model.__table__.columns}
+    return {r["id"]: {**defaults, **r} for r in rows}
 
 
 def import_feed(
@@ -102,39 +119,42 @@ def import_feed(
 ) -> Changes:
     """Import in the caller's transaction: "replace" makes the directory the feed; "upsert"
     adds and updates by id and keeps what the feed does not mention."""
-    old_orgs = _dump(session.exec(select(SupportOrganization)).all())
+    old_orgs = _stored(session, SupportOrganization)
     known = frozenset(old_orgs) if mode == "upsert" else frozenset()
-    orgs, services = load(path, topics, known)
-    old_services = _dump(session.exec(select(SupportService)).all())
-    new_services = {s.id: s.model_dump() for s in services}
-    added, updated, removed = _diff(old_services, new_services, mode)
-    o_added, o_updated, o_removed = _diff(old_orgs, {o.id: o.model_dump() for o in orgs}, mode)
+    org_rows, service_rows = load_rows(path, topics, known)
+    orgs, services = _normal(org_rows, SupportOrganization), _normal(service_rows, SupportService)
+    old_services = _stored(session, SupportService)
+    added, updated, removed = _diff(old_services, services, mode)
+    o_added, o_updated, o_removed = _diff(old_orgs, orgs, mode)
     changes = Changes(
         mode,
         added,
         updated,
         removed,
-        unchanged=len(new_services) - len(added) - len(updated),
+        unchanged=len(services) - len(added) - len(updated),
         organizations={"added": o_added, "updated": o_updated, "removed": o_removed},
     )
     if dry_run:
         return changes
-    if removed:
-        session.exec(delete(SupportService).where(col(SupportService.id).in_(removed)))  # type: ignore[call-overload]
-    if o_removed:
-        session.exec(delete(SupportOrganization).where(col(SupportOrganization.id).in_(o_removed)))  # type: ignore[call-overload]
-    _write(session, SupportOrganization, orgs, set(o_added), set(o_updated))
-    _write(session, SupportService, services, set(added), set(updated))
+    _delete(session, SupportService, removed)
+    _delete(session, SupportOrganization, o_removed)
+    _write(session, SupportOrganization, orgs, o_added, o_updated)
+    _write(session, SupportService, services, added, updated)
     return changes
 
 
+def _delete(session: Session, model: Any, ids: list[str]) -> None:
+    table = model.__table__
+    for start in range(0, len(ids), 500):  # within every database's limit on bound values
+        session.execute(delete(table).where(table.c.id.in_(ids[start : start + 500])))
+
+
 def _write(
-    session: Session, model: Any, rows: list[Any], added: set[str], updated: set[str]
+    session: Session, model: Any, rows: dict[str, Row], added: list[str], updated: list[str]
 ) -> None:
-    """New rows in one multi-row insert (fast for large feeds), changed rows merged by id."""
-    fresh = [r.model_dump() for r in rows if r.id in added]
-    if fresh:
-        session.execute(insert(model.__table__), fresh)
-    for row in rows:
-        if row.id in updated:
-            session.merge(row)
+    """New rows in multi-row inserts, changed rows updated by id, without ORM objects."""
+    table = model.__table__
+    if added:
+        session.execute(insert(table), [rows[i] for i in added])
+    for rid in updated:
+        session.execute(update(table).where(table.c.id == rid).values(**rows[rid]))

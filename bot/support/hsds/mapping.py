@@ -14,7 +14,6 @@ from typing import Any
 from bot.support import gazetteer
 from bot.support.hsds import rules, schemas
 from bot.support.hsds.problems import Problem, Where
-from bot.support.models import SupportOrganization, SupportService
 
 TOPICS_TAXONOMY = "crossings-topics"
 # Parent ids are given by nesting once stored, so they are not kept on nested objects.
@@ -30,6 +29,9 @@ PARENT_IDS = frozenset(
 )
 _BYDAY = re.compile(r"^[+-]?\d{0,2}(MO|TU|WE|TH|FR|SA|SU)$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+Row = dict[str, Any]
 
 
 @dataclass
@@ -70,24 +72,25 @@ class Mapper:
         self.topics = topics
         self.problems: list[Problem] = list(feed.problems)
 
-    def run(self) -> tuple[list[SupportOrganization], list[SupportService]]:
-        orgs: dict[str, SupportOrganization] = {}
+    def run(self) -> tuple[list[Row], list[Row]]:
+        """Organizations and services as column values of the directory's tables."""
+        orgs: dict[str, Row] = {}
         for oid, org in self.feed.organizations.items():
             orgs[oid] = self.organization(org, where(org, Where(self.feed.source, "")))
-        services: dict[str, SupportService] = {}
+        services: dict[str, Row] = {}
         for i, obj in enumerate(self.feed.services):
             w = where(obj, Where(self.feed.source, f"/{i}"))
             svc = self.service(obj, w, orgs)
             if svc is None:
                 continue
-            if svc.id in services:
-                self.problems.append(w.at("id", svc.id, "a second service with this id"))
-            services[svc.id] = svc
+            if svc["id"] in services:
+                self.problems.append(w.at("id", svc["id"], "a second service with this id"))
+            services[svc["id"]] = svc
         for i, loc in enumerate(self.feed.locations):
             self.location(loc, where(loc, Where(self.feed.source, f"/{i}")))
         return list(orgs.values()), list(services.values())
 
-    def organization(self, org: dict[str, Any], w: Where) -> SupportOrganization:
+    def organization(self, org: dict[str, Any], w: Where) -> Row:
         country = None
         phones = [
             self.phone(p, where(p, w, f"phones/{i}"), country)
@@ -100,18 +103,16 @@ class Mapper:
         }
         if phones:
             extra["phones"] = phones
-        return SupportOrganization(
-            id=str(org.get("id", "")),
-            name=str(org.get("name", ""))[:200],
-            description=org.get("description") or None,
-            website=org.get("website") or None,
-            email=org.get("email") or None,
-            extra=extra,
-        )
+        return {
+            "id": str(org.get("id", "")),
+            "name": str(org.get("name", ""))[:200],
+            "description": org.get("description") or None,
+            "website": org.get("website") or None,
+            "email": org.get("email") or None,
+            "extra": extra,
+        }
 
-    def service(
-        self, obj: dict[str, Any], w: Where, orgs: dict[str, SupportOrganization]
-    ) -> SupportService | None:
+    def service(self, obj: dict[str, Any], w: Where, orgs: dict[str, Row]) -> Row | None:
         org_id = self._organization_of(obj, w, orgs)
         if org_id is None:
             return None
@@ -125,33 +126,31 @@ class Mapper:
         costs = [scalars(c, "cost_option") for c in obj.get("cost_options") or []]
         if costs:
             extra["cost_options"] = costs
-        return SupportService(
-            id=str(obj.get("id", "")),
-            organization_id=org_id,
-            name=str(obj.get("name", ""))[:200],
-            description=obj.get("description") or None,
-            url=obj.get("url") or None,
-            email=obj.get("email") or None,
-            fees_description=(obj.get("fees_description") or None),
-            free=any(c.get("amount") == 0 for c in costs),
-            delivery=_delivery(locations),
-            minimum_age=_age(obj.get("minimum_age")),
-            maximum_age=_age(obj.get("maximum_age")),
-            status=str(obj.get("status") or "active"),
-            topics=self.topics_of(obj),
-            languages=self.languages(obj.get("languages"), w),
-            phones=[
+        return {
+            "id": str(obj.get("id", "")),
+            "organization_id": org_id,
+            "name": str(obj.get("name", ""))[:200],
+            "description": obj.get("description") or None,
+            "url": obj.get("url") or None,
+            "email": obj.get("email") or None,
+            "fees_description": (obj.get("fees_description") or None),
+            "free": any(c.get("amount") == 0 for c in costs),
+            "delivery": _delivery(locations),
+            "minimum_age": _age(obj.get("minimum_age")),
+            "maximum_age": _age(obj.get("maximum_age")),
+            "status": str(obj.get("status") or "active"),
+            "topics": self.topics_of(obj),
+            "languages": self.languages(obj.get("languages"), w),
+            "phones": [
                 self.phone(p, where(p, w, f"phones/{i}"), country)
                 for i, p in enumerate(obj.get("phones") or [])
             ],
-            schedules=self.schedules(obj.get("schedules"), w),
-            locations=locations,
-            extra=extra,
-        )
+            "schedules": self.schedules(obj.get("schedules"), w),
+            "locations": locations,
+            "extra": extra,
+        }
 
-    def _organization_of(
-        self, obj: dict[str, Any], w: Where, orgs: dict[str, SupportOrganization]
-    ) -> str | None:
+    def _organization_of(self, obj: dict[str, Any], w: Where, orgs: dict[str, Row]) -> str | None:
         nested = obj.get("organization")
         if isinstance(nested, dict) and nested.get("id"):
             nested_id = str(nested["id"])

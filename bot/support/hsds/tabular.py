@@ -110,7 +110,7 @@ def _typed(
                 problems.append(w.at(key, row[key], f"one of {', '.join(constraints['enum'])}"))
         if version == "3.0":
             problems += [
-                p for p in schemas.check(row, resource["name"], w) if "required" not in p.why
+                p for p in schemas.check_row(row, resource["name"], w) if "required" not in p.why
             ]
         out.append(row)
     return out
