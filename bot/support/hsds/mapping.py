@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from bot.support import gazetteer
@@ -53,9 +54,14 @@ def where(obj: dict[str, Any], parent: Where, key: str | int | None = None) -> W
     return parent.child(key) if key is not None else parent
 
 
+@cache
+def _kept(kind: str) -> frozenset[str]:
+    return frozenset(schemas.scalar_fields(kind)) - PARENT_IDS
+
+
 def scalars(obj: dict[str, Any], kind: str) -> dict[str, Any]:
-    keep = schemas.scalar_fields(kind)
-    out = {k: obj[k] for k in keep if k not in PARENT_IDS and obj.get(k) not in (None, "")}
+    keep = _kept(kind)
+    out = {k: v for k, v in obj.items() if k in keep and v is not None and v != ""}
     if kind == "schedule" and obj.get("timezone_name"):
         out["timezone_name"] = obj["timezone_name"]
     return out

@@ -39,6 +39,7 @@ def offset_problem(value: Any) -> str | None:
     return None
 
 
+@cache
 def language_tag(code: str | None, name: str | None) -> str | None:
     """A standard tag from an ISO 639 code ("ur", "urd", "pt-BR") or a name ("Urdu"), else None."""
     if code:

@@ -83,31 +83,32 @@ def _typed(
 ) -> list[Row]:
     resource = schemas.datapackage(version)[name]
     fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    types = {key: spec["type"] for key, spec in fields.items()}
+    required = [k for k, f in fields.items() if f.get("constraints", {}).get("required")]
+    enums = {
+        k: f["constraints"]["enum"] for k, f in fields.items() if "enum" in f.get("constraints", {})
+    }
     out = []
     for n, raw in enumerate(rows):
         w = place(name, n)
         row: Row = {"_where": w}
         for key, value in raw.items():
-            if not key or value is None or (isinstance(value, str) and not value.strip()):
+            kind = types.get(key)  # extra columns (no type) are allowed and ignored
+            if kind is None or value is None or (isinstance(value, str) and not value.strip()):
                 continue  # empty optional cells are as good as absent
-            spec = fields.get(key)
-            if spec is None:
-                continue  # extra columns are allowed and ignored
             try:
-                row[key] = _cast(value, spec["type"])
+                row[key] = _cast(value, kind)
             except ValueError:
                 if name == "schedules.csv" and key == "timezone":
                     row["timezone_name"] = str(value).strip()  # an IANA name, checked later
                     continue
-                problems.append(w.at(key, value, f"not a {spec['type']}"))
+                problems.append(w.at(key, value, f"not a {kind}"))
         if name == "schedules.csv" and raw.get("timezone_name"):
             row["timezone_name"] = str(raw["timezone_name"]).strip()
-        for key, spec in fields.items():
-            constraints = spec.get("constraints", {})
-            if constraints.get("required") and key not in row:
-                problems.append(w.at(key, "", "required by HSDS"))
-            elif "enum" in constraints and key in row and row[key] not in constraints["enum"]:
-                problems.append(w.at(key, row[key], f"one of {', '.join(constraints['enum'])}"))
+        problems += [w.at(key, "", "required by HSDS") for key in required if key not in row]
+        for key, allowed in enums.items():
+            if key in row and row[key] not in allowed:
+                problems.append(w.at(key, row[key], f"one of {', '.join(allowed)}"))
         if version == "3.0":
             problems += [
                 p for p in schemas.check_row(row, resource["name"], w) if "required" not in p.why
