@@ -126,6 +126,7 @@ class _Entry:
     countries: frozenset[str]
     points: tuple[tuple[float, float], ...]
     online: bool
+    free: bool
 
 
 def _prepare(s: SupportService) -> _Entry:
@@ -137,6 +138,7 @@ def _prepare(s: SupportService) -> _Entry:
         frozenset(loc["country"] for loc in s.locations if loc.get("country")),
         tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None),
         s.delivery in ("online", "both"),
+        s.free,
     )
 
 
@@ -150,21 +152,32 @@ class Index:
     def __init__(self, services: list[SupportService]) -> None:
         self.services = services
         self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
+        # (topic or None, base language) -> entries: a search only looks at services that
+        # offer one of the member's languages (a language matches on its base: pt ~ pt-BR).
+        self.by_language: dict[tuple[str | None, str], list[_Entry]] = defaultdict(list)
         # Only active services are shown (HSDS status: inactive, defunct, temporarily closed).
         self.entries = [_prepare(s) for s in services if s.status == "active"]
         for e in self.entries:
-            for t in set(e.service.topics):
-                self.by_topic[t].append(e)
+            for t in {*e.service.topics, None}:
+                if t is not None:
+                    self.by_topic[t].append(e)
+                for base in e.bases:
+                    self.by_language[(t, base)].append(e)
+
+    def _pool(self, q: Query) -> list[_Entry]:
+        if not q.languages:
+            return self.by_topic.get(q.topic, []) if q.topic else self.entries
+        bases = dict.fromkeys(w.split("-")[0].lower() for w in q.languages)
+        lists = [self.by_language.get((q.topic, b), []) for b in bases]
+        if len(lists) == 1:
+            return lists[0]
+        return list({id(e): e for found in lists for e in found}.values())
 
     def search(self, q: Query) -> list[Match]:
-        pool = self.by_topic.get(q.topic, []) if q.topic else self.entries
-        wanted = [(w.lower(), w.split("-")[0].lower()) for w in q.languages]
         matches: list[Match] = []
-        for e in pool:
-            if wanted and not any(full in e.languages or base in e.bases for full, base in wanted):
-                continue
+        for e in self._pool(q):
             s = e.service
-            if q.free_only and not s.free:
+            if q.free_only and not e.free:
                 continue
             if q.online_only and not e.online:
                 continue
