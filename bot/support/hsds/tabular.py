@@ -94,8 +94,14 @@ def _typed(
         row: Row = {"_where": w}
         for key, value in raw.items():
             kind = types.get(key)  # extra columns (no type) are allowed and ignored
-            if kind is None or value is None or (isinstance(value, str) and not value.strip()):
+            if kind is None or value is None or value == "":
                 continue  # empty optional cells are as good as absent
+            if isinstance(value, str):
+                if value.isspace():
+                    continue
+                if kind == "string":
+                    row[key] = value  # most cells: kept as written
+                    continue
             try:
                 row[key] = _cast(value, kind)
             except ValueError:
