@@ -144,6 +144,12 @@ def _prepare(s: SupportService) -> _Entry:
 
 NEAR_KM = 300
 _DEG = NEAR_KM / 111.0  # a bounding box in degrees of latitude, before the exact distance
+CELL = 3.0  # degrees: the grid that places are filed under for search
+_Key = tuple[str | None, str | None]
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL), math.floor(lon / CELL)
 
 
 class Index:
@@ -152,26 +158,49 @@ class Index:
     def __init__(self, services: list[SupportService]) -> None:
         self.services = services
         self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
-        # (topic or None, base language) -> entries: a search only looks at services that
-        # offer one of the member's languages (a language matches on its base: pt ~ pt-BR).
-        self.by_language: dict[tuple[str | None, str], list[_Entry]] = defaultdict(list)
+        # Keyed by (topic or None, base language or None): a language matches on its base
+        # (pt ~ pt-BR). Services reached remotely are in `remote`; places, in grid cells of
+        # CELL degrees, so a search only looks at what could be near or online.
+        self.remote: dict[_Key, list[_Entry]] = defaultdict(list)
+        self.cells: dict[_Key, dict[tuple[int, int], list[_Entry]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         # Only active services are shown (HSDS status: inactive, defunct, temporarily closed).
         self.entries = [_prepare(s) for s in services if s.status == "active"]
         for e in self.entries:
-            for t in {*e.service.topics, None}:
-                if t is not None:
-                    self.by_topic[t].append(e)
-                for base in e.bases:
-                    self.by_language[(t, base)].append(e)
+            for t in set(e.service.topics):
+                self.by_topic[t].append(e)
+            self._add(e)
+
+    def _add(self, e: _Entry) -> None:
+        cells = {_cell(lat, lon) for lat, lon in e.points}
+        for t in {*e.service.topics, None}:
+            for base in {*e.bases, None}:
+                if e.online:
+                    self.remote[(t, base)].append(e)
+                for cell in cells:
+                    self.cells[(t, base)][cell].append(e)
 
     def _pool(self, q: Query) -> list[_Entry]:
-        if not q.languages:
-            return self.by_topic.get(q.topic, []) if q.topic else self.entries
-        bases = dict.fromkeys(w.split("-")[0].lower() for w in q.languages)
-        lists = [self.by_language.get((q.topic, b), []) for b in bases]
-        if len(lists) == 1:
-            return lists[0]
-        return list({id(e): e for found in lists for e in found}.values())
+        bases: list[str | None] = list(
+            dict.fromkeys(w.split("-")[0].lower() for w in q.languages)
+        ) or [None]
+        found: dict[int, _Entry] = {}
+        for base in bases:
+            key = (q.topic, base)
+            found.update((id(e), e) for e in self.remote.get(key, ()))
+            if q.lat is None or q.lon is None or key not in self.cells:
+                continue
+            grid = self.cells[key]
+            lon_span = _DEG / max(0.05, math.cos(math.radians(q.lat)))
+            (la0, lo0), (la1, lo1) = (
+                _cell(q.lat - _DEG, q.lon - lon_span),
+                _cell(q.lat + _DEG, q.lon + lon_span),
+            )
+            for la in range(la0, la1 + 1):
+                for lo in range(lo0, lo1 + 1):
+                    found.update((id(e), e) for e in grid.get((la, lo), ()))
+        return list(found.values())
 
     def search(self, q: Query) -> list[Match]:
         matches: list[Match] = []
