@@ -132,6 +132,70 @@ COUNTRY_OPTION = Option(
 )
 
 
+HELPLINE_COUNTRY = Option(
+    "country",
+    OptionType.STRING,
+    "Country code, e.g. ES, JP, US",
+    required=False,
+    min_length=2,
+    max_length=2,
+)
+FIND_OPTIONS = (
+    Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
+    Option(
+        "city",
+        OptionType.STRING,
+        "Near this city, e.g. Madrid or Madrid, ES (default: your saved city)",
+        required=False,
+        max_length=80,
+    ),
+    Option(
+        "language",
+        OptionType.STRING,
+        "In this language (default: yours)",
+        required=False,
+        max_length=40,
+    ),
+    COUNTRY_OPTION,
+    Option("online", OptionType.BOOL, "Online only", required=False),
+    Option("free", OptionType.BOOL, "Free only", required=False),
+    Option("open-now", OptionType.BOOL, "Open right now", required=False),
+)
+
+
+async def _find_command(
+    ctx: Context,
+    topic: str,
+    city: str | None = None,
+    language: str | None = None,
+    country: str | None = None,
+    online: bool | None = None,
+    free: bool | None = None,
+    open_now: bool | None = None,
+) -> None:
+    langs = _languages(ctx, language) if language else []
+    flags = "".join(f for f, on in (("o", online), ("f", free), ("n", open_now)) if on)
+    found = None
+    if city:
+        then = ("find", topic, ",".join(langs), flags)
+        found = resolve_city(ctx, city, country, then)
+        if found is None:
+            return  # the member picks the city from the choices offered
+    _find(ctx, topic, found, tuple(langs), flags, _country(ctx, country))
+
+
+async def _city_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """A city picked from the choices: save it, or run the search it was picked for."""
+    found = gazetteer.by_id(int(values[0])) if values and values[0].isdigit() else None
+    if found is None:
+        raise CommandError(ctx.t("core.error.stale_button"))
+    if args[:1] == ["find"]:
+        topic, langs, flags = ([*args[1:], "", "", ""])[:3]
+        _find(ctx, topic, found, tuple(x for x in langs.split(",") if x), flags, None)
+    else:
+        _save_city(ctx, found)
+
+
 def _save_city(ctx: Context, found: gazetteer.City) -> None:
     place = saved_place(ctx) or MemberPlace(
         platform=ctx.community.platform,
@@ -253,75 +317,17 @@ def install(app: App) -> None:
             ctx.session.delete(place)
         ctx.respond(ctx.t("support.forgotten"))
 
-    @reg.command(
+    reg.command(
         "support find",
         "Find support near you, in your language (only you see the answer)",
-        options=[
-            Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
-            Option(
-                "city",
-                OptionType.STRING,
-                "Near this city (default: your saved city)",
-                required=False,
-                max_length=80,
-            ),
-            Option(
-                "language",
-                OptionType.STRING,
-                "In this language (default: yours)",
-                required=False,
-                max_length=40,
-            ),
-            COUNTRY_OPTION,
-            Option("online", OptionType.BOOL, "Online only", required=False),
-            Option("free", OptionType.BOOL, "Free only", required=False),
-            Option("open-now", OptionType.BOOL, "Open right now", required=False),
-        ],
-    )
-    async def find(
-        ctx: Context,
-        topic: str,
-        city: str | None = None,
-        language: str | None = None,
-        country: str | None = None,
-        online: bool | None = None,
-        free: bool | None = None,
-        open_now: bool | None = None,
-    ) -> None:
-        langs = _languages(ctx, language) if language else []
-        flags = "".join(f for f, on in (("o", online), ("f", free), ("n", open_now)) if on)
-        found = None
-        if city:
-            then = ("find", topic, ",".join(langs), flags)
-            found = resolve_city(ctx, city, country, then)
-            if found is None:
-                return  # the member picks the city from the choices offered
-        _find(ctx, topic, found, tuple(langs), flags, _country(ctx, country))
-
-    @reg.component("support-city")
-    async def city_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        found = gazetteer.by_id(int(values[0])) if values and values[0].isdigit() else None
-        if found is None:
-            raise CommandError(ctx.t("core.error.stale_button"))
-        if args[:1] == ["find"]:
-            topic, langs, flags = ([*args[1:], "", "", ""])[:3]
-            _find(ctx, topic, found, tuple(x for x in langs.split(",") if x), flags, None)
-        else:
-            _save_city(ctx, found)
+        options=FIND_OPTIONS,
+    )(_find_command)
+    reg.component("support-city")(_city_chosen)
 
     @reg.command(
         "support helplines",
         "Crisis and abuse helplines for a country (only you see this)",
-        options=[
-            Option(
-                "country",
-                OptionType.STRING,
-                "Country code, e.g. ES, JP, US",
-                required=False,
-                min_length=2,
-                max_length=2,
-            )
-        ],
+        options=[HELPLINE_COUNTRY],
     )
     async def lines(ctx: Context, country: str | None = None) -> None:
         used, found = helplines.for_country(country or member_country(ctx))

@@ -3,6 +3,7 @@ ranks services for a member."""
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -127,6 +128,8 @@ class _Entry:
     points: tuple[tuple[float, float], ...]
     online: bool
     free: bool
+    topics: frozenset[str]
+    bonus: float  # the parts of the score that do not depend on the search
 
 
 def _prepare(s: SupportService) -> _Entry:
@@ -139,6 +142,8 @@ def _prepare(s: SupportService) -> _Entry:
         tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None),
         s.delivery in ("online", "both"),
         s.free,
+        frozenset(s.topics),
+        (10.0 if "intercultural-couples" in s.topics else 0.0) + (2.0 if s.free else 0.0),
     )
 
 
@@ -203,52 +208,41 @@ class Index:
         return list(found.values())
 
     def search(self, q: Query) -> list[Match]:
-        matches: list[Match] = []
-        for e in self._pool(q):
-            s = e.service
-            if q.free_only and not e.free:
+        scored: list[tuple[float, int, _Entry, float | None]] = []
+        box = None
+        if q.lat is not None and q.lon is not None:
+            box = (q.lat, q.lon, _DEG / max(0.05, math.cos(math.radians(q.lat))))
+        for n, e in enumerate(self._pool(q)):
+            if (q.free_only and not e.free) or (q.online_only and not e.online):
                 continue
-            if q.online_only and not e.online:
+            if q.open_at is not None and not is_open(e.service, q.open_at):
                 continue
-            if q.open_at is not None and not is_open(s, q.open_at):
-                continue
-            match = self._score(e, q)
-            if match is not None:
-                matches.append(match)
-        matches.sort(key=lambda m: -m.score)
-        return matches[: q.limit]
+            distance = _distance(e, box) if box is not None and e.points else None
+            if distance is not None and distance <= NEAR_KM:
+                score = 40 * math.exp(-distance / 50)
+            elif e.online and (not e.points or q.country is None or q.country in e.countries):
+                score, distance = 15.0, None
+            else:
+                continue  # far away, and not online in the member's country: not useful
+            scored.append((score + e.bonus + (20 if q.topic in e.topics else 0), n, e, distance))
+        best = heapq.nlargest(q.limit, scored, key=lambda x: (x[0], -x[1]))
+        return [self._match(e, score, distance, q) for score, _, e, distance in best]
 
-    def _score(self, e: _Entry, q: Query) -> Match | None:
-        s = e.service
-        score, reasons = 0.0, []
-        distance = None
-        if q.lat is not None and q.lon is not None and e.points:
-            lon_span = _DEG / max(0.05, math.cos(math.radians(q.lat)))
-            near = [
-                p for p in e.points if abs(p[0] - q.lat) <= _DEG and abs(p[1] - q.lon) <= lon_span
-            ]
-            if near:
-                distance = min(distance_km(q.lat, q.lon, lat, lon) for lat, lon in near)
-        same_country = q.country is not None and q.country in e.countries
-        if distance is not None and distance <= NEAR_KM:
-            score += 40 * math.exp(-distance / 50)
-            reasons.append("near")
-        elif e.online and (same_country or not e.points or q.country is None):
-            score += 15
-            reasons.append("online")
-        else:
-            return None  # far away, and not online in the member's country: not useful
+    @staticmethod
+    def _match(e: _Entry, score: float, distance: float | None, q: Query) -> Match:
+        reasons = ["near" if distance is not None else "online"]
         if q.languages:
             score += 30
             reasons.append("language")
-        if "intercultural-couples" in s.topics:
-            score += 10
+        if "intercultural-couples" in e.topics:
             reasons.append("intercultural")
-        if q.topic and q.topic in s.topics:
-            score += 20
-        if s.free:
-            score += 2
-        return Match(s, score, distance, reasons)
+        return Match(e.service, score, distance, reasons)
+
+
+def _distance(e: _Entry, box: tuple[float, float, float]) -> float | None:
+    lat, lon, lon_span = box
+    near = [p for p in e.points if abs(p[0] - lat) <= _DEG and abs(p[1] - lon) <= lon_span]
+    return min((distance_km(lat, lon, a, b) for a, b in near), default=None)
 
 
 def load_index(session: Session) -> Index:
