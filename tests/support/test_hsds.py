@@ -589,6 +589,7 @@ def test_the_schemas_are_vendored_and_resolve_offline() -> None:
         {"id": "x", "name": "n", "status": "active", "phones": [{"id": "p"}]}
     )  # the nested phone needs its number: sibling $refs resolve from the vendored files
     assert jsonfeed.kind_of({"id": "x", "location_type": "virtual"}) == "location"
+    assert jsonfeed.kind_of({"id": "x", "name": "n", "organization_id": "o"}) == "service"
 
 
 @pytest.mark.parametrize(

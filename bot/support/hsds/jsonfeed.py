@@ -46,6 +46,8 @@ def kind_of(item: dict[str, Any]) -> str:
         return "service"
     if "location_type" in item or "latitude" in item:
         return "location"
+    if "organization" in item or "organization_id" in item:
+        return "service"  # one missing its status, which the schema then asks for
     if "openapi_url" in item or "profile" in item:
         return "api"
     if "taxonomy_detail" in item or "term_uri" in item or "code" in item:
