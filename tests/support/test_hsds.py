@@ -609,3 +609,15 @@ def test_the_fast_row_check_never_accepts_what_jsonschema_refuses(row: dict[str,
     valid = schemas.validator("service").is_valid(row)
     assert schemas.flat_row_is_valid(row, "service") is False or valid
     assert (schemas.check_row(row, "service", hsds.problems.Where("f", "row 2")) == []) == valid
+
+
+@pytest.mark.parametrize("fmt", ["hsds-json", "hsds-csv"])
+def test_a_named_time_zone_survives_export_and_import(fmt: str, tmp_path: Path, app: Any) -> None:
+    run_import(app, minimal_v3(tmp_path / "feed", tz="Europe/Madrid", lang="", langname="Spanish"))
+    before = services(app)
+    out = tmp_path / ("out.json" if fmt == "hsds-json" else "out")
+    with app.store.session() as s:
+        assert directory.export(s, out, fmt) == []  # type: ignore[arg-type]
+    run_import(app, out)
+    assert services(app) == before
+    assert before["svc-1"]["schedules"][0]["timezone_name"] == "Europe/Madrid"
