@@ -135,10 +135,10 @@ COUNTRY_OPTION = Option(
 HELPLINE_COUNTRY = Option(
     "country",
     OptionType.STRING,
-    "Country code, e.g. ES, JP, US",
+    "Country code or name, e.g. ES, Japan",
     required=False,
     min_length=2,
-    max_length=2,
+    max_length=60,
 )
 FIND_OPTIONS = (
     Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
@@ -330,7 +330,7 @@ def install(app: App) -> None:
         options=[HELPLINE_COUNTRY],
     )
     async def lines(ctx: Context, country: str | None = None) -> None:
-        used, found = helplines.for_country(country or member_country(ctx))
+        used, found = helplines.for_country(_country(ctx, country) or member_country(ctx))
         title = (
             ctx.t("support.helplines.title", country=used)
             if used != helplines.FALLBACK

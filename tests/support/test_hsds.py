@@ -564,6 +564,8 @@ async def test_find_takes_a_country_and_refuses_options_it_does_not_have(
     assert "couldn't find" not in out and "Support that may fit" in out
     out = await community.type("/support find topic:domestic-abuse city:Madrid country:Spain")
     assert "Support that may fit" in out
+    assert "Helplines (JP)" in await community.type("/support helplines country:Japan")
+    assert "don't know a country" in await community.type("/support helplines country:Atlantis")
     out = await community.type("/support helplines country:ES colour:blue")
     assert "unknown option 'colour'" in out and "options: country" in out
 
