@@ -519,9 +519,16 @@ class CommandRegistry:
         raw: dict[str, str] = {}
         positional = [o.name for o in command.options]
         names = set(positional)
+        named = False
         for token in tokens:
             key, sep, value = token.partition(":")
             if sep and key in names:
+                raw[key] = value
+                named = True
+                continue
+            if sep and value and named and _NAME.match(key) and not value.startswith("/"):
+                # After a named option, `name:value` names an option the command lacks:
+                # parse_options refuses it, listing the valid ones (`role user:U1` stays a value).
                 raw[key] = value
                 continue
             remaining = [n for n in positional if n not in raw]

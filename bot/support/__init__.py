@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,9 @@ from sqlmodel import Session, select
 from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType
 from bot.feature import Feature
-from bot.message import Field, Message, escape
+from bot.message import Field, Message, Select, SelectOption, escape
 from bot.privacy.contract import PersonalData, Subject
-from bot.support import directory, gazetteer, helplines
+from bot.support import directory, gazetteer, helplines, hsds, places
 from bot.support.models import MemberPlace, SupportOrganization, SupportService
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ feature = Feature("support")
 
 __all__ = ["MemberPlace", "SupportOrganization", "SupportService"]
 
+log = logging.getLogger(__name__)
+
 TOPIC_CHOICES = tuple(Choice(label[:100], code) for code, label in directory.TOPICS.items())
 
 
@@ -32,9 +35,14 @@ def index(ctx: Context) -> directory.Index:
     if cached is None:
         with ctx.app.store.session() as s:
             cached = ctx.app.cache["support.index"] = directory.load_index(s)
-        if not cached.cache:  # a new database: start from the sample directory
-            with ctx.app.store.session() as s:
-                directory.import_folder(s, directory.SAMPLE_DIR)
+        if not cached.cache:  # a new database: start from the shipped (verified) directory
+            try:
+                with ctx.app.store.session() as s:
+                    directory.import_feed(s, directory.DIRECTORY_DIR)
+            except hsds.ImportFailed as exc:
+                log.warning(
+                    "support directory not loaded: %s", "; ".join(map(str, exc.problems[:5]))
+                )
             with ctx.app.store.session() as s:
                 cached = ctx.app.cache["support.index"] = directory.load_index(s)
     return cached  # type: ignore[no-any-return]
@@ -55,21 +63,38 @@ def member_country(ctx: Context, user_id: str | None = None) -> str | None:
     return (place.country if place else None) or ctx.app.settings.support.default_country
 
 
-def resolve_city(ctx: Context, city: str, country: str | None) -> gazetteer.City:
-    found = gazetteer.lookup(city, country)
+def _country(ctx: Context, country: str | None) -> str | None:
+    if not country:
+        return None
+    code = places.country_code(country)
+    if code is None:
+        raise CommandError(ctx.t("support.error.country", value=escape(country, 40)), "country")
+    return code
+
+
+def resolve_city(
+    ctx: Context, city: str, country: str | None, then: tuple[str, ...] = ("location",)
+) -> gazetteer.City | None:
+    """The one city meant, or None after offering the choices as a select (`then` says what
+    to do with the choice: save it, or run a search with these arguments)."""
+    found = places.cities(city, _country(ctx, country))
     if not found:
         raise CommandError(ctx.t("support.error.no_city", city=escape(city, 60)), "city")
-    countries = sorted({c.country for c in found})
-    if len(countries) > 1 and not country:
-        raise CommandError(
-            ctx.t(
-                "support.error.ambiguous",
-                city=escape(city, 60),
-                options=", ".join(f"{found[0].name} ({cc})" for cc in countries[:8]),
-            ),
-            "city",
-        )
-    return found[0]
+    by_country = list({c.country: c for c in reversed(found)}.values())[::-1]
+    if len(by_country) == 1:
+        return found[0]
+    options = tuple(
+        SelectOption(f"{c.name}, {places.country_name(c.country)}"[:100], str(c.id), c.country)
+        for c in by_country[:25]
+    )
+    ctx.reply(
+        Message(
+            text=ctx.t("support.error.ambiguous", city=escape(city, 60)),
+            rows=((Select(":".join(("support-city", *then))[:100], options),),),
+        ),
+        private=True,
+    )
+    return None
 
 
 def _languages(ctx: Context, text: str) -> list[str]:
@@ -83,6 +108,155 @@ def _languages(ctx: Context, text: str) -> list[str]:
             raise CommandError(ctx.t("support.error.language", value=escape(part, 30)), "languages")
         out.append(tag)
     return out[:5]
+
+
+COUNTRY_OPTION = Option(
+    "country",
+    OptionType.STRING,
+    "Country, if the city name is shared (GB, Canada...)",
+    required=False,
+    min_length=2,
+    max_length=60,
+)
+
+
+HELPLINE_COUNTRY = Option(
+    "country",
+    OptionType.STRING,
+    "Country code or name, e.g. ES, Japan",
+    required=False,
+    min_length=2,
+    max_length=60,
+)
+FIND_OPTIONS = (
+    Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
+    Option(
+        "city",
+        OptionType.STRING,
+        "Near this city, e.g. Madrid or Madrid, ES (default: your saved city)",
+        required=False,
+        max_length=80,
+    ),
+    Option(
+        "language",
+        OptionType.STRING,
+        "In this language (default: yours)",
+        required=False,
+        max_length=40,
+    ),
+    COUNTRY_OPTION,
+    Option("online", OptionType.BOOL, "Online only", required=False),
+    Option("free", OptionType.BOOL, "Free only", required=False),
+    Option("open-now", OptionType.BOOL, "Open right now", required=False),
+)
+
+
+async def _find_command(
+    ctx: Context,
+    topic: str,
+    city: str | None = None,
+    language: str | None = None,
+    country: str | None = None,
+    online: bool | None = None,
+    free: bool | None = None,
+    open_now: bool | None = None,
+) -> None:
+    langs = _languages(ctx, language) if language else []
+    flags = "".join(f for f, on in (("o", online), ("f", free), ("n", open_now)) if on)
+    found = None
+    if city:
+        then = ("find", topic, ",".join(langs), flags)
+        found = resolve_city(ctx, city, country, then)
+        if found is None:
+            return  # the member picks the city from the choices offered
+    _find(ctx, topic, found, tuple(langs), flags, _country(ctx, country))
+
+
+async def _city_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """A city picked from the choices: save it, or run the search it was picked for."""
+    found = gazetteer.by_id(int(values[0])) if values and values[0].isdigit() else None
+    if found is None:
+        raise CommandError(ctx.t("core.error.stale_button"))
+    if args[:1] == ["find"]:
+        topic, langs, flags = ([*args[1:], "", "", ""])[:3]
+        _find(ctx, topic, found, tuple(x for x in langs.split(",") if x), flags, None)
+    else:
+        _save_city(ctx, found)
+
+
+def _save_city(ctx: Context, found: gazetteer.City) -> None:
+    place = saved_place(ctx) or MemberPlace(
+        platform=ctx.community.platform,
+        community_id=ctx.community.community_id,
+        user_id=ctx.actor_id,
+        updated_at=ctx.now,
+    )
+    place.city_id, place.city, place.country = found.id, found.name, found.country
+    place.updated_at = ctx.now
+    ctx.session.add(place)
+    ctx.reply(ctx.t("support.location.saved", city=found.label), private=True)
+
+
+def _find(
+    ctx: Context,
+    topic: str,
+    city: gazetteer.City | None,
+    langs: tuple[str, ...],
+    flags: str,
+    country: str | None,
+) -> None:
+    """Search and answer privately; `flags`: o online only, f free only, n open now."""
+    place = saved_place(ctx)
+    if city is None and place is not None and place.city_id is not None:
+        city = gazetteer.by_id(place.city_id)
+    query = directory.Query(
+        topic=topic,
+        lat=city.latitude if city else None,
+        lon=city.longitude if city else None,
+        country=city.country if city else country,
+        languages=langs or tuple(place.languages if place else ()) or (ctx.locale,),
+        online_only="o" in flags,
+        free_only="f" in flags,
+        open_at=ctx.now if "n" in flags else None,
+        limit=3,
+    )
+    matches = index(ctx).search(query)
+    if not matches:
+        ctx.reply(
+            Message(
+                text=ctx.t("support.find.none"),
+                fields=helplines.as_fields(helplines.for_country(query.country)[1][:2]),
+            ),
+            private=True,
+        )
+        return
+    ctx.reply(
+        Message(
+            title=ctx.t("support.find.title"),
+            fields=tuple(_result(ctx, m) for m in matches),
+            footer=ctx.t("support.find.footer"),
+        ),
+        private=True,
+    )
+
+
+def _result(ctx: Context, m: directory.Match) -> Field:
+    s = m.service
+    why = l10n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
+    where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
+    contact = " · ".join(str(p.get("number", "")).strip('"') for p in directory.phones(s)[:1])
+    value = (
+        ctx.t(
+            "support.find.line",
+            where=where,
+            languages=l10n.language_names(directory.language_tags(s), ctx.locale),
+            fees=escape(s.fees_description or ""),
+            why=why,
+        )
+        + (f"\n{escape(contact)}" if contact else "")
+        + (f"\n{s.url}" if s.url else "")
+    )
+    return Field(escape(s.name, 200), value)
 
 
 feature.group("support", "Find local support and helplines")
@@ -99,32 +273,13 @@ async def topics(ctx: Context) -> None:
     "Save your city (only coarse, only if you want) to find help nearby",
     options=[
         Option("city", OptionType.STRING, "City", max_length=80),
-        Option(
-            "country",
-            OptionType.STRING,
-            "Country code if the name is shared (GB, CA...)",
-            required=False,
-            min_length=2,
-            max_length=2,
-        ),
+        COUNTRY_OPTION,
     ],
 )
 async def location(ctx: Context, city: str, country: str | None = None) -> None:
     found = resolve_city(ctx, city, country)
-    place = saved_place(ctx) or MemberPlace(
-        platform=ctx.community.platform,
-        community_id=ctx.community.community_id,
-        user_id=ctx.actor_id,
-        updated_at=ctx.now,
-    )
-    place.city_id, place.city, place.country, place.updated_at = (
-        found.id,
-        found.name,
-        found.country,
-        ctx.now,
-    )
-    ctx.session.add(place)
-    ctx.reply(ctx.t("support.location.saved", city=found.label))
+    if found is not None:
+        _save_city(ctx, found)
 
 
 @feature.command(
@@ -153,119 +308,21 @@ async def forget(ctx: Context) -> None:
     ctx.reply(ctx.t("support.forgotten"))
 
 
-@feature.command(
+feature.command(
     "support find",
     "Find support near you, in your language (only you see the answer)",
-    options=[
-        Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
-        Option(
-            "city",
-            OptionType.STRING,
-            "Near this city (default: your saved city)",
-            required=False,
-            max_length=80,
-        ),
-        Option(
-            "language",
-            OptionType.STRING,
-            "In this language (default: yours)",
-            required=False,
-            max_length=40,
-        ),
-        Option("online", OptionType.BOOL, "Online only", required=False),
-        Option("free", OptionType.BOOL, "Free only", required=False),
-        Option("open-now", OptionType.BOOL, "Open right now", required=False),
-    ],
-)
-async def find(
-    ctx: Context,
-    topic: str,
-    city: str | None = None,
-    language: str | None = None,
-    online: bool | None = None,
-    free: bool | None = None,
-    open_now: bool | None = None,
-) -> None:
-    place = saved_place(ctx)
-    lat = lon = None
-    country = None
-    if city:
-        found = resolve_city(ctx, city, None if "," not in city else city.split(",")[1].strip())
-        lat, lon, country = found.latitude, found.longitude, found.country
-    elif place is not None and place.city_id is not None:
-        saved = gazetteer.by_id(place.city_id)
-        if saved is not None:
-            lat, lon, country = saved.latitude, saved.longitude, saved.country
-    langs = (
-        tuple(_languages(ctx, language))
-        if language
-        else tuple(place.languages if place else ()) or (ctx.locale,)
-    )
-    query = directory.Query(
-        topic=topic,
-        lat=lat,
-        lon=lon,
-        country=country,
-        languages=langs,
-        online_only=bool(online),
-        free_only=bool(free),
-        open_at=ctx.now if open_now else None,
-        limit=3,
-    )
-    matches = index(ctx).search(query)
-    if not matches:
-        ctx.reply(
-            Message(
-                text=ctx.t("support.find.none"),
-                fields=helplines.as_fields(helplines.for_country(country)[1][:2]),
-            ),
-            private=True,
-        )
-        return
-    fields = []
-    for m in matches:
-        s = m.service
-        why = l10n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
-        where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
-        contact = " · ".join(p["number"] for p in s.phones[:1]) or ""
-        value = (
-            ctx.t(
-                "support.find.line",
-                where=where,
-                languages=l10n.language_names(s.languages, ctx.locale),
-                fees=escape(s.fees_description or ""),
-                why=why,
-            )
-            + (f"\n{escape(contact)}" if contact else "")
-            + (f"\n{s.url}" if s.url else "")
-        )
-        fields.append(Field(escape(s.name, 200), value))
-    ctx.reply(
-        Message(
-            title=ctx.t("support.find.title"),
-            fields=tuple(fields),
-            footer=ctx.t("support.find.footer"),
-        ),
-        private=True,
-    )
+    options=FIND_OPTIONS,
+)(_find_command)
+feature.component("support-city")(_city_chosen)
 
 
 @feature.command(
     "support helplines",
     "Crisis and abuse helplines for a country (only you see this)",
-    options=[
-        Option(
-            "country",
-            OptionType.STRING,
-            "Country code, e.g. ES, JP, US",
-            required=False,
-            min_length=2,
-            max_length=2,
-        )
-    ],
+    options=[HELPLINE_COUNTRY],
 )
 async def lines(ctx: Context, country: str | None = None) -> None:
-    used, found = helplines.for_country(country or member_country(ctx))
+    used, found = helplines.for_country(_country(ctx, country) or member_country(ctx))
     title = (
         ctx.t("support.helplines.title", country=used)
         if used != helplines.FALLBACK
@@ -309,13 +366,22 @@ def _erase(session: Session, who: Subject) -> int:
 @feature.command_line
 def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d = sub.add_parser(
-        "directory", help="the support directory (Open Referral HSDS CSV folders)"
+        "directory", help="the support directory (Open Referral HSDS 3 and 1.1 feeds)"
     ).add_subparsers(dest="directory", required=True)
-    imp = d.add_parser("import", help="replace the directory with an HSDS folder (all or nothing)")
+    imp = d.add_parser(
+        "import", help="import an HSDS feed: CSV folder or JSON file/folder (all or nothing)"
+    )
     imp.add_argument("path")
+    imp.add_argument("--dry-run", action="store_true", help="report changes, write nothing")
+    imp.add_argument(
+        "--upsert", action="store_true", help="add and update by id, keep what is not mentioned"
+    )
+    imp.add_argument("--json", action="store_true", help="machine-readable output")
     imp.set_defaults(handler=_import)
-    exp = d.add_parser("export", help="write the directory as an HSDS folder")
+    exp = d.add_parser("export", help="write the directory as valid HSDS 3")
     exp.add_argument("path")
+    exp.add_argument("--format", choices=("hsds-csv", "hsds-json"), default="hsds-csv")
+    exp.add_argument("--json", action="store_true", help="machine-readable output")
     exp.set_defaults(handler=_export_cli)
 
 
@@ -323,15 +389,31 @@ def _import(args: argparse.Namespace, settings: Any) -> int:
     from bot.store import Store
 
     store = Store(settings.database_url)
+    mode: directory.Mode = "upsert" if args.upsert else "replace"
     try:
         with store.session() as s:
-            summary = directory.import_folder(s, Path(args.path))
-    except directory.ImportFailed as exc:
-        for line in exc.errors:
-            print(f"error: {line}")
-        print(f"nothing imported: {len(exc.errors)} problem(s)")
+            changes = directory.import_feed(s, Path(args.path), mode=mode, dry_run=args.dry_run)
+    except hsds.ImportFailed as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}))
+        else:
+            for p in exc.problems:
+                print(f"error: {p}")
+            print(f"nothing imported: {len(exc.problems)} problem(s)")
         return 1
-    print(json.dumps({"imported": summary}))
+    report = {"ok": True, "dry_run": args.dry_run, **changes.summary()}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        done = "would change" if args.dry_run else "changed"
+        svc = report["services"]
+        print(
+            f"{mode}, {done}: {len(svc['added'])} added, {len(svc['updated'])} updated, "
+            f"{len(svc['removed'])} removed, {svc['unchanged']} unchanged (services)"
+        )
+        for key in ("added", "updated", "removed"):
+            for sid in svc[key][:50]:
+                print(f"  {key}: {sid}")
     return 0
 
 
@@ -339,9 +421,14 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
     from bot.store import Store
 
     with Store(settings.database_url).session() as s:
-        summary = directory.export_folder(s, Path(args.path))
-    print(json.dumps({"exported": summary}))
-    return 0
+        problems = directory.export(s, Path(args.path), args.format)
+    report = {
+        "ok": not problems,
+        "format": args.format,
+        "problems": [p.as_dict() for p in problems],
+    }
+    print(json.dumps(report) if args.json else "\n".join(map(str, problems)) or "exported")
+    return 1 if problems else 0
 
 
 feature.personal_data(PersonalData("support", _export, _erase))

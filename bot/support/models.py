@@ -21,6 +21,8 @@ class SupportOrganization(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=Column(Text))
     website: str | None = Field(default=None, max_length=300)
     email: str | None = Field(default=None, max_length=200)
+    # Other HSDS fields (alternate_name, uri...) and organization-level phones, kept for export.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
 class SupportService(SQLModel, table=True):
@@ -35,16 +37,18 @@ class SupportService(SQLModel, table=True):
     fees_description: str | None = Field(default=None, max_length=300)
     free: bool = False
     delivery: str = Field(default="in_person", max_length=12)  # in_person, online, both
-    minimum_age: int | None = None
-    maximum_age: int | None = None
-    # Denormalised for fast matching; the CSV tables stay the source of truth on import/export.
+    minimum_age: float | None = None
+    maximum_age: float | None = None
+    status: str = Field(default="active", max_length=20)  # HSDS: only "active" is shown
+    # HSDS objects kept whole (with their ids) so that an export re-imports to the same rows.
     topics: list[Any] = Field(default_factory=list, sa_column=json_column())
     languages: list[Any] = Field(default_factory=list, sa_column=json_column())
     phones: list[Any] = Field(default_factory=list, sa_column=json_column())
     schedules: list[Any] = Field(default_factory=list, sa_column=json_column())
     locations: list[Any] = Field(
         default_factory=list, sa_column=json_column()
-    )  # {id,name,city,country,lat,lon}
+    )  # HSDS location + its service_at_location ("sal"), with city, country, lat, lon
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
 class MemberPlace(CommunityScoped, SQLModel, table=True):

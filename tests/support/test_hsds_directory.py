@@ -1,4 +1,4 @@
-"""The starter directory in content/directory/hsds/services.json: valid HSDS 3 and traceable.
+"""The starter directory in content/directory/services.json: valid HSDS 3 and traceable.
 
 Each record is validated against the official HSDS 3.0 service schema, with its `$ref`s
 (phone.json, language.json, ...) resolved from the schema folder on disk, never fetched. Each
@@ -24,24 +24,20 @@ from bot.paths import CONTENT_DIR
 
 pytestmark = pytest.mark.support
 
-SERVICES = CONTENT_DIR / "directory" / "hsds" / "services.json"
+SERVICES = CONTENT_DIR / "directory" / "services.json"
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA_DIRS = (
-    REPO / "specs" / "hsds" / "schema",
-    REPO.parent / "shared" / "specs" / "hsds" / "schema",
-)
+SCHEMA_DIRS = (REPO / "bot" / "support" / "hsds" / "spec",)
 SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
-CATEGORIES = {"family-violence", "immigrant-support", "multilingual", "lgbtq", "legal-information"}
+CATEGORIES = {"domestic-abuse", "immigration-legal", "community-groups", "lgbtq"}
 # National short codes confirmed on each record's source but missing from phonenumbers' metadata,
 # and one WhatsApp contact published in its pre-ninth-digit form (messages only).
 KNOWN_UNLISTED = {("ID", "129"), ("CO", "155"), ("BR", "(61) 9610-0180")}
 
 
 def _schema_dir() -> Path:
-    for folder in SCHEMA_DIRS:
-        if (folder / "service.json").is_file():
-            return folder
-    pytest.skip("the HSDS 3 schemas are not present beside the repository")
+    folder = SCHEMA_DIRS[0]
+    assert (folder / "service.json").is_file(), "the vendored HSDS 3 schemas are missing"
+    return folder
 
 
 def _validator() -> Draft202012Validator:
