@@ -11,57 +11,62 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f"), None)
-
-# Letters from other scripts that look like Latin ones (a practical subset of Unicode's
-# confusables for Cyrillic, Greek and symbols; NFKC already folds full-width and styled forms).
-CONFUSABLES = str.maketrans(
-    {
-        "а": "a",
-        "в": "b",
-        "е": "e",
-        "ё": "e",
-        "к": "k",
-        "м": "m",
-        "н": "h",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "т": "t",
-        "у": "y",
-        "х": "x",
-        "ѕ": "s",
-        "і": "i",
-        "ї": "i",
-        "ј": "j",
-        "ԁ": "d",
-        "ɡ": "g",
-        "ո": "n",
-        "ս": "u",
-        "ӏ": "l",
-        "һ": "h",
-        "ԛ": "q",
-        "ԝ": "w",
-        "ү": "y",
-        "ᴄ": "c",
-        "α": "a",
-        "β": "b",
-        "ε": "e",
-        "η": "n",
-        "ι": "i",
-        "κ": "k",
-        "ν": "v",
-        "ο": "o",
-        "ρ": "p",
-        "τ": "t",
-        "υ": "u",
-        "χ": "x",
-        "ω": "w",
-        "ς": "s",
-        "ℓ": "l",
-        "ı": "i",
-    }
+# Invisible characters: zero-width, soft hyphen, bidi controls, variation selectors, keycaps.
+ZERO_WIDTH = dict.fromkeys(
+    [
+        *map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f\u200e\u200f\u20e3"),
+        *range(0x2061, 0x2065),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0xFE00, 0xFE10),
+    ],
+    None,
 )
+
+# Letters of other scripts that look like Latin ones (Cyrillic "а", Greek "ο", Armenian "ս"...):
+# Unicode's confusables (UTS #39) as shipped by confusable-homoglyphs, kept to the scripts that
+# imitate Latin so Chinese, Japanese and other text is never rewritten.
+_LATIN_LOOKALIKE_SCRIPTS = (
+    "CYRILLIC",
+    "GREEK",
+    "ARMENIAN",
+    "CHEROKEE",
+    "COPTIC",
+    "LATIN",
+    "MODIFIER LETTER",
+    "LISU",
+    "SCRIPT SMALL",
+    "DOUBLE-STRUCK",
+    "MATHEMATICAL",
+)
+# Letters written with emoji: regional indicators and negative circled/squared capitals, which
+# NFKC leaves alone.
+_EMOJI_LETTERS = {
+    base + i: chr(ord("a") + i) for base in (0x1F1E6, 0x1F150, 0x1F170) for i in range(26)
+}
+
+
+def _confusables() -> dict[int, str]:
+    from confusable_homoglyphs import confusables
+
+    table: dict[int, str] = {}
+    for source, glyphs in confusables.confusables_data.items():
+        if len(source) != 1 or source.isascii():
+            continue
+        name = unicodedata.name(source, "")
+        if not name.startswith(_LATIN_LOOKALIKE_SCRIPTS):
+            continue
+        latin = [g["c"].lower() for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
+        letters = [c for c in latin if c.isalpha()]
+        if letters:
+            table[ord(source)] = letters[0]
+    table[ord("ı")] = "i"  # dotless i: a Turkish letter, and the usual stand-in for "i"
+    # Greek small letters used as Latin ones that UTS #39 does not list as confusable.
+    table.update({ord(k): v for k, v in zip("ηωτκχυβεας", "nwtkxubeas", strict=True)})
+    return {**table, **_EMOJI_LETTERS}
+
+
+CONFUSABLES: dict[int, str] = _confusables()
 
 # Digits and symbols used as letters, applied only inside words that also contain letters, so
 # numbers ("call me at 555") stay numbers.
@@ -96,7 +101,9 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
     text = text.translate(CONFUSABLES)
     decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Only the Latin-style accents go (U+0300-036F): Japanese voicing marks are letters' meaning.
+    stripped = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
+    return unicodedata.normalize("NFC", stripped)
 
 
 @lru_cache(maxsize=65536)  # words repeat a lot in real messages
@@ -148,3 +155,55 @@ def match_text(text: str, folded: str | None = None) -> str:
 def normalise_phrase(phrase: str) -> str:
     """A keyword or phrase in the same form as `words`, space-joined."""
     return " ".join(words(phrase))
+
+
+# --- the form that request and pitch patterns read ------------------------------------------
+
+# Single characters separated by one space ("s e n d  m e"); two spaces end a spelled word.
+_SPELLED_RUN = re.compile(r"(?<!\S)(?:\w ){1,}\w(?!\S)")
+# Amounts and units written against a number ("500usdt", "24h", "3rd") are not leetspeak.
+_UNIT = re.compile(
+    r"^(?:\d+(?:k|m|rb|jt|usd|usdt|eur|btc|php|idr|brl|h|x|st|nd|rd|th|am|pm|kg)|"
+    r"(?:usd|usdt|eur|btc|php|idr|brl|rp|rs|us)\d+)$"
+)
+_EDGE = re.compile(r"^([^\w@$]*)(.*?)([^\w]*)$", re.DOTALL)
+
+
+@lru_cache(maxsize=65536)
+def _pitch_word(token: str) -> str:
+    """One whitespace-separated token: leetspeak decoded, repeated letters collapsed, leading
+    @handles, $cashtags, links, numbers and CJK left as they are."""
+    if not token.isascii() or "/" in token or not _ASCII_LETTER.search(token):
+        return _DOUBLES.sub(r"\1", token) if token.isascii() else token
+    lead, core, tail = _EDGE.match(token).groups()  # type: ignore[union-attr]
+    if core[:1] in ("@", "$") and core[1:2].isalpha() or _UNIT.match(core):
+        return token
+    core = core.translate(LEET) if _LEETABLE.search(core) else core
+    return lead + _DOUBLES.sub(r"\1", core) + tail.replace("!", "")
+
+
+_ASCII_LETTER = re.compile(r"[a-z]")
+# Every run of a doubled letter becomes one ("moneyyy", "guaranteeed", "free" -> "fre"): patterns
+# go through `pitch_pattern`, which does the same, so they are written in plain spelling.
+_DOUBLES = re.compile(r"([a-z])\1+")
+_PATTERN_DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
+_LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+
+
+def pitch_text(text: str, folded: str | None = None) -> str:
+    """The message as request and pitch patterns read it: folded, words spelled out letter by
+    letter joined again, dots and dashes inside words removed, leetspeak decoded, repeated
+    letters collapsed to one; punctuation, numbers, @handles and $cashtags kept."""
+    folded = fold(text) if folded is None else folded
+    if " " in folded:
+        folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
+    folded = _INNER_SEPARATORS.sub("", folded)
+    return " ".join(_pitch_word(t) for t in folded.split())
+
+
+def pitch_pattern(pattern: str) -> str:
+    """A request/pitch pattern in the form `pitch_text` produces: accents dropped, doubled
+    letters single (a letter after a backslash is regex syntax and stays)."""
+    decomposed = unicodedata.normalize("NFD", pattern)  # written in lower case (\S is not \s)
+    plain = unicodedata.normalize("NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f"))
+    return _PATTERN_DOUBLES.sub(r"\1", plain)
