@@ -131,7 +131,9 @@ class Hit:
             "dry_run": self.rule.dry_run,
             "matched": self.matched,
             "why": self.why or self.rule.why or WHY.get(self.rule.kind, self.rule.kind),
-            "evidence": [{"signal": e.signal, "says": e.says, "words": e.words} for e in self.evidence],
+            "evidence": [
+                {"signal": e.signal, "says": e.says, "words": e.words} for e in self.evidence
+            ],
         }
 
     def describe(self, limit: int = 300) -> str:
@@ -226,9 +228,8 @@ class RuleSet:
         for rule, finding in self._check_links(msg.text):
             add(rule, finding.host, finding.why)
         for rule in self._others:
-            matched = self._check_other(rule, msg)
-            if matched:
-                add(rule, matched)
+            if other := self._check_other(rule, msg):
+                add(rule, other)
         return hits
 
     def _check_pitches(self, text: str) -> list[tuple[Rule, str, tuple[Evidence, ...]]]:
@@ -239,7 +240,9 @@ class RuleSet:
             combo = pitch.satisfied(found, rule.when, rule.unless)
             if combo is not None:
                 shown = [*combo, *(n for n in found if n not in combo and n not in _NOT_SHOWN)]
-                out.append((rule, " + ".join(found[n] for n in combo), self._finder.evidence(found, shown)))
+                out.append(
+                    (rule, " + ".join(found[n] for n in combo), self._finder.evidence(found, shown))
+                )
         return out
 
     def _check_links(self, text: str) -> list[tuple[Rule, links.LinkFinding]]:

@@ -116,7 +116,11 @@ def render(report: Report) -> str:
     lines = ["overall " + _line(report.overall)]
     for title, table in (("rule", report.by_rule), ("category", report.by_category)):
         lines.append(f"\nby {title}:")
-        lines += [f"  {k:<24} {_line(v)}" for k, v in sorted(table.items()) if v.tp + v.fp or title != "rule"]
+        lines += [
+            f"  {k:<24} {_line(v)}"
+            for k, v in sorted(table.items())
+            if v.tp + v.fp or title != "rule"
+        ]
     lines.append("\nby language:")
     lines += [f"  {k:<24} {_line(v)}" for k, v in sorted(report.by_lang.items())]
     return "\n".join(lines)
@@ -124,7 +128,10 @@ def render(report: Report) -> str:
 
 def _line(t: Tally) -> str:
     f = t.figures()
-    shown = {k: "-" if f[k] is None else f"{f[k]:.3f}" for k in ("precision", "recall", "false_alarm_rate")}
+    shown = {
+        k: "-" if f[k] is None else f"{f[k]:.3f}"
+        for k in ("precision", "recall", "false_alarm_rate")
+    }
     return (
         f"n={f['n']:<4} flagged={f['flagged']:<4} precision={shown['precision']} "
         f"recall={shown['recall']} false_alarms={shown['false_alarm_rate']}"
@@ -135,7 +142,9 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     group = sub.add_parser("automod", help="automod tools").add_subparsers(
         dest="automod", required=True
     )
-    ev = group.add_parser("eval", help="precision, recall and false alarms on a labelled JSONL file")
+    ev = group.add_parser(
+        "eval", help="precision, recall and false alarms on a labelled JSONL file"
+    )
     ev.add_argument("file", type=Path, help="JSONL: text, expect (flag|pass), optional category")
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     ev.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="rule file (YAML)")
@@ -156,5 +165,7 @@ def cmd_eval(args: argparse.Namespace, settings: object) -> int:
         print(render(report))
     if args.misses:
         for miss in report.misses:
-            print(json.dumps(miss, ensure_ascii=False), file=sys.stderr if args.json else sys.stdout)
+            print(
+                json.dumps(miss, ensure_ascii=False), file=sys.stderr if args.json else sys.stdout
+            )
     return 0

@@ -10,6 +10,7 @@ hiding their target. Results are cached per host: the same links come back again
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -81,10 +82,8 @@ def skeleton(label: str) -> str:
 def registrable(host: str) -> tuple[str, str, str] | None:
     """(subdomain, domain label, registrable domain), or None when it is no real domain."""
     if "xn--" in host:
-        try:
+        with contextlib.suppress(UnicodeError):
             host = host.encode("ascii").decode("idna")
-        except UnicodeError:
-            pass
     ext = _EXTRACT(host)
     if not ext.suffix or not ext.domain or ext.domain.isdigit():
         return None
@@ -127,7 +126,9 @@ def inspect(host: str, allow: frozenset[str] = frozenset()) -> LinkFinding | Non
     if reg in allow or reg in brands.all_official:
         return None
     if reg in brands.shorteners:
-        return LinkFinding(host, reg, "shortener", f"{reg} is a link shortener: it hides the target")
+        return LinkFinding(
+            host, reg, "shortener", f"{reg} is a link shortener: it hides the target"
+        )
     found = _brand_in(subdomain, domain, brands)
     if found is not None:
         brand, how = found

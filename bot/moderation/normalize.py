@@ -176,7 +176,7 @@ def _pitch_word(token: str) -> str:
     if not token.isascii() or "/" in token or not _ASCII_LETTER.search(token):
         return _DOUBLES.sub(r"\1", token) if token.isascii() else token
     lead, core, tail = _EDGE.match(token).groups()  # type: ignore[union-attr]
-    if core[:1] in ("@", "$") and core[1:2].isalpha() or _UNIT.match(core):
+    if (core[:1] in ("@", "$") and core[1:2].isalpha()) or _UNIT.match(core):
         return token
     core = core.translate(LEET) if _LEETABLE.search(core) else core
     return lead + _DOUBLES.sub(r"\1", core) + tail.replace("!", "")
@@ -205,5 +205,7 @@ def pitch_pattern(pattern: str) -> str:
     """A request/pitch pattern in the form `pitch_text` produces: accents dropped, doubled
     letters single (a letter after a backslash is regex syntax and stays)."""
     decomposed = unicodedata.normalize("NFD", pattern)  # written in lower case (\S is not \s)
-    plain = unicodedata.normalize("NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f"))
+    plain = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    )
     return _PATTERN_DOUBLES.sub(r"\1", plain)
