@@ -19,6 +19,7 @@ from bot.events import Place
 from bot.message import Message, escape
 from bot.moderation import automod
 from bot.moderation import service as svc
+from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run
 from bot.moderation.commands import install_commands
 from bot.moderation.listeners import bump_version, community_rules, install_listeners, ruleset
 from bot.moderation.models import (
@@ -182,9 +183,15 @@ def _install_automod_commands(app: App) -> None:
         "automod dry-run",
         "Only report what automod would do",
         permission=mod,
-        options=[Option("on", OptionType.BOOL, "On or off")],
+        options=[
+            Option("on", OptionType.BOOL, "On or off"),
+            Option("rule", OptionType.STRING, "Only this rule (see /automod list)", required=False),
+        ],
     )
-    async def dry_run(ctx: Context, on: bool) -> None:
+    async def dry_run(ctx: Context, on: bool, rule: str | None = None) -> None:
+        if rule:
+            set_rule_dry_run(ctx, rule, on)
+            return
         bump_version(ctx, dry_run=on)
         svc.audit(ctx, "automod.dry-run", actor=ctx.actor_id, reason="on" if on else "off")
         ctx.respond(ctx.t("mod.automod.dry_run_on" if on else "mod.automod.dry_run_off"))
@@ -192,7 +199,10 @@ def _install_automod_commands(app: App) -> None:
     @reg.command("automod list", "The rules in force here", permission=mod)
     async def list_rules(ctx: Context) -> None:
         rules = ruleset(ctx).rules
-        lines = [f"`{r.id}` · {r.kind} · {', '.join(r.actions)}" for r in rules]
+        lines = [
+            f"`{r.id}` · {r.kind} · {', '.join(r.actions)}" + (" · dry run" if r.dry_run else "")
+            for r in rules
+        ]
         ctx.respond(Message(title=ctx.t("mod.automod.list_title"), text="\n".join(lines)))
 
     @reg.command(
@@ -206,8 +216,7 @@ def _install_automod_commands(app: App) -> None:
         if not hits:
             ctx.respond(ctx.t("mod.automod.test_clean"))
             return
-        lines = [f"`{h.rule.id}` ({escape(h.matched, 60)}): {', '.join(h.actions)}" for h in hits]
-        ctx.respond(Message(title=ctx.t("mod.automod.test_title"), text="\n".join(lines)))
+        ctx.respond(automod_test_reply(ctx, hits))
 
 
 def automod_choice(action: str) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 import tldextract
 import yaml
 from confusable_homoglyphs import confusables
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.moderation.normalize import CONFUSABLES, ZERO_WIDTH
 from bot.paths import CONTENT_DIR
@@ -72,9 +72,11 @@ def hosts(text: str) -> list[str]:
 
 def skeleton(label: str) -> str:
     """A label reduced to the Latin letters it imitates (UTS #39 confusables, digits read as
-    letters, "rn" as "m"), hyphens dropped."""
+    letters; "rn", "vv" and "cl" as "m", "w" and "d"; "i", "1" and "l" as one letter), hyphens
+    dropped. Brand names go through the same, so both sides compare alike."""
     label = unicodedata.normalize("NFKC", label).casefold().translate(CONFUSABLES)
-    label = label.translate(_DIGITS_AS_LETTERS).replace("rn", "m").replace("vv", "w")
+    label = label.translate(_DIGITS_AS_LETTERS).replace("i", "l")
+    label = label.replace("rn", "m").replace("vv", "w").replace("cl", "d")
     return label.replace("-", "").replace("_", "")
 
 
@@ -96,7 +98,7 @@ def _imitates(label: str, name: str, brand: str, whole_label: bool) -> str | Non
         # the name itself, or the name imitated with other letters
         return "name" if label.replace("-", "") == name else "same letters"
     if whole_label and len(brand) >= FUZZY_MIN:
-        distance = Levenshtein.distance(skel, brand, score_cutoff=2)
+        distance = OSA.distance(skel, brand, score_cutoff=2)  # a swap of two letters is one
         if distance <= (1 if len(brand) < 10 else 2):
             return f"{distance} letter{'s' if distance > 1 else ''} away"
         if brand in skel:
