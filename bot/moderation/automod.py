@@ -234,15 +234,14 @@ class RuleSet:
 
     def _check_pitches(self, text: str) -> list[tuple[Rule, str, tuple[Evidence, ...]]]:
         assert self._finder is not None
-        found = self._finder.find(text)
+        present = self._finder.present(text)
         out = []
-        for rule in self._pitches if found else ():
-            combo = pitch.satisfied(found, rule.when, rule.unless)
+        for rule in self._pitches if present else ():
+            combo = pitch.satisfied(present, rule.when, rule.unless)
             if combo is not None:
-                shown = [*combo, *(n for n in found if n not in combo and n not in _NOT_SHOWN)]
-                out.append(
-                    (rule, " + ".join(found[n] for n in combo), self._finder.evidence(found, shown))
-                )
+                rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
+                evidence = self._finder.evidence(text, [*combo, *rest])
+                out.append((rule, " + ".join(e.words for e in evidence[: len(combo)]), evidence))
         return out
 
     def _check_links(self, text: str) -> list[tuple[Rule, links.LinkFinding]]:
@@ -301,7 +300,7 @@ _NOT_SHOWN = ("discuss", "assure")  # vetoes: never evidence for a hit
 
 
 def _finder(rules: list[Rule]) -> pitch.SignalFinder | None:
-    """One finder for all pitch rules; the first signal of each combination starts a search."""
+    """One finder for all pitch rules."""
     if not rules:
         return None
     signals = pitch.load_signals()
@@ -309,7 +308,7 @@ def _finder(rules: list[Rule]) -> pitch.SignalFinder | None:
         unknown = [s for combo in (*rule.when, *rule.unless) for s in combo if s not in signals]
         if unknown:
             raise RuleError(f"rule {rule.id}: unknown signal {unknown[0]!r}")
-    return pitch.SignalFinder(signals, {combo[0] for r in rules for combo in r.when})
+    return pitch.SignalFinder(signals)
 
 
 def _exempt(rule: Rule, msg: Message) -> bool:

@@ -171,41 +171,53 @@ _EDGE = re.compile(r"^([^\w@$]*)(.*?)([^\w]*)$", re.DOTALL)
 
 @lru_cache(maxsize=65536)
 def _pitch_word(token: str) -> str:
-    """One whitespace-separated token: leetspeak decoded, repeated letters collapsed, leading
-    @handles, $cashtags, links, numbers and CJK left as they are."""
-    if not token.isascii() or "/" in token or not _ASCII_LETTER.search(token):
-        return _DOUBLES.sub(r"\1", token) if token.isascii() else token
+    """A token mixing letters with digits or symbols: leetspeak decoded, unless it is an
+    @handle, a $cashtag, a link or an amount with its unit ("500usdt")."""
+    if "/" in token:
+        return token
     lead, core, tail = _EDGE.match(token).groups()  # type: ignore[union-attr]
     if (core[:1] in ("@", "$") and core[1:2].isalpha()) or _UNIT.match(core):
         return token
-    core = core.translate(LEET) if _LEETABLE.search(core) else core
-    return lead + _DOUBLES.sub(r"\1", core) + tail.replace("!", "")
+    return lead + core.translate(LEET) + tail.replace("!", "")
 
 
-_ASCII_LETTER = re.compile(r"[a-z]")
-# Every run of a doubled letter becomes one ("moneyyy", "guaranteeed", "free" -> "fre"): patterns
-# go through `pitch_pattern`, which does the same, so they are written in plain spelling.
-_DOUBLES = re.compile(r"([a-z])\1+")
-_PATTERN_DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
+# A digit or symbol touching a letter ("s3nd", "c4rd"): the only tokens that need a closer look.
 _LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
 
 
 def pitch_text(text: str, folded: str | None = None) -> str:
     """The message as request and pitch patterns read it: folded, words spelled out letter by
-    letter joined again, dots and dashes inside words removed, leetspeak decoded, repeated
-    letters collapsed to one; punctuation, numbers, @handles and $cashtags kept."""
+    letter joined again, dots and dashes inside words removed, leetspeak decoded; punctuation,
+    numbers, @handles and $cashtags kept. Repeated letters and spacing are left to the patterns
+    (see `pitch_pattern`), which keeps this to three passes over clean messages."""
     folded = fold(text) if folded is None else folded
     if " " in folded:
         folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
     folded = _INNER_SEPARATORS.sub("", folded)
-    return " ".join(_pitch_word(t) for t in folded.split())
+    if _LEETABLE.search(folded):
+        folded = " ".join(_pitch_word(t) if _LEETABLE.search(t) else t for t in folded.split())
+    return folded
 
 
 def pitch_pattern(pattern: str) -> str:
-    """A request/pitch pattern in the form `pitch_text` produces: accents dropped, doubled
-    letters single (a letter after a backslash is regex syntax and stays)."""
+    """A request/pitch pattern made to read `pitch_text`: accents dropped; every letter may
+    repeat ("guaranteed" also matches "guaranteeeed" and "guaranted"); a space matches any run
+    of spaces. Letters after a backslash and inside [...] are regex syntax and stay."""
     decomposed = unicodedata.normalize("NFD", pattern)  # written in lower case (\S is not \s)
     plain = unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
     )
-    return _PATTERN_DOUBLES.sub(r"\1", plain)
+    plain = _DOUBLES.sub(r"\1", plain)
+    out: list[str] = []
+    escaped = in_class = False
+    for i, ch in enumerate(plain):
+        if escaped or in_class or not ("a" <= ch <= "z" or ch == " "):
+            in_class = (in_class and not (ch == "]" and not escaped)) or (ch == "[" and not escaped)
+            escaped = ch == "\\" and not escaped
+            out.append(ch)
+            continue
+        atom = "\\s+" if ch == " " else ch + "+"
+        follows = plain[i + 1 : i + 2]
+        out.append(f"(?:{atom})" if follows and follows in "?*{" else atom)
+    return "".join(out)

@@ -3,8 +3,7 @@ one normalised form of the message, and rules that fire on combinations of them.
 
 A rule of kind `pitch` lists combinations (`when`: any of them, each needing all its signals) and
 vetoes (`unless`); so "send me" + "gift card" fires while "gift card" alone, or "send me the
-link", does not. Clean messages cost one re2 search: only the signals that can start a
-combination are searched for first.
+link", does not. Every message costs one pass of an re2 set holding all signals.
 """
 
 from __future__ import annotations
@@ -69,37 +68,35 @@ def load_signals(path: Path = DEFAULT_SIGNALS) -> dict[str, Signal]:
 
 
 class SignalFinder:
-    """Finds which signals a normalised message holds; `starters` are searched first."""
+    """Which signals a normalised message holds, in one pass (an re2 set of all of them); the
+    words behind each are looked up only for a message that some rule flags."""
 
-    def __init__(self, signals: dict[str, Signal], starters: Iterable[str]) -> None:
+    def __init__(self, signals: dict[str, Signal]) -> None:
         self.signals = signals
+        self._names = list(signals)
         self._regex = {name: _compile(s.patterns, f"signal {name}") for name, s in signals.items()}
-        starters = sorted(set(starters))
-        missing = [s for s in starters if s not in signals]
-        if missing:
-            raise SignalError(f"unknown signal {missing[0]!r}")
-        patterns = [p for name in starters for p in signals[name].patterns]
-        self._starter = _compile(patterns, "starters") if patterns else None
+        self._set = re2.Set.SearchSet()
+        for name in self._names:
+            self._set.Add(self._regex[name].pattern)
+        self._set.Compile()
 
-    def find(self, text: str) -> dict[str, str]:
-        """Signal name -> the words that matched (nothing when no starter matches)."""
-        if self._starter is None or not self._starter.search(text):
-            return {}
-        found: dict[str, str] = {}
-        for name, rx in self._regex.items():
-            if m := rx.search(text):
-                found[name] = m.group(0).strip()
-        for name, signal in self.signals.items():
-            if signal.cancelled_by in found:
-                found.pop(name, None)
-        return found
+    def present(self, text: str) -> set[str]:
+        names = {self._names[i] for i in self._set.Match(text) or ()}
+        for name in list(names):
+            if self.signals[name].cancelled_by in names:
+                names.discard(name)
+        return names
 
-    def evidence(self, found: dict[str, str], names: Iterable[str]) -> tuple[Evidence, ...]:
-        return tuple(Evidence(n, self.signals[n].says, found[n]) for n in names if n in found)
+    def evidence(self, text: str, names: Iterable[str]) -> tuple[Evidence, ...]:
+        out = []
+        for name in names:
+            if m := self._regex[name].search(text):
+                out.append(Evidence(name, self.signals[name].says, " ".join(m.group(0).split())))
+        return tuple(out)
 
 
 def satisfied(
-    found: dict[str, str], when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
+    found: set[str], when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
 ) -> tuple[str, ...] | None:
     """The first combination of `when` that `found` holds, unless a veto holds too."""
     if any(all(s in found for s in veto) for veto in unless):

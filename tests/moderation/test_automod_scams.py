@@ -9,11 +9,12 @@ import socket
 from pathlib import Path
 
 import pytest
+import re2
 
 from bot.cli import main
 from bot.moderation import links
 from bot.moderation.automod import Message, Rule, RuleError, RuleSet, load_rules
-from bot.moderation.normalize import match_text, pitch_text
+from bot.moderation.normalize import match_text, pitch_pattern, pitch_text
 from bot.paths import CONTENT_DIR
 from tests.conftest import RecordingConsole
 
@@ -54,7 +55,9 @@ EVASIONS = [
 
 @pytest.mark.parametrize(("written", "word"), EVASIONS)
 def test_each_evasion_reads_as_the_plain_word(written: str, word: str) -> None:
-    assert pitch_text(f"please {written} me") == f"please {word} me"
+    # what request patterns read: the plain spelling, written in a pattern, matches it whole
+    pattern = re2.compile(pitch_pattern(f"please {word} me"))
+    assert pattern.fullmatch(pitch_text(f"please {written} me")), pitch_text(written)
     assert f" {word} " in match_text(f"please {written} me")  # what keyword rules read
 
 
@@ -324,7 +327,7 @@ async def test_one_rule_in_dry_run_only_reports(mods: RecordingConsole) -> None:
 
 async def test_automod_test_shows_what_would_fire_and_why(mods: RecordingConsole) -> None:
     out = await mods.type("/as Noor moderator", '/automod test text:"guar4nteed pr0fiiit, dm me"')
-    assert "scam-investment" in out and "promises returns" in out and "guaranted profit" in out
+    assert "scam-investment" in out and "promises returns" in out and "guaranteed profiiit" in out
     assert "Nothing would be flagged" in await mods.type(
         '/automod test text:"We paid the visa fee and sent my mum 200 for her surgery"'
     )
