@@ -19,6 +19,7 @@ from bot.moderation.automod import Message, Rule, RuleSet, load_rules
 
 SEED = 7
 N_MESSAGES = 20_000
+WARM_UP = 5_000
 
 SENTENCES = [
     "We finally told both families about the wedding date",
@@ -31,14 +32,18 @@ SENTENCES = [
     "Sometimes I feel lonely here, even with my partner around",
     "How do you handle holidays when both families expect you?",
     "Thank you all for the kind replies yesterday",
-    "buy me a g1ft c4rd and send the code",
-    "add me on whatsapp so we can talk privately",
-    "go back to your country",
-    "here is my new number +44 7700 900123",
-    "check out https://example.org/article about bilingual kids",
     "I send money to my parents every month through Wise, the fee was lower this time",
     "Mi suegra nos regaló una tarjeta de regalo y le mandamos flores",
     "我每个月给爸妈转两千块，手续费不高",
+    "our photos are at https://www.flickr.com/photos/x, the wedding was lovely",
+    "add me on whatsapp so we can talk privately",
+    "check out https://example.org/article about bilingual kids",
+]
+# What automod is there for; one message in ten in this mix (far more than real traffic).
+BAD = [
+    "buy me a g1ft c4rd and send the code",
+    "go back to your country",
+    "here is my new number +44 7700 900123",
     "can you send me 200 on cash app tonight, it's urgent",
     "guaranteed 20% weekly returns, dm me on telegram @fastprofit",
     "free nitro here https://dlscord-gift.com/claim",
@@ -59,7 +64,8 @@ def messages(rng: random.Random, keywords: list[str]) -> list[str]:
     fresh = ["".join(rng.choices(string.ascii_letters, k=rng.randint(3, 9))) for _ in range(20_000)]
     out = []
     for _ in range(N_MESSAGES):
-        text = rng.choice(SENTENCES) + " " + " ".join(rng.choices(fresh, k=3))
+        pool = BAD if rng.random() < 0.1 else SENTENCES
+        text = rng.choice(pool) + " " + " ".join(rng.choices(fresh, k=3))
         if rng.random() < 0.05:  # some messages carry a listed word
             text += " " + rng.choice(keywords)
         out.append(text)
@@ -106,6 +112,10 @@ def main() -> None:
     # Many members, as in a real community: flood and duplicate windows are per member.
     authors = [f"member-{i % 2000}" for i in range(len(texts))]
     pairs = [(t, a, i * 0.05) for i, (t, a) in enumerate(zip(texts, authors, strict=True))]
+    # A running bot has seen messages before: warm the regex engines' lazily built automata on
+    # a separate sample first, as they would be after the first minutes in production.
+    for t in messages(random.Random(SEED + 1), keywords)[:WARM_UP]:
+        ruleset.check(Message(t, "warm-up", at=-1e9))
     # Twenty messages a second across the community (a busy one): each member every 100 s.
     ours = measure(lambda p: ruleset.check(Message(p[0], p[1], at=p[2])), pairs)
     hits = sum(1 for t, a, at in pairs if ruleset.check(Message(t, a + "-again", at=at)))

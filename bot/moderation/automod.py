@@ -22,7 +22,7 @@ import re2
 import yaml
 
 from bot.moderation import links, pitch
-from bot.moderation.normalize import fold, match_text, normalise_phrase, pitch_text
+from bot.moderation.normalize import fold, match_text, normalise_phrase, pitch_text, unseparated
 from bot.moderation.pitch import Evidence
 from bot.paths import CONTENT_DIR
 
@@ -214,8 +214,9 @@ class RuleSet:
             hits.append(Hit(rule, matched[:80], why, ev))
 
         folded = fold(msg.text)  # once, for the words, the patterns and the pitches
+        joined = unseparated(folded) if self._has_words or self._finder is not None else ""
         if self._has_words:
-            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, folded)):
+            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, joined=joined)):
                 for rule in owners:
                     add(rule, phrase)
         if self._any_regex is not None and self._any_regex.search(folded):
@@ -223,7 +224,7 @@ class RuleSet:
                 if rule.id not in seen and (m := rx.search(folded)):
                     add(rule, m.group(0))
         if self._finder is not None:
-            for rule, matched, ev in self._check_pitches(pitch_text(msg.text, folded)):
+            for rule, matched, ev in self._check_pitches(pitch_text(msg.text, joined=joined)):
                 add(rule, matched, "", ev)
         for rule, finding in self._check_links(msg.text):
             add(rule, finding.host, finding.why)

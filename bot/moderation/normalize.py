@@ -136,17 +136,23 @@ def _spelled_out(tokens: list[str]) -> list[str]:
     return found
 
 
-def words(text: str, folded: str | None = None) -> list[str]:
-    """The message as normalised words (see the module docstring). Pass `folded` when the
-    caller already has `fold(text)`."""
-    folded = _INNER_SEPARATORS.sub("", fold(text) if folded is None else folded)
-    return [w for w in (_word(t) for t in _TOKEN.findall(folded)) if w]
+def unseparated(folded: str) -> str:
+    """Dots, dashes and the like inside words removed ("s.c.a.m", "b-u-y" -> "scam", "buy")."""
+    return _INNER_SEPARATORS.sub("", folded)
 
 
-def match_text(text: str, folded: str | None = None) -> str:
+def words(text: str, folded: str | None = None, joined: str | None = None) -> list[str]:
+    """The message as normalised words (see the module docstring). Pass `folded` (`fold`) or
+    `joined` (`unseparated(fold(text))`) when the caller already has them."""
+    if joined is None:
+        joined = unseparated(fold(text) if folded is None else folded)
+    return [w for w in (_word(t) for t in _TOKEN.findall(joined)) if w]
+
+
+def match_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
     """The form automod scans: ' word word ... | spelled out variants ', space-padded so
     that keywords (' word ') only match whole words."""
-    tokens = words(text, folded)
+    tokens = words(text, folded, joined)
     variants = _spelled_out(tokens)
     tail = " | " + " ".join(variants) if variants else ""
     return " " + " ".join(tokens) + tail + " "
@@ -186,15 +192,16 @@ _LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
 _DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
 
 
-def pitch_text(text: str, folded: str | None = None) -> str:
+def pitch_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
     """The message as request and pitch patterns read it: folded, words spelled out letter by
     letter joined again, dots and dashes inside words removed, leetspeak decoded; punctuation,
     numbers, @handles and $cashtags kept. Repeated letters and spacing are left to the patterns
     (see `pitch_pattern`), which keeps this to three passes over clean messages."""
-    folded = fold(text) if folded is None else folded
-    if " " in folded:
+    if joined is None:
+        joined = unseparated(fold(text) if folded is None else folded)
+    folded = joined
+    if any(len(t) == 1 for t in folded.split()):  # cheaper than the regex on most messages
         folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
-    folded = _INNER_SEPARATORS.sub("", folded)
     if _LEETABLE.search(folded):
         folded = " ".join(_pitch_word(t) if _LEETABLE.search(t) else t for t in folded.split())
     return folded
