@@ -199,6 +199,8 @@ class RuleSet:
             self._automaton.make_automaton()
         self._pitches = [r for r in self.rules if r.kind == "pitch"]
         self._finder = _finder(self._pitches)
+        # A message holding none of these cannot satisfy any combination: most messages.
+        self._needed = frozenset(s for r in self._pitches for combo in r.when for s in combo[:1])
         self._links = [r for r in self.rules if r.kind in ("lookalikes", "shorteners")]
         self._others = [r for r in self.rules if r.kind not in _OWN_PASS]
         self._windows: dict[tuple[str, str], deque[tuple[float, str]]] = defaultdict(deque)
@@ -236,8 +238,10 @@ class RuleSet:
     def _check_pitches(self, text: str) -> list[tuple[Rule, str, tuple[Evidence, ...]]]:
         assert self._finder is not None
         present = self._finder.present(text)
-        out = []
-        for rule in self._pitches if present else ():
+        out: list[tuple[Rule, str, tuple[Evidence, ...]]] = []
+        if self._needed.isdisjoint(present):
+            return out
+        for rule in self._pitches:
             combo = pitch.satisfied(present, rule.when, rule.unless)
             if combo is not None:
                 rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
