@@ -2,7 +2,9 @@
 
 Keywords are matched as whole normalised words with one Aho-Corasick pass (pyahocorasick);
 regex rules run on google-re2, whose matching time is linear in the message, so no rule can hang
-the bot; the rest (links, invites, mentions, flood, duplicates, new accounts) are cheap checks.
+the bot; pitch rules look for requests aimed at members (bot/moderation/pitch.py); lookalike and
+shortener rules inspect link hosts (bot/moderation/links.py); the rest (links, invites, mentions,
+flood, duplicates, new accounts) are cheap checks. Every hit says why it fired (`Hit.explain`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,39 @@ import ahocorasick
 import re2
 import yaml
 
-from bot.moderation.normalize import fold, match_text, normalise_phrase
+from bot.moderation import links, pitch
+from bot.moderation.normalize import fold, match_text, normalise_phrase, pitch_text, unseparated
+from bot.moderation.pitch import Evidence
 from bot.paths import CONTENT_DIR
 
 ACTIONS = ("delete", "hold", "warn", "timeout", "alert", "reply")
-KINDS = ("keywords", "regex", "links", "invites", "mentions", "flood", "duplicate", "new_account")
+KINDS = (
+    "keywords",
+    "regex",
+    "pitch",
+    "lookalikes",
+    "shorteners",
+    "links",
+    "invites",
+    "mentions",
+    "flood",
+    "duplicate",
+    "new_account",
+)
+# What each kind of rule looks for, for the moderator card (a rule may say more with `why`).
+WHY = {
+    "keywords": "a listed word or phrase",
+    "regex": "matches a pattern of this community",
+    "pitch": "a request or pitch aimed at members",
+    "lookalikes": "a link that imitates a well-known name",
+    "shorteners": "a shortened link that hides where it goes",
+    "links": "a link to a blocked domain",
+    "invites": "an invite to another server or chat",
+    "mentions": "mentions many members at once",
+    "flood": "many messages in a short time",
+    "duplicate": "the same message again and again",
+    "new_account": "a link or mention from a new account",
+}
 DEFAULT_RULES = CONTENT_DIR / "automod" / "default.yaml"
 
 _URL = re.compile(r"https?://([^/\s:?#]+)", re.IGNORECASE)
@@ -55,6 +85,10 @@ class Rule:
     account_age_days: int = 3
     exempt_roles: tuple[str, ...] = ()
     exempt_channels: tuple[str, ...] = ()
+    when: tuple[tuple[str, ...], ...] = ()  # pitch: any of these sets of signals, all of one
+    unless: tuple[tuple[str, ...], ...] = ()  # pitch: none of these sets
+    why: str = ""  # what the rule is for, on the moderator card
+    dry_run: bool = False  # report what it would do, do nothing
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Rule:
@@ -70,6 +104,10 @@ class Rule:
             k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
         }
         values["actions"] = actions
+        for key in ("when", "unless"):
+            values[key] = tuple(tuple(combo) for combo in data.get(key) or ())
+        if kind == "pitch" and not values["when"]:
+            raise RuleError(f"rule {data.get('id')}: a pitch rule needs `when`")
         return Rule(**values)
 
 
@@ -77,10 +115,35 @@ class Rule:
 class Hit:
     rule: Rule
     matched: str
+    why: str = ""
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def actions(self) -> tuple[str, ...]:
         return self.rule.actions
+
+    def explain(self) -> dict[str, Any]:
+        """Which rule, which words or link, and why: what the moderator card shows."""
+        return {
+            "rule": self.rule.id,
+            "category": self.rule.category,
+            "actions": list(self.rule.actions),
+            "dry_run": self.rule.dry_run,
+            "matched": self.matched,
+            "why": self.why or self.rule.why or WHY.get(self.rule.kind, self.rule.kind),
+            "evidence": [
+                {"signal": e.signal, "says": e.says, "words": e.words} for e in self.evidence
+            ],
+        }
+
+    def describe(self, limit: int = 300) -> str:
+        """One plain line: rule (dry run) - why - each piece of evidence with its words."""
+        info = self.explain()
+        head = info["rule"] + (" (dry run)" if info["dry_run"] else "")
+        parts = [f'{e["says"]}: "{e["words"]}"' for e in info["evidence"]]
+        if not parts:
+            parts = [f'"{self.matched}"']
+        return f"{head}: {info['why']} · " + " · ".join(parts)[:limit]
 
 
 @dataclass(frozen=True)
@@ -134,33 +197,70 @@ class RuleSet:
         self._has_words = bool(phrases)
         if self._has_words:
             self._automaton.make_automaton()
-        self._others = [r for r in self.rules if r.kind not in ("keywords", "regex")]
+        self._pitches = [r for r in self.rules if r.kind == "pitch"]
+        self._finder = _finder(self._pitches)
+        # A message holding none of these cannot satisfy any combination: most messages.
+        self._needed = frozenset(s for r in self._pitches for combo in r.when for s in combo[:1])
+        self._links = [r for r in self.rules if r.kind in ("lookalikes", "shorteners")]
+        self._others = [r for r in self.rules if r.kind not in _OWN_PASS]
         self._windows: dict[tuple[str, str], deque[tuple[float, str]]] = defaultdict(deque)
 
     def check(self, msg: Message) -> list[Hit]:
         hits: list[Hit] = []
         seen: set[str] = set()
 
-        def add(rule: Rule, matched: str) -> None:
+        def add(rule: Rule, matched: str, why: str = "", ev: tuple[Evidence, ...] = ()) -> None:
             if rule.id in seen or _exempt(rule, msg):
                 return
             seen.add(rule.id)
-            hits.append(Hit(rule, matched[:80]))
+            hits.append(Hit(rule, matched[:80], why, ev))
 
-        folded = fold(msg.text)  # once, for both the words and the patterns
+        folded = fold(msg.text)  # once, for the words, the patterns and the pitches
+        joined = unseparated(folded) if self._has_words or self._finder is not None else ""
         if self._has_words:
-            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, folded)):
+            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, joined=joined)):
                 for rule in owners:
                     add(rule, phrase)
         if self._any_regex is not None and self._any_regex.search(folded):
             for rule, rx in self._regexes:
                 if rule.id not in seen and (m := rx.search(folded)):
                     add(rule, m.group(0))
+        if self._finder is not None:
+            for rule, matched, ev in self._check_pitches(pitch_text(msg.text, joined=joined)):
+                add(rule, matched, "", ev)
+        for rule, finding in self._check_links(msg.text):
+            add(rule, finding.host, finding.why)
         for rule in self._others:
-            matched = self._check_other(rule, msg)
-            if matched:
-                add(rule, matched)
+            if other := self._check_other(rule, msg):
+                add(rule, other)
         return hits
+
+    def _check_pitches(self, text: str) -> list[tuple[Rule, str, tuple[Evidence, ...]]]:
+        assert self._finder is not None
+        present = self._finder.present(text)
+        out: list[tuple[Rule, str, tuple[Evidence, ...]]] = []
+        if self._needed.isdisjoint(present):
+            return out
+        for rule in self._pitches:
+            combo = pitch.satisfied(present, rule.when, rule.unless)
+            if combo is not None:
+                rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
+                evidence = self._finder.evidence(text, [*combo, *rest])
+                out.append((rule, " + ".join(e.words for e in evidence[: len(combo)]), evidence))
+        return out
+
+    def _check_links(self, text: str) -> list[tuple[Rule, links.LinkFinding]]:
+        if not self._links or "." not in text:
+            return []
+        out = []
+        for host in links.hosts(text):
+            for rule in self._links:
+                finding = links.inspect(host, frozenset(rule.allow_domains))
+                if finding is not None and (finding.kind == "shortener") == (
+                    rule.kind == "shorteners"
+                ):
+                    out.append((rule, finding))
+        return out
 
     def _check_other(self, rule: Rule, msg: Message) -> str | None:
         match rule.kind:
@@ -198,6 +298,22 @@ class RuleSet:
             if same > rule.max_repeats:
                 return f"the same message {same} times"
         return None
+
+
+_OWN_PASS = ("keywords", "regex", "pitch", "lookalikes", "shorteners")
+_NOT_SHOWN = ("discuss", "assure")  # vetoes: never evidence for a hit
+
+
+def _finder(rules: list[Rule]) -> pitch.SignalFinder | None:
+    """One finder for all pitch rules."""
+    if not rules:
+        return None
+    signals = pitch.load_signals()
+    for rule in rules:
+        unknown = [s for combo in (*rule.when, *rule.unless) for s in combo if s not in signals]
+        if unknown:
+            raise RuleError(f"rule {rule.id}: unknown signal {unknown[0]!r}")
+    return pitch.SignalFinder(signals)
 
 
 def _exempt(rule: Rule, msg: Message) -> bool:

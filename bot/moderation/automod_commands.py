@@ -10,6 +10,7 @@ from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.message import Message, escape
 from bot.moderation import automod, feature
 from bot.moderation import service as svc
+from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run
 from bot.moderation.listeners import bump_version, community_rules, ruleset
 from bot.moderation.models import AutomodRuleRow
 
@@ -129,9 +130,15 @@ async def remove(ctx: Context, rule: str) -> None:
     "automod dry-run",
     "Only report what automod would do",
     permission=MOD,
-    options=[Option("on", OptionType.BOOL, "On or off")],
+    options=[
+        Option("on", OptionType.BOOL, "On or off"),
+        Option("rule", OptionType.STRING, "Only this rule (see /automod list)", required=False),
+    ],
 )
-async def dry_run(ctx: Context, on: bool) -> None:
+async def dry_run(ctx: Context, on: bool, rule: str | None = None) -> None:
+    if rule:
+        set_rule_dry_run(ctx, rule, on)
+        return
     bump_version(ctx, dry_run=on)
     svc.audit(ctx, "automod.dry-run", actor=ctx.actor_id, reason="on" if on else "off")
     ctx.reply(ctx.t("mod.automod.dry_run_on" if on else "mod.automod.dry_run_off"))
@@ -140,7 +147,10 @@ async def dry_run(ctx: Context, on: bool) -> None:
 @feature.command("automod list", "The rules in force here", permission=MOD)
 async def list_rules(ctx: Context) -> None:
     rules = ruleset(ctx).rules
-    lines = [f"`{r.id}` · {r.kind} · {', '.join(r.actions)}" for r in rules]
+    lines = [
+        f"`{r.id}` · {r.kind} · {', '.join(r.actions)}" + (" · dry run" if r.dry_run else "")
+        for r in rules
+    ]
     ctx.reply(Message(title=ctx.t("mod.automod.list_title"), text="\n".join(lines)))
 
 
@@ -155,8 +165,7 @@ async def test(ctx: Context, text: str) -> None:
     if not hits:
         ctx.reply(ctx.t("mod.automod.test_clean"))
         return
-    lines = [f"`{h.rule.id}` ({escape(h.matched, 60)}): {', '.join(h.actions)}" for h in hits]
-    ctx.reply(Message(title=ctx.t("mod.automod.test_title"), text="\n".join(lines)))
+    ctx.reply(automod_test_reply(ctx, hits))
 
 
 def _add_rule(ctx: Context, rule: dict[str, Any]) -> None:

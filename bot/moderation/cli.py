@@ -21,6 +21,9 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     export = mod.add_parser("export", help="write the audit log as CSV (stdout or --out FILE)")
     export.add_argument("--out", help="file to write (default: stdout)")
     export.set_defaults(handler=_export_csv)
+    from bot.moderation.evaluate import register_cli as automod_cli
+
+    automod_cli(sub)
 
 
 def _export_csv(args: argparse.Namespace, settings: Any) -> int:

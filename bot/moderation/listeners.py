@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +61,16 @@ def ruleset(ctx: Context) -> automod.RuleSet:
     hit = cache.get((c.platform, c.community_id))
     if hit is not None and hit[0] == version:
         return hit[1]
-    compiled = automod.RuleSet([*default_rules(ctx.app), *community_rules(ctx)])
+    rules = [*default_rules(ctx.app), *community_rules(ctx)]
+    compiled = automod.RuleSet(with_dry_runs(rules, automod_settings(ctx).get("dry_run_rules")))
     cache[(c.platform, c.community_id)] = (version, compiled)
     return compiled
+
+
+def with_dry_runs(rules: list[automod.Rule], ids: Any) -> list[automod.Rule]:
+    """The rules, those this community put in dry-run mode marked so (they only report)."""
+    dry = set(ids or ())
+    return [replace(r, dry_run=True) if r.id in dry else r for r in rules]
 
 
 def bump_version(ctx: Context, **changes: Any) -> None:
@@ -80,6 +88,12 @@ RECENT = 5000  # message ids (no text) remembered per process for /mod purge
 def recent_messages(app: Kernel) -> deque[tuple[str, str, str | None, str, str]]:
     """(platform, community, channel, message id, author) of messages this process saw."""
     return app.cache.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
+
+
+def explanation(hits: list[automod.Hit]) -> str:
+    """What the card shows under Details: one line per rule, saying which words or link and
+    why (see `Hit.explain` for the same as data)."""
+    return "\n".join("• " + h.describe(240) for h in hits)[:1000]
 
 
 @feature.on(MessagePosted, MessageEdited, order="automod")
@@ -122,11 +136,14 @@ async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
 
 
 async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) -> None:
-    dry_run = bool(automod_settings(ctx).get("dry_run"))
+    # Rules in dry-run mode only report; when every hit is from one, the whole verdict is a dry
+    # run and the card says what would have happened.
+    acting = [h for h in hits if not h.rule.dry_run]
+    dry_run = bool(automod_settings(ctx).get("dry_run")) or not acting
     actions: list[str] = []
-    for hit in hits:
+    for hit in hits if dry_run else acting:
         actions.extend(x for x in hit.actions if x not in actions)
-    first = hits[0]
+    first = hits[0] if dry_run else acting[0]
     author = event.actor.user_id
     log.info(
         "automod: %s -> %s%s",
@@ -144,7 +161,7 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         excerpt=event.text[:1000],
         channel=event.place.channel,
         message_id=event.message_id,
-        details=", ".join(f"{h.rule.id}: {h.matched}" for h in hits)[:500],
+        details=explanation(hits),
         moderator_id="automod",
         held=not dry_run and "hold" in actions,
     )

@@ -11,57 +11,62 @@ import re
 import unicodedata
 from functools import lru_cache
 
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f"), None)
-
-# Letters from other scripts that look like Latin ones (a practical subset of Unicode's
-# confusables for Cyrillic, Greek and symbols; NFKC already folds full-width and styled forms).
-CONFUSABLES = str.maketrans(
-    {
-        "а": "a",
-        "в": "b",
-        "е": "e",
-        "ё": "e",
-        "к": "k",
-        "м": "m",
-        "н": "h",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "т": "t",
-        "у": "y",
-        "х": "x",
-        "ѕ": "s",
-        "і": "i",
-        "ї": "i",
-        "ј": "j",
-        "ԁ": "d",
-        "ɡ": "g",
-        "ո": "n",
-        "ս": "u",
-        "ӏ": "l",
-        "һ": "h",
-        "ԛ": "q",
-        "ԝ": "w",
-        "ү": "y",
-        "ᴄ": "c",
-        "α": "a",
-        "β": "b",
-        "ε": "e",
-        "η": "n",
-        "ι": "i",
-        "κ": "k",
-        "ν": "v",
-        "ο": "o",
-        "ρ": "p",
-        "τ": "t",
-        "υ": "u",
-        "χ": "x",
-        "ω": "w",
-        "ς": "s",
-        "ℓ": "l",
-        "ı": "i",
-    }
+# Invisible characters: zero-width, soft hyphen, bidi controls, variation selectors, keycaps.
+ZERO_WIDTH = dict.fromkeys(
+    [
+        *map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f\u200e\u200f\u20e3"),
+        *range(0x2061, 0x2065),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0xFE00, 0xFE10),
+    ],
+    None,
 )
+
+# Letters of other scripts that look like Latin ones (Cyrillic "а", Greek "ο", Armenian "ս"...):
+# Unicode's confusables (UTS #39) as shipped by confusable-homoglyphs, kept to the scripts that
+# imitate Latin so Chinese, Japanese and other text is never rewritten.
+_LATIN_LOOKALIKE_SCRIPTS = (
+    "CYRILLIC",
+    "GREEK",
+    "ARMENIAN",
+    "CHEROKEE",
+    "COPTIC",
+    "LATIN",
+    "MODIFIER LETTER",
+    "LISU",
+    "SCRIPT SMALL",
+    "DOUBLE-STRUCK",
+    "MATHEMATICAL",
+)
+# Letters written with emoji: regional indicators and negative circled/squared capitals, which
+# NFKC leaves alone.
+_EMOJI_LETTERS = {
+    base + i: chr(ord("a") + i) for base in (0x1F1E6, 0x1F150, 0x1F170) for i in range(26)
+}
+
+
+def _confusables() -> dict[int, str]:
+    from confusable_homoglyphs import confusables
+
+    table: dict[int, str] = {}
+    for source, glyphs in confusables.confusables_data.items():
+        if len(source) != 1 or source.isascii():
+            continue
+        name = unicodedata.name(source, "")
+        if not name.startswith(_LATIN_LOOKALIKE_SCRIPTS):
+            continue
+        latin = [g["c"].lower() for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
+        letters = [c for c in latin if c.isalpha()]
+        if letters:
+            table[ord(source)] = letters[0]
+    table[ord("ı")] = "i"  # dotless i: a Turkish letter, and the usual stand-in for "i"
+    # Greek small letters used as Latin ones that UTS #39 does not list as confusable.
+    table.update({ord(k): v for k, v in zip("ηωτκχυβεας", "nwtkxubeas", strict=True)})
+    return {**table, **_EMOJI_LETTERS}
+
+
+CONFUSABLES: dict[int, str] = _confusables()
 
 # Digits and symbols used as letters, applied only inside words that also contain letters, so
 # numbers ("call me at 555") stay numbers.
@@ -96,7 +101,9 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
     text = text.translate(CONFUSABLES)
     decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Only the Latin-style accents go (U+0300-036F): Japanese voicing marks are letters' meaning.
+    stripped = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
+    return unicodedata.normalize("NFC", stripped)
 
 
 @lru_cache(maxsize=65536)  # words repeat a lot in real messages
@@ -129,17 +136,23 @@ def _spelled_out(tokens: list[str]) -> list[str]:
     return found
 
 
-def words(text: str, folded: str | None = None) -> list[str]:
-    """The message as normalised words (see the module docstring). Pass `folded` when the
-    caller already has `fold(text)`."""
-    folded = _INNER_SEPARATORS.sub("", fold(text) if folded is None else folded)
-    return [w for w in (_word(t) for t in _TOKEN.findall(folded)) if w]
+def unseparated(folded: str) -> str:
+    """Dots, dashes and the like inside words removed ("s.c.a.m", "b-u-y" -> "scam", "buy")."""
+    return _INNER_SEPARATORS.sub("", folded)
 
 
-def match_text(text: str, folded: str | None = None) -> str:
+def words(text: str, folded: str | None = None, joined: str | None = None) -> list[str]:
+    """The message as normalised words (see the module docstring). Pass `folded` (`fold`) or
+    `joined` (`unseparated(fold(text))`) when the caller already has them."""
+    if joined is None:
+        joined = unseparated(fold(text) if folded is None else folded)
+    return [w for w in (_word(t) for t in _TOKEN.findall(joined)) if w]
+
+
+def match_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
     """The form automod scans: ' word word ... | spelled out variants ', space-padded so
     that keywords (' word ') only match whole words."""
-    tokens = words(text, folded)
+    tokens = words(text, folded, joined)
     variants = _spelled_out(tokens)
     tail = " | " + " ".join(variants) if variants else ""
     return " " + " ".join(tokens) + tail + " "
@@ -148,3 +161,70 @@ def match_text(text: str, folded: str | None = None) -> str:
 def normalise_phrase(phrase: str) -> str:
     """A keyword or phrase in the same form as `words`, space-joined."""
     return " ".join(words(phrase))
+
+
+# --- the form that request and pitch patterns read ------------------------------------------
+
+# Single characters separated by one space ("s e n d  m e"); two spaces end a spelled word.
+_SPELLED_RUN = re.compile(r"(?<!\S)(?:\w ){1,}\w(?!\S)")
+# Amounts and units written against a number ("500usdt", "24h", "3rd") are not leetspeak.
+_UNIT = re.compile(
+    r"^(?:\d+(?:k|m|rb|jt|usd|usdt|eur|btc|php|idr|brl|h|x|st|nd|rd|th|am|pm|kg)|"
+    r"(?:usd|usdt|eur|btc|php|idr|brl|rp|rs|us)\d+)$"
+)
+_EDGE = re.compile(r"^([^\w@$]*)(.*?)([^\w]*)$", re.DOTALL)
+
+
+@lru_cache(maxsize=65536)
+def _pitch_word(token: str) -> str:
+    """A token mixing letters with digits or symbols: leetspeak decoded, unless it is an
+    @handle, a $cashtag, a link or an amount with its unit ("500usdt")."""
+    if "/" in token:
+        return token
+    lead, core, tail = _EDGE.match(token).groups()  # type: ignore[union-attr]
+    if (core[:1] in ("@", "$") and core[1:2].isalpha()) or _UNIT.match(core):
+        return token
+    return lead + core.translate(LEET) + tail.replace("!", "")
+
+
+# A digit or symbol touching a letter ("s3nd", "c4rd"): the only tokens that need a closer look.
+_LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
+
+
+def pitch_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
+    """The message as request and pitch patterns read it: folded, words spelled out letter by
+    letter joined again, dots and dashes inside words removed, leetspeak decoded; punctuation,
+    numbers, @handles and $cashtags kept. Repeated letters and spacing are left to the patterns
+    (see `pitch_pattern`), which keeps this to three passes over clean messages."""
+    if joined is None:
+        joined = unseparated(fold(text) if folded is None else folded)
+    folded = joined
+    if any(len(t) == 1 for t in folded.split()):  # cheaper than the regex on most messages
+        folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
+    if _LEETABLE.search(folded):
+        folded = " ".join(_pitch_word(t) if _LEETABLE.search(t) else t for t in folded.split())
+    return folded
+
+
+def pitch_pattern(pattern: str) -> str:
+    """A request/pitch pattern made to read `pitch_text`: accents dropped; every letter may
+    repeat ("guaranteed" also matches "guaranteeeed" and "guaranted"); a space matches any run
+    of spaces. Letters after a backslash and inside [...] are regex syntax and stay."""
+    decomposed = unicodedata.normalize("NFD", pattern)  # written in lower case (\S is not \s)
+    plain = unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    )
+    plain = _DOUBLES.sub(r"\1", plain)
+    out: list[str] = []
+    escaped = in_class = False
+    for i, ch in enumerate(plain):
+        if escaped or in_class or not ("a" <= ch <= "z" or ch == " "):
+            in_class = (in_class and not (ch == "]" and not escaped)) or (ch == "[" and not escaped)
+            escaped = ch == "\\" and not escaped
+            out.append(ch)
+            continue
+        atom = "\\s+" if ch == " " else ch + "+"
+        follows = plain[i + 1 : i + 2]
+        out.append(f"(?:{atom})" if follows and follows in "?*{" else atom)
+    return "".join(out)

@@ -11,37 +11,29 @@ pytestmark = pytest.mark.moderation
 
 CAUGHT = [
     # (message, rule that must fire)
-    ("buy me a gift card please", "scam-money"),
-    ("buy me a g1ft c4rd please", "scam-money"),
-    ("buy me a ｇｉｆｔ ｃａｒｄ please", "scam-money"),
-    ("buy me a g.i.f.t c.a.r.d please", "scam-money"),
-    ("buy me a gi\u200bft ca\u200brd please", "scam-money"),
-    ("buy me a gіft cаrd (cyrillic) please", "scam-money"),
-    ("buy me a giiiift caaaard please", "scam-money"),
-    ("GIFT CARD!!!", "scam-money"),
-    ("send it by western union", "scam-money"),
-    ("send it by w3stern un10n", "scam-money"),
-    ("use moneygram tonight", "scam-money"),
-    ("I'm stuck at the airport and need help", "scam-money"),
-    ("there is a customs fee to release the parcel", "scam-money"),
-    ("my bitcoin wallet is ready", "scam-money"),
-    ("put it in usdt", "scam-money"),
-    ("guaranteed profit, trust me", "scam-money"),
-    ("double your money in a week", "scam-money"),
-    ("can you pay for my ticket to see you", "scam-money"),
-    ("this is a scam", "scam-mention"),
-    ("this is a s.c.a.m", "scam-mention"),
-    ("this is a ｓｃａｍ", "scam-mention"),
-    ("this is a sc4m", "scam-mention"),
-    ("this is a s\u200bc\u200ba\u200bm", "scam-mention"),
-    ("this is a ѕсаm", "scam-mention"),
-    ("this is a s c a m", "scam-mention"),
-    ("this is a scaaaam", "scam-mention"),
-    ("this is a $cam", "scam-mention"),
-    ("add me on whatsapp", "scam-move-off-platform"),
-    ("text me on telegram instead", "scam-move-off-platform"),
-    ("Add me on WeChat", "scam-move-off-platform"),
-    ("whatsapp: +44 7700 900123", "scam-move-off-platform"),
+    ("buy me a gift card please", "scam-payment-request"),
+    ("buy me a g1ft c4rd please", "scam-payment-request"),
+    ("buy me a ｇｉｆｔ ｃａｒｄ please", "scam-payment-request"),
+    ("buy me a g.i.f.t c.a.r.d please", "scam-payment-request"),
+    ("buy me a gi\u200bft ca\u200brd please", "scam-payment-request"),
+    ("buy me a gіft cаrd (cyrillic) please", "scam-payment-request"),
+    ("buy me a giiiift caaaard please", "scam-payment-request"),
+    ("BUY ME A GIFT CARD!!!", "scam-payment-request"),
+    ("send me the money by western union", "scam-payment-request"),
+    ("s3nd m3 the m0ney by w3stern un10n", "scam-payment-request"),
+    ("wire me 300 through moneygram tonight", "scam-payment-request"),
+    ("can you pay for my ticket, just 300 dollars", "scam-payment-request"),
+    ("guaranteed profit, trust me", "scam-investment"),
+    ("double your money in a week", "scam-investment"),
+    ("g u a r a n t e e d  p r o f i t", "scam-investment"),
+    ("guaranteed pr0fit", "scam-investment"),
+    ("ｇｕａｒａｎｔｅｅｄ ｐｒｏｆｉｔ", "scam-investment"),
+    ("guar\u200banteed pro\u200bfit", "scam-investment"),
+    ("guаrаnteed prоfit", "scam-investment"),
+    ("guaranteeeeed profiiiit", "scam-investment"),
+    ("add me on whatsapp for investment opportunities", "scam-off-platform"),
+    ("text me on telegram to earn 500 a day", "scam-off-platform"),
+    ("whatsapp: +44 7700 900123 for guaranteed returns", "scam-off-platform"),
     ("he has yellow fever lol", "fetishization"),
     ("looking for a mail order bride", "fetishization"),
     ("y3llow f3ver", "fetishization"),
@@ -64,6 +56,15 @@ CAUGHT = [
 ]
 
 CLEAN = [
+    # talk about scams, money and fees: discussion and first-person stories pass
+    "this is a scam",
+    "this is a s.c.a.m",
+    "I think he scammed my aunt, how do I report it?",
+    "there is a customs fee to release the parcel, is that normal?",
+    "I'm stuck at the airport, my flight is delayed again",
+    "I send money home through Western Union every month",
+    "We argue about who buys the gift cards for the nieces",
+    "add me on whatsapp so I can send you the wedding photos",
     "I need assistance with my visa application",
     "My partner's class assignment is due tomorrow",
     "We passed the exam!",
@@ -110,7 +111,7 @@ def test_evasions_are_caught(rules: RuleSet, text: str, rule_id: str) -> None:
 @pytest.mark.parametrize("text", CLEAN)
 def test_innocent_messages_pass(rules: RuleSet, text: str) -> None:
     hits = [(h.rule.id, h.matched) for h in rules.check(Message(text, f"author-{hash(text)}"))]
-    assert hits == [] or hits == [("scam-mention", "scammed")], f"{text!r} got {hits}"
+    assert hits == [], f"{text!r} got {hits}"
 
 
 def test_mass_mentions_flood_and_duplicates(rules: RuleSet) -> None:

@@ -181,8 +181,9 @@ async def test_members_cannot_appeal_other_peoples_cases(mods: RecordingConsole)
 
 
 async def test_automod_holds_and_a_moderator_restores(mods: RecordingConsole) -> None:
+    # a real request for money, from a member collecting for a picnic: held, then restored
     await mods.type(
-        "/as Amira", "/in #general", "Is a customs fee normal when sending a parcel to Peru?"
+        "/as Amira", "/in #general", "Can you send me 10 dollars on PayPal for the picnic food?"
     )
     assert "held for a moderator" in dms(mods, "amira")[-1]
     await mods.type(
@@ -194,7 +195,7 @@ async def test_automod_holds_and_a_moderator_restores(mods: RecordingConsole) ->
     general = [
         m.text for m in mods.platform.messages.values() if m.channel == "general" and not m.deleted
     ]
-    assert any("customs fee normal" in t for t in general)
+    assert any("for the picnic food" in t for t in general)
 
 
 async def test_dry_run_only_reports(mods: RecordingConsole) -> None:

@@ -175,7 +175,7 @@ async def test_info_logs_never_contain_message_text(
             "/as Admin admin", "/settings queue #moderators", "/as Amira", "/in #general"
         )
         await community.type(
-            f"I want to kill myself {SECRET_WORDS}", f"buy a gift card {SECRET_WORDS}"
+            f"I want to kill myself {SECRET_WORDS}", f"buy me a gift card {SECRET_WORDS}"
         )
         await community.type("/dm", f"please help {SECRET_WORDS}")
     assert caplog.records  # something was logged

@@ -1,0 +1,107 @@
+"""Requests and pitches aimed at members: the signals of content/automod/signals.yaml, found in
+one normalised form of the message, and rules that fire on combinations of them.
+
+A rule of kind `pitch` lists combinations (`when`: any of them, each needing all its signals) and
+vetoes (`unless`); so "send me" + "gift card" fires while "gift card" alone, or "send me the
+link", does not. Every message costs one pass of an re2 set holding all signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+from bot.moderation.normalize import pitch_pattern
+from bot.paths import CONTENT_DIR
+
+DEFAULT_SIGNALS = CONTENT_DIR / "automod" / "signals.yaml"
+
+
+class SignalError(ValueError):
+    """A signal file or a rule's combination that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    says: str  # shown to moderators next to the words that matched
+    patterns: tuple[str, ...]
+    cancelled_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    signal: str
+    says: str
+    words: str
+
+
+def _compile(patterns: Iterable[str], where: str) -> Any:
+    source = "|".join(f"(?:{pitch_pattern(p)})" for p in patterns)
+    try:
+        return re2.compile(source)
+    except Exception as exc:  # re2 raises its own error type
+        raise SignalError(f"{where}: a pattern is not valid ({exc})") from None
+
+
+def parse_signals(data: dict[str, Any]) -> dict[str, Signal]:
+    signals: dict[str, Signal] = {}
+    for name, spec in (data.get("signals") or {}).items():
+        patterns = tuple(
+            p for key, value in spec.items() if key not in ("says", "cancelled_by") for p in value
+        )
+        if not patterns:
+            raise SignalError(f"signal {name}: no patterns")
+        signals[name] = Signal(name, spec.get("says", name), patterns, spec.get("cancelled_by"))
+    return signals
+
+
+@lru_cache(maxsize=4)
+def load_signals(path: Path = DEFAULT_SIGNALS) -> dict[str, Signal]:
+    return parse_signals(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+class SignalFinder:
+    """Which signals a normalised message holds, in one pass (an re2 set of all of them); the
+    words behind each are looked up only for a message that some rule flags."""
+
+    def __init__(self, signals: dict[str, Signal]) -> None:
+        self.signals = signals
+        self._names = list(signals)
+        self._regex = {name: _compile(s.patterns, f"signal {name}") for name, s in signals.items()}
+        self._set = re2.Set.SearchSet()
+        for name in self._names:
+            self._set.Add(self._regex[name].pattern)
+        self._set.Compile()
+
+    def present(self, text: str) -> set[str]:
+        names = {self._names[i] for i in self._set.Match(text) or ()}
+        for name in list(names):
+            if self.signals[name].cancelled_by in names:
+                names.discard(name)
+        return names
+
+    def evidence(self, text: str, names: Iterable[str]) -> tuple[Evidence, ...]:
+        out = []
+        for name in names:
+            if m := self._regex[name].search(text):
+                out.append(Evidence(name, self.signals[name].says, " ".join(m.group(0).split())))
+        return tuple(out)
+
+
+def satisfied(
+    found: set[str], when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
+) -> tuple[str, ...] | None:
+    """The first combination of `when` that `found` holds, unless a veto holds too."""
+    if any(all(s in found for s in veto) for veto in unless):
+        return None
+    for combo in when:
+        if all(s in found for s in combo):
+            return combo
+    return None
