@@ -85,3 +85,17 @@ def test_the_command_catalog_matches_the_registry() -> None:
     registry = build_app(Store("sqlite://"), clock=SimulatedClock()).registry
     assert COMMANDS_PO.read_text(encoding="utf-8") == commands_catalog(registry)
     assert 'msgid "cmd.prompt.schedule.opt.when"' in COMMANDS_PO.read_text(encoding="utf-8")
+
+
+@pytest.mark.discord
+async def test_command_localisations_reach_the_discord_upsert(dc: DiscordCommunity) -> None:
+    """Descriptions in every catalog that Discord has a client language for, accepted by the
+    emulator's check of the bulk upsert against Discord's API description."""
+    stored = {c["name"]: c for scope in dc.emulator.commands.values() for c in scope}
+    assert stored["help"]["description_localizations"]["pt-BR"] == i18n.translated("cmd.help", "pt")
+    assert stored["help"]["description_localizations"]["ja"] == i18n.translated("cmd.help", "ja")
+    schedule = next(o for o in stored["prompt"]["options"] if o["name"] == "schedule")
+    when = next(o for o in schedule["options"] if o["name"] == "when")
+    assert when["description_localizations"]["de"] == i18n.translated(
+        "cmd.prompt.schedule.opt.when", "de"
+    )

@@ -166,7 +166,7 @@ def test_shipped_content_validates_with_every_language() -> None:
 def _crossings(*args: str, content: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CROSSINGS_CONTENT_DIR": str(content)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "crossings.cli", *args],
         capture_output=True,
         text=True,
         env=env,
