@@ -62,7 +62,7 @@ def deliver(url: str, processes: int, n: int, tmp: Path) -> dict[str, object]:
     }
 
 
-def sqlite(tmp: Path, n: int = 3_000) -> dict[str, object]:
+def sqlite(tmp: Path, n: int = 1_500) -> dict[str, object]:
     store = Store(f"sqlite:///{tmp}/outbox.db")
     store.create_all()
     fill(store, n)
@@ -70,7 +70,7 @@ def sqlite(tmp: Path, n: int = 3_000) -> dict[str, object]:
     return {**deliver(store.url, 1, n, tmp), "database": "sqlite"}
 
 
-def postgres(url: str, tmp: Path, n: int = 3_000) -> dict[str, object]:
+def postgres(url: str, tmp: Path, n: int = 1_500) -> dict[str, object]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = Store(url)
     with admin.engine.begin() as conn:

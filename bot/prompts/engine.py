@@ -387,6 +387,7 @@ async def run_due(app: App, now: datetime) -> None:
                 col(PromptSchedule.paused).is_(False),
                 col(PromptSchedule.next_fire_at) <= now,
             )
+            .order_by(col(PromptSchedule.next_fire_at), col(PromptSchedule.id))  # due order
         ).all()
     # Within one tick the themes' prompt lists don't change: look each up once.
     app.services["prompts.tick_memo"] = {}
