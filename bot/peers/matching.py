@@ -1,10 +1,11 @@
-"""Pairing a round: exact maximum-weight matching over a sparse graph of who may meet whom.
+"""Pairing a round: maximum-weight matching over a sparse graph of who may meet whom.
 
 Weights favour shared tags, a common language (required) and nearby time zones. Pairs from the
 last rounds and do-not-pair entries (either way) get no edge. Each member keeps only their best
-few candidates, so the graph stays sparse; on that graph the matching is exact (rustworkx's
-blossom algorithm, compiled). With an odd number, or someone left over, the leftover joins the
-pair they fit best, making a trio.
+few candidates, so the graph stays sparse. The matching is exact on that graph (rustworkx's
+compiled blossom algorithm) for rounds up to EXACT_UP_TO members; larger rounds are matched in
+blocks of similar members (see EXACT_UP_TO). With an odd number, or someone left over, the
+leftover joins the pair they fit best, making a trio.
 """
 
 from __future__ import annotations
