@@ -382,7 +382,8 @@ async def run_due(app: App, now: datetime) -> None:
     grace = timedelta(minutes=app.settings.scheduler.catch_up_grace_minutes)
     with app.store.session() as s:
         due = s.exec(
-            select(PromptSchedule.id).where(
+            select(PromptSchedule.id)
+            .where(
                 col(PromptSchedule.active).is_(True),
                 col(PromptSchedule.paused).is_(False),
                 col(PromptSchedule.next_fire_at) <= now,
