@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import aiohttp
 import yaml
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
@@ -349,6 +350,9 @@ class SlackAdapter:
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
         s = section(self.settings)
+        # One pooled HTTP session for every Web API call (bolt's per-request clients share it):
+        # without it slack_sdk opens a new connection per call, and bursts run out of them.
+        self.client.session = aiohttp.ClientSession()
         if s.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -370,6 +374,8 @@ class SlackAdapter:
                 await self._handler.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self.client.session is not None:
+            await self.client.session.close()
 
     # --- listeners --------------------------------------------------------------------------
     def _register(self) -> None:

@@ -98,6 +98,11 @@ class Rotation:
             )
             .order_by(col(PromptPost.claimed_at), col(PromptPost.id))
         ).all()
+        return Rotation.from_rows(rows)
+
+    @staticmethod
+    def from_rows(rows: Sequence[tuple[str | None, int]]) -> Rotation:
+        """From a channel's (prompt id, cycle) posts, oldest first."""
         if not rows:
             return Rotation(0, set(), None)
         cycle = max(c for _, c in rows)
@@ -212,25 +217,47 @@ def enqueue_post(
     except IntegrityError:
         return None
     metrics.SCHEDULER_LAG.observe(max(0.0, (claimed_at - fire_at).total_seconds()))
-    message, thread_name, first = prompt_message(app, prompt, theme, community.language)
-    pack = library(app).packs.get(theme)
-    tags = (pack.title_in("en"),) if forum and pack else ()
-    action = a.Post(
-        Place(platform, cid, channel),
-        message,
-        thread_name=thread_name,
-        first_reply=first,
-        forum_tags=tags,
-    )
+    queue_post_action(app, session, community, channel, theme, forum, prompt, post.id, now)
+    return post
+
+
+def queue_post_action(
+    app: Kernel,
+    session: Session,
+    community: Community,
+    channel: str,
+    theme: str,
+    forum: bool,
+    prompt: Prompt,
+    post_id: int | None,
+    now: datetime,
+) -> None:
+    """Put a claimed post's message in the outbox (same transaction as the claim)."""
+    action = post_action(app, community, channel, theme, forum, prompt)
     app.outbox.enqueue(
         session,
         action,
         now,
         kind=POST_KIND,
-        dedupe_key=f"prompt:{post.id}",
-        context={"post_id": post.id},
+        dedupe_key=f"prompt:{post_id}",
+        context={"post_id": post_id},
     )
-    return post
+
+
+def post_action(
+    app: Kernel, community: Community, channel: str, theme: str, forum: bool, prompt: Prompt
+) -> a.Post:
+    """The post of a prompt in a channel, in the community's language."""
+    message, thread_name, first = prompt_message(app, prompt, theme, community.language)
+    pack = library(app).packs.get(theme)
+    tags = (pack.title_in("en"),) if forum and pack else ()
+    return a.Post(
+        Place(community.platform, community.community_id, channel),
+        message,
+        thread_name=thread_name,
+        first_reply=first,
+        forum_tags=tags,
+    )
 
 
 def _advance(
@@ -348,11 +375,13 @@ async def run_due(app: Kernel, now: datetime) -> None:
     grace = timedelta(minutes=app.settings.scheduler.catch_up_grace_minutes)
     with app.store.session() as s:
         due = s.exec(
-            select(PromptSchedule.id).where(
+            select(PromptSchedule.id)
+            .where(
                 col(PromptSchedule.active).is_(True),
                 col(PromptSchedule.paused).is_(False),
                 col(PromptSchedule.next_fire_at) <= now,
             )
+            .order_by(col(PromptSchedule.next_fire_at), col(PromptSchedule.id))  # due order
         ).all()
     # Within one tick the themes' prompt lists don't change: look each up once.
     app.cache["prompts.tick_memo"] = {}
@@ -366,7 +395,17 @@ async def run_due(app: Kernel, now: datetime) -> None:
 async def _fire_all(
     app: Kernel, due: Sequence[int | None], now: datetime, grace: timedelta
 ) -> None:
-    for schedule_id in due:
+    from bot.prompts import burst  # it builds on this module
+
+    slow: list[int | None] = []
+    for start in range(0, len(due), burst.BATCH):
+        batch = due[start : start + burst.BATCH]
+        try:
+            slow += burst.fire_batch(app, batch, now, grace)
+        except Exception:
+            log.exception("a batch of prompt schedules failed; firing them one by one")
+            slow += batch
+    for schedule_id in slow:
         try:
             with app.store.session() as s:
                 schedule = s.get(PromptSchedule, schedule_id)
