@@ -34,12 +34,14 @@ from bot.events import (
     MessageRef,
     Place,
 )
+from bot.idempotency import Attempt, current
 from bot.platform import Capability
 
 log = logging.getLogger(__name__)
 
 NAME = "discord"
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
+THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -102,8 +104,11 @@ class DiscordPlatform:
             channel = await self.client.fetch_channel(int(channel_id))
         return channel
 
-    async def _send(self, target: Any, message: Any) -> discord.Message:
-        """Send a core Message; long texts become several messages (the last carries buttons)."""
+    async def _send(self, target: Any, message: Any, step: str = "post") -> discord.Message:
+        """Send a core Message; long texts become several messages (the last carries buttons).
+        From the outbox each create carries a nonce with enforce_nonce: resent after a crash or
+        a lost response, Discord returns the message it already created."""
+        attempt = current()
         groups = render.embeds_for(message)
         view = render.view_for(message)
         files = render.files_for(message)
@@ -115,6 +120,8 @@ class DiscordPlatform:
                 kwargs["view"] = view
             if last and files:
                 kwargs["files"] = files
+            if attempt is not None:
+                kwargs["nonce"] = attempt.nonce(step, i)
             msg = await target.send(**kwargs)
             sent = sent or msg
         assert sent is not None
@@ -262,16 +269,43 @@ class DiscordPlatform:
                 channel_id=str(channel.id),
                 thread_id=str(made.thread.id),
             )
-        msg = await self._send(channel, action.message)
+        attempt = current() or Attempt(key="")
+        posted = attempt.done("post")
+        if posted is None:
+            msg = await self._send(channel, action.message)
+            posted = {"message_id": str(msg.id), "channel_id": str(msg.channel.id)}
+            attempt.record("post", posted)
         thread_id = None
         if action.thread_name:
-            thread = await msg.create_thread(name=action.thread_name[:100])
-            thread_id = str(thread.id)
-            if action.first_reply:
-                await self._send(thread, action.first_reply)
+            thread_id = await self._thread_once(attempt, channel, posted, action.thread_name)
+            if action.first_reply and attempt.done("reply") is None:
+                thread = self.client.get_partial_messageable(int(thread_id))
+                reply = await self._send(thread, action.first_reply, "reply")
+                attempt.record("reply", {"message_id": str(reply.id)})
         return a.ActionResult(
-            ok=True, message_id=str(msg.id), channel_id=str(msg.channel.id), thread_id=thread_id
+            ok=True,
+            message_id=posted["message_id"],
+            channel_id=posted["channel_id"],
+            thread_id=thread_id,
         )
+
+    async def _thread_once(
+        self, attempt: Attempt, channel: Any, posted: dict[str, Any], name: str
+    ) -> str:
+        """The post's thread, created at most once: a thread started from a message has the
+        message's id, and Discord refuses a second one (160004), which we take as done."""
+        made = attempt.done("thread")
+        if made is not None:
+            return str(made["thread_id"])
+        message = channel.get_partial_message(int(posted["message_id"]))
+        try:
+            thread_id = str((await message.create_thread(name=name[:100])).id)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+            thread_id = posted["message_id"]
+        attempt.record("thread", {"thread_id": thread_id})
+        return thread_id
 
 
 class _FakeResponse:
