@@ -15,26 +15,22 @@ import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import yaml
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import render
+from adapters.slack import render, sending
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from bot import actions as a
 from bot import metrics
-from bot.claims import claim
+from bot.claims import first_sight
 from bot.commands import CommandError
 from bot.community import App
 from bot.config import Settings
@@ -64,6 +60,7 @@ RETRYABLE_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
+NOT_A_MEMBER = {"channel_not_found", "not_in_channel", "user_not_in_channel"}
 CAPABILITIES = frozenset({
     Capability.THREADS, Capability.GROUP_DM, Capability.MODALS, Capability.EPHEMERAL, Capability.DM,
     Capability.REACTIONS, Capability.EDIT_MESSAGE, Capability.DELETE_MESSAGE, Capability.REMOVE_FROM_CHANNEL,
@@ -145,28 +142,23 @@ class SlackPlatform:
         try:
             return await self._execute(action)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
+            error = str(exc.response.get("error", "") or f"http {sending._status(exc)}")
             if error == "ratelimited":
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
                 retry = float(exc.response.headers.get("Retry-After", 1) or 1)
                 return a.ActionResult.failed(error, retryable=True, retry_after=retry)
-            return a.ActionResult.failed(error, retryable=error in RETRYABLE_ERRORS)
-        except (TimeoutError, OSError) as exc:
+            return a.ActionResult.failed(error, retryable=sending.retryable(exc, RETRYABLE_ERRORS))
+        except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
         finally:
             _TEAM_CLIENT.reset(reset)
 
     async def _post(
-        self, channel: str, message: Message, thread_ts: str | None = None
+        self, channel: str, message: Message, thread_ts: str | None = None, step: str = "post"
     ) -> dict[str, Any]:
-        response = await self.client.chat_postMessage(
-            channel=channel,
-            text=render.fallback_text(message),
-            blocks=render.blocks_for(message),
-            thread_ts=thread_ts,
-            unfurl_links=False,
-        )
-        return dict(response.data)  # type: ignore[arg-type]
+        """Post once (see adapters.slack.sending): metadata names the outbox entry."""
+        ts = await sending.post_once(self.client, channel, message, thread_ts, step)
+        return {"ts": ts, "channel": channel}
 
     async def _dm(self, user: str) -> str:
         opened = await self.client.conversations_open(users=user)
@@ -182,13 +174,14 @@ class SlackPlatform:
                 if action.thread_name or action.first_reply:
                     thread = sent["ts"]
                     if action.first_reply:
-                        await self._post(place.channel, action.first_reply, thread)
+                        await self._post(place.channel, action.first_reply, thread, "reply")
                 return a.ActionResult(
                     ok=True, message_id=sent["ts"], channel_id=place.channel, thread_id=thread
                 )
             case a.SendPrivate():
                 channel = await self._dm(action.user_id)
                 sent = await self._post(channel, action.message)
+                await sending.upload_files(self.client, channel, action.message)
                 return a.ActionResult(ok=True, message_id=sent["ts"], channel_id=channel)
             case a.Respond():
                 return await self._respond(action)
@@ -271,13 +264,24 @@ class SlackPlatform:
         blocks = render.blocks_for(action.message)
         text = render.fallback_text(action.message)
         if action.private:
-            sent = await self.client.chat_postEphemeral(
-                channel=pending.channel,
-                user=pending.user,
-                text=text,
-                blocks=blocks,
-                thread_ts=action.place.thread,
-            )
+            try:
+                sent = await self.client.chat_postEphemeral(
+                    channel=pending.channel,
+                    user=pending.user,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=action.place.thread,
+                )
+            except SlackApiError as exc:
+                # A private channel or a DM between members the bot is not in: only the
+                # interaction's response_url reaches the member there.
+                if exc.response.get("error") not in NOT_A_MEMBER or not pending.response_url:
+                    raise
+                if not await sending.respond_via_url(
+                    pending.response_url, action.message, private=True
+                ):
+                    raise
+                return a.ActionResult(ok=True)
             return a.ActionResult(ok=True, message_id=sent.get("message_ts"))
         posted = await self._post(pending.channel, action.message, action.place.thread)
         return a.ActionResult(ok=True, message_id=posted["ts"])
@@ -290,11 +294,10 @@ def _opt(text: str | None) -> str | None:
 class SlackAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
         s = settings.slack
-        retries = [
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ]
+        # Only 429s are retried inside the SDK (nothing was accepted; the outbox renews its
+        # lease meanwhile). A dropped connection or a 5xx may hide an accepted post: those go
+        # back to the outbox, which reads the channel's history before posting again.
+        retries = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         oauth = s.client_id is not None and s.client_secret is not None
         token = s.bot_token.get_secret_value() if s.bot_token and not oauth else None
         self.client = AsyncWebClient(token=token, base_url=s.api_base_url, retry_handlers=retries)
@@ -378,21 +381,26 @@ class SlackAdapter:
         bolt.event("app_home_opened")(self._on_home)
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
-        """HTTP mode: a signed request is accepted once. (Bolt has checked signature and age.)"""
+        """A signed request is accepted once (HTTP mode), and an event once by its event_id
+        whatever the mode: Slack retries an event it thinks was lost with the same event_id
+        (X-Slack-Retry-Num), and every listener must see it once. Bolt has checked signature
+        and age before this runs."""
+        now, store = self.core.clock.now(), self.core.store
         values = req.headers.get("x-slack-signature") or []
         signature = values[0] if values else None
-        if signature:
-            with self.core.store.session() as s:
-                fresh = claim(
-                    s,
-                    "slack-request",
-                    signature[:128],
-                    datetime(1970, 1, 1, tzinfo=UTC),
-                    self.core.clock.now(),
-                )
-            if not fresh:
-                log.warning("refused a replayed Slack request")
-                return BoltResponse(status=401, body="replayed request")
+        if signature and not first_sight(store, "slack-request", signature, now):
+            log.warning("refused a replayed Slack request")
+            return BoltResponse(status=401, body="replayed request")
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        key = f"{req.context.team_id}:{event_id}"
+        if (
+            isinstance(event_id, str)
+            and event_id
+            and not first_sight(store, "slack-event", key, now)
+        ):
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
+            log.info("skipped a retried Slack event")
+            return BoltResponse(status=200, body="")  # acknowledged: Slack stops retrying
         return await next()
 
     async def _ack_only(self, ack: Any) -> None:
