@@ -23,6 +23,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -297,7 +298,7 @@ class SlackAdapter:
         # Only 429s are retried inside the SDK (nothing was accepted; the outbox renews its
         # lease meanwhile). A dropped connection or a 5xx may hide an accepted post: those go
         # back to the outbox, which reads the channel's history before posting again.
-        retries = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+        retries: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         oauth = s.client_id is not None and s.client_secret is not None
         token = s.bot_token.get_secret_value() if s.bot_token and not oauth else None
         self.client = AsyncWebClient(token=token, base_url=s.api_base_url, retry_handlers=retries)
