@@ -67,10 +67,11 @@ def install(app: App) -> None:
     @reg.command("help", "What this bot can do for you")
     async def help_(ctx: Context) -> None:
         lines = []
+        prefix = getattr(ctx.platform, "command_prefix", "/")  # Slack: "/crossings "
         for command in sorted(reg.commands.values(), key=lambda c: c.path):
             if command.kind != "slash" or ctx.level < command.permission:
                 continue
-            lines.append(f"`/{command.name}`: {escape(command.description)}")
+            lines.append(f"`{prefix}{command.name}`: {escape(command.description)}")
         ctx.respond(Message(title=ctx.t("core.help.title"), text="\n".join(lines)))
 
     reg.group("settings", "Community settings (admins)")

@@ -20,6 +20,8 @@ import yarl
 from adapters.discord import render
 from bot import actions as a
 from bot import metrics
+from bot.answering import answer_first
+from bot.claims import first_sight
 from bot.community import App
 from bot.config import Settings
 from bot.events import (
@@ -412,7 +414,7 @@ class CrossingsClient(discord.AutoShardedClient):
     # --- events -----------------------------------------------------------------------------
     async def _handle(self, event: Event) -> None:
         actions = await self.app.handle(event)
-        await self.app.deliver(actions)
+        await answer_first(self.app, actions)
         self.app.outbox_kick()
 
     async def on_message(self, message: discord.Message) -> None:
@@ -459,6 +461,9 @@ class CrossingsClient(discord.AutoShardedClient):
         if event is None:
             return
         key = str(interaction.id)
+        if not first_sight(self.app.store, "discord-interaction", key, self.app.clock.now()):
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
+            return  # delivered again (a resumed session): it was handled once already
         self.platform.interactions[key] = interaction
         try:
             task = asyncio.ensure_future(self.app.handle(event))
@@ -468,7 +473,7 @@ class CrossingsClient(discord.AutoShardedClient):
                 # The core is slow: acknowledge now, answer with a follow-up when done.
                 await interaction.response.defer(ephemeral=True, thinking=True)
                 actions = await task
-            results = await self.app.deliver(actions)
+            results = await answer_first(self.app, actions)
             if not interaction.response.is_done() and not any(
                 isinstance(x, a.OpenForm | a.Respond) for x in actions
             ):

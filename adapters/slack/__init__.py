@@ -27,10 +27,12 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import render, sending
+from adapters.slack import guard, render, sending
+from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from bot import actions as a
 from bot import metrics
+from bot.answering import answer_first
 from bot.claims import first_sight
 from bot.commands import CommandError
 from bot.community import App
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 
 NAME = "slack"
 ANSWER_WITHIN = 2.0
+ACTOR_WAIT = 0.5  # users.info may be rate limited: never let it hold an answer back
 RETRYABLE_ERRORS = {
     "ratelimited",
     "internal_error",
@@ -100,6 +103,14 @@ class SlackPlatform:
         self.pending: dict[str, Pending] = {}
         self._actors: dict[tuple[str, str], Actor] = {}
         self._clients: dict[str, AsyncWebClient] = {}
+        self.directory = Directory()
+        self.command_prefix = "/crossings "  # how members type a command here (help text)
+
+    def lookup_member(self, community: str, name: str) -> str | None:
+        return self.directory.member(community, name)
+
+    def lookup_channel(self, community: str, name: str) -> str | None:
+        return self.directory.channel(community, name)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -127,6 +138,7 @@ class SlackPlatform:
         except SlackApiError:
             return None
         u = info["user"]
+        self.directory.learn_member(community, u)
         actor = Actor(
             u["id"],
             (u.get("profile") or {}).get("display_name") or u.get("real_name") or u["name"],
@@ -327,6 +339,7 @@ class SlackAdapter:
         self.platform = SlackPlatform(
             self.client, user_client, self.installs.token_for if self.installs else None
         )
+        self.platform.command_prefix = s.command + " "
         self.core = app
         self.settings = settings
         secret = s.signing_secret.get_secret_value() if s.signing_secret else None
@@ -345,6 +358,9 @@ class SlackAdapter:
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
         s = self.settings.slack
+        if self.installs is None:  # one workspace: learn its names before serving
+            auth = await self.client.auth_test()
+            await self.platform.directory.fill(self.client, str(auth["team_id"]))
         if s.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -354,6 +370,7 @@ class SlackAdapter:
         else:
             # Bolt also serves /slack/install and /slack/oauth_redirect when OAuth is configured.
             web_app = self.bolt.web_app(path="/slack/events")
+            web_app.middlewares.append(guard.refuse_malformed("/slack/events"))
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.http_host, s.http_port)
@@ -408,13 +425,20 @@ class SlackAdapter:
         await ack()
 
     async def _actor(self, team: str, user_id: str) -> Actor:
-        actor = await self.platform.fetch_member(team, user_id)
+        """The member, if users.info answers quickly; else a bare actor (the look-up carries
+        on in the background and fills the cache for next time)."""
+        lookup = asyncio.ensure_future(self.platform.fetch_member(team, user_id))
+        try:
+            actor = await asyncio.wait_for(asyncio.shield(lookup), ACTOR_WAIT)
+        except TimeoutError:
+            log.info("users.info is slow; answering without the profile")
+            return Actor(user_id, user_id)
         return actor or Actor(user_id, user_id)
 
     async def _run(self, event: Event) -> None:
         try:
             actions = await self.core.handle(event)
-            await self.core.deliver(actions)
+            await answer_first(self.core, actions)
         finally:
             if event.interaction:
                 self.platform.pending.pop(event.interaction, None)
@@ -508,6 +532,7 @@ class SlackAdapter:
                 await ack()  # close the modal rather than leave the member waiting
 
     async def _view(self, ack: Any, body: dict[str, Any]) -> None:
+        started = asyncio.get_running_loop().time()
         team, user = body["team"]["id"], body["user"]["id"]
         view = body["view"]
         channel = _opt(view.get("private_metadata"))
@@ -524,7 +549,8 @@ class SlackAdapter:
         )
         task = asyncio.ensure_future(self.core.handle(event))
         try:
-            actions = await asyncio.wait_for(asyncio.shield(task), ANSWER_WITHIN)
+            budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
+            actions = await asyncio.wait_for(asyncio.shield(task), max(budget, 0.05))
         except TimeoutError:
             await ack()  # slow: close the modal now, the answers follow
             actions = await task
@@ -539,7 +565,7 @@ class SlackAdapter:
             else:
                 await ack()
         try:
-            await self.core.deliver(actions)
+            await answer_first(self.core, actions)
         finally:
             self.platform.pending.pop(key, None)
             self.core.outbox_kick()

@@ -17,6 +17,9 @@ from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
     from bot.community import App, Context
+    from bot.store.models import Community
+
+DM_COMMUNITY = "dm"  # the community of a Discord DM (adapters.discord.place_of)
 
 log = logging.getLogger(__name__)
 COOLDOWN = timedelta(hours=6)
@@ -55,7 +58,7 @@ def reach_out(
             text=ctx.t(key),
             fields=helplines.as_fields(lines),
             tone="urgent",
-            rows=((Button(ctx.t("safety.talk_button"), f"safety-talk:{user_id}", "primary"),),),
+            rows=((Button(ctx.t("safety.talk_button"), talk_id(ctx, user_id), "primary"),),),
             footer=ctx.t("safety.reach_out.footer"),
         ),
     )
@@ -82,6 +85,28 @@ def reach_out(
         ),
         kind="safety.alert",
     )
+
+
+def talk_id(ctx: Context, user_id: str) -> str:
+    """The button names the community: clicked in a DM, the click itself carries none."""
+    return f"safety-talk:{user_id}:{ctx.place.community}"[:100]
+
+
+def community_of_click(ctx: Context, args: list[str]) -> Community | None:
+    """Where the member asked for help. A click in a DM (Discord DMs have no server) uses the
+    community named by the button, and only for the member the button was made for."""
+    if ctx.place.community != DM_COMMUNITY:
+        return ctx.community
+    if len(args) < 2 or args[0] != ctx.actor_id or args[1] == DM_COMMUNITY:
+        return None
+    from sqlmodel import select
+
+    from bot.store.models import Community
+
+    query = select(Community).where(
+        Community.platform == ctx.place.platform, Community.community_id == args[1]
+    )
+    return ctx.session.exec(query).first()  # never create one from a click
 
 
 def install(app: App) -> None:
@@ -114,19 +139,15 @@ def install(app: App) -> None:
                 fields=helplines.as_fields(lines),
                 tone="urgent",
                 rows=(
-                    (
-                        Button(
-                            ctx.t("safety.talk_button"), f"safety-talk:{ctx.actor_id}", "primary"
-                        ),
-                    ),
+                    (Button(ctx.t("safety.talk_button"), talk_id(ctx, ctx.actor_id), "primary"),),
                 ),
             )
         )
 
     @reg.component("safety-talk")
     async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-        c = ctx.community
-        if c.queue_channel:
+        c = community_of_click(ctx, args)
+        if c is not None and c.queue_channel:
             ctx.enqueue(
                 a.Post(
                     Place(c.platform, c.community_id, c.queue_channel),

@@ -79,6 +79,7 @@ class Interaction:
     user_id: str
     channel_id: str
     answered: bool = False
+    answered_at: float | None = None
     deferred: bool = False
     response: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
@@ -104,12 +105,14 @@ class DiscordEmulator:
         self.members: dict[str, dict[str, Any]] = {}
         self.roles: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, Interaction] = {}
+        self.sent_payloads: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.bans: set[str] = set()
         self.faults: dict[str, list[Fault]] = {}
         self.losses: dict[str, int] = {}  # "METHOD prefix" -> responses still to lose
         self.nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.dm_delay = 0.0
+        self.dm_failures = 0  # DM creates still to answer with a 500
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self.resumed = 0
@@ -547,8 +550,11 @@ class DiscordEmulator:
         problem = self._check_message(body)
         if problem:
             return problem
-        if self.channels[p["channel"]].get("type") == 1 and self.dm_delay:
+        if self.channels[p["channel"]].get("type") == 1:
             await asyncio.sleep(self.dm_delay)
+            if self.dm_failures > 0:
+                self.dm_failures -= 1
+                return error(500, "500: Internal Server Error", 0)
         nonce = body.get("nonce")
         if nonce is not None and len(str(nonce)) > 25:
             return error(400, "Invalid Form Body: nonce: Must be 25 or fewer in length.", 50035)
@@ -714,7 +720,7 @@ class DiscordEmulator:
                 return problem
         if body.get("type") == 9 and len(data.get("components", [])) > 5:
             return error(400, "Invalid Form Body: a modal holds at most 5 components", 50035)
-        it.answered, it.response = True, body
+        it.answered, it.response, it.answered_at = True, body, time.monotonic()
         it.deferred = body.get("type") in (5, 6)
         msg = self._message(it.channel_id, data) if body.get("type") == 4 else None
         return jresp(
@@ -804,6 +810,10 @@ class DiscordEmulator:
         self.seq += 1
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": self.seq, "d": payload}))
 
+    async def redeliver(self, it: Interaction) -> None:
+        """Send an interaction's INTERACTION_CREATE again (as after a resumed session)."""
+        await self.dispatch("INTERACTION_CREATE", self.sent_payloads[it.id])
+
     async def dispatch(self, event: str, payload: dict[str, Any]) -> None:
         for ws in list(self.sockets):
             await self._send(ws, event, payload)
@@ -883,6 +893,15 @@ class DiscordEmulator:
         }
         if message is not None:
             payload["message"] = message
+        if self.channels[channel].get("type") == 1:  # in a DM: no guild, a user not a member
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key, None)
+            payload["user"] = member["user"]
+            payload["context"] = 1
+            payload["channel"] = {
+                k: v for k, v in self.channels[channel].items() if k != "recipient"
+            }
+        self.sent_payloads[it.id] = payload
         return it, payload
 
     async def slash(

@@ -95,6 +95,7 @@ class SlackEmulator:
         self.delays: dict[str, float] = {}  # method -> seconds before answering
         self.absent: set[str] = set()  # channels the bot is not a member of
         self.uploads: dict[str, Upload] = {}
+        self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued
         self.channels = {"C0GENERAL": "general", "C0PROMPTS": "prompts", "C0MODS": "moderators"}
         self.workspaces = {TEAM_ID: Workspace(TEAM_ID, BOT_TOKEN)}
         self.add_user("UADMIN", "Admin", admin=True)
@@ -438,9 +439,28 @@ class SlackEmulator:
             return "invalid_arguments"
         return self._check_blocks(view.get("blocks"), limit=100)
 
+    def _trigger(self) -> str:
+        trigger = f"trig-{next(_ids)}"
+        self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def trigger_age(self, trigger: str) -> float:
+        return time.monotonic() - self.triggers[trigger]
+
+    def api_users_list(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        users = list(self._users(team).values())
+        return {"members": users, "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_list(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        found = [{"id": cid, "name": name} for cid, name in self.channels.items()]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
     def api_views_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         if not args.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
+        issued = self.triggers.get(args["trigger_id"])
+        if issued is not None and time.monotonic() - issued > ACK_DEADLINE:
+            return {"ok": False, "error": "expired_trigger_id"}
         problem = self._check_view(args.get("view"))
         if problem:
             return {"ok": False, "error": problem}
@@ -575,7 +595,7 @@ class SlackEmulator:
             "text": text,
             "api_app_id": "A0001",
             "response_url": self.response_url(),
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
         }
 
     def message_event(
@@ -649,7 +669,7 @@ class SlackEmulator:
             "user": self._user(user, team),
             "api_app_id": "A0001",
             "token": "legacy",
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "channel": {
                 "id": message["channel"],
                 "name": self.channels.get(message["channel"], ""),
@@ -678,7 +698,7 @@ class SlackEmulator:
             },
             "message": {**message, "user": message.get("user")},
             "message_ts": message["ts"],
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "response_url": self.response_url(),
             "token": "legacy",
             "action_ts": new_ts(),
@@ -705,7 +725,7 @@ class SlackEmulator:
             "user": self._user(user, team),
             "api_app_id": "A0001",
             "token": "legacy",
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "view": {
                 **view,
                 "state": state,
