@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -15,7 +16,10 @@ from sqlmodel import Session, col
 from bot.store.models import Claim
 
 if TYPE_CHECKING:
+    from bot.community import App
     from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -55,3 +59,24 @@ def prune_replays(store: Store, now: datetime, keep: timedelta = REPLAY_KEEP) ->
             )
         )
         return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+PRUNE_EVERY = timedelta(hours=1)
+
+
+def schedule_pruning(app: App) -> None:
+    """Prune replay records from the app's tick, at most hourly (once per app)."""
+    if any(hook.name == "replay-pruning" for hook in app.tick_hooks):
+        return
+    last: list[datetime] = []
+
+    async def run(app: App, now: datetime) -> None:
+        if last and now - last[0] < PRUNE_EVERY:
+            return
+        last[:] = [now]
+        removed = prune_replays(app.store, now)
+        if removed:
+            log.info("pruned %d replay records", removed)
+
+    # No due time of its own: it rides on ticks that happen anyway.
+    app.on_tick("replay-pruning", run, lambda _app, _now: None)

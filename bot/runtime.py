@@ -15,7 +15,7 @@ from typing import Any, Protocol, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import metrics, timers
+from bot import answering, metrics, timers
 from bot.clock import Clock, SteerableClock, SystemClock
 from bot.community import App
 from bot.config import Settings
@@ -65,6 +65,7 @@ class Runtime:
         self.health: HealthServer | None = None
         self.ready = False
         self.app.outbox.stopping = self.stopping.is_set
+        self.tick_gate = timers.TickGate()
 
     def readiness(self) -> str | None:
         """None when this process can do its work; else why not (served on /readyz)."""
@@ -81,6 +82,7 @@ class Runtime:
             m = self.settings.metrics
             self.health = HealthServer(m.host, m.port, self.readiness)
             await self.health.start()
+        await answering.warm_indexes()  # before any event can wait behind them
         for name in adapter_modules(self.settings):
             adapter: Adapter = importlib.import_module(name).build(self.app, self.settings)
             self.app.add_platform(adapter.platform)
@@ -93,7 +95,7 @@ class Runtime:
             IntervalTrigger(seconds=self.settings.scheduler.tick_seconds, timezone=UTC),
             id="tick",
             coalesce=True,
-            max_instances=1,
+            max_instances=2,  # the second finds the gate closed and is counted as skipped
             misfire_grace_time=None,
         )
         self.scheduler.start()
@@ -104,6 +106,9 @@ class Runtime:
         log.info("crossings running with %s", ", ".join(self.app.platforms) or "the console")
 
     async def _tick(self) -> None:
+        await self.tick_gate.run(self._tick_once)
+
+    async def _tick_once(self) -> None:
         try:
             await self.app.tick(self.clock.now())
         except Exception:

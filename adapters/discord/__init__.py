@@ -21,7 +21,7 @@ from adapters.discord import render
 from bot import actions as a
 from bot import metrics
 from bot.answering import answer_first
-from bot.claims import first_sight
+from bot.claims import first_sight, schedule_pruning
 from bot.community import App
 from bot.config import Settings
 from bot.events import (
@@ -557,6 +557,7 @@ class DiscordAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
         configure_endpoints(settings)
         self.client = CrossingsClient(app, settings)
+        schedule_pruning(app)
         self.platform = self.client.platform
         self.settings = settings
         self._task: asyncio.Task[None] | None = None

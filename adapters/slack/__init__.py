@@ -33,7 +33,7 @@ from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from bot import actions as a
 from bot import metrics
 from bot.answering import answer_first
-from bot.claims import first_sight
+from bot.claims import first_sight, schedule_pruning
 from bot.commands import CommandError
 from bot.community import App
 from bot.config import Settings
@@ -342,6 +342,7 @@ class SlackAdapter:
         self.platform.command_prefix = s.command + " "
         self.core = app
         self.settings = settings
+        schedule_pruning(app)
         secret = s.signing_secret.get_secret_value() if s.signing_secret else None
         self.bolt = AsyncApp(
             client=self.client,
