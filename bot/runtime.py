@@ -82,7 +82,9 @@ class Runtime:
             m = self.settings.metrics
             self.health = HealthServer(m.host, m.port, self.readiness)
             await self.health.start()
-        await answering.warm_indexes()  # before any event can wait behind them
+        # Build the big indexes in a thread while the adapters connect: no event ever waits
+        # behind them on the event loop.
+        self._tasks.append(asyncio.create_task(answering.warm_indexes(), name="warm-indexes"))
         for name in adapter_modules(self.settings):
             adapter: Adapter = importlib.import_module(name).build(self.app, self.settings)
             self.app.add_platform(adapter.platform)

@@ -112,6 +112,8 @@ class DiscordEmulator:
         self.losses: dict[str, int] = {}  # "METHOD prefix" -> responses still to lose
         self.nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.dm_delay = 0.0
+        self.latency = 0.0  # seconds between doing a request's work and answering it
+        self.nonce_hits = 0  # creates answered with the message an earlier one made
         self.dm_failures = 0  # DM creates still to answer with a 500
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
@@ -357,6 +359,8 @@ class DiscordEmulator:
         self.requests.append(record)
         response = await self._handle(request, path, body)
         record.status = response.status
+        if self.latency:  # the work is done; the answer is still on its way
+            await asyncio.sleep(self.latency)
         if response.status < 300 and self._lose(request.method, path):
             record.status = -1  # done, but the client never hears about it
             assert request.transport is not None
@@ -562,6 +566,7 @@ class DiscordEmulator:
         if nonce is not None and body.get("enforce_nonce"):
             seen = self.nonces.get(key)
             if seen and time.monotonic() - seen[1] < NONCE_WINDOW and seen[0] in self.messages:
+                self.nonce_hits += 1
                 return jresp(self.messages[seen[0]])
         msg = self._message(p["channel"], body)
         if nonce is not None:

@@ -93,6 +93,7 @@ class SlackEmulator:
         self.html_errors: dict[str, list[int]] = {}  # method -> statuses still to answer
         self.losses: dict[str, int] = {}  # method -> responses still to lose after the work
         self.delays: dict[str, float] = {}  # method -> seconds before answering
+        self.latency = 0.0  # seconds between doing a call's work and answering it
         self.absent: set[str] = set()  # channels the bot is not a member of
         self.uploads: dict[str, Upload] = {}
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued
@@ -188,6 +189,8 @@ class SlackEmulator:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         team = next((w.team_id for w in self.workspaces.values() if w.bot_token == token), TEAM_ID)
         result = handler(args, team)
+        if self.latency:  # the work is done; the answer is still on its way
+            await asyncio.sleep(self.latency)
         if not result.get("ok", True):
             call.ok, call.error = False, result.get("error")
         elif self.losses.get(method, 0) > 0:
