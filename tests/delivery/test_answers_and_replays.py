@@ -304,3 +304,51 @@ async def test_slack_refuses_malformed_and_forged_requests_with_4xx(sl: SlackWor
         status, _ = await em.deliver_http(sl.url, kind, payload, **extra)  # type: ignore[arg-type]
         statuses.append(status)
     assert all(400 <= s < 500 for s in statuses), statuses
+
+
+# --- under load ------------------------------------------------------------------------------
+
+
+async def busy_loop(stop: asyncio.Event, slice_s: float = 0.1) -> None:
+    """Keep the bot's event loop busy: blocking slices with only brief pauses between them."""
+    while not stop.is_set():
+        end = time.monotonic() + slice_s
+        while time.monotonic() < end:
+            pass
+        await asyncio.sleep(0.005)
+
+
+async def test_discord_acks_in_time_with_the_loop_under_load(dc: DiscordCommunity) -> None:
+    em = dc.emulator
+    stop = asyncio.Event()
+    load = asyncio.create_task(busy_loop(stop))
+    try:
+        its = [await em.slash("111", em.channel_id("general"), "help") for _ in range(3)]
+        await dc.settle(lambda: all(it.answered for it in its), timeout=DEADLINE)
+    finally:
+        stop.set()
+        await load
+    assert all(it.answered_at and it.answered_at - it.created < DEADLINE for it in its)
+
+
+async def test_slack_acks_in_time_with_the_loop_under_load(sl: SlackWorkspace) -> None:
+    em = sl.emulator
+    stop = asyncio.Event()
+    load = asyncio.create_task(busy_loop(stop))
+    try:
+        started = time.monotonic()
+        answers = await asyncio.gather(
+            *(
+                em.deliver_http(
+                    sl.url, "slash_commands", em.command_payload(u, "C0GENERAL", REPORT)
+                )
+                for u in ("UAMIRA", "UNOOR")
+            )
+        )
+        acked = time.monotonic() - started
+        await sl.settle(lambda: len(em.views) >= 2, timeout=DEADLINE)
+    finally:
+        stop.set()
+        await load
+    assert [status for status, _ in answers] == [200, 200] and acked < DEADLINE
+    assert all(c.ok for c in em.called("views.open"))  # trigger ids were still fresh
