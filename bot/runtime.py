@@ -82,9 +82,10 @@ class Runtime:
             m = self.settings.metrics
             self.health = HealthServer(m.host, m.port, self.readiness)
             await self.health.start()
-        # Build the big indexes in a thread while the adapters connect: no event ever waits
-        # behind them on the event loop.
-        self._tasks.append(asyncio.create_task(answering.warm_indexes(), name="warm-indexes"))
+        # Build the big indexes before taking events (in a thread, so /healthz still answers):
+        # built lazily, the first look-up would stall every event behind it; built in the
+        # background while serving, the thread would hold the GIL away from the event loop.
+        await answering.warm_indexes()
         for name in adapter_modules(self.settings):
             adapter: Adapter = importlib.import_module(name).build(self.app, self.settings)
             self.app.add_platform(adapter.platform)
@@ -102,6 +103,7 @@ class Runtime:
         )
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        self._kick.set()  # work left by a previous process goes out now, not a second later
         for hook in self.on_started:
             await hook(self)
         self.ready = True

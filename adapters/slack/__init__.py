@@ -155,7 +155,7 @@ class SlackPlatform:
         try:
             return await self._execute(action)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "") or f"http {sending._status(exc)}")
+            error = sending.error_of(exc)
             if error == "ratelimited":
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
                 retry = float(exc.response.headers.get("Retry-After", 1) or 1)
@@ -288,7 +288,7 @@ class SlackPlatform:
             except SlackApiError as exc:
                 # A private channel or a DM between members the bot is not in: only the
                 # interaction's response_url reaches the member there.
-                if exc.response.get("error") not in NOT_A_MEMBER or not pending.response_url:
+                if sending.error_of(exc) not in NOT_A_MEMBER or not pending.response_url:
                     raise
                 if not await sending.respond_via_url(
                     pending.response_url, action.message, private=True

@@ -48,7 +48,12 @@ class Directory:
                 types="public_channel,private_channel",
             )
         except SlackApiError as exc:
-            log.warning("could not read the workspace directory: %s", exc.response.get("error"))
+            log.warning(
+                "could not read the workspace directory: %s",
+                exc.response.get("error")
+                if isinstance(getattr(exc.response, "data", None), dict)
+                else exc,
+            )
 
     @staticmethod
     async def _pages(method: Any, team: str, key: str, learn: Any, **kwargs: Any) -> None:

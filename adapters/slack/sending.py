@@ -39,12 +39,10 @@ async def find_earlier(
                 channel=channel, include_all_metadata=True, limit=HISTORY_WINDOW
             )
     except SlackApiError as exc:
-        if _status(exc) >= 500 or exc.response.get("error") == "ratelimited":
+        if retryable(exc, {"ratelimited"}):
             raise  # try again later rather than risk a second post
         # History cannot be read here (scope, membership): posting again is the only way on.
-        log.warning(
-            "cannot reconcile %s in %s: %s", attempt.key, channel, exc.response.get("error")
-        )
+        log.warning("cannot reconcile %s in %s: %s", attempt.key, channel, error_of(exc))
         return None
     for message in found.get("messages") or []:
         if attempt.matches(message, step):
@@ -125,13 +123,13 @@ def _status(exc: SlackApiError) -> int:
     return int(getattr(response, "status_code", None) or getattr(response, "status", 0) or 0)
 
 
+def error_of(exc: SlackApiError) -> str:
+    """Slack's error name, or the HTTP status when the body had none (an HTML 5xx page, or a
+    body that was not JSON, where the SDK hands over the raw HTTP response)."""
+    data = getattr(exc.response, "data", None)
+    named = data.get("error") if isinstance(data, dict) else None
+    return str(named or f"http {_status(exc)}")
+
+
 def retryable(exc: SlackApiError, known: set[str]) -> bool:
-    error = str(exc.response.get("error", "") if _data(exc) else "")
-    return _status(exc) >= 500 or _status(exc) == 429 or error in known
-
-
-def _data(exc: SlackApiError) -> bool:
-    try:
-        return isinstance(exc.response.data, dict)  # type: ignore[union-attr]
-    except AttributeError:
-        return False
+    return _status(exc) >= 500 or _status(exc) == 429 or error_of(exc) in known

@@ -107,6 +107,7 @@ class Harness:
         self.expected: dict[str, list[str]] = {"posts": [], "threads": [], "replies": [], "dms": []}
         self.kills = 0
         self.startup: list[float] = []
+        self.progress: list[tuple[int, int]] = []  # pending entries before and after each run
         self.store: Store | None = None
 
     async def start(self) -> None:
@@ -276,7 +277,10 @@ async def run(database_url: str, kills: int, seed: int) -> dict[str, Any]:
             if round_no % 2 == 0:
                 harness.enqueue_round(round_no // 2)
             round_no += 1
-            await harness.run_bot(kill_after=harness.random.uniform(0.05, 1.5))
+            before = harness.pending()
+            await harness.run_bot(kill_after=harness.random.uniform(0.05, 2.5))
+            after = harness.pending()
+            harness.progress.append((before, after))
         await harness.run_bot(kill_after=None, timeout=LEASE_SECONDS * 6)
         result = harness.tally().problems(harness.expected)
         result.update(
@@ -294,6 +298,8 @@ async def run(database_url: str, kills: int, seed: int) -> dict[str, Any]:
             ),
             slack_reconciliation_reads=len(harness.slack.called("conversations.history"))
             + len(harness.slack.called("conversations.replies")),
+            # Kills that landed with work started and unfinished (pending went down, not to 0):
+            kills_mid_work=sum(1 for b, a in harness.progress if a < b and a > 0),
             median_startup_s=round(sorted(harness.startup)[len(harness.startup) // 2], 2),
         )
         return result

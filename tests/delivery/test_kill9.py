@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import drop_postgres_store, fresh_postgres_store
 from tests.delivery import kill9
 
-pytestmark = [pytest.mark.delivery, pytest.mark.e2e]
+pytestmark = [pytest.mark.delivery, pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 KILLS = int(os.environ.get("CROSSINGS_KILL9_KILLS", "30"))
 
