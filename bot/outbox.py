@@ -60,6 +60,7 @@ class Outbox:
     # Where "now" comes from while a batch is worked through; leases are renewed per entry.
     clock: Callable[[], datetime] | None = None
     stopping: Callable[[], bool] = lambda: False
+    _taken_over: dict[int | None, bool] = field(default_factory=dict, repr=False)
 
     def enqueue(
         self,
@@ -117,7 +118,7 @@ class Outbox:
         taken: list[OutboxEntry] = []
         with self.store.session() as s:
             candidates = s.exec(
-                select(OutboxEntry.id)
+                select(OutboxEntry.id, OutboxEntry.lease_until)
                 .where(
                     OutboxEntry.status == "pending",
                     col(OutboxEntry.next_attempt_at) <= now,
@@ -127,7 +128,7 @@ class Outbox:
                 .order_by(col(OutboxEntry.next_attempt_at), col(OutboxEntry.id))
                 .limit(self.batch_size)
             ).all()
-            for entry_id in candidates:
+            for entry_id, expired in candidates:
                 token = self._token()
                 won = s.execute(
                     update(OutboxEntry)
@@ -144,8 +145,9 @@ class Outbox:
                 if won.rowcount == 1:  # type: ignore[attr-defined]
                     row = s.get(OutboxEntry, entry_id)
                     if row is not None:
-                        # Count leases: a second one means an earlier attempt may have sent.
-                        row.result = {**(row.result or {}), "leases": _leases(row) + 1}
+                        # A lease that ran out (rather than being handed back or finished) means
+                        # its holder died or stalled, possibly after the platform acted.
+                        self._taken_over[row.id] = expired is not None
                         taken.append(row)
         return taken
 
@@ -171,6 +173,7 @@ class Outbox:
                     self.release(batch[index:])
                     return attempted
                 if not self._renew(entry, now):
+                    self._taken_over.pop(entry.id, None)
                     continue  # our lease ran out and another process took the row
                 await self._deliver(entry, now)
                 attempted += 1
@@ -207,7 +210,7 @@ class Outbox:
         return Attempt(
             key=entry_key(entry),
             steps=recorded,
-            uncertain=entry.attempts > 0 or _leases(entry) > 1,
+            uncertain=entry.attempts > 0 or self._taken_over.pop(entry.id, False),
             recorder=lambda step, data: self._record_step(entry, step, data),
         )
 
@@ -352,10 +355,6 @@ class Outbox:
         entry.status = status
         entry.result = values["result"]
         return True
-
-
-def _leases(entry: OutboxEntry) -> int:
-    return int((entry.result or {}).get("leases") or 0)
 
 
 def entry_key(entry: OutboxEntry) -> str:
