@@ -115,7 +115,7 @@ def main() -> None:
         env = {**os.environ, "CROSSINGS_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
         for key in [k for k in env if k.startswith(("CROSSINGS_DISCORD", "CROSSINGS_SLACK"))]:
             del env[key]
-        cli = [sys.executable, "-m", "bot.cli"]
+        cli = [sys.executable, "-m", "crossings.cli"]
         subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
         store = Store(url)
         seed(store, datetime.now(UTC))

@@ -15,20 +15,20 @@ from pathlib import Path
 from bot import actions as a
 from bot.events import Actor
 from bot.outbox import Outbox
-from bot.platform import Capability
+from bot.platform import Platform, handles
 from bot.store import Store
 
 
-class AcceptingPlatform:
+class AcceptingPlatform(Platform):
     """Takes every action at once, so the figure is the outbox's own cost."""
 
     name = "bench"
-    capabilities = frozenset(Capability)
 
     def __init__(self) -> None:
         self.sent = 0
 
-    async def execute(self, action: a.Action) -> a.ActionResult:
+    @handles(a.Post, a.SendPrivate)
+    async def accept(self, action: a.Action) -> a.ActionResult:
         self.sent += 1
         return a.ActionResult(ok=True, message_id=f"m{self.sent}")
 

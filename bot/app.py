@@ -8,6 +8,7 @@ and installs the features.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import actions as a
-from bot import metrics, simulation
+from bot import answering, metrics, simulation
 from bot.clock import Clock, SystemClock
 from bot.commands import (
     Command,
@@ -84,6 +85,7 @@ class App:
         self.tick_hooks: list[TickHook] = []
         self.home_sections: list[tuple[int, HomeSection]] = []
         self.personal_data: list[PersonalData] = []
+        self.warm_ups: list[Callable[[], object]] = []
         # Per-process caches features keep between events (indexes, loaded packs).
         self.cache: dict[str, Any] = {}
         lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
@@ -147,9 +149,10 @@ class App:
 
     # --- events --------------------------------------------------------------------------
     async def run(self, event: Event) -> list[a.ActionResult]:
-        """The one entry point: handle the event, deliver its answer, wake the outbox."""
-        actions = await self.handle(event)
-        return await self.deliver(actions)
+        """The one entry point: handle the event, deliver its answer first (durable sends go
+        through the outbox), wake the outbox. Interactions with a deadline use
+        `bot.answering.answer_within`, which ends the same way."""
+        return await answering.answer_first(self, await self.handle(event))
 
     async def handle(self, event: Event) -> list[a.Action]:
         """Handle one event into its answer. Never raises: problems become private answers."""
@@ -248,6 +251,11 @@ class App:
             except Exception:
                 metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
                 log.exception("listener %s failed", getattr(listener, "__qualname__", listener))
+
+    async def warm_up(self) -> None:
+        """Build the features' big read-only indexes off the event loop, before serving."""
+        for fn in self.warm_ups:
+            await asyncio.to_thread(fn)
 
     # --- the outbox ------------------------------------------------------------------------
     def outbox_kick(self) -> None:

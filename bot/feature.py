@@ -51,6 +51,11 @@ class Feature:
         for step in self._steps:
             step(app)
 
+    def warm_up(self, fn: Callable[[], object]) -> Callable[[], object]:
+        """Build something big before the bot takes events (run in a thread at start-up)."""
+        self._record(lambda app: app.warm_ups.append(fn))
+        return fn
+
     def on_install(self, fn: Callable[[App], object]) -> Callable[[App], object]:
         """Run once when the feature is installed into an app (warm a cache, load a model)."""
         self._record(fn)

@@ -10,12 +10,17 @@ from typing import Any
 
 import structlog
 
-# Slack tokens, Discord bot tokens, bearer/authorization values, signing secrets in URLs.
+# Secrets by their real shapes only, so ordinary words survive (a logger called
+# `bot.moderation.listeners` is not a token): Slack tokens (xoxb-, xoxp-, xapp-, ...), Discord
+# bot tokens (three base64url parts), the credential after an Authorization header or a
+# `Bot `/`Bearer ` scheme (whitespace-separated and holding a digit, as tokens do), and
+# `token=`/`secret=`/`password=` values in URLs and forms.
 _SECRET_PATTERNS = (
-    re.compile(r"xox[abposr]-[A-Za-z0-9-]{8,}"),
+    re.compile(r"xox[abposre]-[A-Za-z0-9-]{8,}"),
     re.compile(r"xapp-[A-Za-z0-9-]{8,}"),
-    re.compile(r"[MNO][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}"),
-    re.compile(r"(?i)(authorization|bot|bearer)(\s*[:=]?\s*)(\S{16,})"),
+    re.compile(r"\b[A-Za-z\d_-]{24,28}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,40}\b"),
+    re.compile(r"(?i)\b(authorization\s*[:=]\s*(?:bot\s+|bearer\s+)?)()(\S{8,})"),
+    re.compile(r"(?i)\b(bot\s+|bearer\s+)()(?=[A-Za-z0-9._~+/=-]*\d)([A-Za-z0-9._~+/=-]{16,})"),
     re.compile(r"(?i)(token|secret|password)=([^&\s]+)"),
 )
 

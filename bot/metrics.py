@@ -19,3 +19,12 @@ SCHEDULER_LAG = Histogram(
 )
 AUTOMOD_HITS = Counter("crossings_automod_hits_total", "Automod rule hits", ["action"])
 QUEUE_SIZE = Gauge("crossings_queue_open_items", "Open items in moderator queues")
+OUTBOX_FENCED = Counter(
+    "crossings_outbox_fenced_total", "Outbox completions refused because the lease was lost"
+)
+INBOUND_REPLAYS = Counter(
+    "crossings_inbound_replays_total", "Platform events seen again and skipped", ["platform"]
+)
+TICKS_SKIPPED = Counter(
+    "crossings_ticks_skipped_total", "Ticks skipped because the previous one was still running"
+)

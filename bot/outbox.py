@@ -5,12 +5,24 @@ filed report), so a crash between the two loses nothing. Delivery leases each ro
 if a process dies mid-delivery, another takes the row over when the lease expires. Retryable
 errors (429, 5xx, timeouts) back off exponentially and honour `retry_after`; permanent ones are
 reported, never dropped silently.
+
+Exactly once on the platform, not only in the database: every lease carries a fencing token
+(stored as `lease_owner`, "<process>#<token>"); renewing, recording a step and marking an entry
+sent all require the token to still be ours, so a send that outlived its lease cannot be
+completed twice. While a send waits on the platform (a 429 inside the client's own retry loop)
+the lease is renewed in the background. Adapters get an `Attempt` (bot.idempotency) with a key
+stable across processes and the steps already done, and reconcile before resending anything
+whose outcome is unknown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import logging
 import random
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +36,7 @@ from bot import codec, metrics
 from bot.actions import Action, ActionResult
 from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
+from bot.idempotency import Attempt, attempting
 from bot.platform import Platform
 from bot.store import Store, aware
 from bot.store.models import OutboxEntry
@@ -47,6 +60,7 @@ class Outbox:
     # Where "now" comes from while a batch is worked through; leases are renewed per entry.
     clock: Callable[[], datetime] | None = None
     stopping: Callable[[], bool] = lambda: False
+    _taken_over: dict[int | None, bool] = field(default_factory=dict, repr=False)
 
     def enqueue(
         self,
@@ -104,7 +118,7 @@ class Outbox:
         taken: list[OutboxEntry] = []
         with self.store.session() as s:
             candidates = s.exec(
-                select(OutboxEntry.id)
+                select(OutboxEntry.id, OutboxEntry.lease_until)
                 .where(
                     OutboxEntry.status == "pending",
                     col(OutboxEntry.next_attempt_at) <= now,
@@ -114,7 +128,8 @@ class Outbox:
                 .order_by(col(OutboxEntry.next_attempt_at), col(OutboxEntry.id))
                 .limit(self.batch_size)
             ).all()
-            for entry_id in candidates:
+            for entry_id, expired in candidates:
+                token = self._token()
                 won = s.execute(
                     update(OutboxEntry)
                     .where(
@@ -125,13 +140,26 @@ class Outbox:
                             col(OutboxEntry.lease_until) < now,
                         ),
                     )
-                    .values(lease_owner=self.owner, lease_until=now + self.lease)
+                    .values(lease_owner=token, lease_until=now + self.lease)
                 )
                 if won.rowcount == 1:  # type: ignore[attr-defined]
                     row = s.get(OutboxEntry, entry_id)
                     if row is not None:
+                        # A lease that ran out (rather than being handed back or finished) means
+                        # its holder died or stalled, possibly after the platform acted.
+                        self._taken_over[row.id] = expired is not None
                         taken.append(row)
         return taken
+
+    def _token(self) -> str:
+        return f"{self.owner}#{uuid.uuid4().hex[:10]}"
+
+    def _ours(self) -> Any:
+        """Rows leased by this process under any of its fencing tokens."""
+        return or_(
+            col(OutboxEntry.lease_owner) == self.owner,
+            col(OutboxEntry.lease_owner).like(f"{self.owner}#%"),
+        )
 
     async def deliver_due(self, now: datetime) -> int:
         """Deliver what is due; returns how many entries were attempted."""
@@ -145,6 +173,7 @@ class Outbox:
                     self.release(batch[index:])
                     return attempted
                 if not self._renew(entry, now):
+                    self._taken_over.pop(entry.id, None)
                     continue  # our lease ran out and another process took the row
                 await self._deliver(entry, now)
                 attempted += 1
@@ -160,7 +189,7 @@ class Outbox:
                 .where(
                     col(OutboxEntry.id) == entry.id,
                     col(OutboxEntry.status) == "pending",
-                    col(OutboxEntry.lease_owner) == self.owner,
+                    col(OutboxEntry.lease_owner) == entry.lease_owner,
                 )
                 .values(lease_until=max(now, batch_now) + self.lease)
             )
@@ -169,25 +198,71 @@ class Outbox:
     def release(self, entries: list[OutboxEntry] | None = None) -> int:
         """Hand leased, unsent rows back (shutdown) so another process sends them at once."""
         with self.store.session() as s:
-            query = update(OutboxEntry).where(
-                col(OutboxEntry.status) == "pending", col(OutboxEntry.lease_owner) == self.owner
-            )
+            query = update(OutboxEntry).where(col(OutboxEntry.status) == "pending", self._ours())
             if entries is not None:
                 query = query.where(col(OutboxEntry.id).in_([e.id for e in entries]))
             done = s.execute(query.values(lease_owner=None, lease_until=None))
             return int(done.rowcount)  # type: ignore[attr-defined]
 
-    async def _deliver(self, entry: OutboxEntry, now: datetime) -> None:
+    def attempt_for(self, entry: OutboxEntry) -> Attempt:
+        """The idempotency handle adapters use for this entry (see bot.idempotency)."""
+        recorded = dict((entry.result or {}).get("steps") or {})
+        return Attempt(
+            key=entry_key(entry),
+            steps=recorded,
+            uncertain=entry.attempts > 0 or self._taken_over.pop(entry.id, False),
+            recorder=lambda step, data: self._record_step(entry, step, data),
+        )
+
+    def _record_step(self, entry: OutboxEntry, step: str, data: dict[str, Any]) -> bool:
+        """Store a finished step while we still hold the lease; False when fenced off."""
+        steps = {**((entry.result or {}).get("steps") or {}), step: data}
+        result = {**(entry.result or {}), "steps": steps}
+        with self.store.session() as s:
+            won = s.execute(
+                update(OutboxEntry)
+                .where(
+                    col(OutboxEntry.id) == entry.id,
+                    col(OutboxEntry.status) == "pending",
+                    col(OutboxEntry.lease_owner) == entry.lease_owner,
+                )
+                .values(result=result)
+            )
+        entry.result = result
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            log.warning("outbox entry %s: lease lost while recording %s", entry.id, step)
+            return False
+        return True
+
+    async def _heartbeat(self, entry: OutboxEntry, now: datetime) -> None:
+        """Keep the lease while the platform makes us wait (rate limits, slow answers)."""
+        interval = max(self.lease.total_seconds() / 3, 0.2)
+        while True:
+            await asyncio.sleep(interval)
+            if not self._renew(entry, now):
+                return
+
+    async def _execute(self, entry: OutboxEntry, now: datetime) -> ActionResult:
         platform = self.platforms[entry.platform]
+        beat = asyncio.create_task(self._heartbeat(entry, now))
         try:
             action = codec.loads(entry.payload)
-            result = await platform.execute(action)
+            with attempting(self.attempt_for(entry)):
+                return await platform.execute(action)
         except Exception as exc:  # an adapter bug must not wedge the queue
             log.exception("outbox entry %s raised in the adapter", entry.id)
-            result = ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)
+            return ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _deliver(self, entry: OutboxEntry, now: datetime) -> None:
+        result = await self._execute(entry, now)
         if result.ok:
             metrics.ACTIONS_SENT.labels(entry.platform).inc()
-            self._finish(entry, now, status="sent", result=result)
+            if not self._finish(entry, now, status="sent", result=result):
+                return  # fenced off: whoever holds the lease now finishes (and reconciles)
             hook = self.on_delivered.get(entry.kind)
             if hook is not None:
                 try:
@@ -224,13 +299,17 @@ class Outbox:
         with self.store.session() as s:
             s.execute(
                 update(OutboxEntry)
-                .where(col(OutboxEntry.id) == entry.id)
+                .where(
+                    col(OutboxEntry.id) == entry.id,
+                    col(OutboxEntry.lease_owner) == entry.lease_owner,
+                )
                 .values(
                     attempts=attempts,
                     next_attempt_at=at,
                     lease_owner=None,
                     lease_until=None,
                     last_error=(error or "")[:500],
+                    result=entry.result or {},
                 )
             )
 
@@ -242,7 +321,8 @@ class Outbox:
         status: str,
         result: ActionResult,
         attempts: int | None = None,
-    ) -> None:
+    ) -> bool:
+        """Mark the entry done; only while our fencing token still holds the lease."""
         values: dict[str, Any] = {
             "status": status,
             "lease_owner": None,
@@ -250,6 +330,7 @@ class Outbox:
             "sent_at": now if status == "sent" else None,
             "last_error": (result.error or "")[:500] or None,
             "result": {
+                **(entry.result or {}),
                 "message_id": result.message_id,
                 "channel_id": result.channel_id,
                 "thread_id": result.thread_id,
@@ -258,6 +339,26 @@ class Outbox:
         if attempts is not None:
             values["attempts"] = attempts
         with self.store.session() as s:
-            s.execute(update(OutboxEntry).where(col(OutboxEntry.id) == entry.id).values(**values))
+            won = s.execute(
+                update(OutboxEntry)
+                .where(
+                    col(OutboxEntry.id) == entry.id,
+                    col(OutboxEntry.status) == "pending",
+                    col(OutboxEntry.lease_owner) == entry.lease_owner,
+                )
+                .values(**values)
+            )
+        if won.rowcount != 1:  # type: ignore[attr-defined]
+            metrics.OUTBOX_FENCED.inc()
+            log.warning("outbox entry %s: lease lost before marking it %s", entry.id, status)
+            return False
         entry.status = status
         entry.result = values["result"]
+        return True
+
+
+def entry_key(entry: OutboxEntry) -> str:
+    """Stable for an entry on any process; distinct across databases sharing one bot."""
+    created = entry.created_at.isoformat() if entry.created_at else ""
+    seed = f"{entry.id}|{created}|{entry.dedupe_key or ''}"
+    return f"ob{entry.id}-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"

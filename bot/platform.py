@@ -33,6 +33,8 @@ class Platform(ABC):
     """One chat platform as the core sees it."""
 
     name: ClassVar[str]
+    # How members type a command here (`/report` on Discord, `/crossings report` on Slack).
+    command_prefix: str = "/"
     _table: ClassVar[dict[type[a.Action], str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -67,10 +67,11 @@ feature.personal_data(PersonalData("preferences", _export_prefs, _erase_prefs))
 @feature.command("help", "What this bot can do for you")
 async def help_(ctx: Context) -> None:
     lines = []
+    prefix = ctx.platform.command_prefix if ctx.platform else "/"  # Slack: "/crossings "
     for command in sorted(ctx.app.registry.commands.values(), key=lambda c: c.path):
         if command.kind != "slash" or ctx.level < command.permission:
             continue
-        lines.append(f"`/{command.name}`: {escape(command.description)}")
+        lines.append(f"`{prefix}{command.name}`: {escape(command.description)}")
     ctx.reply(Message(title=ctx.t("core.help.title"), text="\n".join(lines)))
 
 

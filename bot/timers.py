@@ -191,3 +191,27 @@ def _mark_failed_attempt(store: Store, timer_id: int, now: datetime, exc: Except
         else:
             timer.due_at = now + timedelta(seconds=30 * 2**timer.attempts)
         s.add(timer)
+
+
+class TickGate:
+    """At most one tick at a time in a process. A tick that finds the previous one still
+    running is skipped and counted (crossings_ticks_skipped_total), never queued behind it
+    and never a warning per second: the running tick picks up whatever is due anyway."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.skipped = 0
+
+    async def run(self, tick: Callable[[], Awaitable[None]]) -> bool:
+        """Run `tick` unless one is running; True when it ran."""
+        if self.running:
+            self.skipped += 1
+            metrics.TICKS_SKIPPED.inc()
+            log.debug("tick skipped: the previous one is still running")
+            return False
+        self.running = True
+        try:
+            await tick()
+        finally:
+            self.running = False
+        return True

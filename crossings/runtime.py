@@ -53,6 +53,7 @@ class Runtime:
         self.health: HealthServer | None = None
         self.ready = False
         self.app.outbox.stopping = self.stopping.is_set
+        self.tick_gate = timers.TickGate()
 
     def readiness(self) -> str | None:
         """None when this process can do its work; else why not (served on /readyz)."""
@@ -70,6 +71,9 @@ class Runtime:
             m = self.settings.metrics
             self.health = HealthServer(m.host, m.port, self.readiness)
             await self.health.start()
+        # Build the big indexes before taking events (in a thread, so /healthz still answers):
+        # built lazily, the first look-up would stall every event behind it.
+        await self.app.warm_up()
         for plugin in self.plugins:
             adapter = plugin.build(self.app, self.settings)
             self.app.add_platform(adapter.platform)
@@ -82,17 +86,21 @@ class Runtime:
             IntervalTrigger(seconds=self.settings.scheduler.tick_seconds, timezone=UTC),
             id="tick",
             coalesce=True,
-            max_instances=1,
+            max_instances=2,  # the second finds the gate closed and is counted as skipped
             misfire_grace_time=None,
         )
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
+        self._kick.set()  # work left by a previous process goes out now, not a second later
         for hook in self.on_started:
             await hook(self)
         self.ready = True
         log.info("crossings running with %s", ", ".join(self.app.platforms))
 
     async def _tick(self) -> None:
+        await self.tick_gate.run(self._tick_once)
+
+    async def _tick_once(self) -> None:
         try:
             await self.app.tick(self.clock.now())
         except Exception:

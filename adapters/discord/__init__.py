@@ -23,7 +23,9 @@ from adapters.discord import render
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot import actions as a
 from bot import metrics
+from bot.answering import answer_within
 from bot.app import App
+from bot.claims import first_sight, schedule_pruning
 from bot.config import Settings
 from bot.events import (
     Actor,
@@ -37,6 +39,7 @@ from bot.events import (
     MessageRef,
     Place,
 )
+from bot.idempotency import Attempt, current
 from bot.platform import Platform, handles
 from bot.plugin import AdapterPlugin
 
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 
 NAME = "discord"
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
+THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -118,8 +122,11 @@ class DiscordPlatform(Platform):
             channel = await self.client.fetch_channel(int(channel_id))
         return channel
 
-    async def _send(self, target: Any, message: Any) -> discord.Message:
-        """Send a core Message; long texts become several messages (the last carries buttons)."""
+    async def _send(self, target: Any, message: Any, step: str = "post") -> discord.Message:
+        """Send a core Message; long texts become several messages (the last carries buttons).
+        From the outbox each create carries a nonce with enforce_nonce: resent after a crash or
+        a lost response, Discord returns the message it already created."""
+        attempt = current()
         groups = render.embeds_for(message)
         view = render.view_for(message)
         files = render.files_for(message)
@@ -131,6 +138,8 @@ class DiscordPlatform(Platform):
                 kwargs["view"] = view
             if last and files:
                 kwargs["files"] = files
+            if attempt is not None:
+                kwargs["nonce"] = attempt.nonce(step, i)
             msg = await target.send(**kwargs)
             sent = sent or msg
         assert sent is not None
@@ -277,16 +286,43 @@ class DiscordPlatform(Platform):
                 channel_id=str(channel.id),
                 thread_id=str(made.thread.id),
             )
-        msg = await self._send(channel, action.message)
+        attempt = current() or Attempt(key="")
+        posted = attempt.done("post")
+        if posted is None:
+            msg = await self._send(channel, action.message)
+            posted = {"message_id": str(msg.id), "channel_id": str(msg.channel.id)}
+            attempt.record("post", posted)
         thread_id = None
         if action.thread_name:
-            thread = await msg.create_thread(name=action.thread_name[:100])
-            thread_id = str(thread.id)
-            if action.first_reply:
-                await self._send(thread, action.first_reply)
+            thread_id = await self._thread_once(attempt, channel, posted, action.thread_name)
+            if action.first_reply and attempt.done("reply") is None:
+                thread = self.client.get_partial_messageable(int(thread_id))
+                reply = await self._send(thread, action.first_reply, "reply")
+                attempt.record("reply", {"message_id": str(reply.id)})
         return a.ActionResult(
-            ok=True, message_id=str(msg.id), channel_id=str(msg.channel.id), thread_id=thread_id
+            ok=True,
+            message_id=posted["message_id"],
+            channel_id=posted["channel_id"],
+            thread_id=thread_id,
         )
+
+    async def _thread_once(
+        self, attempt: Attempt, channel: Any, posted: dict[str, Any], name: str
+    ) -> str:
+        """The post's thread, created at most once: a thread started from a message has the
+        message's id, and Discord refuses a second one (160004), which we take as done."""
+        made = attempt.done("thread")
+        if made is not None:
+            return str(made["thread_id"])
+        message = channel.get_partial_message(int(posted["message_id"]))
+        try:
+            thread_id = str((await message.create_thread(name=name[:100])).id)
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+            thread_id = posted["message_id"]
+        attempt.record("thread", {"thread_id": thread_id})
+        return thread_id
 
 
 class _FakeResponse:
@@ -388,9 +424,7 @@ class CrossingsClient(discord.AutoShardedClient):
 
     # --- events -----------------------------------------------------------------------------
     async def _handle(self, event: Event) -> None:
-        actions = await self.app.handle(event)
-        await self.app.deliver(actions)
-        self.app.outbox_kick()
+        await self.app.run(event)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == (self.user.id if self.user else 0) or message.webhook_id:
@@ -426,16 +460,17 @@ class CrossingsClient(discord.AutoShardedClient):
         if event is None:
             return
         key = str(interaction.id)
+        if not first_sight(self.app.store, "discord-interaction", key, self.app.clock.now()):
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
+            return  # delivered again (a resumed session): it was handled once already
         self.platform.interactions[key] = interaction
         try:
-            task = asyncio.ensure_future(self.app.handle(event))
-            try:
-                actions = await asyncio.wait_for(asyncio.shield(task), ANSWER_WITHIN)
-            except TimeoutError:
-                # The core is slow: acknowledge now, answer with a follow-up when done.
-                await interaction.response.defer(ephemeral=True, thinking=True)
-                actions = await task
-            results = await self.app.deliver(actions)
+            actions, results = await answer_within(
+                self.app,
+                event,
+                ANSWER_WITHIN,
+                lambda: interaction.response.defer(ephemeral=True, thinking=True),
+            )
             if not interaction.response.is_done() and not any(
                 isinstance(x, a.OpenForm | a.Respond) for x in actions
             ):
@@ -521,6 +556,7 @@ class DiscordAdapter:
         self.finished = asyncio.Event()
         configure_endpoints(settings)
         self.client = CrossingsClient(app, settings)
+        schedule_pruning(app)
         self.platform = self.client.platform
         self.settings = settings
         self._task: asyncio.Task[None] | None = None

@@ -15,7 +15,6 @@ import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import aiohttp
@@ -24,20 +23,19 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import render
+from adapters.slack import guard, render, sending
+from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.settings import SECRETS, SlackSettings, enabled
 from bot import actions as a
 from bot import metrics
+from bot.answering import answer_first, handled_within
 from bot.app import App
-from bot.claims import claim
+from bot.claims import first_sight, schedule_pruning
 from bot.commands import CommandError
 from bot.config import Settings
 from bot.events import (
@@ -61,6 +59,7 @@ log = logging.getLogger(__name__)
 
 NAME = "slack"
 ANSWER_WITHIN = 2.0
+ACTOR_WAIT = 0.5  # users.info may be rate limited: never let it hold an answer back
 RETRYABLE_ERRORS = {
     "ratelimited",
     "internal_error",
@@ -68,6 +67,7 @@ RETRYABLE_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
+NOT_A_MEMBER = {"channel_not_found", "not_in_channel", "user_not_in_channel"}
 
 
 @dataclass
@@ -113,6 +113,14 @@ class SlackPlatform(Platform):
         self.pending: dict[str, Pending] = {}
         self._actors: dict[tuple[str, str], Actor] = {}
         self._clients: dict[str, AsyncWebClient] = {}
+        self.directory = Directory()
+        self.command_prefix = "/crossings "  # how members type a command here (help text)
+
+    def lookup_member(self, community: str, name: str) -> str | None:
+        return self.directory.member(community, name)
+
+    def lookup_channel(self, community: str, name: str) -> str | None:
+        return self.directory.channel(community, name)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -142,6 +150,7 @@ class SlackPlatform(Platform):
         except SlackApiError:
             return None
         u = info["user"]
+        self.directory.learn_member(community, u)
         actor = Actor(
             u["id"],
             (u.get("profile") or {}).get("display_name") or u.get("real_name") or u["name"],
@@ -158,28 +167,23 @@ class SlackPlatform(Platform):
         try:
             return await super().execute(action)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
+            error = sending.error_of(exc)
             if error == "ratelimited":
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
                 retry = float(exc.response.headers.get("Retry-After", 1) or 1)
                 return a.ActionResult.failed(error, retryable=True, retry_after=retry)
-            return a.ActionResult.failed(error, retryable=error in RETRYABLE_ERRORS)
-        except (TimeoutError, OSError) as exc:
+            return a.ActionResult.failed(error, retryable=sending.retryable(exc, RETRYABLE_ERRORS))
+        except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
         finally:
             _TEAM_CLIENT.reset(reset)
 
     async def _post(
-        self, channel: str, message: Message, thread_ts: str | None = None
+        self, channel: str, message: Message, thread_ts: str | None = None, step: str = "post"
     ) -> dict[str, Any]:
-        response = await self.client.chat_postMessage(
-            channel=channel,
-            text=render.fallback_text(message),
-            blocks=render.blocks_for(message),
-            thread_ts=thread_ts,
-            unfurl_links=False,
-        )
-        return dict(response.data)  # type: ignore[arg-type]
+        """Post once (see adapters.slack.sending): metadata names the outbox entry."""
+        ts = await sending.post_once(self.client, channel, message, thread_ts, step)
+        return {"ts": ts, "channel": channel}
 
     async def _dm(self, user: str) -> str:
         opened = await self.client.conversations_open(users=user)
@@ -206,13 +210,14 @@ class SlackPlatform(Platform):
                 if action.thread_name or action.first_reply:
                     thread = sent["ts"]
                     if action.first_reply:
-                        await self._post(place.channel, action.first_reply, thread)
+                        await self._post(place.channel, action.first_reply, thread, "reply")
                 return a.ActionResult(
                     ok=True, message_id=sent["ts"], channel_id=place.channel, thread_id=thread
                 )
             case a.SendPrivate():
                 channel = await self._dm(action.user_id)
                 sent = await self._post(channel, action.message)
+                await sending.upload_files(self.client, channel, action.message)
                 return a.ActionResult(ok=True, message_id=sent["ts"], channel_id=channel)
             case a.Respond():
                 return await self._respond(action)
@@ -279,13 +284,24 @@ class SlackPlatform(Platform):
         blocks = render.blocks_for(action.message)
         text = render.fallback_text(action.message)
         if action.private:
-            sent = await self.client.chat_postEphemeral(
-                channel=pending.channel,
-                user=pending.user,
-                text=text,
-                blocks=blocks,
-                thread_ts=action.place.thread,
-            )
+            try:
+                sent = await self.client.chat_postEphemeral(
+                    channel=pending.channel,
+                    user=pending.user,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=action.place.thread,
+                )
+            except SlackApiError as exc:
+                # A private channel or a DM between members the bot is not in: only the
+                # interaction's response_url reaches the member there.
+                if sending.error_of(exc) not in NOT_A_MEMBER or not pending.response_url:
+                    raise
+                if not await sending.respond_via_url(
+                    pending.response_url, action.message, private=True
+                ):
+                    raise
+                return a.ActionResult(ok=True)
             return a.ActionResult(ok=True, message_id=sent.get("message_ts"))
         posted = await self._post(pending.channel, action.message, action.place.thread)
         return a.ActionResult(ok=True, message_id=posted["ts"])
@@ -299,11 +315,10 @@ class SlackAdapter:
     def __init__(self, app: App, settings: Settings) -> None:
         self.finished = asyncio.Event()
         s = section(settings)
-        retries = [
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=1),
-        ]
+        # Only 429s are retried inside the SDK (nothing was accepted; the outbox renews its
+        # lease meanwhile). A dropped connection or a 5xx may hide an accepted post: those go
+        # back to the outbox, which reads the channel's history before posting again.
+        retries: list[AsyncRetryHandler] = [AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
         oauth = s.client_id is not None and s.client_secret is not None
         token = s.bot_token.get_secret_value() if s.bot_token and not oauth else None
         self.client = AsyncWebClient(token=token, base_url=s.api_base_url, retry_handlers=retries)
@@ -332,8 +347,10 @@ class SlackAdapter:
         self.platform = SlackPlatform(
             self.client, user_client, self.installs.token_for if self.installs else None
         )
+        self.platform.command_prefix = s.command + " "
         self.core = app
         self.settings = settings
+        schedule_pruning(app)
         secret = s.signing_secret.get_secret_value() if s.signing_secret else None
         self.bolt = AsyncApp(
             client=self.client,
@@ -353,6 +370,9 @@ class SlackAdapter:
         # One pooled HTTP session for every Web API call (bolt's per-request clients share it):
         # without it slack_sdk opens a new connection per call, and bursts run out of them.
         self.client.session = aiohttp.ClientSession()
+        if self.installs is None:  # one workspace: learn its names before serving
+            auth = await self.client.auth_test()
+            await self.platform.directory.fill(self.client, str(auth["team_id"]))
         if s.mode == "socket":
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -362,6 +382,7 @@ class SlackAdapter:
         else:
             # Bolt also serves /slack/install and /slack/oauth_redirect when OAuth is configured.
             web_app = self.bolt.web_app(path="/slack/events")
+            web_app.middlewares.append(guard.refuse_malformed("/slack/events"))
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.http_host, s.http_port)
@@ -392,34 +413,45 @@ class SlackAdapter:
         bolt.event("app_home_opened")(self._on_home)
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
-        """HTTP mode: a signed request is accepted once. (Bolt has checked signature and age.)"""
+        """A signed request is accepted once (HTTP mode), and an event once by its event_id
+        whatever the mode: Slack retries an event it thinks was lost with the same event_id
+        (X-Slack-Retry-Num), and every listener must see it once. Bolt has checked signature
+        and age before this runs."""
+        now, store = self.core.clock.now(), self.core.store
         values = req.headers.get("x-slack-signature") or []
         signature = values[0] if values else None
-        if signature:
-            with self.core.store.session() as s:
-                fresh = claim(
-                    s,
-                    "slack-request",
-                    signature[:128],
-                    datetime(1970, 1, 1, tzinfo=UTC),
-                    self.core.clock.now(),
-                )
-            if not fresh:
-                log.warning("refused a replayed Slack request")
-                return BoltResponse(status=401, body="replayed request")
+        if signature and not first_sight(store, "slack-request", signature, now):
+            log.warning("refused a replayed Slack request")
+            return BoltResponse(status=401, body="replayed request")
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        key = f"{req.context.team_id}:{event_id}"
+        if (
+            isinstance(event_id, str)
+            and event_id
+            and not first_sight(store, "slack-event", key, now)
+        ):
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
+            log.info("skipped a retried Slack event")
+            return BoltResponse(status=200, body="")  # acknowledged: Slack stops retrying
         return await next()
 
     async def _ack_only(self, ack: Any) -> None:
         await ack()
 
     async def _actor(self, team: str, user_id: str) -> Actor:
-        actor = await self.platform.fetch_member(team, user_id)
+        """The member, if users.info answers quickly; else a bare actor (the look-up carries
+        on in the background and fills the cache for next time)."""
+        lookup = asyncio.ensure_future(self.platform.fetch_member(team, user_id))
+        try:
+            actor = await asyncio.wait_for(asyncio.shield(lookup), ACTOR_WAIT)
+        except TimeoutError:
+            log.info("users.info is slow; answering without the profile")
+            return Actor(user_id, user_id)
         return actor or Actor(user_id, user_id)
 
     async def _run(self, event: Event) -> None:
         try:
-            actions = await self.core.handle(event)
-            await self.core.deliver(actions)
+            await self.core.run(event)
         finally:
             if event.interaction:
                 self.platform.pending.pop(event.interaction, None)
@@ -513,6 +545,7 @@ class SlackAdapter:
                 await ack()  # close the modal rather than leave the member waiting
 
     async def _view(self, ack: Any, body: dict[str, Any]) -> None:
+        started = asyncio.get_running_loop().time()
         team, user = body["team"]["id"], body["user"]["id"]
         view = body["view"]
         channel = _opt(view.get("private_metadata"))
@@ -527,13 +560,10 @@ class SlackAdapter:
             custom_id=view["callback_id"],
             fields=render.view_values(view),
         )
-        task = asyncio.ensure_future(self.core.handle(event))
-        try:
-            actions = await asyncio.wait_for(asyncio.shield(task), ANSWER_WITHIN)
-        except TimeoutError:
-            await ack()  # slow: close the modal now, the answers follow
-            actions = await task
-        else:
+        budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
+        # Slow: close the modal now (a plain ack), the answers follow.
+        actions, acked = await handled_within(self.core, event, budget, ack)
+        if not acked:
             rejected = next((x for x in actions if isinstance(x, a.RejectForm)), None)
             if rejected is not None:
                 await ack(
@@ -544,7 +574,7 @@ class SlackAdapter:
             else:
                 await ack()
         try:
-            await self.core.deliver(actions)
+            await answer_first(self.core, actions)
         finally:
             self.platform.pending.pop(key, None)
             self.core.outbox_kick()

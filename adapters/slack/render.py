@@ -203,7 +203,7 @@ def manifest(
         "command": command,
         "description": "Crossings: prompts, support, peers, reports",
         "usage_hint": usage[:1000],
-        "should_escape": False,
+        "should_escape": True,  # members and channels arrive as <@U…|name> and <#C…|name>
     }
     if not socket_mode:
         settings["event_subscriptions"]["request_url"] = request_url
@@ -231,6 +231,7 @@ def manifest(
                     "commands",
                     "chat:write",
                     "chat:write.public",
+                    "files:write",
                     "im:write",
                     "im:history",
                     "channels:history",

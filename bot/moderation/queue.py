@@ -20,7 +20,7 @@ from bot.message import Button, Field, Message, Select, SelectOption, escape, me
 from bot.moderation import feature
 from bot.moderation import service as svc
 from bot.moderation.models import ModCase
-from bot.store.models import OutboxEntry
+from bot.store.models import Community, OutboxEntry
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from bot.events import Actor
 
 
-def where(ctx: Context) -> Place | None:
-    c = ctx.community
+def where(ctx: Context, community: Community | None = None) -> Place | None:
+    c = community or ctx.community
     return Place(c.platform, c.community_id, c.queue_channel) if c.queue_channel else None
 
 
@@ -146,10 +146,17 @@ def post_card(ctx: Context, case: ModCase, *, update: bool = True) -> None:
     ctx.send(a.Post(place, message), kind="mod.card", context={"case_id": case.id})
 
 
-def post(ctx: Context, message: Message, *, kind: str = "mod.alert") -> bool:
+def post(
+    ctx: Context,
+    message: Message,
+    *,
+    kind: str = "mod.alert",
+    community: Community | None = None,
+) -> bool:
     """Post a card to the moderator queue, durably. False when the community has no queue
-    channel yet (the caller's member-facing answer does not depend on it)."""
-    place = where(ctx)
+    channel yet (the caller's member-facing answer does not depend on it). `community` is for
+    a click in a DM, which names its community in the button."""
+    place = where(ctx, community)
     if place is None:
         return False
     ctx.send(a.Post(place, message), kind=kind)

@@ -20,6 +20,9 @@ from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.store.models import Community
+
+DM_COMMUNITY = "dm"  # the community of a Discord DM (adapters.discord.place_of)
 
 feature = Feature("safety")
 
@@ -73,9 +76,7 @@ def reach_out(
             text=replies.text("urgent" if urgent else "concern", lang),
             fields=helplines.as_fields(lines),
             tone="urgent" if urgent else "warning",
-            rows=(
-                (Button(replies.text("talk_button", lang), f"safety-talk:{user_id}", "primary"),),
-            ),
+            rows=((Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary"),),),
             footer=replies.text("footer", lang),
         ),
     )
@@ -103,6 +104,28 @@ def reach_out(
 def load_model_in_the_background(app: object) -> None:
     """Start loading the model on its worker now, so the first message does not wait for it."""
     safety_detector().warm_up()
+
+
+def talk_id(ctx: Context, user_id: str) -> str:
+    """The button names the community: clicked in a DM, the click itself carries none."""
+    return f"safety-talk:{user_id}:{ctx.place.community}"[:100]
+
+
+def community_of_click(ctx: Context, args: list[str]) -> Community | None:
+    """Where the member asked for help. A click in a DM (Discord DMs have no server) uses the
+    community named by the button, and only for the member the button was made for."""
+    if ctx.place.community != DM_COMMUNITY:
+        return ctx.community
+    if len(args) < 2 or args[0] != ctx.actor_id or args[1] == DM_COMMUNITY:
+        return None
+    from sqlmodel import select
+
+    from bot.store.models import Community
+
+    query = select(Community).where(
+        Community.platform == ctx.place.platform, Community.community_id == args[1]
+    )
+    return ctx.session.exec(query).first()  # never create one from a click
 
 
 @feature.on(MessagePosted, MessageEdited, order="safety")
@@ -134,11 +157,7 @@ async def help_now(ctx: Context) -> None:
             fields=helplines.as_fields(lines),
             tone="urgent",
             rows=(
-                (
-                    Button(
-                        replies.text("talk_button", lang), f"safety-talk:{ctx.actor_id}", "primary"
-                    ),
-                ),
+                (Button(replies.text("talk_button", lang), talk_id(ctx, ctx.actor_id), "primary"),),
             ),
         )
     )
@@ -146,13 +165,16 @@ async def help_now(ctx: Context) -> None:
 
 @feature.component("safety-talk")
 async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-    queue.post(
-        ctx,
-        Message(
-            title=ctx.t("safety.talk.card_title"),
-            text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
-            tone="urgent",
-        ),
-        kind="safety.talk",
-    )
+    community = community_of_click(ctx, args)
+    if community is not None:
+        queue.post(
+            ctx,
+            Message(
+                title=ctx.t("safety.talk.card_title"),
+                text=ctx.t("safety.talk.card_text", member=mention(ctx.actor_id)),
+                tone="urgent",
+            ),
+            kind="safety.talk",
+            community=community,
+        )
     ctx.reply(ctx.t("safety.talk.member"))

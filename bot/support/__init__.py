@@ -432,3 +432,9 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
 
 
 feature.personal_data(PersonalData("support", _export, _erase))
+
+
+@feature.warm_up
+def build_the_gazetteer() -> None:
+    """The gazetteer takes over a second to build: before serving, not at the first search."""
+    gazetteer.lookup("warm-up")

@@ -123,7 +123,9 @@ def test_work_of_a_killed_process_is_taken_over_after_its_lease(shared_db: Store
         with shared_db.session() as s:
             timer = s.exec(select(Timer)).one()
             entry = s.exec(select(OutboxEntry)).one()
-            return timer.lease_owner == doomed.owner and entry.lease_owner == doomed.owner
+            # An outbox lease is "<process>#<fencing token>" (bot/outbox.py).
+            entry_owner = (entry.lease_owner or "").split("#")[0]
+            return timer.lease_owner == doomed.owner and entry_owner == doomed.owner
 
     wait_for(both_leased, timeout=30)
     doomed.kill()

@@ -55,6 +55,12 @@ async def main(url: str, start: datetime, minutes: int, go: Path) -> None:
         clock.set(now)
         await engine.run_due(app, now)
         await app.outbox.deliver_due(now)
+    # Drain only once both racers are through the minutes: a drain five simulated minutes ahead
+    # would see the other racer's live leases as long expired and take its sends mid-flight.
+    (go.parent / f"done-{PROCESS_ID.replace(':', '-')}").touch()
+    deadline = time.monotonic() + 60
+    while len(list(go.parent.glob("done-*"))) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
     await app.outbox.deliver_due(start + timedelta(minutes=minutes + 5))
     print(PROCESS_ID)
 

@@ -2,7 +2,12 @@
 
 It records every request, rejects what Discord rejects (unknown routes, a bad token, bodies that
 do not match Discord's OpenAPI description, over-long content, too many embeds or rows, an
-interaction answered twice or late) and can inject faults (429, 500, stalls, dropped gateway).
+interaction answered twice or late) and can inject faults (429, 500, stalls, dropped gateway,
+a request carried out whose response is then lost).
+
+Message creates honour `nonce` with `enforce_nonce` as Discord documents it: a create by the
+same author with the same nonce within a few minutes returns the existing message and creates
+nothing. A thread started from a message has the message's id; a second one is refused (160004).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ BOT_ID = "900000000000000002"
 GUILD_ID = "800000000000000001"
 OWNER_ID = "700000000000000001"
 INTERACTION_DEADLINE = 3.0
+NONCE_WINDOW = 300.0  # seconds a nonce is remembered ("a few minutes")
 
 Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
 _ids = itertools.count(1_000_000_000_000_000_000)
@@ -73,6 +79,7 @@ class Interaction:
     user_id: str
     channel_id: str
     answered: bool = False
+    answered_at: float | None = None
     deferred: bool = False
     response: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
@@ -100,9 +107,16 @@ class DiscordEmulator:
         self.members: dict[str, dict[str, Any]] = {}
         self.roles: dict[str, dict[str, Any]] = {}
         self.interactions: dict[str, Interaction] = {}
+        self.sent_payloads: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.bans: set[str] = set()
         self.faults: dict[str, list[Fault]] = {}
+        self.losses: dict[str, int] = {}  # "METHOD prefix" -> responses still to lose
+        self.nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.dm_delay = 0.0
+        self.latency = 0.0  # seconds between doing a request's work and answering it
+        self.nonce_hits = 0  # creates answered with the message an earlier one made
+        self.dm_failures = 0  # DM creates still to answer with a 500
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self.resumed = 0
@@ -260,6 +274,18 @@ class DiscordEmulator:
             Fault(status, times, retry_after, stall)
         )
 
+    def lose_response(self, method: str, prefix: str, times: int = 1) -> None:
+        """Carry out the next `times` matching requests, then drop the connection unanswered."""
+        self.losses[f"{method} {prefix}"] = self.losses.get(f"{method} {prefix}", 0) + times
+
+    def _lose(self, method: str, path: str) -> bool:
+        for key, left in self.losses.items():
+            m, prefix = key.split(" ", 1)
+            if m == method and path.startswith(prefix) and left > 0:
+                self.losses[key] = left - 1
+                return True
+        return False
+
     def _fault(self, method: str, path: str) -> Fault | None:
         for key, faults in self.faults.items():
             m, prefix = key.split(" ", 1)
@@ -335,6 +361,13 @@ class DiscordEmulator:
         self.requests.append(record)
         response = await self._handle(request, path, body)
         record.status = response.status
+        if self.latency:  # the work is done; the answer is still on its way
+            await asyncio.sleep(self.latency)
+        if response.status < 300 and self._lose(request.method, path):
+            record.status = -1  # done, but the client never hears about it
+            assert request.transport is not None
+            request.transport.abort()
+            raise ConnectionResetError("response lost (injected)")
         return response
 
     async def _multipart(self, request: web.Request) -> dict[str, Any]:
@@ -523,7 +556,25 @@ class DiscordEmulator:
         problem = self._check_message(body)
         if problem:
             return problem
-        return jresp(self._message(p["channel"], body))
+        if self.channels[p["channel"]].get("type") == 1:
+            await asyncio.sleep(self.dm_delay)
+            if self.dm_failures > 0:
+                self.dm_failures -= 1
+                return error(500, "500: Internal Server Error", 0)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            return error(400, "Invalid Form Body: nonce: Must be 25 or fewer in length.", 50035)
+        key = (BOT_ID, p["channel"], str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self.nonces.get(key)
+            if seen and time.monotonic() - seen[1] < NONCE_WINDOW and seen[0] in self.messages:
+                self.nonce_hits += 1
+                return jresp(self.messages[seen[0]])
+        msg = self._message(p["channel"], body)
+        if nonce is not None:
+            msg["nonce"] = str(nonce)
+            self.nonces[key] = (msg["id"], time.monotonic())
+        return jresp(msg)
 
     async def get_message(self, request: web.Request, p: dict[str, str]) -> web.Response:
         msg = self.messages.get(p["message"])
@@ -546,13 +597,16 @@ class DiscordEmulator:
             return error(404, "Unknown Message", 10008)
         return web.Response(status=204)
 
-    def _thread(self, parent: str, name: str, kind: int) -> dict[str, Any]:
+    def _thread(self, parent: str, name: str, kind: int, tid: str | None = None) -> dict[str, Any]:
         if not 1 <= len(name) <= 100:
             raise web.HTTPBadRequest(
                 text='{"message":"name: 1-100 characters","code":50035}',
                 content_type="application/json",
             )
-        tid = self.add_channel(name, kind, parent)
+        made = self.add_channel(name, kind, parent)
+        if tid is not None:  # a thread started from a message carries the message's id
+            self.channels[tid] = {**self.channels.pop(made), "id": tid}
+        tid = tid or made
         thread = self.channels[tid]
         thread.update(
             {
@@ -576,7 +630,9 @@ class DiscordEmulator:
         body = self.requests[-1].body or {}
         if p["message"] not in self.messages:
             return error(404, "Unknown Message", 10008)
-        thread = self._thread(p["channel"], body.get("name", ""), 11)
+        if self.messages[p["message"]].get("thread_id"):
+            return error(400, "A thread has already been created for this message", 160004)
+        thread = self._thread(p["channel"], body.get("name", ""), 11, p["message"])
         self.messages[p["message"]]["thread_id"] = thread["id"]
         return jresp(thread)
 
@@ -671,7 +727,7 @@ class DiscordEmulator:
                 return problem
         if body.get("type") == 9 and len(data.get("components", [])) > 5:
             return error(400, "Invalid Form Body: a modal holds at most 5 components", 50035)
-        it.answered, it.response = True, body
+        it.answered, it.response, it.answered_at = True, body, time.monotonic()
         it.deferred = body.get("type") in (5, 6)
         msg = self._message(it.channel_id, data) if body.get("type") == 4 else None
         return jresp(
@@ -760,6 +816,10 @@ class DiscordEmulator:
     async def _send(self, ws: web.WebSocketResponse, event: str, payload: dict[str, Any]) -> None:
         self.seq += 1
         await ws.send_str(json.dumps({"op": 0, "t": event, "s": self.seq, "d": payload}))
+
+    async def redeliver(self, it: Interaction) -> None:
+        """Send an interaction's INTERACTION_CREATE again (as after a resumed session)."""
+        await self.dispatch("INTERACTION_CREATE", self.sent_payloads[it.id])
 
     async def dispatch(self, event: str, payload: dict[str, Any]) -> None:
         for ws in list(self.sockets):
@@ -851,6 +911,15 @@ class DiscordEmulator:
         }
         if message is not None:
             payload["message"] = message
+        if self.channels[channel].get("type") == 1:  # in a DM: no guild, a user not a member
+            for key in ("guild_id", "member", "guild_locale"):
+                payload.pop(key, None)
+            payload["user"] = member["user"]
+            payload["context"] = 1
+            payload["channel"] = {
+                k: v for k, v in self.channels[channel].items() if k != "recipient"
+            }
+        self.sent_payloads[it.id] = payload
         return it, payload
 
     async def slash(
@@ -917,6 +986,14 @@ class DiscordEmulator:
     def in_channel(self, name_or_id: str) -> list[dict[str, Any]]:
         cid = name_or_id if name_or_id in self.channels else self.channel_id(name_or_id)
         return [m for m in self.messages.values() if m["channel_id"] == cid]
+
+    def created(self, channel_id: str) -> list[dict[str, Any]]:
+        """Messages the bot created in a channel or thread (by id)."""
+        return [
+            m
+            for m in self.messages.values()
+            if m["channel_id"] == channel_id and m["author"]["id"] == BOT_ID
+        ]
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]

@@ -4,6 +4,11 @@ It records every call, answers errors the way Slack names them (`invalid_auth`,
 `channel_not_found`, `msg_too_long`, `invalid_blocks`, `ratelimited` with Retry-After), validates
 Block Kit (block types, text limits, 50 blocks, 25 elements per actions block, modal limits) and
 checks that Socket Mode envelopes are acknowledged within 3 seconds.
+
+Faults as Slack's edge produces them: 5xx with an HTML body, a post carried out whose response
+is then lost, slow methods (users.info under load), channels the bot is not in. Message metadata
+is stored and returned by conversations.history/replies with include_all_metadata; response_url
+posts and files upload v2 (getUploadURLExternal, the upload, completeUploadExternal) are kept.
 """
 
 from __future__ import annotations
@@ -56,6 +61,16 @@ class Envelope:
 
 
 @dataclass
+class Upload:
+    file_id: str
+    filename: str
+    length: int
+    data: bytes | None = None
+    shared_to: str | None = None
+    title: str | None = None
+
+
+@dataclass
 class Workspace:
     team_id: str
     bot_token: str
@@ -76,6 +91,13 @@ class SlackEmulator:
         self.connections = 0
         self.connected = asyncio.Event()
         self.ratelimit: dict[str, int] = {}
+        self.html_errors: dict[str, list[int]] = {}  # method -> statuses still to answer
+        self.losses: dict[str, int] = {}  # method -> responses still to lose after the work
+        self.delays: dict[str, float] = {}  # method -> seconds before answering
+        self.latency = 0.0  # seconds between doing a call's work and answering it
+        self.absent: set[str] = set()  # channels the bot is not a member of
+        self.uploads: dict[str, Upload] = {}
+        self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued
         self.channels = {"C0GENERAL": "general", "C0PROMPTS": "prompts", "C0MODS": "moderators"}
         self.workspaces = {TEAM_ID: Workspace(TEAM_ID, BOT_TOKEN)}
         self.add_user("UADMIN", "Admin", admin=True)
@@ -103,6 +125,7 @@ class SlackEmulator:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -134,6 +157,16 @@ class SlackEmulator:
         )
         call = Call(method, args)
         self.calls.append(call)
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
+        if self.html_errors.get(method):
+            status = self.html_errors[method].pop(0)
+            call.ok, call.error = False, f"http {status}"
+            return web.Response(
+                status=status,
+                text="<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+                content_type="text/html",
+            )
         if self.ratelimit.get(method, 0) > 0:
             self.ratelimit[method] -= 1
             call.ok, call.error = False, "ratelimited"
@@ -157,9 +190,26 @@ class SlackEmulator:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         team = next((w.team_id for w in self.workspaces.values() if w.bot_token == token), TEAM_ID)
         result = handler(args, team)
+        if self.latency:  # the work is done; the answer is still on its way
+            await asyncio.sleep(self.latency)
         if not result.get("ok", True):
             call.ok, call.error = False, result.get("error")
+        elif self.losses.get(method, 0) > 0:
+            self.losses[method] -= 1
+            call.error = "response lost"
+            assert request.transport is not None
+            request.transport.abort()
+            raise ConnectionResetError("response lost (injected)")
         return web.json_response({"ok": True, **result} if result.get("ok", True) else result)
+
+    # --- fault injection --------------------------------------------------------------------
+    def fail_html(self, method: str, status: int = 503, times: int = 1) -> None:
+        """The next `times` calls get `status` with an HTML body, as Slack's edge sends."""
+        self.html_errors.setdefault(method, []).extend([status] * times)
+
+    def lose_response(self, method: str, times: int = 1) -> None:
+        """Carry out the next `times` calls, then drop the connection before answering."""
+        self.losses[method] = self.losses.get(method, 0) + times
 
     def _users(self, team: str) -> dict[str, dict[str, Any]]:
         return self.workspaces[team].users
@@ -210,7 +260,7 @@ class SlackEmulator:
 
     def _post(self, args: dict[str, Any], team: str, store: list[dict[str, Any]]) -> dict[str, Any]:
         channel = args.get("channel", "")
-        if not self._channel_ok(channel, team):
+        if not self._channel_ok(channel, team) or channel in self.absent:
             return {"ok": False, "error": "channel_not_found"}
         text = args.get("text") or ""
         if len(text) > 40000:
@@ -233,6 +283,9 @@ class SlackEmulator:
             "thread_ts": args.get("thread_ts"),
             "user": args.get("user"),
         }
+        metadata = args.get("metadata")
+        if metadata:
+            msg["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         store.append(msg)
         return {"channel": channel, "ts": msg["ts"], "message": msg}
 
@@ -301,9 +354,29 @@ class SlackEmulator:
         return {"channel": {"id": "D" + "_".join(users)}}
 
     def api_conversations_replies(self, args: dict[str, Any], team: str) -> dict[str, Any]:
-        ts = args.get("ts")
-        found = [m for m in self.messages if m["ts"] == ts or m.get("thread_ts") == ts]
-        return {"messages": found, "has_more": False}
+        ts, channel = args.get("ts"), args.get("channel")
+        found = [
+            m
+            for m in self.messages
+            if m["channel"] == channel and (m["ts"] == ts or m.get("thread_ts") == ts)
+        ]
+        return {"messages": self._shown(found, args), "has_more": False}
+
+    def api_conversations_history(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        channel = args.get("channel", "")
+        if not self._channel_ok(channel, team) or channel in self.absent:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(args.get("limit") or 100)
+        top = [m for m in self.messages if m["channel"] == channel and not m.get("thread_ts")]
+        newest_first = list(reversed(top))[:limit]
+        return {"messages": self._shown(newest_first, args), "has_more": len(top) > limit}
+
+    @staticmethod
+    def _shown(messages: list[dict[str, Any]], args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Metadata is only returned when asked for, as Slack does."""
+        if str(args.get("include_all_metadata", "")).lower() in ("1", "true"):
+            return messages
+        return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
 
     def api_conversations_kick(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         if args.get("channel") not in self.channels:
@@ -322,6 +395,49 @@ class SlackEmulator:
     def api_reactions_add(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         return {}
 
+    def api_files_getUploadURLExternal(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        length = int(args.get("length") or 0)
+        if not args.get("filename") or length <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(_ids)}"
+        self.uploads[file_id] = Upload(file_id, str(args["filename"]), length)
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"upload_url": url, "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="unknown file")
+        data = await request.read()
+        if request.content_type.startswith("multipart/"):
+            data = await self._multipart_file(request, data)
+        upload.data = data
+        return web.Response(status=200, text="OK - " + str(len(data)))
+
+    @staticmethod
+    async def _multipart_file(request: web.Request, raw: bytes) -> bytes:
+        boundary = request.content_type and request.headers["Content-Type"].split("boundary=")[-1]
+        parts = raw.split(b"--" + boundary.strip('"').encode())
+        for part in parts:
+            if b"\r\n\r\n" in part and b"filename" in part.split(b"\r\n\r\n", 1)[0]:
+                return part.split(b"\r\n\r\n", 1)[1].rstrip(b"\r\n")
+        return raw
+
+    def api_files_completeUploadExternal(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        done = []
+        for item in files:
+            upload = self.uploads.get(item.get("id", ""))
+            if upload is None or upload.data is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(upload.data) != upload.length:
+                return {"ok": False, "error": "file_size_mismatch"}
+            upload.title = item.get("title")
+            upload.shared_to = args.get("channel_id") or args.get("channels")
+            done.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"files": done}
+
     def _check_view(self, view: Any) -> str | None:
         view = json.loads(view) if isinstance(view, str) else view
         title = (view.get("title") or {}).get("text", "")
@@ -331,9 +447,28 @@ class SlackEmulator:
             return "invalid_arguments"
         return self._check_blocks(view.get("blocks"), limit=100)
 
+    def _trigger(self) -> str:
+        trigger = f"trig-{next(_ids)}"
+        self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def trigger_age(self, trigger: str) -> float:
+        return time.monotonic() - self.triggers[trigger]
+
+    def api_users_list(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        users = list(self._users(team).values())
+        return {"members": users, "response_metadata": {"next_cursor": ""}}
+
+    def api_conversations_list(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        found = [{"id": cid, "name": name} for cid, name in self.channels.items()]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
     def api_views_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:
         if not args.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
+        issued = self.triggers.get(args["trigger_id"])
+        if issued is not None and time.monotonic() - issued > ACK_DEADLINE:
+            return {"ok": False, "error": "expired_trigger_id"}
         problem = self._check_view(args.get("view"))
         if problem:
             return {"ok": False, "error": problem}
@@ -468,7 +603,7 @@ class SlackEmulator:
             "text": text,
             "api_app_id": "A0001",
             "response_url": self.response_url(),
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
         }
 
     def edit_event(self, original: dict[str, Any], text: str) -> dict[str, Any]:
@@ -560,7 +695,7 @@ class SlackEmulator:
             "user": self._user(user, team),
             "api_app_id": "A0001",
             "token": "legacy",
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "channel": {
                 "id": message["channel"],
                 "name": self.channels.get(message["channel"], ""),
@@ -589,7 +724,7 @@ class SlackEmulator:
             },
             "message": {**message, "user": message.get("user")},
             "message_ts": message["ts"],
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "response_url": self.response_url(),
             "token": "legacy",
             "action_ts": new_ts(),
@@ -616,7 +751,7 @@ class SlackEmulator:
             "user": self._user(user, team),
             "api_app_id": "A0001",
             "token": "legacy",
-            "trigger_id": f"trig-{next(_ids)}",
+            "trigger_id": self._trigger(),
             "view": {
                 **view,
                 "state": state,
@@ -641,6 +776,8 @@ class SlackEmulator:
         timestamp: int | None = None,
         secret: str = SIGNING_SECRET,
         body: str | None = None,
+        retry: int = 0,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, str]:
         """POST a request to the bot's HTTP endpoint the way Slack signs it."""
         if body is None:
@@ -654,14 +791,17 @@ class SlackEmulator:
         content_type = (
             "application/json" if kind == "events_api" else "application/x-www-form-urlencoded"
         )
-        headers = {
+        sent = {
             "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": self.sign(body, ts, secret),
             "Content-Type": content_type,
         }
+        if retry:  # Slack resends an event it got no 200 for, with the same event_id
+            sent.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+        sent.update(headers or {})
         async with (
             aiohttp.ClientSession() as http,
-            http.post(url, data=body.encode(), headers=headers) as r,
+            http.post(url, data=body.encode(), headers=sent) as r,
         ):
             return r.status, await r.text()
 
