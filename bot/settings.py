@@ -9,7 +9,7 @@ import langcodes
 from sqlmodel import Session, select
 
 from bot import i18n, l10n
-from bot.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.commands import Choice, CommandError, Option, OptionType, Permission, command_key
 from bot.feature import Feature
 from bot.message import Field, Message, escape
 from bot.privacy.contract import PersonalData, Subject
@@ -71,7 +71,9 @@ async def help_(ctx: Context) -> None:
     for command in sorted(ctx.app.registry.commands.values(), key=lambda c: c.path):
         if command.kind != "slash" or ctx.level < command.permission:
             continue
-        lines.append(f"`{prefix}{command.name}`: {escape(command.description)}")
+        key = command_key(command.path)
+        described = ctx.t(key) if i18n.has(key) else command.description
+        lines.append(f"`{prefix}{command.name}`: {escape(described)}")
     ctx.reply(Message(title=ctx.t("core.help.title"), text="\n".join(lines)))
 
 

@@ -553,6 +553,7 @@ async def test_a_500_is_retried_by_discord_py_then_surfaced(dc: DiscordCommunity
     )  # discord.py's own retries first
 
 
+@pytest.mark.moderation
 async def test_an_edit_meets_automod_on_discord(dc: DiscordCommunity) -> None:
     em = dc.emulator
     msg = await em.post("222", em.channel_id("general"), "hello everyone")

@@ -360,6 +360,7 @@ async def test_app_home_shows_a_members_settings_and_the_queue_to_moderators(
     assert "Open cases in the moderator queue" in homes["UNOOR"]
 
 
+@pytest.mark.moderation
 async def test_an_edit_meets_automod_on_slack(ws: SlackWorkspace) -> None:
     em = ws.emulator
     original = await ws.say("USAM", "hello everyone")
