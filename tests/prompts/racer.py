@@ -18,6 +18,7 @@ from bot.claims import PROCESS_ID
 from bot.clock import SimulatedClock
 from bot.config import Settings
 from bot.events import Actor
+from bot.idempotency import current
 from bot.platform import Platform, handles
 from bot.prompts import engine
 from bot.store import Store
@@ -32,11 +33,21 @@ class RecordingPlatform(Platform):
 
     @handles(a.Post)
     async def accept(self, action: a.Action) -> a.ActionResult:
+        """Creates a post, honouring the outbox's idempotency key as Discord honours a nonce
+        with enforce_nonce: the same key twice returns the post already created. (The racers'
+        simulated clocks are not in step, so one can see the other's lease as expired and
+        send the same entry again; the key is what keeps the platform from posting twice.)"""
         assert isinstance(action, a.Post)
+        attempt = current()
+        nonce = attempt.nonce("post") if attempt else None
         with self.store.engine.begin() as conn:
             conn.execute(
-                text("INSERT INTO delivered (channel, body, owner) VALUES (:c, :b, :o)"),
-                {"c": action.place.channel, "b": action.message.text, "o": PROCESS_ID},
+                text(
+                    "INSERT INTO delivered (channel, body, owner, nonce) "
+                    "SELECT :c, :b, :o, CAST(:n AS TEXT) WHERE CAST(:n AS TEXT) IS NULL "
+                    "OR NOT EXISTS (SELECT 1 FROM delivered WHERE nonce = CAST(:n AS TEXT))"
+                ),
+                {"c": action.place.channel, "b": action.message.text, "o": PROCESS_ID, "n": nonce},
             )
         return a.ActionResult(ok=True, message_id="m", thread_id="t")
 

@@ -30,7 +30,9 @@ SCHEDULES, MINUTES = 4, 50  # 4 schedules firing every minute for 50 minutes: 20
 def shared() -> Iterator[Store]:
     store = fresh_postgres_store()
     with store.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT)"))
+        conn.execute(
+            text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT, nonce TEXT)")
+        )
     yield store
     drop_postgres_store(store)
 
