@@ -36,6 +36,7 @@ class SlackOIDC:
     codes: dict[str, Grant] = field(default_factory=dict)
     tokens: dict[str, Grant] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    nonce_override: str | None = None  # an ID token made for another sign-in (a replay)
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/openid/connect/authorize", self.authorize)
@@ -86,7 +87,7 @@ class SlackOIDC:
             "aud": CLIENT_ID,
             "exp": now + 3600,
             "iat": now,
-            "nonce": grant.nonce,
+            "nonce": self.nonce_override or grant.nonce,
             "https://slack.com/user_id": grant.user,
             "https://slack.com/team_id": grant.team,
             "name": users.get(grant.user, {}).get("real_name", grant.user),
