@@ -93,7 +93,9 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 async def _error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
     response = await pages.render(
-        request, "error.html", {"status": exc.status, "message": exc.text or exc.reason}
+        request,
+        "error.html",
+        {"title": exc.reason, "status": exc.status, "message": exc.text or exc.reason},
     )
     response.set_status(exc.status)
     return response
