@@ -3,9 +3,11 @@ environment, on the bot's own HTTP server next to /healthz, and its address logg
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
@@ -47,7 +49,13 @@ def test_a_short_secret_stops_start_up_with_one_line(tmp_path: Path) -> None:
         load_settings(tmp_path / "none.toml", web={"session_secret": "short"})
 
 
-async def test_served_on_the_health_server_and_refusing_cross_site_posts(tmp_path: Path) -> None:
+def test_served_on_the_health_server_and_refusing_cross_site_posts(tmp_path: Path) -> None:
+    # Its own loop on its own thread: the browser tests' driver holds this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _serve_and_probe(tmp_path)).result(60)
+
+
+async def _serve_and_probe(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/bot.db"
     upgrade(Store(url))
     settings = Settings(
