@@ -19,7 +19,7 @@ from bot.app import App
 from bot.commands import CommandError, Permission
 from bot.context import Context
 from bot.events import Place
-from bot.message import Message, to_plain
+from bot.message import Message, to_plain, tokenize
 from bot.moderation import queue
 from bot.moderation.models import ModCase
 from bot.prompts import engine
@@ -135,7 +135,7 @@ async def community_page(request: web.Request) -> web.Response:
 # --- the moderator queue --------------------------------------------------------------------
 
 
-def _cards(app: App, found: Standing) -> list[dict[str, Any]]:
+def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
     """Open cases as the chat queue shows them: the same card, so the same anonymity."""
     ctx = Context(app, app.clock.now(), _place(found), found.actor)
     try:
@@ -145,12 +145,46 @@ def _cards(app: App, found: Standing) -> list[dict[str, Any]]:
             .order_by(col(ModCase.number))
             .limit(50)
         ).all()
-        return [_card_view(queue.card(ctx, case), case) for case in cases]
+        return [(queue.card(ctx, case), case) for case in cases]
     finally:
         ctx.close()
 
 
-def _card_view(message: Message, case: ModCase) -> dict[str, Any]:
+async def _names(app: App, found: Standing, cards: list[tuple[Message, ModCase]]) -> dict[str, str]:
+    """Display names for the members the cards mention (as chat renders a mention)."""
+    platform = app.platforms.get(found.community.platform)
+    wanted = {
+        tok.text
+        for message, _ in cards
+        for f in message.fields
+        for tok in tokenize(f.value)
+        if tok.kind == "mention"
+    }
+    names: dict[str, str] = {}
+    for uid in sorted(wanted)[:100]:
+        member = (
+            await platform.fetch_member(found.community.community_id, uid) if platform else None
+        )
+        if member is not None and member.display_name:
+            names[uid] = member.display_name
+    return names
+
+
+def _plain(text: str, names: dict[str, str]) -> str:
+    out = []
+    for tok in tokenize(text):
+        if tok.kind == "mention":
+            out.append(f"{names[tok.text]} (@{tok.text})" if tok.text in names else f"@{tok.text}")
+        elif tok.kind == "link":
+            out.append(f"{tok.text} ({tok.url})")
+        elif tok.kind == "channel":
+            out.append(f"#{tok.text}")
+        else:
+            out.append(tok.text)
+    return "".join(out)
+
+
+def _card_view(message: Message, case: ModCase, names: dict[str, str]) -> dict[str, Any]:
     offered = [
         c.custom_id.split(":")[1]
         for row in message.rows
@@ -160,7 +194,7 @@ def _card_view(message: Message, case: ModCase) -> dict[str, Any]:
     return {
         "number": case.number,
         "title": to_plain(message.title or ""),
-        "fields": [(to_plain(f.name), to_plain(f.value)) for f in message.fields],
+        "fields": [(to_plain(f.name), _plain(f.value, names)) for f in message.fields],
         "footer": to_plain(message.footer or ""),
         "claimable": "claim" in offered and case.status != "claimed",
         "actions": [x for x in REASONED if x in offered],
@@ -169,7 +203,10 @@ def _card_view(message: Message, case: ModCase) -> dict[str, Any]:
 
 async def queue_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
-    cards = _cards(request.app[APP], found)
+    app: App = request.app[APP]
+    cases = _cases(app, found)
+    names = await _names(app, found, cases)
+    cards = [_card_view(message, case, names) for message, case in cases]
     return await render(
         request, "queue.html", {"title": "Moderator queue", "cards": cards, **_common(found)}
     )

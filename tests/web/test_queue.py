@@ -68,8 +68,18 @@ def test_a_reason_too_short_is_refused_by_the_core(world: WebWorld, page: Any) -
     assert not [e for e in world.audit() if e.action == f"web note #{number}"]
 
 
+def test_cards_name_the_reported_member_as_chat_does(world: WebWorld, page: Any) -> None:
+    number = world.report(MEMBER, "Named please")
+    target = world.reported_last
+    world.discord.add_member(target, "Tess Target")
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + QUEUE)
+    assert f"Tess Target (@{target})" in _card(page, number).inner_text()
+
+
 def test_member_text_in_a_case_is_rendered_inert(world: WebWorld, page: Any) -> None:
     number = world.report(MEMBER, XSS)
+    world.discord.add_member(world.reported_last, XSS)  # a display name is member text too
     sign_in_discord(world, page, MODERATOR)
     page.goto(world.base + QUEUE)
     assert "<script>window.__pwned=1</script>" in _card(page, number).inner_text()

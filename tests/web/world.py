@@ -59,6 +59,7 @@ class WebWorld:
         self.slack = SlackEmulator()
         self.runtime: Runtime | None = None
         self._reported = 0
+        self.reported_last = ""
 
     # --- running things on the bot's loop -----------------------------------------------
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
@@ -165,7 +166,7 @@ class WebWorld:
     def report(self, reporter: str, details: str) -> int:
         """A report about a new member each time (reports about one member are merged)."""
         self._reported += 1
-        target = f"7300000000000{self._reported:05d}"
+        target = self.reported_last = f"7300000000000{self._reported:05d}"
 
         async def file() -> int:
             ctx = self.app.context(Place("discord", GUILD_ID))
