@@ -4,6 +4,7 @@ a member's own page. Reading works without JavaScript; htmx only swaps a card in
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp_jinja2
@@ -298,24 +299,42 @@ async def create_schedule(request: web.Request) -> web.Response:
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
 
 
-async def change_schedule(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.ORGANIZER)
-    app: App = request.app[APP]
-    op, number = request.match_info["op"], int(request.match_info["id"])
-    if op not in ("pause", "resume", "delete", "skip"):
-        raise web.HTTPNotFound(text="No such change.")
-    seen = str((await request.post()).get("version", ""))
+EDITABLE = ("when", "timezone", "channel", "theme")
 
-    def unchanged(ctx: Context) -> None:
-        row = ctx.session.get(PromptSchedule, number)
+
+def _unchanged(number: int, seen: str) -> Callable[[Context], None]:
+    """The concurrent-edit check, run in the change's own transaction with the row locked
+    (PostgreSQL; SQLite serialises writers anyway)."""
+
+    def check(ctx: Context) -> None:
+        row = ctx.session.exec(
+            select(PromptSchedule).where(PromptSchedule.id == number).with_for_update()
+        ).first()
         if row is not None and version(row) != seen:
             raise CommandError(
                 f"Schedule #{number} was changed by someone else since you opened this page. "
                 "Nothing was changed; here is how it is now."
             )
 
-    event = perform.command(_place(found), found.actor, app, ("prompt", op), schedule=number)
-    outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=unchanged)
+    return check
+
+
+async def change_schedule(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.ORGANIZER)
+    app: App = request.app[APP]
+    op, number = request.match_info["op"], int(request.match_info["id"])
+    if op not in ("pause", "resume", "delete", "skip", "edit"):
+        raise web.HTTPNotFound(text="No such change.")
+    posted = await request.post()
+    options: dict[str, Any] = {"schedule": number}
+    if op == "edit":
+        current = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
+        before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
+        # Only what the organizer changed: `/prompt edit` takes the fields to change.
+        options |= {k: v for k, v in current.items() if v and v != before[k]}
+    event = perform.command(_place(found), found.actor, app, ("prompt", op), **options)
+    check = _unchanged(number, str(posted.get("version", "")))
+    outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
 
 

@@ -20,11 +20,15 @@ pytestmark = [pytest.mark.web, needs_chromium]
 PROMPTS = f"/c/discord/{GUILD_ID}/prompts"
 
 
+def _new(page: Any) -> Any:
+    return page.get_by_role("form", name="New schedule")
+
+
 def _create(page: Any, world: WebWorld, when: str, theme: str = "holidays-food-family") -> None:
     page.goto(world.base + PROMPTS)
-    page.get_by_label("Theme").select_option(theme)
-    page.get_by_label("Channel").fill(world.discord.channel_id("prompts"))
-    page.get_by_label("When").fill(when)
+    _new(page).get_by_label("Theme").select_option(theme)
+    _new(page).get_by_label("Channel").fill(world.discord.channel_id("prompts"))
+    _new(page).get_by_label("When").fill(when)
     page.get_by_role("button", name="Create schedule").click()
 
 
@@ -66,7 +70,7 @@ def test_a_rule_the_parser_refuses_shows_its_error_and_keeps_the_input(
     with pytest.raises(CommandError) as chat:  # what `/prompt schedule` answers in chat
         parse_rule("every blursday 25:00")
     assert error.inner_text() == chat.value.render(lambda key, **v: i18n.t(key, "en", **v))
-    assert page.get_by_label("When").input_value() == "every blursday 25:00"
+    assert _new(page).get_by_label("When").input_value() == "every blursday 25:00"
 
 
 def test_a_stale_page_cannot_overwrite_a_newer_change(world: WebWorld, new_page: Any) -> None:
@@ -87,7 +91,7 @@ def test_a_stale_page_cannot_overwrite_a_newer_change(world: WebWorld, new_page:
 def test_unsaved_changes_warn_before_leaving(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, ORGANIZER)
     page.goto(world.base + PROMPTS)
-    page.get_by_label("When").press_sequentially("every sunday 10:00")
+    _new(page).get_by_label("When").press_sequentially("every sunday 10:00")
     asked: list[str] = []
 
     def answer(dialog: Any) -> None:
@@ -96,7 +100,7 @@ def test_unsaved_changes_warn_before_leaving(world: WebWorld, page: Any) -> None
 
     page.on("dialog", answer)
     page.get_by_role("navigation", name="This community").get_by_role("link").first.click()
-    expect(page.get_by_label("When")).to_have_value("every sunday 10:00")
+    expect(_new(page).get_by_label("When")).to_have_value("every sunday 10:00")
     assert asked  # the member was asked, and staying kept their text
 
 
@@ -104,23 +108,53 @@ def test_text_fields_render_inert(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, ORGANIZER)
     payload = '"><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
     page.goto(world.base + PROMPTS)
-    page.get_by_label("Channel").fill(payload)
-    page.get_by_label("When").fill(payload)
-    page.get_by_label("Time zone").fill(payload)
+    _new(page).get_by_label("Channel").fill(payload)
+    _new(page).get_by_label("When").fill(payload)
+    _new(page).get_by_label("Time zone").fill(payload)
     page.get_by_role("button", name="Create schedule").click()
     expect(page.locator("#schedule-error")).to_be_visible()
     assert page.evaluate("window.__pwned") is None
-    assert page.get_by_label("When").input_value() == payload
+    assert _new(page).get_by_label("When").input_value() == payload
     assert page.locator("main script, main img").count() == 0
 
 
 def test_times_are_shown_in_the_schedules_zone(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, ORGANIZER)
     page.goto(world.base + PROMPTS)
-    page.get_by_label("Time zone").fill("Asia/Tokyo")
-    page.get_by_label("Channel").fill(world.discord.channel_id("prompts"))
-    page.get_by_label("When").fill("every tuesday 07:15")
+    _new(page).get_by_label("Time zone").fill("Asia/Tokyo")
+    _new(page).get_by_label("Channel").fill(world.discord.channel_id("prompts"))
+    _new(page).get_by_label("When").fill("every tuesday 07:15")
     page.get_by_role("button", name="Create schedule").click()
     row = _row(page, _created(page))
     expect(row).to_contain_text("Asia/Tokyo")
     expect(row).to_contain_text("Tue 03 Mar 2026 07:15 JST")
+
+
+def test_an_edit_changes_only_what_was_changed_and_is_audited(world: WebWorld, page: Any) -> None:
+    sign_in_discord(world, page, ORGANIZER)
+    _create(page, world, "every wednesday 20:00")
+    schedule_id = _created(page)
+    row = _row(page, schedule_id)
+    row.get_by_text("edit").click()
+    row.get_by_label(f"Zone of schedule {schedule_id}").fill("America/Sao_Paulo")
+    row.get_by_role("button", name=f"Save schedule {schedule_id}").click()
+    expect(_row(page, schedule_id)).to_contain_text("America/Sao_Paulo")
+    expect(_row(page, schedule_id)).to_contain_text("holidays-food-family")
+    entry = [e for e in world.audit() if e.action == f"web prompt edit #{schedule_id}"]
+    assert entry and entry[0].reason == "via dashboard"
+
+
+def test_an_edit_from_a_stale_page_is_refused(world: WebWorld, new_page: Any) -> None:
+    first, second = new_page(), new_page()
+    sign_in_discord(world, first, ORGANIZER)
+    sign_in_discord(world, second, ORGANIZER)
+    _create(first, world, "every thursday 17:00")
+    schedule_id = _created(first)
+    second.goto(world.base + PROMPTS)
+    for page, zone in ((first, "Europe/Lisbon"), (second, "Africa/Lagos")):
+        row = _row(page, schedule_id)
+        row.get_by_text("edit").click()
+        row.get_by_label(f"Zone of schedule {schedule_id}").fill(zone)
+        row.get_by_role("button", name=f"Save schedule {schedule_id}").click()
+    expect(second.locator(".notice.error")).to_contain_text("changed by someone else")
+    expect(_row(second, schedule_id)).to_contain_text("Europe/Lisbon")  # the first edit stands
