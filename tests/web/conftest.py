@@ -35,8 +35,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync driver keeps an event loop running on this thread while
+    it is open, which asyncio tests elsewhere in the run must not meet."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
