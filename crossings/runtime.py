@@ -95,7 +95,7 @@ class Runtime:
         if not (self.settings.metrics.enabled or services):
             return
         m = self.settings.metrics
-        self.health = HealthServer(m.host, m.port, self.readiness)
+        self.health = HealthServer(m.host, m.port, self.readiness, metrics=m.enabled)
         for service in services:
             assert service.mount is not None
             self.health.mount(*service.mount(self.app, self.settings))

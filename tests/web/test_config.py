@@ -60,7 +60,7 @@ async def _serve_and_probe(tmp_path: Path) -> None:
     upgrade(Store(url))
     settings = Settings(
         database_url=url,
-        metrics={"port": 0},
+        metrics={"port": 0, "enabled": False},  # the dashboard alone still gets its server
         web={"public_url": "http://127.0.0.1/dashboard", "session_secret": SECRET},
     )
     runtime = Runtime(settings, plugins=[])
@@ -71,6 +71,8 @@ async def _serve_and_probe(tmp_path: Path) -> None:
         async with aiohttp.ClientSession() as http:
             async with http.get(f"{base}/healthz") as r:
                 assert r.status == 200
+            async with http.get(f"{base}/metrics") as r:
+                assert r.status == 404  # metrics stay off when the operator turned them off
             async with http.get(f"{base}/dashboard/") as r:
                 assert r.status == 200
                 assert "Sign in" in await r.text()

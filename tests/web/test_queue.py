@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from bot.events import Place
 from tests.emulators.discord.server import GUILD_ID
-from tests.web.conftest import needs_chromium, sign_in_discord
+from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
 from tests.web.world import MEMBER, MODERATOR, WebWorld
 
 pytestmark = [pytest.mark.web, needs_chromium]
@@ -95,3 +96,25 @@ def test_the_queue_reads_and_works_without_javascript(world: WebWorld, new_page:
     assert "No script needed" in _card(page, number).inner_text()
     page.get_by_role("button", name=f"Claim case {number}").click()
     expect(page.locator(".notice")).to_contain_text("claimed", ignore_case=True)
+
+
+def test_a_slack_moderator_works_their_workspace_queue(world: WebWorld, page: Any) -> None:
+    number = world.report("UMEMBER", "In the Slack workspace", Place("slack", "T0001"))
+    posted = len(world.slack.calls)
+    sign_in_slack(world, page, "UMOD")
+    page.goto(world.base + "/c/slack/T0001/queue")
+    card = _card(page, number)
+    expect(card).to_contain_text("In the Slack workspace")
+    offered = card.get_by_label("Action").locator("option").all_inner_texts()
+    assert "ban" not in offered and "kick" not in offered  # Slack apps cannot; chat offers none
+    card.get_by_label("Action").select_option("escalate")
+    card.get_by_label("Reason").fill("Needs an admin's eyes.")
+    card.get_by_role("button", name=f"Apply to case {number}").click()
+    expect(page.locator(".notice.ok")).to_be_visible()
+    world.deliver()
+    assert any(c.method == "chat.update" for c in world.slack.calls[posted:])  # the card
+    assert [
+        e
+        for e in world.audit()
+        if e.action == f"web escalate #{number}" and e.community_id == "T0001"
+    ]

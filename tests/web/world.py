@@ -151,6 +151,7 @@ class WebWorld:
             team = self.app.community(s, Place("slack", TEAM_ID))
             team.name = "Crossings workspace"
             team.moderator_roles = ["user:UMOD"]
+            team.queue_channel = "C0MODS"
             s.add(team)
             s.commit()
 
@@ -163,13 +164,13 @@ class WebWorld:
             ).one()
         return row
 
-    def report(self, reporter: str, details: str) -> int:
+    def report(self, reporter: str, details: str, place: Place | None = None) -> int:
         """A report about a new member each time (reports about one member are merged)."""
         self._reported += 1
         target = self.reported_last = f"7300000000000{self._reported:05d}"
 
         async def file() -> int:
-            ctx = self.app.context(Place("discord", GUILD_ID))
+            ctx = self.app.context(place or Place("discord", GUILD_ID))
             try:
                 number = await file_report(
                     ctx, reporter, target, "harassment", None, "test", details=details
