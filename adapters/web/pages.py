@@ -1,5 +1,6 @@
 """The dashboard's pages: communities you may manage, the moderator queue, prompt schedules and
-a member's own page. Reading works without JavaScript; htmx only swaps a card in place."""
+a member's own page. Reading and every form work without JavaScript; with it, htmx swaps the
+page in place (hx-boost) instead of reloading it."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from aiohttp import web
 from aiohttp_session import get_session
 from sqlmodel import Session, col, select
 
-from adapters.web import access, perform
-from adapters.web.access import Standing, Viewer
+from adapters.web import access, login, perform
+from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
+from adapters.web.security import csrf_token
 from bot import l10n
 from bot.app import App
 from bot.commands import CommandError, Permission
@@ -52,8 +54,6 @@ def routes(sub: web.Application) -> None:
 async def render(
     request: web.Request, template: str, values: dict[str, Any], status: int = 200
 ) -> web.Response:
-    from adapters.web.server import csrf_token  # the server module imports this one
-
     session = await get_session(request)
     page = {
         "base": request.app[BASE_PATH],
@@ -69,9 +69,7 @@ async def render(
 
 
 def _providers(request: web.Request) -> list[str]:
-    from adapters.web.login import providers
-
-    return providers(request.app[CFG])
+    return login.providers(request.app[CFG])
 
 
 async def _flash_and_return(request: web.Request, kind: str, text: str, where: str) -> web.Response:
@@ -384,4 +382,4 @@ async def me_action(request: web.Request) -> web.Response:
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/me")
 
 
-__all__ = ["Viewer", "render", "routes"]
+__all__ = ["render", "routes"]

@@ -4,28 +4,25 @@ security headers, and the cross-site and CSRF checks every form post passes."""
 from __future__ import annotations
 
 import hashlib
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
-from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from adapters.web import login, pages
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG
 from adapters.web.keys import CSP as CSP_KEY
+from adapters.web.security import guard
 from adapters.web.settings import WebSettings
 from bot.app import App
 
 HERE = Path(__file__).parent
 HTMX = "htmx-2.0.4.min.js"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-SAFE = ("GET", "HEAD", "OPTIONS")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self' {providers}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -36,42 +33,6 @@ def _key(cfg: WebSettings) -> bytes:
     assert cfg.session_secret is not None
     # 32 bytes; the storage makes them a Fernet key.
     return hashlib.sha256(cfg.session_secret.get_secret_value().encode()).digest()
-
-
-async def csrf_token(request: web.Request) -> str:
-    """This session's CSRF token (made on first use); every form and htmx request carries it."""
-    session = await get_session(request)
-    token = session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
-
-
-def _cross_site(request: web.Request, origin: str) -> bool:
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return True
-    sent = request.headers.get("Origin")
-    return sent is not None and sent != origin
-
-
-@web.middleware
-async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse form posts from other sites and posts without this session's CSRF token."""
-    if request.method not in SAFE:
-        if _cross_site(request, request.app[CFG].origin):
-            raise web.HTTPForbidden(text="Refused: this request came from another site.")
-        sent = request.headers.get("X-CSRF-Token")
-        if sent is None and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            sent = str((await request.post()).get("csrf", ""))
-        expected = (await get_session(request)).get("csrf")
-        if not isinstance(expected, str) or not hmac.compare_digest(sent or "", expected):
-            raise web.HTTPForbidden(text="Refused: the form was out of date. Reload and try again.")
-    return await handler(request)
 
 
 @web.middleware
