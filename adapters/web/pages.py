@@ -17,7 +17,7 @@ from adapters.web import access, login, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
-from bot import l10n
+from bot import i18n, l10n
 from bot.app import App
 from bot.commands import CommandError, Permission
 from bot.context import Context
@@ -63,6 +63,7 @@ async def render(
         "providers": _providers(request),
         "community": None,
         "level": None,
+        "lang": "en",
         **values,
     }
     return aiohttp_jinja2.render_template(template, request, page, status=status)
@@ -345,13 +346,27 @@ async def me_page(request: web.Request) -> web.Response:
     event = perform.command(_place(found), found.actor, app, ("privacy", "show"))
     outcome = await perform.perform(app, event, audit=None)
     shown = outcome.replies[0] if outcome.replies else None
+    locale = _locale(app, found)
     values = {
-        "title": "Your data",
+        "title": to_plain(shown.title or "") if shown else "Your data",
         "shown": _message_view(shown) if shown else None,
         "error": outcome.error,
+        "lang": locale.replace("_", "-"),
+        # The member's page speaks their language where the catalogs have the words.
+        "delete_text": i18n.t("privacy.delete.confirm", locale),
+        "delete_button": i18n.t("privacy.delete.yes", locale),
         **_common(found),
     }
     return await render(request, "me.html", values)
+
+
+def _locale(app: App, found: Standing) -> str:
+    """The member's own choice, then their platform's, then the community's (as in chat)."""
+    ctx = Context(app, app.clock.now(), _place(found), found.actor)
+    try:
+        return ctx.locale
+    finally:
+        ctx.close()
 
 
 def _message_view(message: Message) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from bot import i18n
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, shoot, sign_in_discord
 from tests.web.world import MEMBER, MODERATOR, WebWorld
@@ -27,7 +28,8 @@ PAGES = {
 def test_a_member_sees_exports_and_deletes_their_own_data(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, MEMBER)
     page.goto(world.base + HERE + "/me")
-    expect(page.get_by_role("heading", name="Your data")).to_be_visible()
+    title = i18n.t("privacy.show.title", "en")
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
     dms_before = len(world.discord.dm_messages(MEMBER))
     page.get_by_role("button", name="Send me my data").click()
     expect(page.locator(".notice.ok")).to_be_visible()
@@ -36,6 +38,20 @@ def test_a_member_sees_exports_and_deletes_their_own_data(world: WebWorld, page:
     page.get_by_label("I understand, delete my data").check()
     page.get_by_role("button", name="Delete my data").click()
     expect(page.locator(".notice.ok")).to_contain_text("deleted", ignore_case=True)
+
+
+def test_a_members_page_speaks_their_language(world: WebWorld, page: Any) -> None:
+    world.set_locale("discord", GUILD_ID, MEMBER, "es")
+    try:
+        sign_in_discord(world, page, MEMBER)
+        page.goto(world.base + HERE + "/me")
+        main = page.locator("main")
+        assert main.get_attribute("lang") == "es"
+        assert i18n.t("privacy.show.title", "es") in main.inner_text()
+        assert i18n.t("privacy.delete.confirm", "es") in main.inner_text()
+        assert i18n.t("privacy.delete.confirm", "es") != i18n.t("privacy.delete.confirm", "en")
+    finally:
+        world.set_locale("discord", GUILD_ID, MEMBER, None)
 
 
 def _open(world: WebWorld, page: Any, name: str) -> None:

@@ -21,7 +21,7 @@ from bot.clock import SimulatedClock
 from bot.events import Place
 from bot.moderation.models import AuditEntry
 from bot.moderation.reports import file_report
-from bot.store.models import Community
+from bot.store.models import Community, MemberPrefs
 from crossings.runtime import Runtime
 from crossings.settings import Settings
 from tests.emulators.discord import oauth
@@ -182,6 +182,20 @@ class WebWorld:
             return number
 
         return self.call(file())
+
+    def set_locale(self, platform: str, cid: str, user: str, locale: str | None) -> None:
+        """What `/me language` stores."""
+        with Session(self.app.store.engine) as s:
+            ctx_prefs = s.exec(
+                select(MemberPrefs).where(
+                    MemberPrefs.platform == platform,
+                    MemberPrefs.community_id == cid,
+                    MemberPrefs.user_id == user,
+                )
+            ).first() or MemberPrefs(platform=platform, community_id=cid, user_id=user)
+            ctx_prefs.locale = locale
+            s.add(ctx_prefs)
+            s.commit()
 
     def audit(self) -> list[AuditEntry]:
         with Session(self.app.store.engine) as s:
