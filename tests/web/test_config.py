@@ -108,3 +108,13 @@ def test_crossings_run_logs_the_dashboard_address(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "web on https://crossings.example.org/dashboard/" in done.stdout + done.stderr
+
+
+def test_the_readme_shows_screenshots_the_browser_tests_save() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((docs/screenshots/[\w.-]+\.png)\)", readme)
+    assert len(shown) >= 2
+    assert all((ROOT / path).is_file() for path in shown)
+    assert any(p.endswith("-360.png") for p in shown)  # one at phone width
