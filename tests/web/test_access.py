@@ -3,6 +3,7 @@ through the core's permission check; form posts need this session's CSRF token a
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -47,6 +48,18 @@ def test_a_slack_moderator_is_refused_another_workspace(world: WebWorld, page: A
     sign_in_slack(world, page, "UMOD")
     assert page.goto(world.base + "/c/slack/T0001/queue").status == 200
     assert page.goto(world.base + "/c/slack/T9999/queue").status == 403
+
+
+def test_a_discord_role_taken_away_counts_on_the_next_click(world: WebWorld, page: Any) -> None:
+    uid = "710000000000000042"
+    member = world.discord.add_member(uid, "Dana Demoted", ("Moderators",))
+    world.call(world.discord.dispatch("GUILD_MEMBER_ADD", {**member, "guild_id": GUILD_ID}))
+    sign_in_discord(world, page, uid)
+    assert page.goto(world.base + f"/c/discord/{GUILD_ID}/queue").status == 200
+    member["roles"] = []  # an admin takes the role away in Discord
+    world.call(world.discord.dispatch("GUILD_MEMBER_UPDATE", {**member, "guild_id": GUILD_ID}))
+    world.call(asyncio.sleep(0.2))
+    assert page.goto(world.base + f"/c/discord/{GUILD_ID}/queue").status == 403
 
 
 def test_a_removed_role_counts_on_the_next_request(world: WebWorld, page: Any) -> None:
