@@ -94,7 +94,7 @@ def _answer(outcome: perform.Outcome) -> tuple[str, str]:
     return "ok", text or "Done."
 
 
-def _common(found: Standing) -> dict[str, Any]:
+def common(found: Standing) -> dict[str, Any]:
     return {"community": found.community, "level": found.level, "here": _here(found)}
 
 
@@ -128,7 +128,7 @@ def _warnings(app: App, found: Standing) -> list[str]:
 
 async def community_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MEMBER)
-    values = {"title": found.community.name or found.community.community_id, **_common(found)}
+    values = {"title": found.community.name or found.community.community_id, **common(found)}
     return await render(request, "community.html", values)
 
 
@@ -208,7 +208,7 @@ async def queue_page(request: web.Request) -> web.Response:
     names = await _names(app, found, cases)
     cards = [_card_view(message, case, names) for message, case in cases]
     return await render(
-        request, "queue.html", {"title": "Moderator queue", "cards": cards, **_common(found)}
+        request, "queue.html", {"title": "Moderator queue", "cards": cards, **common(found)}
     )
 
 
@@ -279,7 +279,7 @@ async def prompts_page(
         "themes": sorted(engine.library(app).packs),
         "form": form or {"timezone": found.community.timezone},
         "error": error,
-        **_common(found),
+        **common(found),
     }
     return await render(request, "prompts.html", values, status=422 if error else 200)
 
@@ -355,7 +355,7 @@ async def me_page(request: web.Request) -> web.Response:
         # The member's page speaks their language where the catalogs have the words.
         "delete_text": i18n.t("privacy.delete.confirm", locale),
         "delete_button": i18n.t("privacy.delete.yes", locale),
-        **_common(found),
+        **common(found),
     }
     return await render(request, "me.html", values)
 

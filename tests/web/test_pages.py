@@ -21,6 +21,7 @@ PAGES = {
     "community": HERE + "/",
     "queue": HERE + "/queue",
     "prompts": HERE + "/prompts",
+    "audit-log": HERE + "/audit",
     "your-data": HERE + "/me",
 }
 
