@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
 from tests.web.world import MEMBER, MODERATOR, WebWorld
@@ -54,6 +55,7 @@ def test_a_state_is_used_once(world: WebWorld, new_page: Any, provider: str) -> 
     page = new_page()
     callback = _callback_url(world, page, provider)
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in with Discord")).to_be_visible()
     response = page.goto(callback)
     assert response.status == 400
     assert "expired or was not started here" in page.inner_text("main")
@@ -113,6 +115,7 @@ def test_a_tampered_cookie_means_signed_out(world: WebWorld, page: Any) -> None:
 def test_sign_out_ends_the_session(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, MODERATOR)
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in with Discord")).to_be_visible()
     page.goto(f"{world.base}/c/discord/800000000000000001/queue")
     assert page.url.rstrip("/") == world.base
     assert page.get_by_role("link", name="Sign in with Discord").is_visible()
