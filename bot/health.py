@@ -17,17 +17,29 @@ ReadinessCheck = Callable[[], "str | None"]  # None when ready, else the reason
 
 
 class HealthServer:
-    def __init__(self, host: str, port: int, readiness: ReadinessCheck) -> None:
+    def __init__(
+        self, host: str, port: int, readiness: ReadinessCheck, *, metrics: bool = True
+    ) -> None:
         self.host = host
         self.port = port
         self.readiness = readiness
+        self.metrics = metrics  # off: the server runs only for what is mounted on it
         self._runner: web.AppRunner | None = None
+        self._mounted: list[tuple[str, web.Application]] = []
+
+    def mount(self, prefix: str, app: web.Application) -> None:
+        """Serve another application under `prefix` on this same server (the dashboard), so
+        the process keeps one server and one event loop. Call before `start`."""
+        self._mounted.append((prefix, app))
 
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
-        app.router.add_get("/metrics", self._metrics)
+        if self.metrics:
+            app.router.add_get("/metrics", self._metrics)
+        for prefix, sub in self._mounted:
+            app.add_subapp(prefix, sub)
         return app
 
     async def start(self) -> int:

@@ -50,3 +50,7 @@ class AdapterPlugin:
     # The console: runs only when no other adapter is enabled.
     fallback: bool = False
     summary: Callable[[Any], object] | None = None
+    # A web service rather than a platform (the dashboard): given the app and the settings, it
+    # returns (path prefix, aiohttp sub-application) mounted on the bot's own HTTP server next
+    # to /healthz and /metrics. `build` is never called for it.
+    mount: Callable[[App, Settings], tuple[str, Any]] | None = None

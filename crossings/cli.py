@@ -13,7 +13,7 @@ from bot.config import ConfigError, Settings
 from bot.logs import configure
 from crossings import content
 from crossings.features import build_app, features
-from crossings.plugins import adapter_plugins, enabled_plugins, section
+from crossings.plugins import adapter_plugins, enabled_plugins, enabled_services, section
 from crossings.settings import load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -62,7 +62,7 @@ def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_config_check(args: argparse.Namespace, settings: Settings) -> int:
     summary: dict[str, Any] = {"database": settings.database_url.split("@")[-1]}
-    running = {p.name for p in enabled_plugins(settings)}
+    running = {p.name for p in [*enabled_plugins(settings), *enabled_services(settings)]}
     for plugin in adapter_plugins():
         on = plugin.name in running
         summary[plugin.name] = (

@@ -32,5 +32,14 @@ def section(settings: object, plugin: AdapterPlugin) -> object:
 
 def enabled_plugins(settings: object) -> list[AdapterPlugin]:
     """The adapters configured to run; the fallback only when no other is."""
-    chosen = [p for p in adapter_plugins() if not p.fallback and p.enabled(section(settings, p))]
+    chosen = [
+        p
+        for p in adapter_plugins()
+        if not p.fallback and p.mount is None and p.enabled(section(settings, p))
+    ]
     return chosen or [p for p in adapter_plugins() if p.fallback][:1]
+
+
+def enabled_services(settings: object) -> list[AdapterPlugin]:
+    """Web services (the dashboard) configured to run on the bot's HTTP server."""
+    return [p for p in adapter_plugins() if p.mount is not None and p.enabled(section(settings, p))]

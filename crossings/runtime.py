@@ -22,7 +22,7 @@ from bot.plugin import Adapter, AdapterPlugin
 from bot.store import Store
 from crossings import build_app
 from crossings.migrate import check_ready, migrate_if_new
-from crossings.plugins import enabled_plugins
+from crossings.plugins import enabled_plugins, enabled_services, section
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,7 @@ class Runtime:
     async def start(self) -> None:
         migrate_if_new(self.store)
         check_ready(self.store)
-        if self.settings.metrics.enabled:
-            m = self.settings.metrics
-            self.health = HealthServer(m.host, m.port, self.readiness)
-            await self.health.start()
+        await self._serve_http()
         # Build the big indexes before taking events (in a thread, so /healthz still answers):
         # built lazily, the first look-up would stall every event behind it.
         await self.app.warm_up()
@@ -96,6 +93,21 @@ class Runtime:
             await hook(self)
         self.ready = True
         log.info("crossings running with %s", ", ".join(self.app.platforms))
+
+    async def _serve_http(self) -> None:
+        """/healthz, /readyz, /metrics and any web service (the dashboard) on one server."""
+        services = enabled_services(self.settings)
+        if not (self.settings.metrics.enabled or services):
+            return
+        m = self.settings.metrics
+        self.health = HealthServer(m.host, m.port, self.readiness, metrics=m.enabled)
+        for service in services:
+            assert service.mount is not None
+            self.health.mount(*service.mount(self.app, self.settings))
+        await self.health.start()
+        for service in services:
+            where = section(self.settings, service)
+            log.info("%s on %s", service.name, service.summary(where) if service.summary else "")
 
     async def _tick(self) -> None:
         await self.tick_gate.run(self._tick_once)

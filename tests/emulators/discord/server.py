@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.emulators.discord import schema
+from tests.emulators.discord.oauth import DiscordOAuth
 
 API = "/api/v10"
 TOKEN = "emulator-token"
@@ -129,6 +130,7 @@ class DiscordEmulator:
         self._routes: list[tuple[str, str, Handler]] = []
         self._setup_guild()
         self._register_routes()
+        self.oauth = DiscordOAuth(API, self.members, self._rest)
 
     # --- world ------------------------------------------------------------------------------
     def _setup_guild(self) -> None:
@@ -238,6 +240,7 @@ class DiscordEmulator:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        self.oauth.install(app)  # before the catch-all below
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

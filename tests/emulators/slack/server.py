@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 from aiohttp import WSMsgType, web
 
+from tests.emulators.slack.oidc import SlackOIDC
+
 BOT_TOKEN = "xoxb-emulator"
 APP_TOKEN = "xapp-emulator"
 SIGNING_SECRET = "emulator-signing-secret"
@@ -103,6 +105,7 @@ class SlackEmulator:
         self.add_user("UADMIN", "Admin", admin=True)
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self.oidc = SlackOIDC()
 
     def add_user(self, uid: str, name: str, admin: bool = False, team: str = TEAM_ID) -> None:
         self.workspaces[team].users[uid] = {
@@ -127,6 +130,7 @@ class SlackEmulator:
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
+        self.oidc.install(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -173,6 +177,11 @@ class SlackEmulator:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )
+        if method.startswith("openid.connect."):  # the dashboard's sign-in
+            users = {u: v for w in self.workspaces.values() for u, v in w.users.items()}
+            answer = self.oidc.call(method, args, token, users)
+            call.ok, call.error = answer["ok"], answer.get("error")
+            return web.json_response(answer)
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             call.ok, call.error = False, "unknown_method"

@@ -1,0 +1,95 @@
+"""Who is looking, and what they may do here, asked afresh on every request.
+
+The session holds only who signed in (platform, user id, and for Slack the workspace). Their
+roles come from the platform now (`Platform.fetch_member`) and their level from the core's own
+check (`bot.context.level_of`), the same one commands use; a role removed a minute ago counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+from sqlmodel import Session, select
+
+from adapters.web.keys import APP, BASE
+from bot.app import App
+from bot.commands import Permission
+from bot.context import level_of
+from bot.events import Actor
+from bot.store.models import Community
+
+
+@dataclass(frozen=True)
+class Viewer:
+    platform: str
+    user_id: str
+    name: str
+    team: str | None = None  # Slack: the workspace the sign-in was for
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"platform": self.platform, "id": self.user_id, "name": self.name, "team": self.team}
+
+
+@dataclass(frozen=True)
+class Standing:
+    community: Community
+    actor: Actor
+    level: Permission
+
+
+async def viewer(request: web.Request) -> Viewer | None:
+    session = await get_session(request)
+    user = session.get("user")
+    if not isinstance(user, dict) or not user.get("id"):
+        return None
+    return Viewer(user["platform"], user["id"], user.get("name") or "", user.get("team"))
+
+
+def communities_of(app: App, who: Viewer) -> list[Community]:
+    """The communities on the viewer's platform the bot knows (Slack: their workspace only)."""
+    with Session(app.store.engine) as s:
+        query = select(Community).where(Community.platform == who.platform)
+        if who.platform == "slack":
+            query = query.where(Community.community_id == (who.team or ""))
+        return list(s.exec(query.order_by(Community.name, Community.community_id)).all())
+
+
+async def standing(app: App, who: Viewer, platform: str, community_id: str) -> Standing | None:
+    """The viewer's current standing in this community, or None when they have none here."""
+    if platform != who.platform:
+        return None
+    if who.platform == "slack" and community_id != who.team:
+        return None
+    live = app.platforms.get(platform)
+    if live is None:
+        return None
+    with Session(app.store.engine, expire_on_commit=False) as s:
+        row = s.exec(
+            select(Community).where(
+                Community.platform == platform, Community.community_id == community_id
+            )
+        ).first()
+    if row is None:
+        return None
+    actor = await live.fetch_member(community_id, who.user_id)
+    if actor is None:
+        return None
+    return Standing(row, actor, level_of(row, actor))
+
+
+async def require(request: web.Request, needed: Permission) -> tuple[Viewer, Standing]:
+    """The viewer and their standing in the community named in the URL, or an HTTP error."""
+    who = await viewer(request)
+    if who is None:
+        raise web.HTTPSeeOther(request.app[BASE] + "/")
+    app: App = request.app[APP]
+    found = await standing(
+        app, who, request.match_info["platform"], request.match_info["community"]
+    )
+    if found is None or found.level < needed:
+        # One answer for "no such community" and "not yours": nothing leaks about others.
+        raise web.HTTPForbidden(text="You cannot open this page.")
+    return who, found

@@ -1,0 +1,14 @@
+"""Typed keys of the dashboard's aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from adapters.web.settings import WebSettings
+from bot.app import App
+
+APP = web.AppKey("crossings", App)
+CFG = web.AppKey("cfg", WebSettings)
+BASE = web.AppKey("base", str)  # the dashboard's address, as browsers see it
+BASE_PATH = web.AppKey("base_path", str)  # the path it is mounted under
+CSP = web.AppKey("csp", str)

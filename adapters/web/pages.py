@@ -1,0 +1,400 @@
+"""The dashboard's pages: communities you may manage, the moderator queue, prompt schedules and
+a member's own page. Reading and every form work without JavaScript; with it, htmx swaps the
+page in place (hx-boost) instead of reloading it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+from sqlmodel import Session, col, select
+
+from adapters.web import access, login, perform
+from adapters.web.access import Standing
+from adapters.web.keys import APP, BASE_PATH, CFG
+from adapters.web.security import csrf_token
+from bot import i18n, l10n
+from bot.app import App
+from bot.commands import CommandError, Permission
+from bot.context import Context
+from bot.events import Place
+from bot.message import Message, to_plain, tokenize
+from bot.moderation import queue
+from bot.moderation.models import ModCase
+from bot.prompts import engine
+from bot.prompts.models import PromptSchedule
+from bot.store import aware
+
+OPEN = ("open", "claimed", "escalated")
+C = "/c/{platform}/{community}"
+# Queue card actions the dashboard offers: those taking a reason (a claim takes none).
+REASONED = ("dismiss", "warn", "note", "escalate", "delete", "kick", "ban", "restore")
+
+
+def routes(sub: web.Application) -> None:
+    sub.router.add_get("/", index, name="index")
+    sub.router.add_get(C + "/", community_page, name="community")
+    sub.router.add_get(C + "/queue", queue_page, name="queue")
+    sub.router.add_post(C + "/queue/{number:\\d+}/claim", claim, name="claim")
+    sub.router.add_post(C + "/queue/{number:\\d+}/act", act, name="act")
+    sub.router.add_get(C + "/prompts", prompts_page, name="prompts")
+    sub.router.add_post(C + "/prompts", create_schedule, name="create_schedule")
+    sub.router.add_post(C + "/prompts/{id:\\d+}/{op}", change_schedule, name="change_schedule")
+    sub.router.add_get(C + "/me", me_page, name="me")
+    sub.router.add_post(C + "/me/{op}", me_action, name="me_action")
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+async def render(
+    request: web.Request, template: str, values: dict[str, Any], status: int = 200
+) -> web.Response:
+    session = await get_session(request)
+    page = {
+        "base": request.app[BASE_PATH],
+        "viewer": await access.viewer(request),
+        "csrf": await csrf_token(request),
+        "flash": session.pop("flash", None),
+        "providers": _providers(request),
+        "community": None,
+        "level": None,
+        "lang": "en",
+        **values,
+    }
+    return aiohttp_jinja2.render_template(template, request, page, status=status)
+
+
+def _providers(request: web.Request) -> list[str]:
+    return login.providers(request.app[CFG])
+
+
+async def _flash_and_return(request: web.Request, kind: str, text: str, where: str) -> web.Response:
+    session = await get_session(request)
+    session["flash"] = {"kind": kind, "text": text}
+    raise web.HTTPSeeOther(request.app[BASE_PATH] + where)
+
+
+def _here(found: Standing) -> str:
+    return f"/c/{found.community.platform}/{found.community.community_id}"
+
+
+def _place(found: Standing) -> Place:
+    return Place(found.community.platform, found.community.community_id)
+
+
+def _answer(outcome: perform.Outcome) -> tuple[str, str]:
+    if not outcome.ok:
+        return "error", outcome.error or "That did not work."
+    text = " ".join(to_plain(m.plain()) for m in outcome.replies)
+    return "ok", text or "Done."
+
+
+def common(found: Standing) -> dict[str, Any]:
+    return {"community": found.community, "level": found.level, "here": _here(found)}
+
+
+# --- communities ----------------------------------------------------------------------------
+
+
+async def index(request: web.Request) -> web.Response:
+    who = await access.viewer(request)
+    if who is None:
+        return await render(request, "login.html", {"title": "Sign in"})
+    app: App = request.app[APP]
+    rows = []
+    for row in access.communities_of(app, who):
+        found = await access.standing(app, who, row.platform, row.community_id)
+        if found is not None:
+            rows.append({"standing": found, "warnings": _warnings(app, found)})
+    return await render(request, "communities.html", {"title": "Your communities", "rows": rows})
+
+
+def _warnings(app: App, found: Standing) -> list[str]:
+    """What stops the bot from doing its work here, for those who can fix it."""
+    if found.level < Permission.MODERATOR:
+        return []
+    notes = []
+    if not found.community.queue_channel:
+        notes.append("No moderator queue channel is set: reports have nowhere to go.")
+    if found.community.platform not in app.platforms:
+        notes.append("The bot is not connected to this platform right now.")
+    return notes
+
+
+async def community_page(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MEMBER)
+    values = {"title": found.community.name or found.community.community_id, **common(found)}
+    return await render(request, "community.html", values)
+
+
+# --- the moderator queue --------------------------------------------------------------------
+
+
+def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
+    """Open cases as the chat queue shows them: the same card, so the same anonymity."""
+    ctx = Context(app, app.clock.now(), _place(found), found.actor)
+    try:
+        cases = ctx.session.exec(
+            select(ModCase)
+            .where(*ModCase.scope(found.community), col(ModCase.status).in_(OPEN))
+            .order_by(col(ModCase.number))
+            .limit(50)
+        ).all()
+        return [(queue.card(ctx, case), case) for case in cases]
+    finally:
+        ctx.close()
+
+
+async def _names(app: App, found: Standing, cards: list[tuple[Message, ModCase]]) -> dict[str, str]:
+    """Display names for the members the cards mention (as chat renders a mention)."""
+    platform = app.platforms.get(found.community.platform)
+    wanted = {
+        tok.text
+        for message, _ in cards
+        for f in message.fields
+        for tok in tokenize(f.value)
+        if tok.kind == "mention"
+    }
+    names: dict[str, str] = {}
+    for uid in sorted(wanted)[:100]:
+        member = (
+            await platform.fetch_member(found.community.community_id, uid) if platform else None
+        )
+        if member is not None and member.display_name:
+            names[uid] = member.display_name
+    return names
+
+
+def _plain(text: str, names: dict[str, str]) -> str:
+    out = []
+    for tok in tokenize(text):
+        if tok.kind == "mention":
+            out.append(f"{names[tok.text]} (@{tok.text})" if tok.text in names else f"@{tok.text}")
+        elif tok.kind == "link":
+            out.append(f"{tok.text} ({tok.url})")
+        elif tok.kind == "channel":
+            out.append(f"#{tok.text}")
+        else:
+            out.append(tok.text)
+    return "".join(out)
+
+
+def _card_view(message: Message, case: ModCase, names: dict[str, str]) -> dict[str, Any]:
+    offered = [
+        c.custom_id.split(":")[1]
+        for row in message.rows
+        for c in row
+        if getattr(c, "custom_id", "").startswith("mod-card:")
+    ]
+    return {
+        "number": case.number,
+        "title": to_plain(message.title or ""),
+        "fields": [(to_plain(f.name), _plain(f.value, names)) for f in message.fields],
+        "footer": to_plain(message.footer or ""),
+        "claimable": "claim" in offered and case.status != "claimed",
+        "actions": [x for x in REASONED if x in offered],
+    }
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    cases = _cases(app, found)
+    names = await _names(app, found, cases)
+    cards = [_card_view(message, case, names) for message, case in cases]
+    return await render(
+        request, "queue.html", {"title": "Moderator queue", "cards": cards, **common(found)}
+    )
+
+
+async def claim(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    number = request.match_info["number"]
+    event = perform.click(_place(found), found.actor, app, f"mod-card:claim:{number}")
+    outcome = await perform.perform(app, event, audit=f"web claim #{number}")
+    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
+
+
+async def act(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    form = await request.post()
+    action, number = str(form.get("action", "")), request.match_info["number"]
+    if action not in REASONED:
+        raise web.HTTPBadRequest(text="Unknown action.")
+    event = perform.submit(
+        _place(found),
+        found.actor,
+        app,
+        f"mod-act:{action}:{number}",
+        reason=str(form.get("reason", "")),
+    )
+    outcome = await perform.perform(app, event, audit=f"web {action} #{number}")
+    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
+
+
+# --- prompt schedules -----------------------------------------------------------------------
+
+
+def version(s: PromptSchedule) -> str:
+    """A fingerprint of what an organizer can change: a form made from an older one is stale."""
+    parts = (s.rule, s.timezone, s.channel, s.theme, s.paused, s.active, s.pinned_prompt)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _schedules(app: App, found: Standing, locale: str) -> list[dict[str, Any]]:
+    with Session(app.store.engine) as s:
+        rows = s.exec(
+            select(PromptSchedule)
+            .where(*PromptSchedule.scope(found.community), col(PromptSchedule.active).is_(True))
+            .order_by(col(PromptSchedule.id))
+        ).all()
+    return [
+        {
+            "row": r,
+            "next": l10n.when(aware(r.next_fire_at), locale, r.timezone),
+            "version": version(r),
+        }
+        for r in rows
+    ]
+
+
+async def prompts_page(
+    request: web.Request,
+    *,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> web.Response:
+    _, found = await access.require(request, Permission.ORGANIZER)
+    app: App = request.app[APP]
+    values = {
+        "title": "Prompt schedules",
+        "schedules": _schedules(app, found, found.actor.locale or found.community.language),
+        "themes": sorted(engine.library(app).packs),
+        "form": form or {"timezone": found.community.timezone},
+        "error": error,
+        **common(found),
+    }
+    return await render(request, "prompts.html", values, status=422 if error else 200)
+
+
+async def create_schedule(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.ORGANIZER)
+    app: App = request.app[APP]
+    posted = await request.post()
+    form = {k: str(posted.get(k, "")).strip() for k in ("theme", "channel", "when", "timezone")}
+    form["weeks"] = str(posted.get("weeks", "")).strip()
+    options: dict[str, Any] = {k: v for k, v in form.items() if v}
+    event = perform.command(_place(found), found.actor, app, ("prompt", "schedule"), **options)
+    outcome = await perform.perform(app, event, audit="web prompt schedule")
+    if not outcome.ok:
+        return await prompts_page(request, form=form, error=outcome.error)
+    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
+
+
+EDITABLE = ("when", "timezone", "channel", "theme")
+
+
+def _unchanged(number: int, seen: str) -> Callable[[Context], None]:
+    """The concurrent-edit check, run in the change's own transaction with the row locked
+    (PostgreSQL; SQLite serialises writers anyway)."""
+
+    def check(ctx: Context) -> None:
+        row = ctx.session.exec(
+            select(PromptSchedule).where(PromptSchedule.id == number).with_for_update()
+        ).first()
+        if row is not None and version(row) != seen:
+            raise CommandError(
+                f"Schedule #{number} was changed by someone else since you opened this page. "
+                "Nothing was changed; here is how it is now."
+            )
+
+    return check
+
+
+async def change_schedule(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.ORGANIZER)
+    app: App = request.app[APP]
+    op, number = request.match_info["op"], int(request.match_info["id"])
+    if op not in ("pause", "resume", "delete", "skip", "edit"):
+        raise web.HTTPNotFound(text="No such change.")
+    posted = await request.post()
+    options: dict[str, Any] = {"schedule": number}
+    if op == "edit":
+        current = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
+        before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
+        # Only what the organizer changed: `/prompt edit` takes the fields to change.
+        options |= {k: v for k, v in current.items() if v and v != before[k]}
+    event = perform.command(_place(found), found.actor, app, ("prompt", op), **options)
+    check = _unchanged(number, str(posted.get("version", "")))
+    outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
+    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
+
+
+# --- a member's own page --------------------------------------------------------------------
+
+
+async def me_page(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MEMBER)
+    app: App = request.app[APP]
+    event = perform.command(_place(found), found.actor, app, ("privacy", "show"))
+    outcome = await perform.perform(app, event, audit=None)
+    shown = outcome.replies[0] if outcome.replies else None
+    locale = _locale(app, found)
+    values = {
+        "title": to_plain(shown.title or "") if shown else "Your data",
+        "shown": _message_view(shown) if shown else None,
+        "error": outcome.error,
+        "lang": locale.replace("_", "-"),
+        # The member's page speaks their language where the catalogs have the words.
+        "delete_text": i18n.t("privacy.delete.confirm", locale),
+        "delete_button": i18n.t("privacy.delete.yes", locale),
+        **common(found),
+    }
+    return await render(request, "me.html", values)
+
+
+def _locale(app: App, found: Standing) -> str:
+    """The member's own choice, then their platform's, then the community's (as in chat)."""
+    ctx = Context(app, app.clock.now(), _place(found), found.actor)
+    try:
+        return ctx.locale
+    finally:
+        ctx.close()
+
+
+def _message_view(message: Message) -> dict[str, Any]:
+    return {
+        "title": to_plain(message.title or ""),
+        "text": to_plain(message.text),
+        "fields": [(to_plain(f.name), to_plain(f.value)) for f in message.fields],
+        "footer": to_plain(message.footer or ""),
+    }
+
+
+async def me_action(request: web.Request) -> web.Response:
+    who, found = await access.require(request, Permission.MEMBER)
+    app: App = request.app[APP]
+    op = request.match_info["op"]
+    place = _place(found)
+    if op == "export":
+        event = perform.command(place, found.actor, app, ("privacy", "export"))
+    elif op == "delete":
+        if (await request.post()).get("confirm") != "yes":
+            return await _flash_and_return(
+                request, "error", "Tick the box to confirm.", _here(found) + "/me"
+            )
+        event = perform.click(place, found.actor, app, f"privacy-delete:{who.user_id}")
+    else:
+        raise web.HTTPNotFound(text="No such action.")
+    outcome = await perform.perform(app, event, audit=None)
+    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/me")
+
+
+__all__ = ["render", "routes"]

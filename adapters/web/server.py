@@ -1,0 +1,98 @@
+"""The dashboard's aiohttp application: encrypted cookie sessions, templates with autoescape,
+security headers, and the cross-site and CSRF checks every form post passes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_sessions
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from adapters.web import audit, login, pages
+from adapters.web.keys import APP, BASE, BASE_PATH, CFG
+from adapters.web.keys import CSP as CSP_KEY
+from adapters.web.security import guard
+from adapters.web.settings import WebSettings
+from bot.app import App
+
+HERE = Path(__file__).parent
+HTMX = "htmx-2.0.4.min.js"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self' {providers}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def _key(cfg: WebSettings) -> bytes:
+    assert cfg.session_secret is not None
+    # 32 bytes; the storage makes them a Fernet key.
+    return hashlib.sha256(cfg.session_secret.get_secret_value().encode()).digest()
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type != "text/plain":
+            raise
+        response = await _error_page(request, exc)
+    response.headers.setdefault("Content-Security-Policy", request.app[CSP_KEY])
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if not request.path.startswith(request.app[BASE_PATH] + "/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def _error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
+    response = await pages.render(
+        request,
+        "error.html",
+        {"title": exc.reason, "status": exc.status, "message": exc.text or exc.reason},
+    )
+    response.set_status(exc.status)
+    return response
+
+
+def dashboard(app: App, cfg: WebSettings) -> web.Application:
+    """The dashboard, to be mounted at `cfg.prefix` on the bot's HTTP server."""
+    sub = web.Application(middlewares=[headers])
+    sub[APP] = app
+    sub[CFG] = cfg
+    sub[BASE] = cfg.base
+    sub[BASE_PATH] = cfg.prefix
+    providers = " ".join(url for url in (cfg.discord_authorize_url, cfg.slack_authorize_url) if url)
+    sub[CSP_KEY] = CSP.format(providers=providers)
+    setup_sessions(
+        sub,
+        EncryptedCookieStorage(
+            _key(cfg),
+            cookie_name="crossings_dashboard",
+            max_age=cfg.session_hours * 3600,
+            path=cfg.prefix + "/",
+            secure=True,
+            httponly=True,
+            samesite="Lax",
+        ),
+    )
+    sub.middlewares.append(guard)
+    env = aiohttp_jinja2.setup(
+        sub,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.globals["htmx"] = HTMX
+    sub.router.add_static("/static", HERE / "static", name="static")
+    login.routes(sub)
+    pages.routes(sub)
+    audit.routes(sub)
+    return sub

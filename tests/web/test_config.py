@@ -1,0 +1,120 @@
+"""The dashboard as an operator configures it: off unless configured, its secret only from the
+environment, on the bot's own HTTP server next to /healthz, and its address logged at start."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.config import ConfigError
+from bot.store import Store
+from crossings.migrate import upgrade
+from crossings.plugins import enabled_plugins, enabled_services
+from crossings.runtime import Runtime
+from crossings.settings import Settings, load_settings
+
+pytestmark = pytest.mark.web
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "x" * 40
+
+
+def test_off_unless_both_address_and_secret_are_set() -> None:
+    assert enabled_services(Settings()) == []
+    assert enabled_services(Settings(web={"public_url": "https://bot.example.org"})) == []
+    on = Settings(web={"public_url": "https://bot.example.org/dash/", "session_secret": SECRET})
+    assert [p.name for p in enabled_services(on)] == ["web"]
+    assert on.web.prefix == "/dash" and on.web.base == "https://bot.example.org/dash"  # type: ignore[attr-defined]
+    # The dashboard is not a platform: the console still runs when no platform is configured.
+    assert [p.name for p in enabled_plugins(on)] == ["console"]
+
+
+def test_the_session_secret_is_refused_in_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "crossings.toml"
+    config.write_text(
+        f'[web]\npublic_url = "https://bot.example.org"\nsession_secret = "{SECRET}"\n'
+    )
+    with pytest.raises(ConfigError, match="session_secret"):
+        load_settings(config)
+
+
+def test_a_short_secret_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"web\.session_secret: .*at least 32"):
+        load_settings(tmp_path / "none.toml", web={"session_secret": "short"})
+
+
+def test_served_on_the_health_server_and_refusing_cross_site_posts(tmp_path: Path) -> None:
+    # Its own loop on its own thread: the browser tests' driver holds this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _serve_and_probe(tmp_path)).result(60)
+
+
+async def _serve_and_probe(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/bot.db"
+    upgrade(Store(url))
+    settings = Settings(
+        database_url=url,
+        metrics={"port": 0, "enabled": False},  # the dashboard alone still gets its server
+        web={"public_url": "http://127.0.0.1/dashboard", "session_secret": SECRET},
+    )
+    runtime = Runtime(settings, plugins=[])
+    await runtime.start()
+    assert runtime.health is not None
+    base = f"http://127.0.0.1:{runtime.health.port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/healthz") as r:
+                assert r.status == 200
+            async with http.get(f"{base}/metrics") as r:
+                assert r.status == 404  # metrics stay off when the operator turned them off
+            async with http.get(f"{base}/dashboard/") as r:
+                assert r.status == 200
+                assert "Sign in" in await r.text()
+                assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+            headers = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
+            async with http.post(f"{base}/dashboard/logout", headers=headers) as r:
+                assert r.status == 403
+            async with http.get(f"{base}/dashboard/c/discord/1/queue", allow_redirects=False) as r:
+                assert r.status == 303  # signed out: to the sign-in page
+    finally:
+        await runtime.stop()
+
+
+def test_crossings_run_logs_the_dashboard_address(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
+    env = {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "CROSSINGS_CONFIG": str(tmp_path / "none.toml"),
+        "CROSSINGS_DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+        "CROSSINGS_METRICS__PORT": "0",
+        "CROSSINGS_WEB__PUBLIC_URL": "https://crossings.example.org/dashboard",
+        "CROSSINGS_WEB__SESSION_SECRET": SECRET,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "crossings.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "web on https://crossings.example.org/dashboard/" in done.stdout + done.stderr
+
+
+def test_the_readme_shows_screenshots_the_browser_tests_save() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"\]\((docs/screenshots/[\w.-]+\.png)\)", readme)
+    assert len(shown) >= 2
+    assert all((ROOT / path).is_file() for path in shown)
+    assert any(p.endswith("-360.png") for p in shown)  # one at phone width

@@ -1,0 +1,212 @@
+"""The dashboard's test world: the bot's own runtime (the real Discord and Slack adapters against
+their loopback emulators, the outbox, the scheduler, and the HTTP server carrying /healthz,
+/metrics and the dashboard) on an event loop in a background thread, so a synchronous browser
+driver can use it from the test's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import Session, select
+
+from adapters.discord import plugin as discord_plugin
+from adapters.slack import plugin as slack_plugin
+from bot.clock import SimulatedClock
+from bot.events import Place
+from bot.moderation.models import AuditEntry
+from bot.moderation.reports import file_report
+from bot.store.models import Community, MemberPrefs
+from crossings.runtime import Runtime
+from crossings.settings import Settings
+from tests.emulators.discord import oauth
+from tests.emulators.discord.server import GUILD_ID, TOKEN, DiscordEmulator
+from tests.emulators.slack import oidc
+from tests.emulators.slack.server import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
+    SlackEmulator,
+)
+
+T = TypeVar("T")
+START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")  # a Monday
+SECRET = "a-test-session-secret-that-is-long-enough"
+ORGANIZER, MODERATOR, MEMBER = "710000000000000001", "710000000000000002", "710000000000000003"
+OTHER_GUILD = "800000000000000099"  # a community the bot knows that none of them are in
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class WebWorld:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/dashboard"
+        self.discord = DiscordEmulator()
+        self.slack = SlackEmulator()
+        self.runtime: Runtime | None = None
+        self._reported = 0
+        self.reported_last = ""
+
+    # --- running things on the bot's loop -----------------------------------------------
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> WebWorld:
+        self.thread.start()
+        self.call(self._start(), timeout=60)
+        return self
+
+    def stop(self) -> None:
+        self.call(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    async def _start(self) -> None:
+        await self.discord.start()
+        await self.slack.start()
+        for uid, name, roles in (
+            (ORGANIZER, "Olu Organizer", ("Organizers",)),
+            (MODERATOR, "Mina Moderator", ("Moderators",)),
+            (MEMBER, "Max Member", ()),
+        ):
+            self.discord.add_member(uid, name, roles)
+        self.slack.add_user("UMOD", "Sam Slackmod")
+        self.slack.add_user("UMEMBER", "Ria Member")
+        settings = self.settings()
+        runtime = Runtime(settings, SimulatedClock(START), [discord_plugin, slack_plugin])
+        await runtime.start()
+        self.runtime = runtime
+        await asyncio.wait_for(runtime.adapters[0].client.synced.wait(), 10)  # type: ignore[attr-defined]
+        await asyncio.wait_for(self.slack.connected.wait(), 10)
+        self._seed()
+
+    async def _stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+        await self.discord.stop()
+        await self.slack.stop()
+
+    def settings(self) -> Any:
+        d, s = self.discord, self.slack
+        return Settings(
+            database_url=f"sqlite:///{self.tmp}/web.db",
+            metrics={"host": "127.0.0.1", "port": self.port},
+            moderation={"report_limits": [(1000, 1)]},  # the simulated clock stands still
+            discord={
+                "token": TOKEN,
+                "api_base_url": d.api_base,
+                "gateway_url": d.gateway_url,
+                "moderator_roles": {GUILD_ID: [d.role_id("Moderators")]},
+                "organizer_roles": {GUILD_ID: [d.role_id("Organizers")]},
+            },
+            slack={
+                "bot_token": BOT_TOKEN,
+                "app_token": APP_TOKEN,
+                "signing_secret": SIGNING_SECRET,
+                "mode": "socket",
+                "api_base_url": s.base_url,
+            },
+            web={
+                "public_url": self.base,
+                "session_secret": SECRET,
+                "discord_client_id": oauth.CLIENT_ID,
+                "discord_client_secret": oauth.CLIENT_SECRET,
+                "discord_authorize_url": f"http://127.0.0.1:{d.port}/oauth2/authorize",
+                "discord_api_base_url": d.api_base,
+                "slack_client_id": oidc.CLIENT_ID,
+                "slack_client_secret": oidc.CLIENT_SECRET,
+                "slack_authorize_url": f"http://127.0.0.1:{s.port}/openid/connect/authorize",
+                "slack_api_base_url": s.base_url.rstrip("/"),
+            },
+        )
+
+    # --- the communities ---------------------------------------------------------------
+    @property
+    def app(self) -> Any:
+        assert self.runtime is not None
+        return self.runtime.app
+
+    def _seed(self) -> None:
+        with Session(self.app.store.engine) as s:
+            guild = self.app.community(s, Place("discord", GUILD_ID))
+            guild.name = "Crossings test"
+            guild.queue_channel = self.discord.channel_id("moderators")
+            guild.show_reporter_to_moderators = False
+            s.add(guild)
+            self.app.community(s, Place("discord", OTHER_GUILD)).name = "Another server"
+            team = self.app.community(s, Place("slack", TEAM_ID))
+            team.name = "Crossings workspace"
+            team.moderator_roles = ["user:UMOD"]
+            team.queue_channel = "C0MODS"
+            s.add(team)
+            s.commit()
+
+    def community(self, platform: str = "discord", cid: str = GUILD_ID) -> Community:
+        with Session(self.app.store.engine, expire_on_commit=False) as s:
+            row = s.exec(
+                select(Community).where(
+                    Community.platform == platform, Community.community_id == cid
+                )
+            ).one()
+        return row
+
+    def report(self, reporter: str, details: str, place: Place | None = None) -> int:
+        """A report about a new member each time (reports about one member are merged)."""
+        self._reported += 1
+        target = self.reported_last = f"7300000000000{self._reported:05d}"
+
+        async def file() -> int:
+            ctx = self.app.context(place or Place("discord", GUILD_ID))
+            try:
+                number = await file_report(
+                    ctx, reporter, target, "harassment", None, "test", details=details
+                )
+                ctx.commit()
+            finally:
+                ctx.close()
+            await self.app.outbox.deliver_due(self.app.clock.now())
+            return number
+
+        return self.call(file())
+
+    def set_locale(self, platform: str, cid: str, user: str, locale: str | None) -> None:
+        """What `/me language` stores."""
+        with Session(self.app.store.engine) as s:
+            ctx_prefs = s.exec(
+                select(MemberPrefs).where(
+                    MemberPrefs.platform == platform,
+                    MemberPrefs.community_id == cid,
+                    MemberPrefs.user_id == user,
+                )
+            ).first() or MemberPrefs(platform=platform, community_id=cid, user_id=user)
+            ctx_prefs.locale = locale
+            s.add(ctx_prefs)
+            s.commit()
+
+    def audit(self) -> list[AuditEntry]:
+        with Session(self.app.store.engine) as s:
+            return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)).all())  # type: ignore[arg-type]
+
+    def deliver(self) -> None:
+        self.call(self.app.outbox.deliver_due(self.app.clock.now()))
+
+    def advance_to(self, target: datetime) -> None:
+        async def go() -> None:
+            await self.app.advance_to(target)
+            await self.app.outbox.deliver_due(self.app.clock.now())
+
+        self.call(go())
