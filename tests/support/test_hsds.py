@@ -175,7 +175,15 @@ def _fixed_example(name: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "name", ["csv", "service_full.json", "organization_full.json", "service_at_location_full.json"]
+    "name",
+    [
+        "csv",
+        "service_full.json",
+        "organization_full.json",
+        "service_at_location_full.json",
+        "service_list.json",
+        "service_at_location_list.json",
+    ],
 )
 @pytest.mark.parametrize("fmt", ["hsds-json", "hsds-csv"])
 def test_corrected_examples_export_valid_hsds_that_round_trips(
