@@ -31,7 +31,10 @@ DUE = 10_000
 def shared() -> Iterator[Store]:
     store = fresh_postgres_store()
     with store.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT)"))
+        conn.execute(
+            text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT, nonce TEXT)")
+        )
+        conn.execute(text("CREATE INDEX delivered_nonce ON delivered (nonce)"))
     yield store
     drop_postgres_store(store)
 

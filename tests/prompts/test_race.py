@@ -33,6 +33,7 @@ def shared() -> Iterator[Store]:
         conn.execute(
             text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT, nonce TEXT)")
         )
+        conn.execute(text("CREATE INDEX delivered_nonce ON delivered (nonce)"))
     yield store
     drop_postgres_store(store)
 
