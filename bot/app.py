@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot import actions as a
 from bot import answering, metrics, simulation
@@ -114,7 +114,7 @@ class App:
     # --- communities ---------------------------------------------------------------------
     def community(self, session: Session, place: Place) -> Community:
         """The community row for this place, created with the configured defaults."""
-        query = select(Community).where(*Community.scope(place))
+        query = Community.of(place)
         row = session.exec(query).first()
         if row is not None:
             return row

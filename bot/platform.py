@@ -50,10 +50,6 @@ class Platform(ABC):
     def can(self, action_type: type[a.Action]) -> bool:
         return action_type in self._table
 
-    @property
-    def handled(self) -> frozenset[type[a.Action]]:
-        return frozenset(self._table)
-
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         """Connect and start taking events; returns once running (or raises)."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
-
 from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.message import Message, escape
 from bot.moderation import automod, feature
@@ -108,15 +106,7 @@ async def deny_domain(ctx: Context, domain: str) -> None:
 )
 async def remove(ctx: Context, rule: str) -> None:
     c = ctx.community
-    rows = [
-        r
-        for r in ctx.session.exec(
-            select(AutomodRuleRow).where(
-                *AutomodRuleRow.scope(c),
-            )
-        )
-        if r.rule.get("id") == rule
-    ]
+    rows = [r for r in ctx.session.exec(AutomodRuleRow.of(c)) if r.rule.get("id") == rule]
     if not rows:
         raise CommandError(ctx.t("mod.automod.no_rule", rule=escape(rule, 60)), "rule")
     for r in rows:

@@ -467,7 +467,7 @@ async def mod_queue(ctx: Context) -> None:
 )
 async def mod_log(ctx: Context, member: str | None = None, action: str | None = None) -> None:
     c = ctx.community
-    q = select(AuditEntry).where(*AuditEntry.scope(c))
+    q = AuditEntry.of(c)
     if member:
         q = q.where(AuditEntry.target_id == member)
     if action:

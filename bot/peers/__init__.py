@@ -232,7 +232,7 @@ async def block(ctx: Context, member: str) -> None:
 )
 async def schedule(ctx: Context, every: str, channel: str, start: datetime | None = None) -> None:
     c = ctx.community
-    row = ctx.session.exec(select(PeerSchedule).where(*PeerSchedule.scope(c))).first()
+    row = ctx.session.exec(PeerSchedule.of(c)).first()
     row = row or PeerSchedule(
         platform=c.platform, community_id=c.community_id, channel=channel, next_at=ctx.now
     )
@@ -251,8 +251,8 @@ async def schedule(ctx: Context, every: str, channel: str, start: datetime | Non
 )
 async def stats(ctx: Context) -> None:
     c = ctx.community
-    rounds = ctx.session.exec(select(PeerRound).where(*PeerRound.scope(c))).all()
-    pairs = ctx.session.exec(select(PeerPair).where(*PeerPair.scope(c))).all()
+    rounds = ctx.session.exec(PeerRound.of(c)).all()
+    pairs = ctx.session.exec(PeerPair.of(c)).all()
     answered = [p for p in pairs if p.met]
     met = [p for p in answered if "yes" in p.met.values()]
     members = ctx.session.exec(
@@ -418,7 +418,7 @@ def run_round(
     else:
         people, (groups, left) = matched
     round_.members, round_.pairs = len(people), len(groups)
-    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
+    community = session.exec(Community.of(schedule)).one()
     by_id = {p.user_id: p for p in people}
     for group in groups:
         shared = sorted(set.intersection(*(set(by_id[u].tags) for u in group)))
@@ -472,14 +472,7 @@ def _candidates(session: Session, schedule: PeerSchedule, now: datetime) -> list
 
 
 def _forbidden(session: Session, schedule: PeerSchedule, rounds_back: int) -> set[frozenset[str]]:
-    forbidden = {
-        frozenset((b.user_id, b.blocked_id))
-        for b in session.exec(
-            select(PeerBlock).where(
-                *PeerBlock.scope(schedule),
-            )
-        )
-    }
+    forbidden = {frozenset((b.user_id, b.blocked_id)) for b in session.exec(PeerBlock.of(schedule))}
     recent = session.exec(
         select(PeerRound.id)
         .where(*PeerRound.scope(schedule))
@@ -560,7 +553,7 @@ def _export(session: Session, who: Subject) -> list[dict[str, Any]]:
         )
     ):
         out.append({"type": "do_not_pair", "member": b.blocked_id})
-    for pair in session.exec(select(PeerPair).where(*PeerPair.scope(who))):
+    for pair in session.exec(PeerPair.of(who)):
         if who.user_id in pair.members:
             out.append(
                 {
@@ -590,7 +583,7 @@ def _erase(session: Session, who: Subject) -> int:
     ):
         session.delete(b)
         touched += 1
-    for pair in session.exec(select(PeerPair).where(*PeerPair.scope(who))):
+    for pair in session.exec(PeerPair.of(who)):
         if who.user_id in pair.members:
             pair.members = ["erased" if m == who.user_id else m for m in pair.members]
             pair.met = {k: v for k, v in pair.met.items() if k != who.user_id}

@@ -278,7 +278,7 @@ def fire_schedule(
     """Handle every fire of one schedule that is due; returns the fires found missed."""
     zone = ZoneInfo(schedule.timezone)
     rule = rule_of(schedule)
-    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
+    community = session.exec(Community.of(schedule)).one()
     fire = aware(schedule.next_fire_at)
     pinned = schedule.pinned_prompt
     remaining = schedule.occurrences_left
@@ -351,7 +351,7 @@ def _record_missed(
 def _report_missed(
     app: Kernel, session: Session, schedule: PromptSchedule, missed: list[datetime], now: datetime
 ) -> None:
-    community = session.exec(select(Community).where(*Community.scope(schedule))).one()
+    community = session.exec(Community.of(schedule)).one()
     shown = [
         l10n.when(f, community.language, schedule.timezone) for f in missed[:MISSED_REPORT_LIMIT]
     ]
