@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,7 @@ SURFACES: tuple[tuple[re.Pattern[str], Surface], ...] = tuple(
         (r"^mod\.report\.reason_placeholder$", Surface("menu placeholder", 150, 150)),
         (r"^mod\.reason\.", Surface("menu option", 100, 75)),
         (r"^cmd\..*\.description$", Surface("command description", 100, 2000)),
+        (r"^(cmdname|optname)\.", Surface("command name", 32, 32)),
         (r"^(peers\.intro\.thread|prompts\.post\.title)$", Surface("thread name", 100, 150)),
         (r"(\.|_)title(\.|$)|^home\.title$", Surface("title", 256, 150)),
     )
@@ -228,6 +230,31 @@ def _compare(files: LocaleFiles, english: LocaleFiles, report: CatalogReport) ->
     nplurals = babel_plural_expr(loc)[0]
     for key in sorted(set(files.entries) & set(english.entries)):
         _compare_entry(files.entries[key], english.entries[key], loc, nplurals, report)
+        _check_name(files.entries[key], english.entries[key], loc, report)
+
+
+def _is_command_name(text: str) -> bool:
+    """Discord's rule for slash-command and option names: lower case, letters (any script),
+    digits, '-' and '_'."""
+    return text == text.lower() and all(
+        ch in "-_" or unicodedata.category(ch)[0] in "LN" for ch in text
+    )
+
+
+def _check_name(entry: Entry, source: Entry, loc: str, report: CatalogReport) -> None:
+    """A translated slash-command or option name must still be a name Discord accepts
+    (message-command labels, whose English is not such a name, may hold spaces)."""
+    if not entry.key.startswith(("cmdname.", "optname.")):
+        return
+    if _is_command_name(source.forms()[0]) and not _is_command_name(entry.forms()[0]):
+        report.errors.append(
+            Issue(
+                entry.source,
+                entry.line,
+                f"{entry.key} ({loc}): {entry.forms()[0]!r} is not a command name "
+                "(lower case letters, digits, '-' or '_')",
+            )
+        )
 
 
 def _compare_entry(

@@ -131,6 +131,12 @@ def option_key(path: Sequence[str], option: str) -> str:
     return f"{command_key(path)}.opt.{option.replace('-', '_')}"
 
 
+def name_key(name: str, option: bool = False) -> str:
+    """The catalog key of a command's or an option's name: `cmdname.post_now`, `optname.when`.
+    Keyed by the name, not the path, so one word reads the same everywhere in a language."""
+    return ("optname." if option else "cmdname.") + name.replace("-", "_")
+
+
 @dataclass
 class Group:
     name: str

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from bot.catalog_check import CatalogReport, check_catalogs, load_locales
-from bot.commands import CommandRegistry, command_key, option_key
+from bot.commands import CommandRegistry, command_key, name_key, option_key
 from bot.locales import FALLBACK, normalize
 from bot.paths import CONTENT_DIR
 from bot.prompts.packs import Library, load_library
@@ -170,18 +170,53 @@ def commands_catalog(registry: CommandRegistry) -> str:
     return "\n".join(lines)
 
 
+def names_catalog(registry: CommandRegistry) -> str:
+    """The English catalog of command and option names (each English name is its own text):
+    translated, they become Discord's `name_localizations`."""
+    entries: dict[str, str] = {}
+    for name in sorted(registry.groups):
+        entries[name_key(name)] = name
+    for command in sorted(registry.commands.values(), key=lambda c: c.path):
+        if command.kind == "message":
+            entries[name_key(command.name)] = command.label or command.name
+            continue
+        entries[name_key(command.path[-1])] = command.path[-1]
+        for opt in command.options:
+            entries[name_key(opt.name, option=True)] = opt.name
+    lines = [
+        "# Command and option names (English), generated from the command registry by",
+        "# `crossings content commands --write`. Translations become Discord's name_localizations:",
+        "# lower case, 1-32 letters, digits, '-' or '_' (message commands: any text up to 32).",
+        'msgid ""',
+        'msgstr ""',
+        '"Content-Type: text/plain; charset=UTF-8\\n"',
+        '"Language: en\\n"',
+        "",
+    ]
+    for key, text in sorted(entries.items()):
+        lines += [f'msgid "{key}"', f'msgstr "{text}"', ""]
+    return "\n".join(lines)
+
+
 COMMANDS_PO = CONTENT_DIR / "locales" / "en" / "commands.po"
+NAMES_PO = CONTENT_DIR / "locales" / "en" / "names.po"
 
 
 def _commands(args: argparse.Namespace, settings: Any) -> int:
-    text = commands_catalog(args.build_app(settings).registry)
-    if args.write:
-        COMMANDS_PO.write_text(text, encoding="utf-8")
-        print(f"wrote {COMMANDS_PO}")
-        return 0
-    current = COMMANDS_PO.read_text(encoding="utf-8") if COMMANDS_PO.exists() else ""
-    if current != text:
-        print(f"{COMMANDS_PO} is out of date: run `crossings content commands --write`")
-        return 1
-    print(f"{COMMANDS_PO} matches the command registry")
-    return 0
+    registry = args.build_app(settings).registry
+    stale = 0
+    for path, text in (
+        (COMMANDS_PO, commands_catalog(registry)),
+        (NAMES_PO, names_catalog(registry)),
+    ):
+        if args.write:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+            continue
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            print(f"{path} is out of date: run `crossings content commands --write`")
+            stale = 1
+        else:
+            print(f"{path} matches the command registry")
+    return stale

@@ -8,7 +8,15 @@ from typing import Any
 import discord
 
 from bot import i18n
-from bot.commands import Command, CommandRegistry, Option, OptionType, command_key, option_key
+from bot.commands import (
+    Command,
+    CommandRegistry,
+    Option,
+    OptionType,
+    command_key,
+    name_key,
+    option_key,
+)
 from bot.forms import Form
 from bot.message import Button, Message, Select
 
@@ -178,20 +186,25 @@ DISCORD_LOCALES = {
 }
 
 
-def localizations(key: str) -> dict[str, str]:
-    """`description_localizations` from the catalogs: only locales that translate the key."""
+def localizations(key: str, limit: int = 100) -> dict[str, str]:
+    """Discord localizations of one catalog key: only locales that translate it."""
     out: dict[str, str] = {}
     for catalog, codes in DISCORD_LOCALES.items():
         text = i18n.translated(key, catalog)
         if text:
-            out.update({code: text[:100] for code in codes})
+            out.update({code: text[:limit] for code in codes})
     return out
 
 
-def _described(data: dict[str, Any], key: str) -> dict[str, Any]:
+def _described(data: dict[str, Any], key: str, name: str = "") -> dict[str, Any]:
+    """Add `description_localizations` (from `key`) and `name_localizations` (from the
+    catalog key of `name`, see `name_key`) where the catalogs translate them."""
     found = localizations(key)
     if found:
         data["description_localizations"] = found
+    names = localizations(name, 32) if name else {}
+    if names:
+        data["name_localizations"] = names
     return data
 
 
@@ -203,7 +216,7 @@ def option_payload(opt: Option, key: str = "") -> dict[str, Any]:
         "required": opt.required,
     }
     if key:
-        _described(data, key)
+        _described(data, key, name_key(opt.name, option=True))
     if opt.type is OptionType.CHOICE:
         data["choices"] = [{"name": c.name[:100], "value": c.value} for c in opt.choices[:25]]
     if opt.type is OptionType.STRING:
@@ -226,7 +239,11 @@ def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
     top: dict[str, dict[str, Any]] = {}
     for command in sorted(registry.commands.values(), key=lambda c: c.path):
         if command.kind == "message":
-            top[f"msg:{command.name}"] = {"type": 3, "name": (command.label or command.name)[:32]}
+            top[f"msg:{command.name}"] = _described(
+                {"type": 3, "name": (command.label or command.name)[:32]},
+                "",
+                name_key(command.name),
+            )
             continue
         key = command_key(command.path)
         body = _described(
@@ -239,6 +256,7 @@ def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
                 ],
             },
             key,
+            name_key(command.path[-1]),
         )
         if len(command.path) == 1:
             top[command.name] = body
@@ -254,6 +272,7 @@ def command_payloads(registry: CommandRegistry) -> list[dict[str, Any]]:
                     "options": [],
                 },
                 command_key((group,)),
+                name_key(group),
             ),
         )
         entry["options"].append(body)

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.emulators.discord import schema
+from tests.emulators.discord.commands import upsert_problems
 from tests.emulators.discord.oauth import DiscordOAuth
 
 API = "/api/v10"
@@ -470,6 +471,9 @@ class DiscordEmulator:
 
     async def put_commands(self, request: web.Request, p: dict[str, str]) -> web.Response:
         body = await request.json()
+        problems = upsert_problems(body)
+        if problems:
+            return error(400, "Invalid Form Body: " + "; ".join(problems[:10]), 50035)
         scope = p.get("guild", "global")
         self.commands[scope] = [
             {
