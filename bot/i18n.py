@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import langcodes
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -128,7 +129,10 @@ def plural_index(locale: str, n: int) -> int:
     return int(_compiled(babel_plural_expr(locale)[1])(abs(int(n))))
 
 
-def _lookup(key: str, locale: str | None, values: dict[str, object]) -> str | None:
+def _lookup(
+    key: str, locale: str | None, values: dict[str, object]
+) -> tuple[str, str] | None:
+    """The text of `key` and the locale it was found in, along the fallback chain."""
     cats = _all()
     for loc in candidates(locale):
         cat = cats.get(loc)
@@ -136,10 +140,10 @@ def _lookup(key: str, locale: str | None, values: dict[str, object]) -> str | No
             continue
         text = cat.texts.get(key)
         if text is not None:
-            return text
+            return text, loc
         plural = cat.plurals.get(key)
         if plural is not None:
-            return _form(plural, cat.plural_expr, values)
+            return _form(plural, cat.plural_expr, values), loc
     return None
 
 
@@ -152,12 +156,38 @@ def _form(plural: Plural, expr: str, values: dict[str, object]) -> str:
     return plural.forms[min(int(index), len(plural.forms) - 1)]
 
 
+# First strong isolate .. pop directional isolate (Unicode bidi, UAX #9).
+FSI, PDI = "\u2068", "\u2069"
+
+
+@lru_cache(maxsize=64)
+def right_to_left(locale: str) -> bool:
+    """Whether CLDR writes this locale's script right to left (ar, he, fa, ur...)."""
+    try:
+        return bool(Locale.parse(locale.replace("-", "_")).character_order == "right-to-left")
+    except (ValueError, UnknownLocaleError):
+        return False
+
+
+def _isolated(values: dict[str, object]) -> dict[str, object]:
+    """Names, channels, numbers-as-text and commands set into right-to-left text keep their own
+    direction (a '#12' or 'Amira.' does not jump to the wrong end of an Arabic sentence)."""
+    return {
+        k: f"{FSI}{v}{PDI}" if isinstance(v, str) and v and "\n" not in v else v
+        for k, v in values.items()
+    }
+
+
 def t(key: str, locale: str | None = None, /, **values: object) -> str:
     """The text for `key` in the best available locale, formatted with `values`."""
-    text = _lookup(key, locale, values)
-    if text is None:
+    found = _lookup(key, locale, values)
+    if found is None:
         log.warning("missing message %s", key)
         text = key
+    else:
+        text, used = found
+        if values and right_to_left(used):
+            values = _isolated(values)
     try:
         return text.format(**values) if values else text
     except (KeyError, IndexError, ValueError):

@@ -99,3 +99,35 @@ async def test_command_localisations_reach_the_discord_upsert(dc: DiscordCommuni
     assert when["description_localizations"]["de"] == i18n.translated(
         "cmd.prompt.schedule.opt.when", "de"
     )
+
+
+ARABIC_REPLY = "سأتحدث معك بـ\u2068العربية\u2069."
+
+
+@pytest.mark.discord
+async def test_an_arabic_member_reads_right_to_left_text_on_discord(dc: DiscordCommunity) -> None:
+    """Discord has no Arabic client language: the member chooses it, and the reply comes in
+    Arabic with the interpolated name isolated (U+2068..U+2069) so it cannot reorder."""
+    em = dc.emulator
+    option = [
+        {"type": 1, "name": "language", "options": [{"type": 3, "name": "language", "value": "ar"}]}
+    ]
+    reply = await dc.answered(await em.slash("111", em.channel_id("general"), "me", option))
+    assert ARABIC_REPLY in texts([reply.get("data") or {}])[0]
+    reply = await dc.answered(await em.slash("111", em.channel_id("general"), "mywarnings"))
+    assert i18n.t("mod.mine.none", "ar") in texts([reply.get("data") or {}])[0]
+
+
+@pytest.mark.slack
+async def test_an_arabic_member_reads_right_to_left_text_on_slack(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.command("UKENJI", "me language ar")
+    await ws.settle(lambda: em.ephemerals)
+    assert ARABIC_REPLY in text_of(em.ephemerals[-1])
+
+
+def test_placeholders_are_isolated_only_in_right_to_left_languages() -> None:
+    assert i18n.right_to_left("ar") and not i18n.right_to_left("ja")
+    assert "\u2068" not in i18n.t("core.me.language_set", "ja", language="日本語")
+    arabic = i18n.t("core.me.language_set", "ar", language="English")
+    assert "\u2068English\u2069" in arabic
