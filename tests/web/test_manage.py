@@ -24,7 +24,7 @@ XSS = '<img src=x onerror="window.__xss=1">'
 MODERATOR_PAGES = ["/cases", "/cases.csv", "/automod", "/directory", "/directory/export.json"]
 
 
-@pytest.mark.parametrize("path", MODERATOR_PAGES + ["/settings"])
+@pytest.mark.parametrize("path", [*MODERATOR_PAGES, "/settings"])
 def test_members_and_organizers_are_refused_the_moderator_pages(
     world: WebWorld, new_page: Any, path: str
 ) -> None:
