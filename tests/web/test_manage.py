@@ -179,7 +179,7 @@ def test_turning_a_rule_off_reaches_the_store_and_the_audit_log(world: WebWorld,
     page.get_by_role("button", name="Check this message").click()
     expect(page.locator(".test-result")).not_to_contain_text("bad-links")
     page.get_by_role("button", name="Turn on bad-links").click()
-    expect(page.locator(".notice.ok")).to_be_visible()
+    expect(page.get_by_role("button", name="Turn off bad-links")).to_be_visible()
     assert "bad-links" not in _automod(world)["disabled_rules"]
 
 
