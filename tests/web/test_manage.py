@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot.store.models import Community
+from bot.support.directory import DIRECTORY_DIR
 from bot.support.models import SupportService
 from tests.emulators.discord.server import BOT_ID, GUILD_ID, OWNER_ID, snowflake
 from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
@@ -217,8 +221,9 @@ def _services(world: WebWorld) -> int:
 
 
 def test_directory_import_dry_run_shows_problems_and_imports_nothing(
-    world: WebWorld, page: Any
+    world: WebWorld, new_page: Any
 ) -> None:
+    page = new_page(java_script_enabled=False)  # a plain multipart form post, CSRF in the body
     sign_in_discord(world, page, OWNER_ID)
     page.goto(world.base + HERE + "/directory?topic=crisis")  # loads the shipped directory
     before = _services(world)
@@ -296,3 +301,56 @@ def test_settings_validation_errors_are_shown_in_the_form(world: WebWorld, page:
     assert page.get_by_label("Time zone").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Time zone").input_value() == "Mars/Olympus_Mons"  # kept
     assert world.community().timezone == "UTC"
+
+
+def test_directory_import_after_the_dry_run_imports_that_file(world: WebWorld, page: Any) -> None:
+    shipped = json.loads(DIRECTORY_DIR.read_text(encoding="utf-8"))
+    service = {**shipped[0], "id": str(uuid.uuid4()), "name": "Test service for the dashboard"}
+    sign_in_discord(world, page, OWNER_ID)
+    page.goto(world.base + HERE + "/directory?topic=crisis")
+    before = _services(world)
+    page.get_by_label("Feed file").set_input_files(
+        {
+            "name": "feed.json",
+            "mimeType": "application/json",
+            "buffer": json.dumps([service]).encode(),
+        }
+    )
+    page.get_by_role("button", name="Check this file").click()
+    expect(page.locator(".report")).to_contain_text("1 services would be added")
+    assert _services(world) == before  # the dry run wrote nothing
+    page.get_by_role("button", name="Import these changes").click()
+    expect(page.locator(".notice.ok")).to_contain_text("1 added")
+    try:
+        assert _services(world) == before + 1
+        last = world.audit()[-1]
+        assert (last.action, last.actor_id) == ("web directory import", OWNER_ID)
+        assert "via dashboard" in (last.reason or "")
+    finally:
+        with Session(world.app.store.engine) as s:
+            row = s.exec(select(SupportService).where(SupportService.id == service["id"])).one()
+            s.delete(row)
+            s.commit()
+        world.app.cache.pop("support.index", None)
+
+
+def test_settings_changed_elsewhere_are_not_overwritten(world: WebWorld, new_page: Any) -> None:
+    first, second = new_page(), new_page()
+    for page in (first, second):
+        sign_in_discord(world, page, OWNER_ID)
+        page.goto(world.base + HERE + "/settings")
+    try:
+        first.get_by_label("Time zone").fill("Asia/Manila")
+        first.get_by_role("button", name="Save settings").click()
+        expect(first.locator(".notice.ok")).to_contain_text("timezone")
+        second.get_by_label("Time zone").fill("Europe/Lisbon")
+        second.get_by_role("button", name="Save settings").click()
+        expect(second.locator(".notice.error")).to_contain_text("Someone else changed")
+        expect(second.get_by_label("Time zone")).to_have_value("Asia/Manila")  # as it is now
+        assert world.community().timezone == "Asia/Manila"
+    finally:
+        with Session(world.app.store.engine) as s:
+            row = s.get(Community, world.community().id)
+            row.timezone = "UTC"
+            s.add(row)
+            s.commit()
