@@ -24,8 +24,18 @@ from bot.moderation.models import ModCase
 from bot.store import aware
 
 C = "/c/{platform}/{community}"
-HEADER = ("case", "opened_utc", "kind", "status", "member", "moderator", "reason", "rule",
-          "outcome", "closed_utc")  # fmt: skip
+HEADER = [
+    "case",
+    "opened_utc",
+    "kind",
+    "status",
+    "member",
+    "moderator",
+    "reason",
+    "rule",
+    "outcome",
+    "closed_utc",
+]
 
 
 def routes(sub: web.Application) -> None:

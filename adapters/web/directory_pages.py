@@ -134,9 +134,13 @@ def _run(app: App, path: Path, dry_run: bool) -> dict[str, Any]:
             if not dry_run:
                 s.commit()
     except hsds.ImportFailed as exc:
-        return {"ok": False, "problems": [p.as_dict() for p in exc.problems[:500]],
-                "count": len(exc.problems)}  # fmt: skip
+        problems = [p.as_dict() for p in exc.problems[:500]]
+        return {"ok": False, "problems": problems, "count": len(exc.problems)}
     return {"ok": True, **changes.summary()}
+
+
+def _refused(why: str) -> dict[str, Any]:
+    return {"ok": False, "problems": [], "count": 0, why: True}
 
 
 async def check_import(request: web.Request) -> web.Response:
@@ -145,15 +149,13 @@ async def check_import(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     name, data = await _upload(request)
     if not data:
-        return await directory_page(request, report={"ok": False, "problems": [], "count": 0,
-                                                     "empty": True}, status=422)  # fmt: skip
+        return await directory_page(request, report=_refused("empty"), status=422)
     folder = Path(tempfile.mkdtemp(prefix="crossings-feed-"))
     try:
         path = _unpack(name, data, folder)
     except zipfile.BadZipFile:
         shutil.rmtree(folder, ignore_errors=True)
-        return await directory_page(request, report={"ok": False, "problems": [], "count": 0,
-                                                     "bad_zip": True}, status=422)  # fmt: skip
+        return await directory_page(request, report=_refused("bad_zip"), status=422)
     report = _run(app, path, dry_run=True)
     report["file"] = name
     if not report["ok"]:
@@ -200,8 +202,8 @@ async def confirm_import(request: web.Request) -> web.Response:
 def _audit(app: App, found: Standing, summary: str) -> None:
     ctx = Context(app, app.clock.now(), _place(found), found.actor)
     try:
-        moderation.audit(ctx, "web directory import", actor=found.actor.user_id,
-                         reason=f"{summary} (via dashboard)")  # fmt: skip
+        reason = f"{summary} (via dashboard)"
+        moderation.audit(ctx, "web directory import", actor=found.actor.user_id, reason=reason)
         ctx.commit()
     finally:
         ctx.close()

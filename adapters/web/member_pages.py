@@ -24,8 +24,11 @@ from bot.events import Event, Place
 from bot.message import Message, to_plain
 
 C = "/c/{platform}/{community}"
-WORDS = ("export_heading", "export_text", "export_button", "delete_heading", "delete_check",
-         "prefs_heading", "prefs_text", "language", "timezone", "same_as_community", "save")  # fmt: skip
+# The page's own words, from content/locales/*/web.po (keys "web.me.<word>").
+WORDS = (
+    *("export_heading", "export_text", "export_button", "delete_heading", "delete_check"),
+    *("prefs_heading", "prefs_text", "language", "timezone", "same_as_community", "save"),
+)
 
 
 def routes(sub: web.Application) -> None:

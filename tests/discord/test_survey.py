@@ -17,8 +17,8 @@ def role(rid: str, name: str, position: int, perms: int = 0, **kw: Any) -> dict[
 
 
 def channel(cid: str, name: str, kind: int = 0, *overwrites: dict[str, Any]) -> dict[str, Any]:
-    return {"id": cid, "name": name, "type": kind, "position": int(cid),
-            "permission_overwrites": list(overwrites)}  # fmt: skip
+    made = {"id": cid, "name": name, "type": kind, "position": int(cid)}
+    return {**made, "permission_overwrites": list(overwrites)}
 
 
 def me(*roles: str) -> dict[str, Any]:

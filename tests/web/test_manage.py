@@ -72,8 +72,7 @@ def test_the_right_roles_open_each_page(world: WebWorld, new_page: Any) -> None:
 def bot_role(world: WebWorld) -> Iterator[dict[str, Any]]:
     """A role for the bot, ranked between the moderators and organizers; removed afterwards."""
     rid = snowflake()
-    role = {"id": rid, "name": "Crossings bot", "position": 4, "permissions": str(1 << 11),
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}  # fmt: skip
+    role = {"id": rid, "name": "Crossings bot", "position": 4, "permissions": str(1 << 11)}
     world.discord.roles[rid] = role
     world.discord.members[BOT_ID]["roles"].append(rid)
     yield role
@@ -263,8 +262,7 @@ def test_directory_search_preview_and_export(world: WebWorld, page: Any) -> None
 def test_settings_pickers_render_hostile_names_inert_and_save(world: WebWorld, page: Any) -> None:
     channel = world.discord.add_channel(XSS)
     rid = snowflake()
-    world.discord.roles[rid] = {"id": rid, "name": XSS + "role", "position": 1,
-                                "permissions": "0", "managed": False}  # fmt: skip
+    world.discord.roles[rid] = {"id": rid, "name": XSS + "role", "position": 1, "permissions": "0"}
     before = world.community()
     try:
         sign_in_discord(world, page, OWNER_ID)
