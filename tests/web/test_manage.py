@@ -83,9 +83,16 @@ def bot_role(world: WebWorld) -> Iterator[dict[str, Any]]:
 def test_moderators_see_the_bots_health_and_members_do_not(
     world: WebWorld, new_page: Any, bot_role: dict[str, Any]
 ) -> None:
+    hostile = snowflake()
+    world.discord.roles[hostile] = {"id": hostile, "name": XSS, "position": 7, "permissions": "0"}
     page = new_page()
-    sign_in_discord(world, page, MODERATOR)
+    try:
+        sign_in_discord(world, page, MODERATOR)
+    finally:
+        del world.discord.roles[hostile]
     health = page.get_by_role("region", name="Bot health in Crossings test")
+    expect(health).to_contain_text(XSS)  # shown as text, never run
+    assert page.locator("main img").count() == 0 and page.evaluate("window.__xss") is None
     expect(health).to_contain_text("lacks these permissions")
     expect(health).to_contain_text("Ban Members")
     expect(health).not_to_contain_text("Send Messages,")  # the bot's role grants it
