@@ -359,3 +359,39 @@ def test_settings_changed_elsewhere_are_not_overwritten(world: WebWorld, new_pag
             row.timezone = "UTC"
             s.add(row)
             s.commit()
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/automod/change", {"op": "off", "rule": "flood"}),
+        ("/settings", {"timezone": "Asia/Tokyo"}),
+        ("/directory/confirm", {"token": "x"}),
+        ("/me/preferences", {"timezone": "Asia/Tokyo"}),
+    ],
+)
+def test_every_new_form_needs_the_sessions_csrf_token(
+    world: WebWorld, page: Any, path: str, form: dict[str, str]
+) -> None:
+    sign_in_discord(world, page, OWNER_ID)
+    before = world.community()
+    refused = page.request.post(world.base + HERE + path, form=form, max_redirects=0)
+    assert refused.status == 403
+    forged = page.request.post(
+        world.base + HERE + path, form={**form, "csrf": "forged"}, max_redirects=0
+    )
+    assert forged.status == 403
+    after = world.community()
+    assert (after.extra, after.timezone) == (before.extra, before.timezone)
+    page.goto(world.base + HERE + "/automod")
+    token = page.locator("input[name=csrf]").first.get_attribute("value")
+    accepted = page.request.post(
+        world.base + HERE + path, form={**form, "csrf": token or ""}, max_redirects=0
+    )
+    assert accepted.status != 403
+    if path == "/automod/change":  # put the rule back
+        page.request.post(
+            world.base + HERE + path,
+            form={"op": "on", "rule": "flood", "csrf": token or ""},
+            max_redirects=0,
+        )
