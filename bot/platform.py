@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from bot import actions as a
@@ -27,6 +28,28 @@ def handles(*action_types: type[a.Action]) -> Callable[[H], H]:
         return method
 
     return mark
+
+
+@dataclass(frozen=True)
+class Named:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the bot can see of one community right now, read live from the platform (for the
+    dashboard's pickers and health warnings). `roles` are what a community's role mapping may
+    hold (Discord roles, highest first; Slack members as `user:ID`). `missing` names the
+    platform permissions the bot needs and lacks; `outranking` the roles ranked at or above the
+    bot's own, whose holders it cannot time out, kick or ban."""
+
+    present: bool = True  # False: the bot is not in this community (any more)
+    channels: tuple[Named, ...] = ()
+    roles: tuple[Named, ...] = ()
+    missing: tuple[str, ...] = ()
+    outranking: tuple[str, ...] = ()
+    unreadable: tuple[str, ...] = ()  # channel ids the bot cannot post in
 
 
 class Platform(ABC):
@@ -88,4 +111,8 @@ class Platform(ABC):
 
     def lookup_channel(self, community: str, name: str) -> str | None:
         """A channel id from a typed name, for platforms where members type names."""
+        return None
+
+    async def survey(self, community: str) -> Survey | None:
+        """The community as the bot sees it now; None when this platform cannot tell."""
         return None

@@ -19,7 +19,7 @@ from bot import actions as a
 from bot.events import Actor
 from bot.forms import Form
 from bot.message import Component, Message
-from bot.platform import Platform, handles
+from bot.platform import Named, Platform, Survey, handles
 
 NAME = "console"
 COMMUNITY = "home"
@@ -70,6 +70,14 @@ class ConsolePlatform(Platform):
 
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return self.members.get(user_id)
+
+    async def survey(self, community: str) -> Survey | None:
+        """Roles here are names (the console's members carry them as typed)."""
+        roles = sorted({r for m in self.members.values() for r in m.roles})
+        return Survey(
+            channels=tuple(Named(c, c) for c in self.channels),
+            roles=tuple(Named(r, r) for r in roles),
+        )
 
     def name_of(self, user_id: str) -> str:
         actor = self.members.get(user_id)

@@ -20,6 +20,7 @@ import discord
 import yarl
 
 from adapters.discord import render
+from adapters.discord import survey as surveying
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot import actions as a
 from bot import metrics
@@ -40,7 +41,7 @@ from bot.events import (
     Place,
 )
 from bot.idempotency import Attempt, current
-from bot.platform import Platform, handles
+from bot.platform import Platform, Survey, handles
 from bot.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,24 @@ class DiscordPlatform(Platform):
             with contextlib.suppress(discord.HTTPException):
                 member = await guild.fetch_member(int(user_id))
         return actor_of(member) if member is not None else None
+
+    async def survey(self, community: str) -> Survey | None:
+        if not community.isdigit() or self.client.user is None:
+            return None
+        guild = self.client.get_guild(int(community))
+        if guild is None:
+            return Survey(present=False)
+        http = self.client.http
+        try:
+            me = await http.get_member(guild.id, self.client.user.id)
+            roles = await http.get_roles(guild.id)
+            channels = await http.get_all_guild_channels(guild.id)
+        except discord.NotFound:
+            return Survey(present=False)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError):
+            return None
+        owner = str(guild.owner_id) if guild.owner_id else None
+        return surveying.survey(community, owner, dict(me), list(roles), list(channels))  # type: ignore[arg-type]
 
     # --- actions ----------------------------------------------------------------------------
     async def execute(self, action: a.Action) -> a.ActionResult:

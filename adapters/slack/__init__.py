@@ -52,7 +52,7 @@ from bot.events import (
     Place,
 )
 from bot.message import Message
-from bot.platform import Platform, handles
+from bot.platform import Named, Platform, Survey, handles
 from bot.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,35 @@ class SlackPlatform(Platform):
                 token=token, base_url=base.base_url, retry_handlers=base.retry_handlers
             )
         return self._clients[team]
+
+    async def survey(self, community: str) -> Survey | None:
+        """Channels (and whether the bot is in each) and members, read now. Slack has no
+        roles: a community's role mapping holds members as `user:ID`."""
+        client = await self.client_for(community)
+        try:
+            channels = await _listed(
+                client.conversations_list,
+                "channels",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+            )
+            users = await _listed(client.users_list, "members")
+        except SlackApiError:
+            return None
+        people = [u for u in users if not u.get("is_bot") and not u.get("deleted")]
+        return Survey(
+            channels=tuple(Named(str(c["id"]), str(c.get("name", ""))) for c in channels),
+            roles=tuple(
+                Named(
+                    f"user:{u['id']}",
+                    (u.get("profile") or {}).get("display_name")
+                    or u.get("real_name")
+                    or u.get("name", ""),
+                )
+                for u in people
+            ),
+            unreadable=tuple(str(c["id"]) for c in channels if c.get("is_member") is False),
+        )
 
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         if (community, user_id) in self._actors:
@@ -305,6 +334,19 @@ class SlackPlatform(Platform):
             return a.ActionResult(ok=True, message_id=sent.get("message_ts"))
         posted = await self._post(pending.channel, action.message, action.place.thread)
         return a.ActionResult(ok=True, message_id=posted["ts"])
+
+
+async def _listed(method: Any, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Up to 10 cursor pages of 200 (the pickers of a very large workspace are cut there)."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(10):
+        page = await method(limit=200, cursor=cursor, **kwargs)
+        out += page.get(key) or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return out
 
 
 def _opt(text: str | None) -> str | None:

@@ -1,16 +1,19 @@
-"""The audit log for moderators: newest first, filtered by member and action, and the same
-rows as CSV. Read-only; cells that a spreadsheet would run as a formula are neutralised."""
+"""The audit log for moderators: newest first, searched by member, moderator, action, date
+range and text, a page at a time, and the same rows as CSV. Read-only; cells that a spreadsheet
+would run as a formula are neutralised."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from adapters.web import access
+from adapters.web import access, search
 from adapters.web.access import Standing
 from adapters.web.keys import APP
 from adapters.web.pages import common, render
@@ -21,7 +24,6 @@ from bot.moderation.models import AuditEntry
 from bot.store import aware
 
 C = "/c/{platform}/{community}"
-LIMIT = 500
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,35 +32,56 @@ def routes(sub: web.Application) -> None:
     sub.router.add_get(C + "/audit.csv", audit_csv, name="audit_csv")
 
 
-def _filters(request: web.Request) -> dict[str, str]:
-    return {
-        "member": request.query.get("member", "").strip()[:64],
-        "action": request.query.get("action", "").strip().lower()[:24],
-    }
+def _where(found: Standing, f: search.Filters) -> list[Any]:
+    where: list[Any] = list(AuditEntry.scope(found.community))
+    if f.member:
+        where.append((AuditEntry.target_id == f.member) | (AuditEntry.actor_id == f.member))
+    if f.moderator:
+        where.append(AuditEntry.actor_id == f.moderator)
+    if f.action:
+        where.append(col(AuditEntry.action).startswith(f.action))
+    if f.start:
+        where.append(col(AuditEntry.at) >= f.start)
+    if f.end:
+        where.append(col(AuditEntry.at) < f.end)
+    if f.text:
+        where.append(col(AuditEntry.reason).ilike(search.like(f.text), escape="\\"))
+    return where
 
 
-def _rows(app: App, found: Standing, filters: dict[str, str]) -> list[AuditEntry]:
-    query = select(AuditEntry).where(*AuditEntry.scope(found.community))
-    if filters["member"]:
-        who = filters["member"]
-        query = query.where((AuditEntry.target_id == who) | (AuditEntry.actor_id == who))
-    if filters["action"]:
-        query = query.where(col(AuditEntry.action).startswith(filters["action"]))
+def _rows(
+    app: App, found: Standing, f: search.Filters, limit: int, offset: int = 0
+) -> tuple[list[AuditEntry], int]:
+    where = _where(found, f)
     with Session(app.store.engine) as s:
-        return list(s.exec(query.order_by(col(AuditEntry.id).desc()).limit(LIMIT)).all())
+        total = s.exec(select(func.count()).select_from(AuditEntry).where(*where)).one()
+        rows = s.exec(
+            select(AuditEntry)
+            .where(*where)
+            .order_by(col(AuditEntry.id).desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+    return list(rows), int(total)
 
 
 async def audit_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
-    filters = _filters(request)
     zone = found.community.timezone
+    f = search.parse(request, zone)
+    entries, total = (
+        ([], 0) if f.errors else _rows(request.app[APP], found, f, search.PAGE_SIZE, f.offset)
+    )
     locale = found.actor.locale or found.community.language
-    rows = [
-        {"entry": e, "when": l10n.when(aware(e.at), locale, zone)}
-        for e in _rows(request.app[APP], found, filters)
-    ]
-    values: dict[str, Any] = {"title": "Audit log", "rows": rows, "filters": filters}
-    return await render(request, "audit.html", {**values, **common(found)})
+    rows = [{"entry": e, "when": l10n.when(aware(e.at), locale, zone)} for e in entries]
+    values: dict[str, Any] = {
+        "title": "Audit log",
+        "rows": rows,
+        "filters": f,
+        "pager": search.pager(f, total),
+    }
+    status = 422 if f.errors else 200
+    return await render(request, "audit.html", {**values, **common(found)}, status=status)
 
 
 def cell(value: object) -> str:
@@ -67,28 +90,40 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-async def audit_csv(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.MODERATOR)
+def csv_response(
+    name: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> web.Response:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["at_utc", "actor", "action", "target", "case", "reason"])
-    for e in _rows(request.app[APP], found, _filters(request)):
-        writer.writerow(
-            [
-                cell(x)
-                for x in (
-                    (aware(e.at) or e.at).isoformat(),
-                    e.actor_id,
-                    e.action,
-                    e.target_id,
-                    e.case_number,
-                    e.reason,
-                )
-            ]
-        )
-    name = f"audit-{found.community.platform}-{found.community.community_id}.csv"
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell(x) for x in row])
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def audit_csv(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    f = search.parse(request, found.community.timezone)
+    if f.errors:
+        raise web.HTTPBadRequest(text=" ".join(f.errors.values()))
+    entries, _ = _rows(request.app[APP], found, f, search.CSV_LIMIT)
+    c = found.community
+    return csv_response(
+        f"audit-{c.platform}-{c.community_id}.csv",
+        ["at_utc", "actor", "action", "target", "case", "reason"],
+        (
+            (
+                (aware(e.at) or e.at).isoformat(),
+                e.actor_id,
+                e.action,
+                e.target_id,
+                e.case_number,
+                e.reason,
+            )
+            for e in entries
+        ),
     )

@@ -1,5 +1,5 @@
-"""The dashboard's pages: communities you may manage, the moderator queue, prompt schedules and
-a member's own page. Reading and every form work without JavaScript; with it, htmx swaps the
+"""The dashboard's pages: communities you may manage, the moderator queue and prompt schedules
+(a member's own page is in member_pages.py). Reading and every form work without JavaScript; with it, htmx swaps the
 page in place (hx-boost) instead of reloading it."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from aiohttp import web
 from aiohttp_session import get_session
 from sqlmodel import Session, col, select
 
-from adapters.web import access, login, perform
+from adapters.web import access, health, login, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
-from bot import i18n, l10n
+from bot import l10n
 from bot.app import App
 from bot.commands import CommandError, Permission
 from bot.context import Context
@@ -44,8 +44,6 @@ def routes(sub: web.Application) -> None:
     sub.router.add_get(C + "/prompts", prompts_page, name="prompts")
     sub.router.add_post(C + "/prompts", create_schedule, name="create_schedule")
     sub.router.add_post(C + "/prompts/{id:\\d+}/{op}", change_schedule, name="change_schedule")
-    sub.router.add_get(C + "/me", me_page, name="me")
-    sub.router.add_post(C + "/me/{op}", me_action, name="me_action")
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -110,20 +108,14 @@ async def index(request: web.Request) -> web.Response:
     for row in access.communities_of(app, who):
         found = await access.standing(app, who, row.platform, row.community_id)
         if found is not None:
-            rows.append({"standing": found, "warnings": _warnings(app, found)})
+            # Health only for those who can act on it (moderators and up).
+            checked = (
+                await health.check(app, found.community)
+                if found.level >= Permission.MODERATOR
+                else None
+            )
+            rows.append({"standing": found, "health": checked})
     return await render(request, "communities.html", {"title": "Your communities", "rows": rows})
-
-
-def _warnings(app: App, found: Standing) -> list[str]:
-    """What stops the bot from doing its work here, for those who can fix it."""
-    if found.level < Permission.MODERATOR:
-        return []
-    notes = []
-    if not found.community.queue_channel:
-        notes.append("No moderator queue channel is set: reports have nowhere to go.")
-    if found.community.platform not in app.platforms:
-        notes.append("The bot is not connected to this platform right now.")
-    return notes
 
 
 async def community_page(request: web.Request) -> web.Response:
@@ -337,64 +329,4 @@ async def change_schedule(request: web.Request) -> web.Response:
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
 
 
-# --- a member's own page --------------------------------------------------------------------
-
-
-async def me_page(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.MEMBER)
-    app: App = request.app[APP]
-    event = perform.command(_place(found), found.actor, app, ("privacy", "show"))
-    outcome = await perform.perform(app, event, audit=None)
-    shown = outcome.replies[0] if outcome.replies else None
-    locale = _locale(app, found)
-    values = {
-        "title": to_plain(shown.title or "") if shown else "Your data",
-        "shown": _message_view(shown) if shown else None,
-        "error": outcome.error,
-        "lang": locale.replace("_", "-"),
-        # The member's page speaks their language where the catalogs have the words.
-        "delete_text": i18n.t("privacy.delete.confirm", locale),
-        "delete_button": i18n.t("privacy.delete.yes", locale),
-        **common(found),
-    }
-    return await render(request, "me.html", values)
-
-
-def _locale(app: App, found: Standing) -> str:
-    """The member's own choice, then their platform's, then the community's (as in chat)."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
-        return ctx.locale
-    finally:
-        ctx.close()
-
-
-def _message_view(message: Message) -> dict[str, Any]:
-    return {
-        "title": to_plain(message.title or ""),
-        "text": to_plain(message.text),
-        "fields": [(to_plain(f.name), to_plain(f.value)) for f in message.fields],
-        "footer": to_plain(message.footer or ""),
-    }
-
-
-async def me_action(request: web.Request) -> web.Response:
-    who, found = await access.require(request, Permission.MEMBER)
-    app: App = request.app[APP]
-    op = request.match_info["op"]
-    place = _place(found)
-    if op == "export":
-        event = perform.command(place, found.actor, app, ("privacy", "export"))
-    elif op == "delete":
-        if (await request.post()).get("confirm") != "yes":
-            return await _flash_and_return(
-                request, "error", "Tick the box to confirm.", _here(found) + "/me"
-            )
-        event = perform.click(place, found.actor, app, f"privacy-delete:{who.user_id}")
-    else:
-        raise web.HTTPNotFound(text="No such action.")
-    outcome = await perform.perform(app, event, audit=None)
-    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/me")
-
-
-__all__ = ["render", "routes"]
+__all__ = ["common", "render", "routes"]

@@ -69,7 +69,8 @@ async def perform(
         ctx.commit()
     except CommandError as exc:
         ctx.rollback()
-        return Outcome(False, error=exc.render(ctx.t))
+        text = exc.render(ctx.t)
+        return Outcome(False, error=text, form_errors={exc.option: text} if exc.option else {})
     except FormErrors as exc:
         ctx.rollback()
         return Outcome(False, error=" ".join(exc.errors.values()), form_errors=dict(exc.errors))

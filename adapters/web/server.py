@@ -13,7 +13,16 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from adapters.web import audit, login, pages
+from adapters.web import (
+    audit,
+    automod_pages,
+    case_pages,
+    directory_pages,
+    login,
+    member_pages,
+    pages,
+    settings_pages,
+)
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.security import guard
@@ -95,4 +104,6 @@ def dashboard(app: App, cfg: WebSettings) -> web.Application:
     login.routes(sub)
     pages.routes(sub)
     audit.routes(sub)
+    for extra in (case_pages, automod_pages, directory_pages, settings_pages, member_pages):
+        extra.routes(sub)
     return sub

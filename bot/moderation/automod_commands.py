@@ -8,7 +8,7 @@ from bot.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.message import Message, escape
 from bot.moderation import automod, feature
 from bot.moderation import service as svc
-from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run
+from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run, set_rule_enabled
 from bot.moderation.listeners import bump_version, community_rules, ruleset
 from bot.moderation.models import AutomodRuleRow
 
@@ -132,6 +132,19 @@ async def dry_run(ctx: Context, on: bool, rule: str | None = None) -> None:
     bump_version(ctx, dry_run=on)
     svc.audit(ctx, "automod.dry-run", actor=ctx.actor_id, reason="on" if on else "off")
     ctx.reply(ctx.t("mod.automod.dry_run_on" if on else "mod.automod.dry_run_off"))
+
+
+@feature.command(
+    "automod rule",
+    "Turn one rule on or off",
+    permission=MOD,
+    options=[
+        Option("rule", OptionType.STRING, "Rule id (see /automod list)", max_length=60),
+        Option("on", OptionType.BOOL, "On or off"),
+    ],
+)
+async def rule_switch(ctx: Context, rule: str, on: bool) -> None:
+    set_rule_enabled(ctx, rule, on)
 
 
 @feature.command("automod list", "The rules in force here", permission=MOD)

@@ -1,4 +1,5 @@
-"""Automod command helpers: per-rule dry run and the `/automod test` reply."""
+"""Automod command helpers: per-rule dry run, rules turned on and off, and the `/automod test`
+reply."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from bot.commands import CommandError
 from bot.message import Field, Message, escape
 from bot.moderation import automod
 from bot.moderation import service as svc
-from bot.moderation.listeners import automod_settings, bump_version, ruleset
+from bot.moderation.listeners import all_rules, automod_settings, bump_version, ruleset
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -24,6 +25,18 @@ def set_rule_dry_run(ctx: Context, rule: str, on: bool) -> None:
     svc.audit(ctx, "automod.dry-run", actor=ctx.actor_id, reason=f"{rule}: {'on' if on else 'off'}")
     key = "mod.automod.rule_dry_run_on" if on else "mod.automod.rule_dry_run_off"
     ctx.reply(ctx.t(key, rule=escape(rule, 60)))
+
+
+def set_rule_enabled(ctx: Context, rule: str, on: bool) -> None:
+    """Turn one rule (built-in or the community's own) off, or back on; an off rule never
+    runs, not even in dry run."""
+    if rule not in {r.id for r in all_rules(ctx)}:
+        raise CommandError(ctx.t("mod.automod.unknown_rule", rule=escape(rule, 60)), "rule")
+    off = set(automod_settings(ctx).get("disabled_rules") or ())
+    off = off - {rule} if on else off | {rule}
+    bump_version(ctx, disabled_rules=sorted(off))
+    svc.audit(ctx, "automod.rule", actor=ctx.actor_id, reason=f"{rule}: {'on' if on else 'off'}")
+    ctx.reply(ctx.t("mod.automod.rule_on" if on else "mod.automod.rule_off", rule=escape(rule, 60)))
 
 
 def automod_test_reply(ctx: Context, hits: list[automod.Hit]) -> Message:

@@ -47,6 +47,11 @@ def community_rules(ctx: Context) -> list[automod.Rule]:
     return [automod.Rule.from_dict(r.rule) for r in rows]
 
 
+def all_rules(ctx: Context) -> list[automod.Rule]:
+    """The built-in rules and the community's own, including those it turned off."""
+    return [*default_rules(ctx.app), *community_rules(ctx)]
+
+
 def automod_settings(ctx: Context) -> dict[str, Any]:
     return dict(ctx.community.extra.get("automod") or {})
 
@@ -61,8 +66,10 @@ def ruleset(ctx: Context) -> automod.RuleSet:
     hit = cache.get((c.platform, c.community_id))
     if hit is not None and hit[0] == version:
         return hit[1]
-    rules = [*default_rules(ctx.app), *community_rules(ctx)]
-    compiled = automod.RuleSet(with_dry_runs(rules, automod_settings(ctx).get("dry_run_rules")))
+    settings = automod_settings(ctx)
+    off = set(settings.get("disabled_rules") or ())
+    rules = [r for r in all_rules(ctx) if r.id not in off]
+    compiled = automod.RuleSet(with_dry_runs(rules, settings.get("dry_run_rules")))
     cache[(c.platform, c.community_id)] = (version, compiled)
     return compiled
 

@@ -332,3 +332,20 @@ async def test_automod_test_shows_what_would_fire_and_why(mods: RecordingConsole
         '/automod test text:"We paid the visa fee and sent my mum 200 for her surgery"'
     )
     assert "Forbidden" not in out
+
+
+async def test_a_rule_turned_off_does_nothing_until_turned_back_on(mods: RecordingConsole) -> None:
+    out = await mods.type("/as Noor moderator", "/automod rule rule:scam-payment-request on:false")
+    assert "is off" in out
+    assert "scam-payment-request" not in await mods.type(
+        '/automod test text:"wire me 400 through moneygram tonight"'
+    )
+    await mods.type("/as Rick", "/in #general", "babe wire me 400 through moneygram tonight")
+    assert not any(m.deleted for m in mods.platform.messages.values())
+    out = await mods.type("/as Noor moderator", "/automod rule rule:scam-payment-request on:true")
+    assert "is on again" in out
+    await mods.type("/as Rick", "/in #general", "babe wire me 400 through moneygram tonight")
+    assert any(m.deleted for m in mods.platform.messages.values())
+    assert "no rule called" in await mods.type(
+        "/as Noor moderator", "/automod rule rule:nope on:false"
+    )

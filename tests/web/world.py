@@ -106,6 +106,7 @@ class WebWorld:
             database_url=f"sqlite:///{self.tmp}/web.db",
             metrics={"host": "127.0.0.1", "port": self.port},
             moderation={"report_limits": [(1000, 1)]},  # the simulated clock stands still
+            privacy={"command_limits": []},  # page views run `/privacy show`: no flood guard here
             discord={
                 "token": TOKEN,
                 "api_base_url": d.api_base,

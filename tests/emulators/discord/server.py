@@ -327,6 +327,8 @@ class DiscordEmulator:
             ("POST", "/users/@me/channels", self.create_dm),
             ("GET", "/users/{user}", self.get_user),
             ("GET", "/guilds/{guild}/members/{user}", self.get_member),
+            ("GET", "/guilds/{guild}/roles", self.get_roles),
+            ("GET", "/guilds/{guild}/channels", self.get_channels),
             ("PATCH", "/guilds/{guild}/members/{user}", self.edit_member),
             ("DELETE", "/guilds/{guild}/members/{user}", self.kick),
             ("PUT", "/guilds/{guild}/bans/{user}", self.ban),
@@ -692,6 +694,16 @@ class DiscordEmulator:
     async def get_member(self, request: web.Request, p: dict[str, str]) -> web.Response:
         member = self.members.get(p["user"])
         return jresp(member) if member else error(404, "Unknown Member", 10007)
+
+    async def get_roles(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        if p["guild"] != GUILD_ID:
+            return error(404, "Unknown Guild", 10004)
+        return jresp(list(self.roles.values()))
+
+    async def get_channels(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        if p["guild"] != GUILD_ID:
+            return error(404, "Unknown Guild", 10004)
+        return jresp([c for c in self.channels.values() if c.get("guild_id") == GUILD_ID])
 
     async def edit_member(self, request: web.Request, p: dict[str, str]) -> web.Response:
         member = self.members.get(p["user"])

@@ -469,7 +469,10 @@ class SlackEmulator:
         return {"members": users, "response_metadata": {"next_cursor": ""}}
 
     def api_conversations_list(self, args: dict[str, Any], team: str) -> dict[str, Any]:
-        found = [{"id": cid, "name": name} for cid, name in self.channels.items()]
+        found = [
+            {"id": cid, "name": name, "is_member": cid not in self.absent}
+            for cid, name in self.channels.items()
+        ]
         return {"channels": found, "response_metadata": {"next_cursor": ""}}
 
     def api_views_open(self, args: dict[str, Any], team: str) -> dict[str, Any]:

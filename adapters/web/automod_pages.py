@@ -1,0 +1,142 @@
+"""Automod for moderators: every rule with its state (on or off, dry run), the community-wide
+dry run, and a "test a message" box. Changes run as `/automod rule` and `/automod dry-run`, the
+test as `/automod test`: the same handlers, checks and explanations as in chat, each change
+written to the audit log "via dashboard"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from adapters.web import access, perform
+from adapters.web.access import Standing
+from adapters.web.keys import APP, BASE_PATH
+from adapters.web.pages import common, render
+from bot.app import App
+from bot.commands import Permission
+from bot.context import Context
+from bot.events import Place
+from bot.message import Message, to_plain
+from bot.moderation.listeners import all_rules, automod_settings
+
+C = "/c/{platform}/{community}"
+TEXT_LIMIT = 1000  # as `/automod test`
+
+
+def routes(sub: web.Application) -> None:
+    sub.router.add_get(C + "/automod", automod_page, name="automod")
+    sub.router.add_post(C + "/automod/test", test_message, name="automod_test")
+    sub.router.add_post(C + "/automod/change", change, name="automod_change")
+
+
+def _place(found: Standing) -> Place:
+    return Place(found.community.platform, found.community.community_id)
+
+
+def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
+    """Every rule with its state here, and whether the whole community is in dry run."""
+    ctx = Context(app, app.clock.now(), _place(found), found.actor)
+    try:
+        settings = automod_settings(ctx)
+        off = set(settings.get("disabled_rules") or ())
+        dry = set(settings.get("dry_run_rules") or ())
+        rows = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "category": r.category,
+                "actions": ", ".join(r.actions),
+                "why": r.why,
+                "on": r.id not in off,
+                "dry_run": r.dry_run or r.id in dry,
+            }
+            for r in all_rules(ctx)
+        ]
+        return rows, bool(settings.get("dry_run"))
+    finally:
+        ctx.close()
+
+
+async def automod_page(
+    request: web.Request,
+    *,
+    tested: str = "",
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    rules, everything_dry = _rules(request.app[APP], found)
+    values = {
+        "title": "Automod",
+        "rules": rules,
+        "everything_dry": everything_dry,
+        "tested": tested,
+        "result": result,
+        "error": error,
+        "limit": TEXT_LIMIT,
+        **common(found),
+    }
+    return await render(request, "automod.html", values, status=422 if error else 200)
+
+
+def _result(message: Message) -> dict[str, Any]:
+    return {
+        "title": to_plain(message.title or ""),
+        "text": to_plain(message.text),
+        "hits": [
+            {"rule": to_plain(f.name).strip("`"), "lines": to_plain(f.value).splitlines()}
+            for f in message.fields
+        ],
+    }
+
+
+async def test_message(request: web.Request) -> web.Response:
+    """Nothing is posted or stored: `/automod test` only answers the moderator."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    text = str((await request.post()).get("text", ""))
+    event = perform.command(_place(found), found.actor, app, ("automod", "test"), text=text)
+    outcome = await perform.perform(app, event, audit=None)
+    if not outcome.ok:
+        return await automod_page(request, tested=text, error=outcome.error)
+    shown = _result(outcome.replies[0]) if outcome.replies else None
+    return await automod_page(request, tested=text, result=shown)
+
+
+_CHANGES = {
+    # form value -> (command, options made from the rule id); "" rule means the whole community
+    "on": (("automod", "rule"), {"on": True}),
+    "off": (("automod", "rule"), {"on": False}),
+    "dry-on": (("automod", "dry-run"), {"on": True}),
+    "dry-off": (("automod", "dry-run"), {"on": False}),
+}
+
+
+async def change(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    form = await request.post()
+    op, rule = str(form.get("op", "")), str(form.get("rule", "")).strip()[:60]
+    if op not in _CHANGES or (op in ("on", "off") and not rule):
+        raise web.HTTPBadRequest(text="Unknown change.")
+    path = _CHANGES[op][0]
+    options: dict[str, Any] = {**_CHANGES[op][1], **({"rule": rule} if rule else {})}
+    event = perform.command(_place(found), found.actor, app, path, **options)
+    label = f"web automod {op}"
+    outcome = await perform.perform(app, event, audit=label, target=None)
+    kind = "ok" if outcome.ok else "error"
+    text = (
+        " ".join(to_plain(m.plain()) for m in outcome.replies) or "Done."
+        if outcome.ok
+        else outcome.error or "That did not work."
+    )
+    session = await get_session(request)
+    session["flash"] = {"kind": kind, "text": text}
+    raise web.HTTPSeeOther(
+        request.app[BASE_PATH]
+        + common(found)["here"]
+        + "/automod"
+        + (f"#rule-{rule}" if rule else "")
+    )
