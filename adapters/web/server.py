@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from adapters.web import audit, login, pages
+from adapters.web import audit, login, pages, prompt_pages
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.security import guard
@@ -94,5 +94,6 @@ def dashboard(app: App, cfg: WebSettings) -> web.Application:
     sub.router.add_static("/static", HERE / "static", name="static")
     login.routes(sub)
     pages.routes(sub)
+    prompt_pages.routes(sub)
     audit.routes(sub)
     return sub
