@@ -257,7 +257,9 @@ def theme_stats(app: App, found: Standing) -> dict[str, dict[str, int]]:
     with Session(app.store.engine) as s:
         posts = s.exec(
             select(
-                PromptPost.theme, func.count(col(PromptPost.id)), func.count(PromptPost.thread_id)
+                PromptPost.theme,
+                func.count(col(PromptPost.id)),
+                func.count(col(PromptPost.thread_id)),
             )
             .where(*scope, made)
             .group_by(col(PromptPost.theme))
