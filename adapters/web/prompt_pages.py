@@ -150,7 +150,7 @@ async def prompts_page(
     *,
     form: dict[str, str] | None = None,
     error: str | None = None,
-    conflict: dict[str, Any] | None = None,
+    problem: dict[str, Any] | None = None,
 ) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
@@ -170,10 +170,10 @@ async def prompts_page(
         themes=_theme_choices(app, reader),
         form=form or {"timezone": found.community.timezone},
         error=error,
-        conflict=conflict,
+        problem=problem,
         **_dates(reader),
     )
-    status = 409 if conflict else 422 if error else 200
+    status = 409 if problem and problem["stale"] else 422 if error else 200
     return await render(request, "prompts.html", values, status=status)
 
 
@@ -228,11 +228,12 @@ async def change_schedule(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="No such change.")
     posted = await request.post()
     options: dict[str, Any] = {"schedule": number}
-    mine = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
+    typed = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
+    before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
+    # Only what the organizer changed: `/prompt edit` takes the fields to change.
+    mine = {k: v for k, v in typed.items() if v != before[k]}
     if op == "edit":
-        before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
-        # Only what the organizer changed: `/prompt edit` takes the fields to change.
-        options |= {k: v for k, v in mine.items() if v and v != before[k]}
+        options |= {k: v for k, v in mine.items() if v}
     reader = _reader(app, found)
     check = VersionCheck(number, _version(posted.get("version")), reader)
     event = perform.command(_place(found), found.actor, app, ("prompt", op), **options)
@@ -241,9 +242,10 @@ async def change_schedule(request: web.Request) -> web.Response:
     except StaleDataError:  # changed between our check and our write
         check.stale = True
         outcome = perform.Outcome(False, error=reader.t("conflict", id=number))
-    if check.stale:
-        conflict = {"id": number, "op": op, "mine": mine if op == "edit" else None}
-        return await prompts_page(request, error=outcome.error, conflict=conflict)
+    if check.stale or (op == "edit" and not outcome.ok):
+        # Shown in place: a refused edit keeps what was typed, next to the schedule as it is.
+        problem = {"id": number, "stale": check.stale, "mine": mine if op == "edit" else None}
+        return await prompts_page(request, error=outcome.error, problem=problem)
     return await _flash(request, outcome, _here(found))
 
 
