@@ -139,6 +139,7 @@ def _dates(reader: Reader) -> dict[str, Callable[..., str]]:
     loc = l10n.babel_locale(reader.locale)
     return {
         "day_name": lambda d: format_date(d, "EEEE d MMMM", locale=loc),
+        "short_day": lambda d: format_date(d, "EEE d", locale=loc),
         "month_name": lambda d: format_date(d, "LLLL y", locale=loc),
         "long_day": lambda d: format_date(d, "full", locale=loc),
         "hm": lambda moment: format_time(moment, "HH:mm", locale=loc),

@@ -19,7 +19,7 @@ from bot.prompts.packs import load_library
 from bot.store import aware
 from bot.store.models import MemberPrefs
 from tests.emulators.discord.server import GUILD_ID
-from tests.web.conftest import needs_chromium, sign_in_discord
+from tests.web.conftest import needs_chromium, shoot, sign_in_discord
 from tests.web.world import MEMBER, ORGANIZER, WebWorld
 
 pytestmark = [pytest.mark.web, needs_chromium]
@@ -280,23 +280,21 @@ def test_theme_stats_count_posts_and_name_nobody(world: WebWorld, organizer: Any
     assert "Olu Organizer" not in page.locator("table").inner_text()
 
 
-async def _post_now(world: WebWorld) -> None:
+async def _run(world: WebWorld, user: str, path: tuple[str, ...], **options: Any) -> None:
+    """A command as a member would send it (through the dashboard's own core path)."""
     from adapters.web import perform
     from bot.events import Actor, Place
 
-    place = Place("discord", GUILD_ID)
-    actor = await world.app.platforms["discord"].fetch_member(GUILD_ID, ORGANIZER)
+    actor = await world.app.platforms["discord"].fetch_member(GUILD_ID, user)
     assert isinstance(actor, Actor)
-    event = perform.command(
-        place,
-        actor,
-        world.app,
-        ("prompt", "post-now"),
-        theme=THEME,
-        channel=world.discord.channel_id("prompts"),
-    )
-    outcome = await perform.perform(world.app, event, audit="test post now")
+    event = perform.command(Place("discord", GUILD_ID), actor, world.app, path, **options)
+    outcome = await perform.perform(world.app, event, audit=None)
     assert outcome.ok, outcome.error
+
+
+def _post_now(world: WebWorld) -> Any:
+    channel = world.discord.channel_id("prompts")
+    return _run(world, ORGANIZER, ("prompt", "post-now"), theme=THEME, channel=channel)
 
 
 # --- the member's page, languages, safety ---------------------------------------------------
@@ -372,3 +370,42 @@ def test_leaving_a_half_written_suggestion_asks_first(world: WebWorld, page: Any
     page.get_by_role("navigation", name="This community").get_by_role("link").first.click()
     expect(page.get_by_label("Your question")).to_have_value("How do you")
     assert asked
+
+
+PAGES = {
+    "prompts-week": PROMPTS + "?view=week&date=2026-03-02",
+    "prompts-month": PROMPTS + "?view=month&date=2026-03-02",
+    "prompt-themes": PROMPTS + "/themes",
+    "prompt-preview": PROMPTS + f"/themes/{THEME}",
+    "prompt-suggestions": PROMPTS + "/suggestions",
+    "prompt-suggest": PROMPTS + "/suggest",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_prompts_page_passes_axe_and_is_photographed(
+    world: WebWorld, new_page: Any, name: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page()
+    sign_in_discord(world, page, MEMBER if name == "prompt-suggest" else ORGANIZER)
+    if name.startswith("prompts-"):  # something on the calendar
+        number = create(page, world, "every tuesday and thursday 18:00")
+    if name == "prompt-suggestions":
+        text = "Which small habit of your partner's culture have you made your own?"
+        world.call(_run(world, MEMBER, ("prompt", "suggest"), theme=THEME, text=text))
+    page.goto(world.base + PAGES[name])
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing sideways
+    shoot(page, name)
+    if name.startswith("prompts-"):
+        remove(page, world, number)
