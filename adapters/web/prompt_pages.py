@@ -327,6 +327,8 @@ async def preview_page(request: web.Request) -> web.Response:
     c = found.community
     with Session(app.store.engine) as s:
         prompts = engine.theme_prompts(app, s, c.platform, c.community_id, theme)
+    if not prompts:
+        raise web.HTTPNotFound(text="This theme has no prompts.")
     chosen = next((p for p in prompts if p.id == request.query.get("prompt")), prompts[0])
     shown = []
     for code in sorted(pack.locales, key=lambda x: (x != "en", x)):
