@@ -220,6 +220,19 @@ def test_a_stale_edit_shows_the_schedule_now_and_keeps_what_was_typed(
     remove(first, world, number)
 
 
+def test_a_change_made_in_chat_makes_an_open_form_stale(world: WebWorld, organizer: Any) -> None:
+    page = organizer
+    number = create(page, world, "every wednesday 06:45", "UTC")
+    world.call(_run(world, ORGANIZER, ("prompt", "pause"), schedule=number))  # from chat
+    page.get_by_role("button", name=f"skip schedule {number}").click()
+    expect(page.locator("section.conflict")).to_contain_text("changed by someone else")
+    expect(page.locator("section.conflict")).to_contain_text("paused")
+    with Session(world.app.store.engine) as s:
+        assert not s.exec(select(PromptPost).where(PromptPost.schedule_id == number)).all()
+    assert not audited(world, f"web prompt skip #{number}")
+    remove(page, world, number)
+
+
 # --- themes, previews and suggestions -------------------------------------------------------
 
 
