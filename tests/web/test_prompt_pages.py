@@ -336,6 +336,23 @@ def test_the_suggest_page_speaks_every_catalog_language(world: WebWorld, page: A
         world.set_locale("discord", GUILD_ID, MEMBER, None)
 
 
+def test_the_organizer_pages_use_the_catalog_in_the_organizers_language(
+    world: WebWorld, organizer: Any
+) -> None:
+    world.set_locale("discord", GUILD_ID, ORGANIZER, "de")
+    try:
+        for path, key in (("", "title"), ("/themes", "themes_title")):
+            organizer.goto(world.base + PROMPTS + path)
+            assert organizer.locator("main").get_attribute("lang") == "de"
+            wanted = i18n.t(f"web.prompts.{key}", "de")
+            assert wanted != i18n.t(f"web.prompts.{key}", "en")
+            expect(organizer.get_by_role("heading", level=1)).to_have_text(wanted)
+        nav = organizer.get_by_role("navigation", name=i18n.t("web.prompts.nav_label", "de"))
+        expect(nav).to_contain_text(i18n.t("web.prompts.nav_suggestions", "de"))
+    finally:
+        world.set_locale("discord", GUILD_ID, ORGANIZER, None)
+
+
 def test_every_new_text_field_renders_inert(world: WebWorld, new_page: Any) -> None:
     member, organizer = new_page(), new_page()
     sign_in_discord(world, member, MEMBER)
