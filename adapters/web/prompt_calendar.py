@@ -1,4 +1,5 @@
-"""The prompts calendar: a week or a month of scheduled posts, in the reader's time zone.
+"""The prompts calendar: a week or a month of prompt posts, in the reader's time zone: those
+made (or skipped, or missed) from the posts table, those to come from the schedules.
 
 The fire times come from the scheduler's own code (`bot.prompts.timing.next_fire`, stepped
 from each schedule's stored next fire time exactly as `engine.fire_schedule` steps it), so the
@@ -14,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.prompts import engine
-from bot.prompts.models import PromptSchedule
+from bot.prompts.models import PromptPost, PromptSchedule
 from bot.prompts.timing import next_fire
 from bot.store import aware
 
@@ -27,7 +28,10 @@ PER_SCHEDULE = 200
 @dataclass(frozen=True)
 class Entry:
     local: datetime  # in the reader's zone
-    schedule: PromptSchedule
+    schedule_id: int | None  # None: posted with /prompt post-now
+    theme: str
+    channel: str
+    status: str = "planned"  # or a PromptPost status: queued, posted, skipped, missed
 
 
 @dataclass
@@ -102,14 +106,27 @@ def fires_between(
     return found
 
 
+def bounds(kind: str, anchor: date, zone: str) -> tuple[datetime, datetime]:
+    """The instants the calendar of `kind` around `anchor` spans, in `zone`."""
+    first, last = window(kind, anchor)
+    tz = ZoneInfo(zone)
+    return datetime.combine(first, time(), tz), datetime.combine(last, time(), tz)
+
+
 def build(
-    schedules: Iterable[PromptSchedule], kind: str, anchor: date, zone: str, now: datetime
+    schedules: Iterable[PromptSchedule],
+    kind: str,
+    anchor: date,
+    zone: str,
+    now: datetime,
+    history: Iterable[PromptPost] = (),
 ) -> View:
-    """The calendar of `kind` around `anchor`, in `zone`; only posts still to come."""
+    """The calendar of `kind` around `anchor`, in `zone`: `history` (the posts table's rows in
+    the window) and, from `now` on, what the schedules will post."""
     tz = ZoneInfo(zone)
     first, last = window(kind, anchor)
-    start = max(datetime.combine(first, time(), tz), now)
-    end = datetime.combine(last, time(), tz)
+    begin, end = bounds(kind, anchor, zone)
+    start = max(begin, now)
     today = now.astimezone(tz).date()
     days = [
         Day(
@@ -119,6 +136,14 @@ def build(
         )
         for i in range((last - first).days)
     ]
+    entries: dict[tuple[int | None, datetime], Entry] = {}
+    for post in history:
+        at = aware(post.fire_at)
+        if at is not None and begin <= at < end:
+            local = at.astimezone(tz)
+            entries[(post.schedule_id, at)] = Entry(
+                local, post.schedule_id, post.theme, post.channel, post.status
+            )
     truncated: list[int] = []
     for schedule in schedules:
         fires = fires_between(schedule, start, end) if start < end else []
@@ -126,10 +151,10 @@ def build(
             truncated.append(schedule.id or 0)
             fires = fires[:PER_SCHEDULE]
         for at in fires:
-            local = at.astimezone(tz)
-            days[(local.date() - first).days].entries.append(Entry(local, schedule))
-    for d in days:
-        d.entries.sort(key=lambda e: (e.local, e.schedule.id or 0))
+            entry = Entry(at.astimezone(tz), schedule.id, schedule.theme, schedule.channel)
+            entries.setdefault((schedule.id, at), entry)  # a row already made wins
+    for entry in sorted(entries.values(), key=lambda e: (e.local, e.schedule_id or 0)):
+        days[(entry.local.date() - first).days].entries.append(entry)
     return View(kind, anchor, first, last, zone, days, truncated)
 
 

@@ -125,13 +125,25 @@ def _active(app: App, found: Standing) -> list[PromptSchedule]:
         )
 
 
-def _calendar_view(request: web.Request, rows: list[PromptSchedule], reader: Reader) -> Any:
+def _calendar_view(
+    request: web.Request, found: Standing, rows: list[PromptSchedule], reader: Reader
+) -> calendar.View:
+    """The calendar asked for in the query string: the posts made and those to come."""
     app: App = request.app[APP]
     kind = request.query.get("view", "week")
     kind = kind if kind in calendar.KINDS else "week"
     now = app.clock.now()
     anchor = calendar.anchor_of(request.query.get("date"), now, reader.zone)
-    return calendar.build(rows, kind, anchor, reader.zone, now)
+    begin, end = calendar.bounds(kind, anchor, reader.zone)
+    with Session(app.store.engine) as s:
+        history = s.exec(
+            select(PromptPost).where(
+                *PromptPost.scope(found.community),
+                col(PromptPost.fire_at) >= begin,
+                col(PromptPost.fire_at) < end,
+            )
+        ).all()
+    return calendar.build(rows, kind, anchor, reader.zone, now, history)
 
 
 def _dates(reader: Reader) -> dict[str, Callable[..., str]]:
@@ -165,7 +177,8 @@ async def prompts_page(
         found,
         reader,
         reader.t("title"),
-        view=_calendar_view(request, rows, reader),
+        view=_calendar_view(request, found, rows, reader),
+        linked={r.id for r in rows},
         zone=reader.zone,
         schedules=schedules,
         themes=_theme_choices(app, reader),

@@ -27,7 +27,7 @@ def _schedules(community: RecordingConsole) -> list[PromptSchedule]:
 
 
 def _listed(view: calendar.View) -> set[tuple[int, datetime]]:
-    return {(e.schedule.id or 0, e.local.astimezone(UTC)) for d in view.days for e in d.entries}
+    return {(e.schedule_id or 0, e.local.astimezone(UTC)) for d in view.days for e in d.entries}
 
 
 async def test_the_month_shown_is_the_month_posted(organizer: RecordingConsole) -> None:
@@ -60,6 +60,21 @@ async def test_the_month_shown_is_the_month_posted(organizer: RecordingConsole) 
     assert listed == {x for x in posted if x[1] is not None and now <= x[1] < end}
     gap = [at for sid, at in listed if sid == 1 and at.date() == date(2026, 3, 8)]
     assert [at.astimezone(UTC).hour for at in gap] == [7]  # 03:30 EDT
+    # Seen afterwards, the same month shows those posts as made, and the skipped one as skipped.
+    with organizer.app.store.session() as s:
+        history = list(s.exec(select(PromptPost)).all())
+        later = organizer.app.clock.now()
+        after = calendar.build(
+            _schedules(organizer), "month", MARCH, "Europe/Berlin", later, history
+        )
+    made = {
+        (e.schedule_id or 0, e.local.astimezone(UTC))
+        for d in after.days
+        for e in d.entries
+        if e.status in ("queued", "posted")
+    }
+    assert made == listed
+    assert [e.schedule_id for d in after.days for e in d.entries if e.status == "skipped"] == [3]
 
 
 def test_a_month_is_whole_weeks_from_monday() -> None:

@@ -175,6 +175,13 @@ def test_skip_pause_resume_and_delete_reach_the_store_and_the_audit_log(
     with Session(world.app.store.engine) as s:
         post = s.exec(select(PromptPost).where(PromptPost.schedule_id == number)).one()
     assert post.status == "skipped" and aware(post.fire_at) == aware(first.next_fire_at)
+    fire = aware(first.next_fire_at)
+    assert fire is not None
+    page.goto(world.base + PROMPTS + f"?view=week&date={fire.date().isoformat()}")
+    entry = day(page, fire.date().isoformat()).locator(".entry.skipped")
+    expect(entry).to_contain_text(f"09:00 #{number}")  # the calendar shows the skip
+    expect(entry).to_contain_text("skipped")
+    page.goto(world.base + PROMPTS)
     page.get_by_role("button", name=f"pause schedule {number}").click()
     expect(page.locator(f"#schedule-{number}")).to_contain_text("paused")
     assert schedule(world, number).paused
