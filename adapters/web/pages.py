@@ -1,33 +1,28 @@
-"""The dashboard's pages: communities you may manage, the moderator queue and prompt schedules
-(a member's own page is in member_pages.py). Reading and every form work without JavaScript; with it, htmx swaps the
-page in place (hx-boost) instead of reloading it."""
+"""The dashboard's pages: communities you may manage and the moderator queue (a member's own
+page is in member_pages.py, the prompts pages in prompt_pages.py, cases, automod, directory and
+settings in their own modules). Reading and every form work without JavaScript; with it, htmx
+swaps the page in place (hx-boost) instead of reloading it."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from adapters.web import access, health, login, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
-from bot import l10n
 from bot.app import App
-from bot.commands import CommandError, Permission
+from bot.commands import Permission
 from bot.context import Context
 from bot.events import Place
 from bot.message import Message, to_plain, tokenize
 from bot.moderation import queue
 from bot.moderation.models import ModCase
-from bot.prompts import engine
-from bot.prompts.models import PromptSchedule
-from bot.store import aware
 
 OPEN = ("open", "claimed", "escalated")
 C = "/c/{platform}/{community}"
@@ -41,9 +36,6 @@ def routes(sub: web.Application) -> None:
     sub.router.add_get(C + "/queue", queue_page, name="queue")
     sub.router.add_post(C + "/queue/{number:\\d+}/claim", claim, name="claim")
     sub.router.add_post(C + "/queue/{number:\\d+}/act", act, name="act")
-    sub.router.add_get(C + "/prompts", prompts_page, name="prompts")
-    sub.router.add_post(C + "/prompts", create_schedule, name="create_schedule")
-    sub.router.add_post(C + "/prompts/{id:\\d+}/{op}", change_schedule, name="change_schedule")
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -229,104 +221,3 @@ async def act(request: web.Request) -> web.Response:
     )
     outcome = await perform.perform(app, event, audit=f"web {action} #{number}")
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
-
-
-# --- prompt schedules -----------------------------------------------------------------------
-
-
-def version(s: PromptSchedule) -> str:
-    """A fingerprint of what an organizer can change: a form made from an older one is stale."""
-    parts = (s.rule, s.timezone, s.channel, s.theme, s.paused, s.active, s.pinned_prompt)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-
-
-def _schedules(app: App, found: Standing, locale: str) -> list[dict[str, Any]]:
-    with Session(app.store.engine) as s:
-        rows = s.exec(
-            select(PromptSchedule)
-            .where(*PromptSchedule.scope(found.community), col(PromptSchedule.active).is_(True))
-            .order_by(col(PromptSchedule.id))
-        ).all()
-    return [
-        {
-            "row": r,
-            "next": l10n.when(aware(r.next_fire_at), locale, r.timezone),
-            "version": version(r),
-        }
-        for r in rows
-    ]
-
-
-async def prompts_page(
-    request: web.Request,
-    *,
-    form: dict[str, str] | None = None,
-    error: str | None = None,
-) -> web.Response:
-    _, found = await access.require(request, Permission.ORGANIZER)
-    app: App = request.app[APP]
-    values = {
-        "title": "Prompt schedules",
-        "schedules": _schedules(app, found, found.actor.locale or found.community.language),
-        "themes": sorted(engine.library(app).packs),
-        "form": form or {"timezone": found.community.timezone},
-        "error": error,
-        **common(found),
-    }
-    return await render(request, "prompts.html", values, status=422 if error else 200)
-
-
-async def create_schedule(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.ORGANIZER)
-    app: App = request.app[APP]
-    posted = await request.post()
-    form = {k: str(posted.get(k, "")).strip() for k in ("theme", "channel", "when", "timezone")}
-    form["weeks"] = str(posted.get("weeks", "")).strip()
-    options: dict[str, Any] = {k: v for k, v in form.items() if v}
-    event = perform.command(_place(found), found.actor, app, ("prompt", "schedule"), **options)
-    outcome = await perform.perform(app, event, audit="web prompt schedule")
-    if not outcome.ok:
-        return await prompts_page(request, form=form, error=outcome.error)
-    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
-
-
-EDITABLE = ("when", "timezone", "channel", "theme")
-
-
-def _unchanged(number: int, seen: str) -> Callable[[Context], None]:
-    """The concurrent-edit check, run in the change's own transaction with the row locked
-    (PostgreSQL; SQLite serialises writers anyway)."""
-
-    def check(ctx: Context) -> None:
-        row = ctx.session.exec(
-            select(PromptSchedule).where(PromptSchedule.id == number).with_for_update()
-        ).first()
-        if row is not None and version(row) != seen:
-            raise CommandError(
-                f"Schedule #{number} was changed by someone else since you opened this page. "
-                "Nothing was changed; here is how it is now."
-            )
-
-    return check
-
-
-async def change_schedule(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.ORGANIZER)
-    app: App = request.app[APP]
-    op, number = request.match_info["op"], int(request.match_info["id"])
-    if op not in ("pause", "resume", "delete", "skip", "edit"):
-        raise web.HTTPNotFound(text="No such change.")
-    posted = await request.post()
-    options: dict[str, Any] = {"schedule": number}
-    if op == "edit":
-        current = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
-        before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
-        # Only what the organizer changed: `/prompt edit` takes the fields to change.
-        options |= {k: v for k, v in current.items() if v and v != before[k]}
-    event = perform.command(_place(found), found.actor, app, ("prompt", op), **options)
-    check = _unchanged(number, str(posted.get("version", "")))
-    outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
-    return await _flash_and_return(request, *_answer(outcome), _here(found) + "/prompts")
-
-
-__all__ = ["common", "render", "routes"]

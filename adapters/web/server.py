@@ -21,6 +21,7 @@ from adapters.web import (
     login,
     member_pages,
     pages,
+    prompt_pages,
     settings_pages,
 )
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG
@@ -103,6 +104,7 @@ def dashboard(app: App, cfg: WebSettings) -> web.Application:
     sub.router.add_static("/static", HERE / "static", name="static")
     login.routes(sub)
     pages.routes(sub)
+    prompt_pages.routes(sub)
     audit.routes(sub)
     for extra in (case_pages, automod_pages, directory_pages, settings_pages, member_pages):
         extra.routes(sub)

@@ -6,15 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.store.db import dt_column, json_column
 from bot.store.models import CommunityScoped
 
+# Optimistic concurrency: the ORM adds one to it on every change it writes and refuses an
+# UPDATE whose row moved on meanwhile; a form carries the version it was made from.
+_SCHEDULE_VERSION = Column("version", Integer, nullable=False, server_default="1")
+
 
 class PromptSchedule(CommunityScoped, SQLModel, table=True):
     __tablename__ = "prompt_schedules"
+    __mapper_args__ = {"version_id_col": _SCHEDULE_VERSION}
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16, index=True)
@@ -31,6 +36,7 @@ class PromptSchedule(CommunityScoped, SQLModel, table=True):
     next_fire_at: datetime | None = Field(default=None, sa_column=dt_column(index=True))
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
+    version: int = Field(default=1, sa_column=_SCHEDULE_VERSION)
 
 
 class PromptPost(CommunityScoped, SQLModel, table=True):
