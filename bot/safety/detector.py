@@ -23,6 +23,7 @@ from bot.safety.model import EmbeddingModel, Prediction, load_model
 
 LEVELS = (NONE, CONCERN, URGENT)
 MODEL_CATEGORY = "model"  # category named when only the learned layer flagged a message
+MIN_LITERAL = 4  # letters or digits left after idioms are cut, below which nothing is read
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class SafetyDetector:
     def assess_sync(self, text: str) -> Assessment:
         lex = self.lexicon.scan(text)
         model = self.model
-        pred = model.predict(text) if model and lex.level == NONE else None
+        pred = model.predict(lex.literal) if model and needs_model(lex) else None
         return combine(text, lex, pred)
 
     def warm_up(self) -> None:
@@ -80,18 +81,29 @@ class SafetyDetector:
         return await loop.run_in_executor(self._pool, self.assess_sync, text)
 
 
+def needs_model(lex: LexiconResult) -> bool:
+    """The model reads what the lexicon could not settle: no hit, no guard, and something
+    left once idioms are cut out ("dying to see you!" leaves nothing to read)."""
+    if lex.level != NONE or lex.hits or lex.guards:
+        return False
+    return sum(ch.isalnum() for ch in lex.literal) >= MIN_LITERAL
+
+
 def combine(text: str, lex: LexiconResult, pred: Prediction | None) -> Assessment:
-    hint = _hint(lex)
-    lang, _ = language.detect(text, hint)
+    # The language only chooses the reply, so it is detected for flagged messages alone.
     if lex.level != NONE:
         cats = tuple(dict.fromkeys(h.category for h in lex.hits if h.level == lex.level))
+        lang = language.detect(text, _hint(lex))[0]
         return Assessment(lex.level, cats, lang, "lexicon: " + ", ".join(cats))
-    if pred is not None and pred.level != NONE and not lex.hits and not lex.guards:
-        return Assessment(
-            pred.level, (MODEL_CATEGORY,), lang, f"model: p={pred.p_flag:.2f} {pred.level}"
-        )
+    if pred is not None and pred.level_given(lex.cue) != NONE and not lex.hits and not lex.guards:
+        level = pred.level_given(lex.cue)
+        lang = language.detect(text)[0]
+        cue = " with cue" if lex.cue else ""
+        return Assessment(level, (MODEL_CATEGORY,), lang, f"model: p={pred.p_flag:.2f}{cue}")
     why = "guarded: " + ", ".join(lex.guards) if lex.guards else "no signal"
-    return Assessment(NONE, (), lang, why)
+    if lex.idioms and not lex.guards:
+        why = "idiom"
+    return Assessment(NONE, (), None, why)
 
 
 def _hint(lex: LexiconResult) -> str | None:
