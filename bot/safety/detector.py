@@ -72,9 +72,15 @@ class SafetyDetector:
         pred = model.predict(lex.literal) if model and needs_model(lex) else None
         return combine(text, lex, pred)
 
+    def load(self) -> None:
+        """Load everything a message can need: the model, and the language identifier that
+        only flagged messages use (so the first of them does not wait for it)."""
+        _ = self.model
+        language.detect("warm up")
+
     def warm_up(self) -> None:
-        """Start loading the model on the worker now, so the first message does not wait."""
-        self._pool.submit(lambda: self.model)
+        """Start loading on the worker now, so the first message does not wait."""
+        self._pool.submit(self.load)
 
     async def assess(self, text: str) -> Assessment:
         loop = asyncio.get_running_loop()

@@ -103,7 +103,7 @@ class LexiconResult:
     # learned layer reads. Equal to the message when it holds none.
     literal: str = ""
     idioms: int = 0
-    # A word near a category's subject in the member's own words (not enough to flag alone).
+    # A word near a category's subject, quotes included (never enough to flag alone).
     cue: bool = False
 
     @property
@@ -174,7 +174,8 @@ class Lexicon:
             if found:
                 hits.append(Hit(category, lang, found.group(0)))
         guards = tuple(dict.fromkeys(g for g, p in self._guards if p.search(norm)))
-        cue = bool(self._cues and self._cues.search(own))
+        # Quotes count here: "he says 'I'll call immigration'" is the member's situation.
+        cue = bool(self._cues and self._cues.search(normalise(literal)))
         return LexiconResult(tuple(hits), guards, literal, idioms, cue)
 
 

