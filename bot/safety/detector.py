@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ from bot.safety.model import EmbeddingModel, Prediction, load_model
 LEVELS = (NONE, CONCERN, URGENT)
 MODEL_CATEGORY = "model"  # category named when only the learned layer flagged a message
 MIN_LITERAL = 4  # letters or digits left after idioms are cut, below which nothing is read
+# Longer messages are read in windows (every message of the labelled sets is shorter: 245
+# bytes at most).
+MAX_WINDOW_BYTES = 300
+MAX_WINDOWS = 2
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])\s*")
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,22 @@ class SafetyDetector:
     def assess_sync(self, text: str) -> Assessment:
         lex = self.lexicon.scan(text)
         model = self.model
-        pred = model.predict(lex.literal) if model and needs_model(lex) else None
+        pred = None
+        if model and needs_model(lex):
+            preds = [model.predict(part) for part in self.model_input(lex.literal)]
+            pred = max(preds, key=lambda p: p.p_flag)
         return combine(text, lex, pred)
+
+    def model_input(self, literal: str) -> list[str]:
+        """What the model reads of a message. An embedding costs time in proportion to the
+        text (about 25 ms for a short message, near a second for 2,000 characters), so a long
+        message is read in windows of whole sentences: those with a cue, at most
+        MAX_WINDOWS of them, or else its last window, where a message usually ends up."""
+        if _size(literal) <= MAX_WINDOW_BYTES:
+            return [literal]
+        windows = _windows(literal)
+        cued = [w for w in windows if self.lexicon.has_cue(w)]
+        return cued[:MAX_WINDOWS] if cued else [_tail(literal)]
 
     def load(self) -> None:
         """Load everything a message can need: the model, and the language identifier that
@@ -85,6 +105,39 @@ class SafetyDetector:
     async def assess(self, text: str) -> Assessment:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.assess_sync, text)
+
+
+def _size(text: str) -> int:
+    """UTF-8 bytes: a rough count of the model's tokens across scripts (a Latin letter is a
+    byte and a quarter of a token, a Chinese character three bytes and about one token)."""
+    return len(text.encode("utf-8"))
+
+
+def _tail(text: str) -> str:
+    out = ""
+    for ch in reversed(text):
+        if _size(out) + _size(ch) > MAX_WINDOW_BYTES:
+            break
+        out = ch + out
+    return out.strip()
+
+
+def _windows(text: str) -> list[str]:
+    """Whole sentences packed into windows of at most MAX_WINDOW_BYTES (a longer sentence is
+    cut into pieces of that size)."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while sentence:
+            head = _tail(sentence[::-1])[::-1] if _size(sentence) > MAX_WINDOW_BYTES else sentence
+            pieces.append(head.strip())
+            sentence = sentence[len(head) :] if head else ""
+    out: list[str] = []
+    for piece in filter(None, pieces):
+        if out and _size(out[-1]) + 1 + _size(piece) <= MAX_WINDOW_BYTES:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
 
 
 def needs_model(lex: LexiconResult) -> bool:

@@ -164,6 +164,9 @@ class Lexicon:
         kept.append(text[start:])
         return " ".join(" ".join(kept).split()), len(spans)
 
+    def has_cue(self, text: str) -> bool:
+        return bool(self._cues and self._cues.search(normalise(text)))
+
     def scan(self, text: str) -> LexiconResult:
         norm = normalise(text)
         literal, idioms = self.literal(text)
@@ -175,7 +178,7 @@ class Lexicon:
                 hits.append(Hit(category, lang, found.group(0)))
         guards = tuple(dict.fromkeys(g for g, p in self._guards if p.search(norm)))
         # Quotes count here: "he says 'I'll call immigration'" is the member's situation.
-        cue = bool(self._cues and self._cues.search(normalise(literal)))
+        cue = self.has_cue(literal)
         return LexiconResult(tuple(hits), guards, literal, idioms, cue)
 
 

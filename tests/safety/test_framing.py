@@ -132,3 +132,22 @@ def test_the_supplement_reaches_train_and_dev_only() -> None:
     seen = {normalise(r.text) for name in ("train", "dev") for r in load_split(name)}
     assert not extra & test
     assert extra <= seen
+
+
+def test_a_long_message_is_read_in_bounded_windows_around_its_cues() -> None:
+    model = WordModel("passport")
+    filler = "We went to the market and then had lunch with friends. " * 20
+    text = filler + "The passport thing came up again tonight and I feel sick. " + filler
+    detector = SafetyDetector(model=model)  # type: ignore[arg-type]
+    assert detector.lexicon.scan(text).level == "none"
+    assert detector.assess_sync(text).flagged
+    assert 1 <= len(model.read) <= 2
+    assert all(len(part.encode()) <= 300 for part in model.read)
+    assert any("passport" in part for part in model.read)
+
+
+def test_a_long_message_without_cues_is_read_by_its_end() -> None:
+    model = WordModel("vanish")
+    text = "We went to the market and then had lunch. " * 30 + "Some days I wish I could vanish."
+    assert SafetyDetector(model=model).assess_sync(text).flagged  # type: ignore[arg-type]
+    assert len(model.read) == 1 and model.read[0].endswith("vanish.")
