@@ -85,7 +85,8 @@ class SafetyDetector:
         """What the model reads of a message. An embedding costs time in proportion to the
         text (about 25 ms for a short message, near a second for 2,000 characters), so a long
         message is read in windows of whole sentences: those with a cue, at most
-        MAX_WINDOWS of them, or else its last window, where a message usually ends up."""
+        MAX_WINDOWS of them, or else its last MAX_WINDOW_BYTES, where a message usually
+        ends up."""
         if _size(literal) <= MAX_WINDOW_BYTES:
             return [literal]
         windows = _windows(literal)
@@ -113,13 +114,18 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def _fitting(text: str) -> int:
+    """How many of the text's first characters fit in MAX_WINDOW_BYTES."""
+    size = 0
+    for i, ch in enumerate(text):
+        size += _size(ch)
+        if size > MAX_WINDOW_BYTES:
+            return i
+    return len(text)
+
+
 def _tail(text: str) -> str:
-    out = ""
-    for ch in reversed(text):
-        if _size(out) + _size(ch) > MAX_WINDOW_BYTES:
-            break
-        out = ch + out
-    return out.strip()
+    return text[len(text) - _fitting(text[::-1]) :].strip()
 
 
 def _windows(text: str) -> list[str]:
@@ -128,9 +134,9 @@ def _windows(text: str) -> list[str]:
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         while sentence:
-            head = _tail(sentence[::-1])[::-1] if _size(sentence) > MAX_WINDOW_BYTES else sentence
-            pieces.append(head.strip())
-            sentence = sentence[len(head) :] if head else ""
+            n = max(1, _fitting(sentence))
+            pieces.append(sentence[:n].strip())
+            sentence = sentence[n:]
     out: list[str] = []
     for piece in filter(None, pieces):
         if out and _size(out[-1]) + 1 + _size(piece) <= MAX_WINDOW_BYTES:
