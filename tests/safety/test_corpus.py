@@ -35,6 +35,7 @@ def test_corpus_size_languages_and_hard_negatives() -> None:
 
 def test_split_is_reproducible_from_its_seed(tmp_path: Path) -> None:
     (tmp_path / "source").symlink_to(EVAL_DIR / "source")
+    (tmp_path / "supplement").symlink_to(EVAL_DIR / "supplement")
     write_splits(tmp_path)
     for name in ("train", "dev", "test"):
         assert (tmp_path / f"{name}.jsonl").read_bytes() == (
