@@ -303,7 +303,7 @@ class SlackPlatform(Platform):
                 if sending.error_of(exc) not in NOT_A_MEMBER or not pending.response_url:
                     raise
                 if not await sending.respond_via_url(
-                    pending.response_url, action.message, private=True
+                    pending.response_url, action.message, private=True, session=self.client.session
                 ):
                     raise
                 return a.ActionResult(ok=True)
