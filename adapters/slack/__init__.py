@@ -458,6 +458,9 @@ class SlackAdapter:
     async def _actor(self, team: str, user_id: str) -> Actor:
         """The member, if users.info answers quickly; else a bare actor (the look-up carries
         on in the background and fills the cache for next time)."""
+        known = self.platform._actors.get((team, user_id))
+        if known is not None:  # no task, no timer: this runs before most acks
+            return known
         lookup = asyncio.ensure_future(self.platform.fetch_member(team, user_id))
         try:
             actor = await asyncio.wait_for(asyncio.shield(lookup), ACTOR_WAIT)
