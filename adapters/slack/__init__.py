@@ -334,11 +334,22 @@ class SlackAdapter:
             )
         self.installs: DatabaseInstallations | None = None
         oauth_settings = None
+        authorize: Any = None  # Bolt types it as a function; its own class is accepted too
         if oauth:
+            from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
             from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
             assert s.client_id is not None and s.client_secret is not None
             self.installs = DatabaseInstallations(app.store.engine, s.client_id)
+            # Bolt checks a stored token with auth.test on every request, a round trip to Slack
+            # before the ack; what it answers for a token does not change, so it is cached.
+            authorize = AsyncInstallationStoreAuthorize(
+                logger=log,
+                installation_store=self.installs,
+                client_id=s.client_id,
+                client_secret=s.client_secret.get_secret_value(),
+                cache_enabled=True,
+            )
             scopes = render.manifest(app.registry)["oauth_config"]["scopes"]["bot"]
             oauth_settings = AsyncOAuthSettings(
                 client_id=s.client_id,
@@ -364,6 +375,7 @@ class SlackAdapter:
             # The listener's return is the ack: no polling for it (see acking.py).
             process_before_response=True,
             oauth_settings=oauth_settings,
+            authorize=authorize,
         )
         self._handler: Any = None
         self.background = acking.Background()

@@ -4,6 +4,7 @@ work after the ack never holds the ack back and is finished when the adapter sto
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.emulators.slack.harness import SlackWorkspace, slack_workspace
+from tests.emulators.slack.server import Workspace
 
 pytestmark = [pytest.mark.slack, pytest.mark.e2e]
 
@@ -91,3 +93,35 @@ async def test_answers_in_flight_are_delivered_before_the_adapter_stops(
         await ws.send("interactive", em.shortcut("UAMIRA", "report-message", message))
         assert not em.ephemerals
     assert len(em.ephemerals) == 1  # stop() let the answer finish
+
+
+async def test_a_workspace_token_is_checked_with_slack_once_not_before_every_ack(
+    tmp_path: Path,
+) -> None:
+    async with slack_workspace(
+        tmp_path, "http", client_id="cid", client_secret="csecret", bot_token=None
+    ) as ws:
+        em = ws.emulator
+        em.workspaces["T0002"] = Workspace("T0002", "xoxb-t0002")
+        await asyncio.to_thread(ws.adapter.installs.sync.save, installation("T0002", "xoxb-t0002"))
+        em.add_user("UNEW", "Newcomer", team="T0002")
+        checks = len(em.called("auth.test"))
+        for text in ("help", "me language ja", "help"):
+            payload = em.command_payload("UNEW", "C0GENERAL", text, team="T0002")
+            status, body = await em.deliver_http(ws.url, "slash_commands", payload)
+            assert status == 200 and json.loads(body)["response_type"] == "ephemeral"
+        assert len(em.called("auth.test")) - checks == 1
+
+
+def installation(team: str, token: str) -> Any:
+    from slack_sdk.oauth.installation_store import Installation
+
+    return Installation(
+        app_id="A0001",
+        team_id=team,
+        bot_token=token,
+        bot_id="BBOT",
+        bot_user_id="UBOT",
+        bot_scopes="commands,chat:write",
+        user_id="UINSTALLER",
+    )
