@@ -10,6 +10,7 @@
   and replay checks, the listener until its ack) and `server_cpu_ms_per_command` the bot
   process's CPU per command, which are less sensitive to other load on the machine
   (`loadavg_1m`).
+- e2e.slack_socket_command: the same command in Socket Mode, envelope pushed -> ack received.
 The emulators run in the same process and event loop as the bot, as in the tests, so their own
 work is counted too.
 """
@@ -35,7 +36,7 @@ from slack_bolt.response import BoltResponse
 from tests.emulators.discord import schema
 from tests.emulators.discord.harness import discord_community
 from tests.emulators.slack.harness import slack_workspace
-from tests.emulators.slack.server import SIGNING_SECRET
+from tests.emulators.slack.server import SIGNING_SECRET, Envelope
 
 RATE = 50  # commands per second
 COUNT = 500  # ten seconds of commands
@@ -162,12 +163,37 @@ async def bench_slack(tmp: Path) -> dict[str, object]:
         return line
 
 
+async def bench_slack_socket(tmp: Path) -> dict[str, object]:
+    """The same command in Socket Mode: envelope pushed -> envelope ack received (Slack's side
+    is the emulator, in this process, as in the tests)."""
+    async with slack_workspace(tmp, "socket") as ws:
+        em = ws.emulator
+        for i in range(50):
+            em.add_user(f"U{i:04d}", f"Member {i}")
+        envelopes: list[Envelope] = []
+
+        async def send(i: int) -> None:
+            payload = em.command_payload(f"U{i % 50:04d}", "C0GENERAL", "me language ja")
+            envelopes.append(await em.acked(await em.push("slash_commands", payload)))
+
+        await steady(send, WARM_UP)
+        envelopes.clear()
+        elapsed = await steady(send, COUNT)
+        latencies = [env.acked - env.sent for env in envelopes if env.acked is not None]
+        line = summary("e2e.slack_socket_command", latencies, COUNT, elapsed)
+        line["answered_in_ack"] = sum(bool((e.response or {}).get("text")) for e in envelopes)
+        line["loadavg_1m"] = os.getloadavg()[0]
+        return line
+
+
 async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "d").mkdir()
         (Path(tmp) / "s").mkdir()
+        (Path(tmp) / "k").mkdir()
         print(json.dumps(await bench_discord(Path(tmp) / "d")), flush=True)
         print(json.dumps(await bench_slack(Path(tmp) / "s")), flush=True)
+        print(json.dumps(await bench_slack_socket(Path(tmp) / "k")), flush=True)
 
 
 def main() -> None:

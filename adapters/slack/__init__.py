@@ -479,6 +479,9 @@ class SlackAdapter:
         except TimeoutError:
             log.info("users.info is slow; answering without the profile")
             return Actor(user_id, user_id)
+        except (aiohttp.ClientError, OSError) as exc:  # the ack must not wait on a retry
+            log.info("users.info failed (%s); answering without the profile", type(exc).__name__)
+            return Actor(user_id, user_id)
         return actor or Actor(user_id, user_id)
 
     async def _run(self, event: Event) -> None:
@@ -497,6 +500,14 @@ class SlackAdapter:
         )
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        try:
+            await self._command(ack, body)
+        except Exception:
+            log.exception("a slash command could not be handled")
+            with contextlib.suppress(Exception):
+                await ack()  # an ack rather than a 500 Slack would show as a failure
+
+    async def _command(self, ack: Any, body: dict[str, Any]) -> None:
         """Acknowledged with the member's answer when it is ready in time: Slack shows an
         ephemeral response body at once, so there is no follow-up call to wait for."""
         started = asyncio.get_running_loop().time()

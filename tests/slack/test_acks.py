@@ -125,3 +125,13 @@ def installation(team: str, token: str) -> Any:
         bot_scopes="commands,chat:write",
         user_id="UINSTALLER",
     )
+
+
+async def test_a_dropped_users_info_does_not_cost_the_member_their_answer(
+    ws: SlackWorkspace,
+) -> None:
+    em = ws.emulator
+    em.losses["users.info"] = 3  # the connection drops before Slack's answer, retries too
+    body = ack_payload(ws, await ws.command("USAM", "help"))
+    assert body["response_type"] == "ephemeral" and "What you can do here" in json.dumps(body)
+    assert em.called("users.info")
