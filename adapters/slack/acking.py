@@ -37,9 +37,6 @@ class Background:
         if not task.cancelled() and task.exception() is not None:
             log.error("Slack work after the ack failed", exc_info=task.exception())
 
-    def __len__(self) -> int:
-        return len(self._tasks)
-
     async def drain(self, timeout: float) -> None:
         """Let running work finish (answers already promised), then cancel what is left."""
         if not self._tasks:
