@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -44,10 +44,20 @@ REPLAY_KINDS = ("slack-request", "slack-event", "discord-interaction")
 REPLAY_KEEP = timedelta(days=1)
 
 
+_FIRST_SIGHT = insert(Claim)
+
+
 def first_sight(store: Store, kind: str, key: str, now: datetime) -> bool:
-    """True the first time an inbound event (by its platform id) is seen, on any process."""
-    with store.session() as s:
-        return claim(s, kind, key[:128], EPOCH, now)
+    """True the first time an inbound event (by its platform id) is seen, on any process.
+    It runs before every acknowledgement, so it is one Core INSERT in its own transaction
+    (the ORM's unit of work and savepoint cost several times as much CPU)."""
+    row = {"kind": kind, "key": key[:128], "fire_at": EPOCH, "owner": PROCESS_ID}
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(_FIRST_SIGHT, {**row, "claimed_at": now})
+    except IntegrityError:
+        return False
+    return True
 
 
 def prune_replays(store: Store, now: datetime, keep: timedelta = REPLAY_KEEP) -> int:

@@ -1,8 +1,11 @@
 """The Slack adapter: slack-bolt (AsyncApp) in Socket Mode or signed HTTP mode.
 
-Every Slack request is acknowledged at once (view submissions after at most two seconds, so
-field errors can be shown in the modal); the core's work continues after the ack. One slash
-command (`/crossings ...`) reaches every core command. No feature logic lives here.
+Every Slack request is acknowledged as soon as its listener returns (adapters/slack/acking.py).
+A slash command's ack carries the member's answer when it is ready within two seconds (else a
+plain ack, and the answer follows); view submissions wait as long, so field errors can be
+shown in the modal; everything else is acknowledged at once. The core's remaining work
+continues after the ack. One slash command (`/crossings ...`) reaches every core command. No
+feature logic lives here.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
@@ -27,13 +30,13 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import guard, render, sending
+from adapters.slack import acking, guard, render, sending
 from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.settings import SECRETS, SlackSettings, enabled
 from bot import actions as a
 from bot import metrics
-from bot.answering import answer_first, handled_within
+from bot.answering import answer_first, is_slow
 from bot.app import App
 from bot.claims import first_sight, schedule_pruning
 from bot.commands import CommandError
@@ -60,6 +63,7 @@ log = logging.getLogger(__name__)
 NAME = "slack"
 ANSWER_WITHIN = 2.0
 ACTOR_WAIT = 0.5  # users.info may be rate limited: never let it hold an answer back
+DRAIN_ON_STOP = 5.0  # seconds in-flight work gets to finish when the adapter stops
 RETRYABLE_ERRORS = {
     "ratelimited",
     "internal_error",
@@ -84,6 +88,7 @@ class Pending:
 
 _TEAM_CLIENT: ContextVar[AsyncWebClient | None] = ContextVar("slack_team_client", default=None)
 TokenLookup = Callable[[str], Awaitable[str | None]]
+EventListener = Callable[[dict[str, Any], dict[str, Any]], Coroutine[Any, Any, None]]
 
 
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
@@ -327,7 +332,7 @@ class SlackPlatform(Platform):
                 if sending.error_of(exc) not in NOT_A_MEMBER or not pending.response_url:
                     raise
                 if not await sending.respond_via_url(
-                    pending.response_url, action.message, private=True
+                    pending.response_url, action.message, private=True, session=self.client.session
                 ):
                     raise
                 return a.ActionResult(ok=True)
@@ -371,11 +376,22 @@ class SlackAdapter:
             )
         self.installs: DatabaseInstallations | None = None
         oauth_settings = None
+        authorize: Any = None  # Bolt types it as a function; its own class is accepted too
         if oauth:
+            from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
             from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
             assert s.client_id is not None and s.client_secret is not None
             self.installs = DatabaseInstallations(app.store.engine, s.client_id)
+            # Bolt checks a stored token with auth.test on every request, a round trip to Slack
+            # before the ack; what it answers for a token does not change, so it is cached.
+            authorize = AsyncInstallationStoreAuthorize(
+                logger=log,
+                installation_store=self.installs,
+                client_id=s.client_id,
+                client_secret=s.client_secret.get_secret_value(),
+                cache_enabled=True,
+            )
             scopes = render.manifest(app.registry)["oauth_config"]["scopes"]["bot"]
             oauth_settings = AsyncOAuthSettings(
                 client_id=s.client_id,
@@ -398,10 +414,13 @@ class SlackAdapter:
             client=self.client,
             signing_secret=secret,
             request_verification_enabled=s.mode == "http",
-            process_before_response=False,
+            # The listener's return is the ack: no polling for it (see acking.py).
+            process_before_response=True,
             oauth_settings=oauth_settings,
+            authorize=authorize,
         )
         self._handler: Any = None
+        self.background = acking.Background()
         self._runner: web.AppRunner | None = None
         self.port = s.http_port
         self._register()
@@ -437,6 +456,7 @@ class SlackAdapter:
                 await self._handler.close_async()
         if self._runner is not None:
             await self._runner.cleanup()
+        await self.background.drain(DRAIN_ON_STOP)
         if self.client.session is not None:
             await self.client.session.close()
 
@@ -450,9 +470,18 @@ class SlackAdapter:
         bolt.action(re.compile(r"^link:"))(self._ack_only)
         bolt.view_submission(re.compile(".*"))(self._on_view)
         bolt.view_closed(re.compile(".*"))(self._ack_only)
-        bolt.event("message")(self._on_message)
-        bolt.event("member_joined_channel")(self._on_join)
-        bolt.event("app_home_opened")(self._on_home)
+        # Events are acknowledged when these return (Bolt acks them itself): the work follows.
+        bolt.event("message")(self._later(self._on_message))
+        bolt.event("member_joined_channel")(self._later(self._on_join))
+        bolt.event("app_home_opened")(self._later(self._on_home))
+
+    def _later(self, listener: EventListener) -> EventListener:
+        """The event listener run after the ack (Bolt passes arguments by parameter name)."""
+
+        async def acknowledged(body: dict[str, Any], event: dict[str, Any]) -> None:
+            self.background.spawn(listener(body, event))
+
+        return acknowledged
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
         """A signed request is accepted once (HTTP mode), and an event once by its event_id
@@ -483,11 +512,17 @@ class SlackAdapter:
     async def _actor(self, team: str, user_id: str) -> Actor:
         """The member, if users.info answers quickly; else a bare actor (the look-up carries
         on in the background and fills the cache for next time)."""
+        known = self.platform._actors.get((team, user_id))
+        if known is not None:  # no task, no timer: this runs before most acks
+            return known
         lookup = asyncio.ensure_future(self.platform.fetch_member(team, user_id))
         try:
             actor = await asyncio.wait_for(asyncio.shield(lookup), ACTOR_WAIT)
         except TimeoutError:
             log.info("users.info is slow; answering without the profile")
+            return Actor(user_id, user_id)
+        except (aiohttp.ClientError, OSError) as exc:  # the ack must not wait on a retry
+            log.info("users.info failed (%s); answering without the profile", type(exc).__name__)
             return Actor(user_id, user_id)
         return actor or Actor(user_id, user_id)
 
@@ -507,28 +542,66 @@ class SlackAdapter:
         )
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        await ack()
+        try:
+            await self._command(ack, body)
+        except Exception:
+            log.exception("a slash command could not be handled")
+            with contextlib.suppress(Exception):
+                await ack()  # an ack rather than a 500 Slack would show as a failure
+
+    async def _command(self, ack: Any, body: dict[str, Any]) -> None:
+        """Acknowledged with the member's answer when it is ready in time: Slack shows an
+        ephemeral response body at once, so there is no follow-up call to wait for."""
+        started = asyncio.get_running_loop().time()
         team, user, channel = body["team_id"], body["user_id"], body.get("channel_id")
         key = body.get("trigger_id") or f"cmd-{user}-{body.get('text', '')[:10]}"
-        self._pending(key, team, channel, user, body)
         place = Place(NAME, team, channel)
         text = (body.get("text") or "").strip() or "help"
         try:
             command, raw = self.core.registry.resolve_line(text)
         except CommandError as exc:
-            await self.platform.execute(
-                a.Respond(place, user, Message(text=exc.message, tone="warning"), key)
+            await ack(
+                **acking.ack_body(a.Respond(place, user, Message(exc.message, tone="warning")))
             )
-            self.platform.pending.pop(key, None)
             return
+        self._pending(key, team, channel, user, body)
         actor = await self._actor(team, user)
         event = CommandInvoked(
             place, actor, self.core.clock.now(), interaction=key, path=command.path, options=raw
         )
-        await self._run(event)
+        handling = await self._handled_in_time(event, started)
+        if not handling.done():  # slow: a plain ack now, the answer follows
+            await ack()
+            self.background.spawn(self._answer_rest(key, handling))
+            return
+        answer, actions = acking.take_answer(handling.result(), key)
+        await (ack(**acking.ack_body(answer)) if answer else ack())
+        self.background.spawn(self._answer_rest(key, actions))
+
+    async def _handled_in_time(self, event: Event, started: float) -> asyncio.Task[list[a.Action]]:
+        """Start handling the event and wait for it until the answer deadline (not at all for
+        a command marked `slow`). The task is returned done, or still running."""
+        task = asyncio.get_running_loop().create_task(self.core.handle(event))
+        if not is_slow(self.core, event):
+            budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
+            await asyncio.wait({task}, timeout=max(budget, 0.05))
+        return task
+
+    async def _answer_rest(
+        self, key: str, actions: list[a.Action] | asyncio.Task[list[a.Action]]
+    ) -> None:
+        """After the ack: the answers it could not carry, the outbox, edits and removals."""
+        try:
+            await answer_first(self.core, actions if isinstance(actions, list) else await actions)
+        finally:
+            self.platform.pending.pop(key, None)
+            self.core.outbox_kick()
 
     async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
+        self.background.spawn(self._shortcut(body))
+
+    async def _shortcut(self, body: dict[str, Any]) -> None:
         command = self.core.registry.get([body.get("callback_id", "")])
         if command is None or command.kind != "message":
             return
@@ -555,6 +628,9 @@ class SlackAdapter:
 
     async def _on_action(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
+        self.background.spawn(self._action(body))
+
+    async def _action(self, body: dict[str, Any]) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
@@ -602,24 +678,22 @@ class SlackAdapter:
             custom_id=view["callback_id"],
             fields=render.view_values(view),
         )
-        budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
-        # Slow: close the modal now (a plain ack), the answers follow.
-        actions, acked = await handled_within(self.core, event, budget, ack)
-        if not acked:
-            rejected = next((x for x in actions if isinstance(x, a.RejectForm)), None)
-            if rejected is not None:
-                await ack(
-                    response_action="errors",
-                    errors={k: v[:150] for k, v in rejected.errors.items()},
-                )
-                actions = [x for x in actions if x is not rejected]
-            else:
-                await ack()
-        try:
-            await answer_first(self.core, actions)
-        finally:
-            self.platform.pending.pop(key, None)
-            self.core.outbox_kick()
+        handling = await self._handled_in_time(event, started)
+        if not handling.done():  # slow: close the modal now (a plain ack), the answers follow
+            await ack()
+            self.background.spawn(self._answer_rest(key, handling))
+            return
+        actions = handling.result()
+        rejected = next((x for x in actions if isinstance(x, a.RejectForm)), None)
+        if rejected is not None:  # shown inside the modal, which stays open
+            await ack(
+                response_action="errors",
+                errors={k: v[:150] for k, v in rejected.errors.items()},
+            )
+            actions = [x for x in actions if x is not rejected]
+        else:
+            await ack()
+        self.background.spawn(self._answer_rest(key, actions))
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or event.get("team") or ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -103,9 +104,12 @@ async def upload_files(client: AsyncWebClient, channel: str, message: Message) -
             attempt.record(step, {"files": ids})
 
 
-async def respond_via_url(url: str, message: Message, *, private: bool) -> bool:
-    """Answer through an interaction's response_url (works where the bot is not a member)."""
-    hook = AsyncWebhookClient(url)
+async def respond_via_url(
+    url: str, message: Message, *, private: bool, session: aiohttp.ClientSession | None = None
+) -> bool:
+    """Answer through an interaction's response_url (works where the bot is not a member);
+    `session` is the adapter's pooled one, so no connection is opened per answer."""
+    hook = AsyncWebhookClient(url, session=session)
     response = await hook.send(
         text=render.fallback_text(message),
         blocks=render.blocks_for(message),

@@ -217,18 +217,33 @@ async def test_slack_view_submission_is_acked_in_time_while_users_info_is_slow(
     assert status == 200 and time.monotonic() - started < DEADLINE
 
 
-async def test_slack_help_in_a_channel_without_the_bot_uses_response_url(
+async def test_slack_help_in_a_channel_without_the_bot_is_answered_in_the_ack(
     sl: SlackWorkspace,
 ) -> None:
     em = sl.emulator
     em.absent.add("C0PRIVATE")
     em.channels["C0PRIVATE"] = "private"
-    await em.deliver_http(
+    status, body = await em.deliver_http(
         sl.url, "slash_commands", em.command_payload("UAMIRA", "C0PRIVATE", "help")
     )
+    assert status == 200 and json.loads(body)["response_type"] == "ephemeral"
+    (answer,) = [m for m in em.ephemerals if m["channel"] == "C0PRIVATE"]
+    assert answer["user"] == "UAMIRA" and "crossings" in json.dumps(answer)
+    assert not em.called("chat.postEphemeral")  # the ack carried it: no call that could fail
+
+
+async def test_slack_an_answer_after_the_ack_in_a_channel_without_the_bot_uses_response_url(
+    sl: SlackWorkspace,
+) -> None:
+    em = sl.emulator
+    em.absent.add("C0PRIVATE")
+    em.channels["C0PRIVATE"] = "private"
+    posted = em.message_event("USAM", "C0PRIVATE", "Your partner only wants your passport.")
+    message = next(m for m in em.messages if m["ts"] == posted["event"]["ts"])
+    await em.deliver_http(sl.url, "interactive", em.shortcut("UAMIRA", "report-message", message))
     await sl.settle(lambda: em.responses)
     answer = em.responses[-1]
-    assert answer["response_type"] == "ephemeral" and "crossings" in json.dumps(answer)
+    assert answer["response_type"] == "ephemeral" and "harassment" in json.dumps(answer)
 
 
 async def test_slack_help_names_slack_commands(sl: SlackWorkspace) -> None:

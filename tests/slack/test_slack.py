@@ -177,9 +177,12 @@ async def test_automod_on_slack_removes_with_a_user_token_or_alerts(ws: SlackWor
 
 
 async def test_ratelimited_then_success(ws: SlackWorkspace) -> None:
+    """An answer that follows the ack (a message shortcut's chooser) is retried after a 429."""
     em = ws.emulator
+    target = await ws.say("USAM", "Your partner only wants your passport.")
+    message = next(m for m in em.messages if m["ts"] == target["ts"])
     em.ratelimit["chat.postEphemeral"] = 1
-    await ws.command("UAMIRA", "help")
+    await ws.send("interactive", em.shortcut("UAMIRA", "report-message", message))
     await ws.settle(lambda: em.ephemerals, timeout=8)
     statuses = [c.ok for c in em.called("chat.postEphemeral")]
     assert statuses[-2:] == [False, True]

@@ -559,6 +559,8 @@ class SlackEmulator:
                 if env is not None and env.acked is None:
                     env.acked = time.monotonic()
                     env.response = data.get("payload")
+                    if env.kind == "slash_commands":
+                        self.command_answered(env.payload, env.response)
         finally:
             if ws in self.sockets:
                 self.sockets.remove(ws)
@@ -815,7 +817,34 @@ class SlackEmulator:
             aiohttp.ClientSession() as http,
             http.post(url, data=body.encode(), headers=sent) as r,
         ):
-            return r.status, await r.text()
+            text = await r.text()
+        if kind == "slash_commands" and r.status == 200 and r.content_type == "application/json":
+            self.command_answered(payload, json.loads(text))
+        return r.status, text
+
+    def command_answered(self, command: dict[str, Any], ack: Any) -> dict[str, Any] | None:
+        """A slash command's ack may carry a message (its response body, or the Socket Mode
+        ack's payload): Slack shows it at once, to the member alone unless `response_type` is
+        `in_channel`, wherever the command was typed. Returns the message as recorded."""
+        if not isinstance(ack, dict) or not (ack.get("text") or ack.get("blocks")):
+            return None
+        problem = self._check_blocks(ack["blocks"]) if "blocks" in ack else None
+        self.calls.append(Call("ack.response", ack, ok=problem is None, error=problem))
+        if problem:
+            return None
+        public = ack.get("response_type") == "in_channel"
+        msg = {
+            "ts": new_ts(),
+            "channel": command.get("channel_id", ""),
+            "text": ack.get("text") or "",
+            "blocks": ack.get("blocks") or [],
+            "team": command.get("team_id", TEAM_ID),
+            "thread_ts": None,
+            "user": None if public else command.get("user_id"),
+            "via": "ack",
+        }
+        (self.messages if public else self.ephemerals).append(msg)
+        return msg
 
     # --- reading ----------------------------------------------------------------------------
     def posted(self, channel: str) -> list[dict[str, Any]]:
