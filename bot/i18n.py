@@ -129,9 +129,7 @@ def plural_index(locale: str, n: int) -> int:
     return int(_compiled(babel_plural_expr(locale)[1])(abs(int(n))))
 
 
-def _lookup(
-    key: str, locale: str | None, values: dict[str, object]
-) -> tuple[str, str] | None:
+def _lookup(key: str, locale: str | None, values: dict[str, object]) -> tuple[str, str] | None:
     """The text of `key` and the locale it was found in, along the fallback chain."""
     cats = _all()
     for loc in candidates(locale):
