@@ -89,20 +89,32 @@ LEET = str.maketrans(
 )
 
 _INNER_SEPARATORS = re.compile(r"(?<=\w)[.\-_*~'`’·•]+(?=\w)")
+_ANY_SEPARATOR = re.compile(r"[.\-_*~'`’·•]")  # a quick look before the slower search above
 _TOKEN = re.compile(r"[\w@$!|+]+")
+# The same tokens for ASCII text, found by bytes.translate + split: every byte that cannot be in
+# a token (not \w, @ $ ! | +) becomes a space.
+_ASCII_TOKEN_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_@$!|+") else 32 for c in range(256)
+)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _RUNS = re.compile(r"([^\W\d_])\1{2,}")
+
+
+# One table for both, applied after case folding: case folding neither makes nor removes
+# invisible characters, and no confusable is one, so one pass does the work of two.
+_INVISIBLE_AND_CONFUSABLE = {**ZERO_WIDTH, **CONFUSABLES}
+_LATIN_ACCENTS = dict.fromkeys(range(0x300, 0x370), None)  # combining marks U+0300-036F
 
 
 def fold(text: str) -> str:
     """NFKC, case-folded, zero-width characters gone, confusables mapped, accents dropped."""
     if text.isascii():  # the common case: nothing to fold but case
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
-    text = text.translate(CONFUSABLES)
-    decomposed = unicodedata.normalize("NFD", text)
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE_AND_CONFUSABLE)
+    if text.isascii():  # only look-alike letters and invisible characters were in the way
+        return text
     # Only the Latin-style accents go (U+0300-036F): Japanese voicing marks are letters' meaning.
-    stripped = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
+    stripped = unicodedata.normalize("NFD", text).translate(_LATIN_ACCENTS)
     return unicodedata.normalize("NFC", stripped)
 
 
@@ -123,6 +135,8 @@ def _spelled_out(tokens: list[str]) -> list[str]:
     characters, and its sub-runs, since a real one-letter word may sit next to it
     ('a s c a m' holds 'scam')."""
     found: list[str] = []
+    if list(map(len, tokens)).count(1) < 3:  # most messages: no run to look at
+        return found
     run: list[str] = []
     for tok in [*tokens, ""]:
         if len(tok) == 1:
@@ -138,7 +152,15 @@ def _spelled_out(tokens: list[str]) -> list[str]:
 
 def unseparated(folded: str) -> str:
     """Dots, dashes and the like inside words removed ("s.c.a.m", "b-u-y" -> "scam", "buy")."""
+    if _ANY_SEPARATOR.search(folded) is None:  # most messages: nothing to remove
+        return folded
     return _INNER_SEPARATORS.sub("", folded)
+
+
+def _tokens(joined: str) -> list[str]:
+    if joined.isascii():
+        return joined.encode("ascii").translate(_ASCII_TOKEN_BYTES).decode("ascii").split()
+    return _TOKEN.findall(joined)
 
 
 def words(text: str, folded: str | None = None, joined: str | None = None) -> list[str]:
@@ -146,7 +168,7 @@ def words(text: str, folded: str | None = None, joined: str | None = None) -> li
     `joined` (`unseparated(fold(text))`) when the caller already has them."""
     if joined is None:
         joined = unseparated(fold(text) if folded is None else folded)
-    return [w for w in (_word(t) for t in _TOKEN.findall(joined)) if w]
+    return [w for w in map(_word, _tokens(joined)) if w]
 
 
 def match_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
@@ -189,7 +211,12 @@ def _pitch_word(token: str) -> str:
 
 # A digit or symbol touching a letter ("s3nd", "c4rd"): the only tokens that need a closer look.
 _LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_LEET_CHARACTER = re.compile(r"[0-9@$|!+]")  # a quick look before the slower search above
 _DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
+
+
+def _joined_letters(m: re.Match[str]) -> str:
+    return m.group(0).replace(" ", "")
 
 
 def pitch_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
@@ -200,9 +227,9 @@ def pitch_text(text: str, folded: str | None = None, joined: str | None = None) 
     if joined is None:
         joined = unseparated(fold(text) if folded is None else folded)
     folded = joined
-    if any(len(t) == 1 for t in folded.split()):  # cheaper than the regex on most messages
-        folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
-    if _LEETABLE.search(folded):
+    if 1 in map(len, folded.split()):  # cheaper than the regex on most messages
+        folded = _SPELLED_RUN.sub(_joined_letters, folded)
+    if _LEET_CHARACTER.search(folded) and _LEETABLE.search(folded):
         folded = " ".join(_pitch_word(t) if _LEETABLE.search(t) else t for t in folded.split())
     return folded
 
