@@ -66,7 +66,10 @@ def hosts(text: str) -> list[str]:
     """Hosts of the links in a message, with or without a scheme ("bit.ly/x" counts)."""
     if "." not in text:
         return []
-    plain = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
+    if text.isascii():  # NFKC and the invisible characters cannot change ASCII text
+        plain = text.lower()
+    else:
+        plain = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
     return [h.strip(".-") for h in _HOST.findall(plain)]
 
 

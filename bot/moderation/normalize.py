@@ -255,3 +255,45 @@ def pitch_pattern(pattern: str) -> str:
         follows = plain[i + 1 : i + 2]
         out.append(f"(?:{atom})" if follows and follows in "?*{" else atom)
     return "".join(out)
+
+
+class Forms:
+    """The normalised forms of one message, each made at most once and only when a rule reads
+    it: every rule of a rule set shares them, so no Unicode work is done twice per message."""
+
+    __slots__ = ("_folded", "_joined", "_match", "_pitch", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._folded: str | None = None
+        self._joined: str | None = None
+        self._match: str | None = None
+        self._pitch: str | None = None
+
+    @property
+    def folded(self) -> str:
+        """`fold(text)`: what regex rules read."""
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    @property
+    def joined(self) -> str:
+        """`unseparated(fold(text))`: where words and pitches start from."""
+        if self._joined is None:
+            self._joined = unseparated(self.folded)
+        return self._joined
+
+    @property
+    def match(self) -> str:
+        """`match_text(text)`: what keyword rules read."""
+        if self._match is None:
+            self._match = match_text(self.text, joined=self.joined)
+        return self._match
+
+    @property
+    def pitch(self) -> str:
+        """`pitch_text(text)`: what request and pitch signals read."""
+        if self._pitch is None:
+            self._pitch = pitch_text(self.text, joined=self.joined)
+        return self._pitch
