@@ -188,15 +188,20 @@ class RuleSet:
         # One pass of an re2 set answers "which patterns match?" for every message; only the
         # rules it names pay for a search that finds the words to show.
         self._regex_set = _regex_set(self._regexes)
+        # The same patterns capturing no groups: finding only where the whole pattern matched
+        # lets re2 skip the slower engines that track groups (the span is the same).
+        self._regex_words = [re2.compile(rx.pattern, _NO_CAPTURE) for _, rx in self._regexes]
         for key, owners in phrases.items():
             self._automaton.add_word(key, (key.strip(), tuple(owners)))
         self._has_words = bool(phrases)
         if self._has_words:
             self._automaton.make_automaton()
-        self._pitches = [r for r in self.rules if r.kind == "pitch"]
-        self._finder = _finder(self._pitches)
+        self._pitches = [
+            (r, pitch.Conditions(r.when, r.unless)) for r in self.rules if r.kind == "pitch"
+        ]
+        self._finder = _finder([r for r, _ in self._pitches])
         # A message holding none of these cannot satisfy any combination: most messages.
-        self._needed = frozenset(s for r in self._pitches for combo in r.when for s in combo[:1])
+        self._needed = frozenset(s for r, _ in self._pitches for c in r.when for s in c[:1])
         self._links = [
             (r, frozenset(r.allow_domains), r.kind == "shorteners")
             for r in self.rules
@@ -224,14 +229,15 @@ class RuleSet:
 
     def _check_regexes(self, folded: str) -> list[_Found]:
         assert self._regex_set is not None
-        matched = self._regex_set.Match(folded.encode())
+        encoded = folded.encode()
+        matched = self._regex_set.Match(encoded)
         if not matched:
             return []
         out: list[_Found] = []
         for i in sorted(matched):
-            rule, rx = self._regexes[i]
-            if m := rx.search(folded):
-                out.append((rule, m.group(0), "", ()))
+            rule = self._regexes[i][0]
+            if m := self._regex_words[i].search(encoded):
+                out.append((rule, m.group(0).decode(), "", ()))
         return out
 
     def _check_pitches(self, text: str) -> list[_Found]:
@@ -241,8 +247,8 @@ class RuleSet:
         out: list[_Found] = []
         if self._needed.isdisjoint(present):
             return out
-        for rule in self._pitches:
-            combo = pitch.satisfied(present, rule.when, rule.unless)
+        for rule, conditions in self._pitches:
+            combo = conditions.first(present)
             if combo is not None:
                 rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
                 evidence = self._finder.evidence(text, [*combo, *rest], encoded)
@@ -299,6 +305,8 @@ class RuleSet:
 
 
 _OWN_PASS = ("keywords", "regex", "pitch", "lookalikes", "shorteners")
+_NO_CAPTURE = re2.Options()
+_NO_CAPTURE.never_capture = True
 # What one rule found: the rule, the words or link, why (when the rule kind does not say), evidence.
 _Found = tuple[Rule, str, str, tuple[Evidence, ...]]
 

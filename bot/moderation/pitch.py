@@ -110,9 +110,26 @@ def satisfied(
     found: set[str], when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
 ) -> tuple[str, ...] | None:
     """The first combination of `when` that `found` holds, unless a veto holds too."""
-    if any(all(s in found for s in veto) for veto in unless):
+    return Conditions(when, unless).first(found)
+
+
+class Conditions:
+    """A rule's `when` and `unless`, held as sets so that each test is one subset check."""
+
+    __slots__ = ("_unless", "_when")
+
+    def __init__(
+        self, when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
+    ) -> None:
+        self._when = tuple((frozenset(combo), combo) for combo in when)
+        self._unless = tuple(frozenset(veto) for veto in unless)
+
+    def first(self, found: set[str]) -> tuple[str, ...] | None:
+        """The first combination of `when` that `found` holds, unless a veto holds too."""
+        for veto in self._unless:
+            if veto <= found:
+                return None
+        for needed, combo in self._when:
+            if needed <= found:
+                return combo
         return None
-    for combo in when:
-        if all(s in found for s in combo):
-            return combo
-    return None
