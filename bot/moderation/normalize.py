@@ -103,18 +103,24 @@ _RUNS = re.compile(r"([^\W\d_])\1{2,}")
 # One table for both, applied after case folding: case folding neither makes nor removes
 # invisible characters, and no confusable is one, so one pass does the work of two.
 _INVISIBLE_AND_CONFUSABLE = {**ZERO_WIDTH, **CONFUSABLES}
-_LATIN_ACCENTS = dict.fromkeys(range(0x300, 0x370), None)  # combining marks U+0300-036F
+# str.translate pays a failed dictionary lookup for every character it leaves alone; asking
+# first whether any character needs it is several times cheaper, and most text needs none.
+INVISIBLE = frozenset(map(chr, ZERO_WIDTH))
+_INVISIBLE_OR_CONFUSABLE = frozenset(map(chr, _INVISIBLE_AND_CONFUSABLE))
+_LATIN_ACCENTS = re.compile("[\u0300-\u036f]+")  # combining marks U+0300-036F
 
 
 def fold(text: str) -> str:
     """NFKC, case-folded, zero-width characters gone, confusables mapped, accents dropped."""
     if text.isascii():  # the common case: nothing to fold but case
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_INVISIBLE_AND_CONFUSABLE)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not _INVISIBLE_OR_CONFUSABLE.isdisjoint(text):
+        text = text.translate(_INVISIBLE_AND_CONFUSABLE)
     if text.isascii():  # only look-alike letters and invisible characters were in the way
         return text
     # Only the Latin-style accents go (U+0300-036F): Japanese voicing marks are letters' meaning.
-    stripped = unicodedata.normalize("NFD", text).translate(_LATIN_ACCENTS)
+    stripped = _LATIN_ACCENTS.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", stripped)
 
 
