@@ -282,8 +282,11 @@ class RuleSet:
                     msg.account_age_days is not None
                     and msg.account_age_days < rule.account_age_days
                 )
-                linked = "://" in msg.text and _URL.search(msg.text)
-                if young and (linked or msg.mentions or msg.mentions_everyone):
+                if young and (
+                    ("://" in msg.text and _URL.search(msg.text))
+                    or msg.mentions
+                    or msg.mentions_everyone
+                ):
                     return "link or mention from a new account"
             case "flood" | "duplicate":
                 return self._window(rule, msg)
@@ -292,7 +295,8 @@ class RuleSet:
     def _window(self, rule: Rule, msg: Message) -> str | None:
         """Sliding windows per member (in this process: flood is a local, short-lived signal)."""
         window = self._windows[(rule.id, msg.author_id)]
-        window.append((msg.at, msg.text.strip().casefold()))
+        # flood only counts messages: only the duplicate rule needs the text to compare
+        window.append((msg.at, msg.text.strip().casefold() if rule.kind == "duplicate" else ""))
         while window and msg.at - window[0][0] > rule.window_seconds:
             window.popleft()
         if rule.kind == "flood" and len(window) > rule.max_messages:
