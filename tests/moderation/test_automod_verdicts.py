@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from bot.moderation.automod import Message, RuleSet, load_rules
+from bot.moderation.automod import Message, Rule, RuleSet, load_rules
+from bot.moderation.normalize import Forms, fold, match_text, pitch_text, unseparated
 from tests.moderation.automod_verdicts import STORED, verdicts
 
 pytestmark = pytest.mark.moderation
@@ -35,3 +36,53 @@ def test_a_message_checked_twice_gets_the_same_verdict() -> None:
     again = [[h.explain() for h in rules.check(Message(t, f"b{i}"))] for i, t in enumerate(texts)]
     assert first == again
     assert [bool(v) for v in first] == [True, False, True, True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please s e n d me a g1ft c4rd",
+        "ѕеnd mе 500 usdt",
+        "s.c.a.m w\u200banted, scaaaam",
+        "🇸🇪🇳🇩 me money",
+        "Envíame 50 ahora, mi cuenta está lista",
+        "给我转500元",
+        "",
+    ],
+)
+def test_the_shared_forms_are_the_ones_each_rule_reads(text: str) -> None:
+    forms = Forms(text)
+    assert forms.match == match_text(text)
+    assert forms.pitch == pitch_text(text)
+    assert forms.folded == fold(text)
+    assert forms.joined == unseparated(fold(text))
+
+
+def test_regex_rules_show_the_whole_match_in_rule_order() -> None:
+    rules = RuleSet(
+        [
+            Rule("contact", "regex", patterns=(r"nothing(\d+)", r"(add|text) me (on|at) (\w+)")),
+            Rule("numbers", "regex", patterns=(r"(\d{3})-(\d{4})",)),
+            Rule("contact", "keywords", words=("telegram",)),  # the same id: the first hit stands
+        ]
+    )
+    hits = rules.check(Message("pls ADD me on Telegram, 555-1234", "a"))
+    assert [(h.rule.id, h.rule.kind, h.matched) for h in hits] == [
+        ("contact", "keywords", "telegram"),
+        ("numbers", "regex", "555-1234"),
+    ]
+    hits = RuleSet(rules.rules[:2]).check(Message("pls add me on telegram", "a"))
+    assert [(h.rule.id, h.matched) for h in hits] == [("contact", "add me on telegram")]
+
+
+def test_an_exempt_member_meets_the_next_rule_of_the_same_id() -> None:
+    rules = RuleSet(
+        [
+            Rule("money", "keywords", words=("usdt",), exempt_roles=("trader",)),
+            Rule("money", "regex", patterns=(r"\d+ ?usdt",)),
+        ]
+    )
+    hits = rules.check(Message("send 500 usdt", "a", roles=frozenset({"trader"})))
+    assert [(h.rule.kind, h.matched) for h in hits] == [("regex", "500 usdt")]
+    hits = rules.check(Message("send 500 usdt", "b"))
+    assert [(h.rule.kind, h.matched) for h in hits] == [("keywords", "usdt")]
