@@ -339,7 +339,10 @@ def _regex_set(regexes: list[tuple[Rule, Any]]) -> Any:
     patterns = re2.Set.SearchSet()
     for _, rx in regexes:
         patterns.Add(rx.pattern)
-    patterns.Compile()
+    try:
+        patterns.Compile()
+    except Exception as exc:  # re2 raises its own error type
+        raise RuleError(f"the regex rules are too large together ({exc})") from None
     return patterns
 
 
