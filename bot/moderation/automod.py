@@ -306,7 +306,7 @@ class RuleSet:
             window.popleft()
         if rule.kind == "flood" and len(window) > rule.max_messages:
             return f"{len(window)} messages in {rule.window_seconds}s"
-        if rule.kind == "duplicate":
+        if rule.kind == "duplicate" and len(window) > rule.max_repeats:  # else too few to count
             same = sum(1 for _, text in window if text == window[-1][1])
             if same > rule.max_repeats:
                 return f"the same message {same} times"
