@@ -5,6 +5,11 @@ regex rules run on google-re2, whose matching time is linear in the message, so 
 the bot; pitch rules look for requests aimed at members (bot/moderation/pitch.py); lookalike and
 shortener rules inspect link hosts (bot/moderation/links.py); the rest (links, invites, mentions,
 flood, duplicates, new accounts) are cheap checks. Every hit says why it fired (`Hit.explain`).
+
+Speed: every rule reads the message through one `Forms` (bot/moderation/normalize.py), so each
+normalised form is made once per message and only if some rule reads it; all regex rules cost
+one re2 set pass, all pitch signals another; link rules look only at messages with a dot, and
+the words or evidence to show are searched for only once a rule has fired (bench/ has figures).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import re2
 import yaml
 
 from bot.moderation import links, pitch
-from bot.moderation.normalize import fold, match_text, normalise_phrase, pitch_text, unseparated
+from bot.moderation.normalize import Forms, normalise_phrase
 from bot.moderation.pitch import Evidence
 from bot.paths import CONTENT_DIR
 
@@ -185,91 +190,94 @@ class RuleSet:
                     raise RuleError(
                         f"rule {rule.id}: pattern {pattern!r} is not valid ({exc})"
                     ) from None
-        # One combined search answers "does any pattern match?" for the common, clean message;
-        # only a match pays for finding which rules matched.
-        self._any_regex = (
-            re2.compile("|".join(f"(?:{rx.pattern})" for _, rx in self._regexes))
-            if self._regexes
-            else None
-        )
+        # One pass of an re2 set answers "which patterns match?" for every message; only the
+        # rules it names pay for a search that finds the words to show.
+        self._regex_set = _regex_set(self._regexes)
+        # The same patterns capturing no groups: finding only where the whole pattern matched
+        # lets re2 skip the slower engines that track groups (the span is the same).
+        self._regex_words = [re2.compile(rx.pattern, _NO_CAPTURE) for _, rx in self._regexes]
         for key, owners in phrases.items():
             self._automaton.add_word(key, (key.strip(), tuple(owners)))
         self._has_words = bool(phrases)
         if self._has_words:
             self._automaton.make_automaton()
-        self._pitches = [r for r in self.rules if r.kind == "pitch"]
-        self._finder = _finder(self._pitches)
+        self._pitches = [
+            (r, pitch.Conditions(r.when, r.unless)) for r in self.rules if r.kind == "pitch"
+        ]
+        self._finder = _finder([r for r, _ in self._pitches])
         # A message holding none of these cannot satisfy any combination: most messages.
-        self._needed = frozenset(s for r in self._pitches for combo in r.when for s in combo[:1])
-        self._links = [r for r in self.rules if r.kind in ("lookalikes", "shorteners")]
+        self._needed = frozenset(s for r, _ in self._pitches for c in r.when for s in c[:1])
+        self._links = [
+            (r, frozenset(r.allow_domains), r.kind == "shorteners")
+            for r in self.rules
+            if r.kind in ("lookalikes", "shorteners")
+        ]
         self._others = [r for r in self.rules if r.kind not in _OWN_PASS]
         self._windows: dict[tuple[str, str], deque[tuple[float, str]]] = defaultdict(deque)
 
     def check(self, msg: Message) -> list[Hit]:
-        hits: list[Hit] = []
-        seen: set[str] = set()
-
-        def add(rule: Rule, matched: str, why: str = "", ev: tuple[Evidence, ...] = ()) -> None:
-            if rule.id in seen or _exempt(rule, msg):
-                return
-            seen.add(rule.id)
-            hits.append(Hit(rule, matched[:80], why, ev))
-
-        folded = fold(msg.text)  # once, for the words, the patterns and the pitches
-        joined = unseparated(folded) if self._has_words or self._finder is not None else ""
+        forms = Forms(msg.text)  # each normalised form made once, shared by every rule
+        found: list[_Found] = []
         if self._has_words:
-            for _, (phrase, owners) in self._automaton.iter(match_text(msg.text, joined=joined)):
-                for rule in owners:
-                    add(rule, phrase)
-        if self._any_regex is not None and self._any_regex.search(folded):
-            for rule, rx in self._regexes:
-                if rule.id not in seen and (m := rx.search(folded)):
-                    add(rule, m.group(0))
+            for _, (phrase, owners) in self._automaton.iter(forms.match):
+                found.extend((rule, phrase, "", ()) for rule in owners)
+        if self._regex_set is not None:
+            found += self._check_regexes(forms.folded)
         if self._finder is not None:
-            for rule, matched, ev in self._check_pitches(pitch_text(msg.text, joined=joined)):
-                add(rule, matched, "", ev)
-        for rule, finding in self._check_links(msg.text):
-            add(rule, finding.host, finding.why)
+            found += self._check_pitches(forms.pitch)
+        if self._links and "." in msg.text:
+            found += self._check_links(msg.text)
         for rule in self._others:
             if other := self._check_other(rule, msg):
-                add(rule, other)
-        return hits
+                found.append((rule, other, "", ()))
+        return _hits(found, msg) if found else []
 
-    def _check_pitches(self, text: str) -> list[tuple[Rule, str, tuple[Evidence, ...]]]:
-        assert self._finder is not None
-        present = self._finder.present(text)
-        out: list[tuple[Rule, str, tuple[Evidence, ...]]] = []
-        if self._needed.isdisjoint(present):
-            return out
-        for rule in self._pitches:
-            combo = pitch.satisfied(present, rule.when, rule.unless)
-            if combo is not None:
-                rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
-                evidence = self._finder.evidence(text, [*combo, *rest])
-                out.append((rule, " + ".join(e.words for e in evidence[: len(combo)]), evidence))
+    def _check_regexes(self, folded: str) -> list[_Found]:
+        assert self._regex_set is not None
+        encoded = folded.encode()
+        matched = self._regex_set.Match(encoded)
+        if not matched:
+            return []
+        out: list[_Found] = []
+        for i in sorted(matched):
+            rule = self._regexes[i][0]
+            if m := self._regex_words[i].search(encoded):
+                out.append((rule, m.group(0).decode(), "", ()))
         return out
 
-    def _check_links(self, text: str) -> list[tuple[Rule, links.LinkFinding]]:
-        if not self._links or "." not in text:
-            return []
-        out = []
+    def _check_pitches(self, text: str) -> list[_Found]:
+        assert self._finder is not None
+        encoded = text.encode()
+        present = self._finder.present(text, encoded)
+        out: list[_Found] = []
+        if self._needed.isdisjoint(present):
+            return out
+        for rule, conditions in self._pitches:
+            combo = conditions.first(present)
+            if combo is not None:
+                rest = sorted(n for n in present if n not in combo and n not in _NOT_SHOWN)
+                evidence = self._finder.evidence(text, [*combo, *rest], encoded)
+                matched = " + ".join(e.words for e in evidence[: len(combo)])
+                out.append((rule, matched, "", evidence))
+        return out
+
+    def _check_links(self, text: str) -> list[_Found]:
+        out: list[_Found] = []
         for host in links.hosts(text):
-            for rule in self._links:
-                finding = links.inspect(host, frozenset(rule.allow_domains))
-                if finding is not None and (finding.kind == "shortener") == (
-                    rule.kind == "shorteners"
-                ):
-                    out.append((rule, finding))
+            for rule, allow, shorteners in self._links:
+                finding = links.inspect(host, allow)
+                if finding is not None and (finding.kind == "shortener") == shorteners:
+                    out.append((rule, finding.host, finding.why, ()))
         return out
 
     def _check_other(self, rule: Rule, msg: Message) -> str | None:
         match rule.kind:
             case "links":
-                for host in _URL.findall(msg.text):
+                for host in _URL.findall(msg.text) if "://" in msg.text else ():
                     if _domain_matches(host, rule.deny_domains):
                         return host
             case "invites":
-                if m := _INVITE.search(msg.text):
+                if "/" in msg.text and (m := _INVITE.search(msg.text)):
                     return m.group(0)
             case "mentions":
                 if msg.mentions_everyone or msg.mentions > rule.max_mentions:
@@ -279,7 +287,11 @@ class RuleSet:
                     msg.account_age_days is not None
                     and msg.account_age_days < rule.account_age_days
                 )
-                if young and (_URL.search(msg.text) or msg.mentions or msg.mentions_everyone):
+                if young and (
+                    ("://" in msg.text and _URL.search(msg.text))
+                    or msg.mentions
+                    or msg.mentions_everyone
+                ):
                     return "link or mention from a new account"
             case "flood" | "duplicate":
                 return self._window(rule, msg)
@@ -288,12 +300,13 @@ class RuleSet:
     def _window(self, rule: Rule, msg: Message) -> str | None:
         """Sliding windows per member (in this process: flood is a local, short-lived signal)."""
         window = self._windows[(rule.id, msg.author_id)]
-        window.append((msg.at, msg.text.strip().casefold()))
+        # flood only counts messages: only the duplicate rule needs the text to compare
+        window.append((msg.at, msg.text.strip().casefold() if rule.kind == "duplicate" else ""))
         while window and msg.at - window[0][0] > rule.window_seconds:
             window.popleft()
         if rule.kind == "flood" and len(window) > rule.max_messages:
             return f"{len(window)} messages in {rule.window_seconds}s"
-        if rule.kind == "duplicate":
+        if rule.kind == "duplicate" and len(window) > rule.max_repeats:  # else too few to count
             same = sum(1 for _, text in window if text == window[-1][1])
             if same > rule.max_repeats:
                 return f"the same message {same} times"
@@ -301,6 +314,38 @@ class RuleSet:
 
 
 _OWN_PASS = ("keywords", "regex", "pitch", "lookalikes", "shorteners")
+_NO_CAPTURE = re2.Options()
+_NO_CAPTURE.never_capture = True
+# What one rule found: the rule, the words or link, why (when the rule kind does not say), evidence.
+_Found = tuple[Rule, str, str, tuple[Evidence, ...]]
+
+
+def _hits(found: list[_Found], msg: Message) -> list[Hit]:
+    """One hit per rule id, the first found, unless the member or channel is exempt from it."""
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for rule, matched, why, evidence in found:
+        if rule.id in seen or _exempt(rule, msg):
+            continue
+        seen.add(rule.id)
+        hits.append(Hit(rule, matched[:80], why, evidence))
+    return hits
+
+
+def _regex_set(regexes: list[tuple[Rule, Any]]) -> Any:
+    """An re2 set of every pattern, in the order of `regexes` (None when there are none)."""
+    if not regexes:
+        return None
+    patterns = re2.Set.SearchSet()
+    for _, rx in regexes:
+        patterns.Add(rx.pattern)
+    try:
+        patterns.Compile()
+    except Exception as exc:  # re2 raises its own error type
+        raise RuleError(f"the regex rules are too large together ({exc})") from None
+    return patterns
+
+
 _NOT_SHOWN = ("discuss", "assure")  # vetoes: never evidence for a hit
 
 

@@ -22,7 +22,7 @@ import yaml
 from confusable_homoglyphs import confusables
 from rapidfuzz.distance import OSA
 
-from bot.moderation.normalize import CONFUSABLES, ZERO_WIDTH
+from bot.moderation.normalize import CONFUSABLES, INVISIBLE, ZERO_WIDTH
 from bot.paths import CONTENT_DIR
 
 DEFAULT_BRANDS = CONTENT_DIR / "automod" / "brands.yaml"
@@ -66,7 +66,13 @@ def hosts(text: str) -> list[str]:
     """Hosts of the links in a message, with or without a scheme ("bit.ly/x" counts)."""
     if "." not in text:
         return []
-    plain = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
+    if text.isascii():  # NFKC and the invisible characters cannot change ASCII text
+        plain = text.lower()
+    else:
+        plain = unicodedata.normalize("NFKC", text)
+        if not INVISIBLE.isdisjoint(plain):
+            plain = plain.translate(ZERO_WIDTH)
+        plain = plain.casefold()
     return [h.strip(".-") for h in _HOST.findall(plain)]
 
 

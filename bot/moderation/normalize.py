@@ -89,20 +89,38 @@ LEET = str.maketrans(
 )
 
 _INNER_SEPARATORS = re.compile(r"(?<=\w)[.\-_*~'`’·•]+(?=\w)")
+_ANY_SEPARATOR = re.compile(r"[.\-_*~'`’·•]")  # a quick look before the slower search above
 _TOKEN = re.compile(r"[\w@$!|+]+")
+# The same tokens for ASCII text, found by bytes.translate + split: every byte that cannot be in
+# a token (not \w, @ $ ! | +) becomes a space.
+_ASCII_TOKEN_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_@$!|+") else 32 for c in range(256)
+)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _RUNS = re.compile(r"([^\W\d_])\1{2,}")
+
+
+# One table for both, applied after case folding: case folding neither makes nor removes
+# invisible characters, and no confusable is one, so one pass does the work of two.
+_INVISIBLE_AND_CONFUSABLE = {**ZERO_WIDTH, **CONFUSABLES}
+# str.translate pays a failed dictionary lookup for every character it leaves alone; asking
+# first whether any character needs it is several times cheaper, and most text needs none.
+INVISIBLE = frozenset(map(chr, ZERO_WIDTH))
+_INVISIBLE_OR_CONFUSABLE = frozenset(map(chr, _INVISIBLE_AND_CONFUSABLE))
+_LATIN_ACCENTS = re.compile("[\u0300-\u036f]+")  # combining marks U+0300-036F
 
 
 def fold(text: str) -> str:
     """NFKC, case-folded, zero-width characters gone, confusables mapped, accents dropped."""
     if text.isascii():  # the common case: nothing to fold but case
         return text.lower()
-    text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH).casefold()
-    text = text.translate(CONFUSABLES)
-    decomposed = unicodedata.normalize("NFD", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if not _INVISIBLE_OR_CONFUSABLE.isdisjoint(text):
+        text = text.translate(_INVISIBLE_AND_CONFUSABLE)
+    if text.isascii():  # only look-alike letters and invisible characters were in the way
+        return text
     # Only the Latin-style accents go (U+0300-036F): Japanese voicing marks are letters' meaning.
-    stripped = "".join(ch for ch in decomposed if not "\u0300" <= ch <= "\u036f")
+    stripped = _LATIN_ACCENTS.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", stripped)
 
 
@@ -123,6 +141,8 @@ def _spelled_out(tokens: list[str]) -> list[str]:
     characters, and its sub-runs, since a real one-letter word may sit next to it
     ('a s c a m' holds 'scam')."""
     found: list[str] = []
+    if list(map(len, tokens)).count(1) < 3:  # most messages: no run to look at
+        return found
     run: list[str] = []
     for tok in [*tokens, ""]:
         if len(tok) == 1:
@@ -138,7 +158,15 @@ def _spelled_out(tokens: list[str]) -> list[str]:
 
 def unseparated(folded: str) -> str:
     """Dots, dashes and the like inside words removed ("s.c.a.m", "b-u-y" -> "scam", "buy")."""
+    if _ANY_SEPARATOR.search(folded) is None:  # most messages: nothing to remove
+        return folded
     return _INNER_SEPARATORS.sub("", folded)
+
+
+def _tokens(joined: str) -> list[str]:
+    if joined.isascii():
+        return joined.encode("ascii").translate(_ASCII_TOKEN_BYTES).decode("ascii").split()
+    return _TOKEN.findall(joined)
 
 
 def words(text: str, folded: str | None = None, joined: str | None = None) -> list[str]:
@@ -146,7 +174,7 @@ def words(text: str, folded: str | None = None, joined: str | None = None) -> li
     `joined` (`unseparated(fold(text))`) when the caller already has them."""
     if joined is None:
         joined = unseparated(fold(text) if folded is None else folded)
-    return [w for w in (_word(t) for t in _TOKEN.findall(joined)) if w]
+    return [w for w in map(_word, _tokens(joined)) if w]
 
 
 def match_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
@@ -167,6 +195,9 @@ def normalise_phrase(phrase: str) -> str:
 
 # Single characters separated by one space ("s e n d  m e"); two spaces end a spelled word.
 _SPELLED_RUN = re.compile(r"(?<!\S)(?:\w ){1,}\w(?!\S)")
+# Every such run starts with one of these (or at the very start: "x y..."); a search that begins
+# with a character class is quick where one that begins with a look-behind is not.
+_SPELLED_PAIR = re.compile(r"\s\w \w(?!\S)")
 # Amounts and units written against a number ("500usdt", "24h", "3rd") are not leetspeak.
 _UNIT = re.compile(
     r"^(?:\d+(?:k|m|rb|jt|usd|usdt|eur|btc|php|idr|brl|h|x|st|nd|rd|th|am|pm|kg)|"
@@ -189,7 +220,12 @@ def _pitch_word(token: str) -> str:
 
 # A digit or symbol touching a letter ("s3nd", "c4rd"): the only tokens that need a closer look.
 _LEETABLE = re.compile(r"[a-z][0-9@$|!+]|[0-9@$|!+][a-z]")
+_LEET_CHARACTER = re.compile(r"[0-9@$|!+]")  # a quick look before the slower search above
 _DOUBLES = re.compile(r"(?<!\\)([a-z])\1+")
+
+
+def _joined_letters(m: re.Match[str]) -> str:
+    return m.group(0).replace(" ", "")
 
 
 def pitch_text(text: str, folded: str | None = None, joined: str | None = None) -> str:
@@ -200,9 +236,9 @@ def pitch_text(text: str, folded: str | None = None, joined: str | None = None) 
     if joined is None:
         joined = unseparated(fold(text) if folded is None else folded)
     folded = joined
-    if any(len(t) == 1 for t in folded.split()):  # cheaper than the regex on most messages
-        folded = _SPELLED_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
-    if _LEETABLE.search(folded):
+    if folded[1:2] == " " or _SPELLED_PAIR.search(folded):  # far cheaper than the sub
+        folded = _SPELLED_RUN.sub(_joined_letters, folded)
+    if _LEET_CHARACTER.search(folded) and _LEETABLE.search(folded):
         folded = " ".join(_pitch_word(t) if _LEETABLE.search(t) else t for t in folded.split())
     return folded
 
@@ -228,3 +264,45 @@ def pitch_pattern(pattern: str) -> str:
         follows = plain[i + 1 : i + 2]
         out.append(f"(?:{atom})" if follows and follows in "?*{" else atom)
     return "".join(out)
+
+
+class Forms:
+    """The normalised forms of one message, each made at most once and only when a rule reads
+    it: every rule of a rule set shares them, so no Unicode work is done twice per message."""
+
+    __slots__ = ("_folded", "_joined", "_match", "_pitch", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._folded: str | None = None
+        self._joined: str | None = None
+        self._match: str | None = None
+        self._pitch: str | None = None
+
+    @property
+    def folded(self) -> str:
+        """`fold(text)`: what regex rules read."""
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    @property
+    def joined(self) -> str:
+        """`unseparated(fold(text))`: where words and pitches start from."""
+        if self._joined is None:
+            self._joined = unseparated(self.folded)
+        return self._joined
+
+    @property
+    def match(self) -> str:
+        """`match_text(text)`: what keyword rules read."""
+        if self._match is None:
+            self._match = match_text(self.text, joined=self.joined)
+        return self._match
+
+    @property
+    def pitch(self) -> str:
+        """`pitch_text(text)`: what request and pitch signals read."""
+        if self._pitch is None:
+            self._pitch = pitch_text(self.text, joined=self.joined)
+        return self._pitch

@@ -69,29 +69,40 @@ def load_signals(path: Path = DEFAULT_SIGNALS) -> dict[str, Signal]:
 
 class SignalFinder:
     """Which signals a normalised message holds, in one pass (an re2 set of all of them); the
-    words behind each are looked up only for a message that some rule flags."""
+    words behind each are looked up only for a message that some rule flags. Both take the
+    text as UTF-8 too (`encoded`): re2 reads bytes, and handing them over saves the wrapper
+    encoding the text and mapping offsets back to characters on every call."""
 
     def __init__(self, signals: dict[str, Signal]) -> None:
         self.signals = signals
         self._names = list(signals)
         self._regex = {name: _compile(s.patterns, f"signal {name}") for name, s in signals.items()}
+        self._cancelled_by = {n: s.cancelled_by for n, s in signals.items() if s.cancelled_by}
         self._set = re2.Set.SearchSet()
         for name in self._names:
             self._set.Add(self._regex[name].pattern)
         self._set.Compile()
 
-    def present(self, text: str) -> set[str]:
-        names = {self._names[i] for i in self._set.Match(text) or ()}
-        for name in list(names):
-            if self.signals[name].cancelled_by in names:
-                names.discard(name)
+    def present(self, text: str, encoded: bytes | None = None) -> set[str]:
+        found = self._set.Match(text.encode() if encoded is None else encoded)
+        if not found:
+            return set()
+        names = {self._names[i] for i in found}
+        if self._cancelled_by:
+            for name in list(names):
+                if self._cancelled_by.get(name) in names:
+                    names.discard(name)
         return names
 
-    def evidence(self, text: str, names: Iterable[str]) -> tuple[Evidence, ...]:
+    def evidence(
+        self, text: str, names: Iterable[str], encoded: bytes | None = None
+    ) -> tuple[Evidence, ...]:
+        data = text.encode() if encoded is None else encoded
         out = []
         for name in names:
-            if m := self._regex[name].search(text):
-                out.append(Evidence(name, self.signals[name].says, " ".join(m.group(0).split())))
+            if m := self._regex[name].search(data):
+                words = " ".join(m.group(0).decode().split())
+                out.append(Evidence(name, self.signals[name].says, words))
         return tuple(out)
 
 
@@ -99,9 +110,26 @@ def satisfied(
     found: set[str], when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
 ) -> tuple[str, ...] | None:
     """The first combination of `when` that `found` holds, unless a veto holds too."""
-    if any(all(s in found for s in veto) for veto in unless):
+    return Conditions(when, unless).first(found)
+
+
+class Conditions:
+    """A rule's `when` and `unless`, held as sets so that each test is one subset check."""
+
+    __slots__ = ("_unless", "_when")
+
+    def __init__(
+        self, when: tuple[tuple[str, ...], ...], unless: tuple[tuple[str, ...], ...]
+    ) -> None:
+        self._when = tuple((frozenset(combo), combo) for combo in when)
+        self._unless = tuple(frozenset(veto) for veto in unless)
+
+    def first(self, found: set[str]) -> tuple[str, ...] | None:
+        """The first combination of `when` that `found` holds, unless a veto holds too."""
+        for veto in self._unless:
+            if veto <= found:
+                return None
+        for needed, combo in self._when:
+            if needed <= found:
+                return combo
         return None
-    for combo in when:
-        if all(s in found for s in combo):
-            return combo
-    return None
