@@ -222,8 +222,9 @@ async def test_reports_by_direct_message(mods: RecordingConsole) -> None:
     await mods.type(
         "/as Amira", "/dm", "Someone keeps messaging me about money and I feel pressured."
     )
-    assert "saved as case #1" in dms(mods, "amira")[-1]
-    assert "pressured" in queue(mods)[-1]
+    # The receipt comes first; money pressure may also draw the crisis pathway's private note.
+    assert any("saved as case #1" in d for d in dms(mods, "amira"))
+    assert any("pressured" in card for card in queue(mods))
 
 
 async def test_audit_log_filters_and_csv_export(mods: RecordingConsole, tmp_path: Path) -> None:
