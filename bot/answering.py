@@ -1,9 +1,10 @@
-"""Answer first, written once for both interaction platforms.
+"""Answer first: the deadline rules both interaction platforms share.
 
 An interaction must be acknowledged within the platform's deadline (Discord 3 s, Slack 3 s,
-trigger ids expire after 3 s). `answer_within` handles the event and, if the answer is not
-ready by the deadline (or the command is marked `slow`), acknowledges first and answers as a
-follow-up. The member's answer leaves before anything slow: DMs, posts and threads an event
+trigger ids expire after 3 s). `answer_within` (Discord) handles the event and, if the answer
+is not ready by the deadline (or the command is marked `slow`), acknowledges first and answers
+as a follow-up; Slack's HTTP acknowledgement can carry the answer itself, so its adapter uses
+`is_slow` and `answer_first` here and does its own acking (adapters/slack/acking.py). The member's answer leaves before anything slow: DMs, posts and threads an event
 produces can be slow (a 500 that discord.py retries for half a minute) and must arrive exactly
 once, so they are enqueued (the outbox gives them an idempotency key and retries them) instead
 of being sent inline.
