@@ -1,0 +1,268 @@
+"""The outbox's statements for a batch: lease many due entries in one statement, renew them in
+one, and settle what happened to all of them in one transaction.
+
+A batch is leased under one fencing token ("<process>#<token>", with a trailing "~" on rows taken
+over from a lease that ran out). Every later statement repeats that condition, so an entry whose lease ran out and was taken by another process can no
+longer be renewed, marked or handed back by this one.
+
+Lanes stay in order across processes: an entry is only leased when no earlier entry of its lane
+is still waiting for a retry or leased by anyone. On PostgreSQL the lease statements of all
+processes take turns (a transaction-scoped advisory lock), so that check sees every lease
+committed before it; on SQLite a write statement holds the database's one write lock anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    case,
+    exists,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from bot.actions import ActionResult
+from bot.store import Store
+from bot.store.models import OutboxEntry
+
+TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
+# Any fixed number: the lease statements of every process sharing the database take turns on it.
+LEASE_LOCK = 0x0C05_0B0C
+COLUMNS = [c.name for c in TABLE.columns]
+
+
+@dataclass
+class Outcome:
+    """What to write for one entry when the batch is settled."""
+
+    entry: OutboxEntry
+    status: str  # sent | failed | dead (final), retry, release (hand back, maybe later)
+    result: ActionResult | None = None
+    attempts: int | None = None
+    at: datetime | None = None  # when a retried or deferred entry is next due
+    error: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("sent", "failed", "dead")
+
+
+@dataclass
+class Batch:
+    token: str
+    entries: list[OutboxEntry]
+    full: bool  # some platform's lease hit its limit: more may be waiting
+    taken_over: set[int] = field(default_factory=set)
+    ours: set[int] = field(default_factory=set)
+    outcomes: list[Outcome] = field(default_factory=list)
+    executed: int = 0
+    confirmed_until: datetime | None = None
+
+    def settle_as(self, entries: Iterable[OutboxEntry], *, at: datetime | None = None) -> None:
+        """Hand entries back unsent (shutdown, a lane stopped or deferred by pacing)."""
+        for entry in entries:
+            if entry.id in self.ours:
+                self.outcomes.append(Outcome(entry, "release", at=at or entry.next_attempt_at))
+
+
+def lease(
+    store: Store,
+    platforms: Sequence[str],
+    now: datetime,
+    until: datetime,
+    token: str,
+    limit: int,
+) -> list[tuple[OutboxEntry, bool]]:
+    """Lease up to `limit` due entries of these platforms, oldest first, in one statement.
+    Returns each with whether it was taken over from a lease that ran out."""
+    if not platforms or limit <= 0:
+        return []
+    cand = TABLE.alias("cand")
+    earlier = TABLE.alias("earlier")
+    held_back = exists().where(
+        earlier.c.platform == cand.c.platform,
+        earlier.c.lane == cand.c.lane,
+        earlier.c.status == "pending",
+        earlier.c.id < cand.c.id,
+        or_(earlier.c.next_attempt_at > now, earlier.c.lease_until >= now),
+    )
+    pick = (
+        select(cand.c.id)
+        .where(
+            cand.c.status == "pending",
+            cand.c.platform.in_(list(platforms)),
+            cand.c.next_attempt_at <= now,
+            or_(cand.c.lease_until.is_(None), cand.c.lease_until < now),
+            ~held_back,
+        )
+        .order_by(cand.c.id)
+        .limit(limit)
+    )
+    postgres = not store.is_sqlite
+    if postgres:
+        pick = pick.with_for_update(skip_locked=True, of=cand)
+    # A row whose lease ran out gets the token's "taken over" form: RETURNING shows only new
+    # values, and the adapter must know the earlier holder may have reached the platform.
+    owner = case((TABLE.c.lease_owner.is_(None), token), else_=taken_over_form(token))
+    statement = (
+        update(TABLE)
+        .where(TABLE.c.id.in_(pick.scalar_subquery()))
+        .values(lease_owner=owner, lease_until=until)
+        .returning(*TABLE.c)
+    )
+    with store.engine.begin() as conn:
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCK})
+        rows = conn.execute(statement).all()
+    leased = [_entry(row._mapping) for row in rows]
+    leased.sort(key=lambda entry: entry.id or 0)
+    return [(entry, entry.lease_owner != token) for entry in leased]
+
+
+def taken_over_form(token: str) -> str:
+    return f"{token}~"
+
+
+def held_by(token: str) -> Any:
+    """The batch's rows: leased under its token, or its taken-over form."""
+    return TABLE.c.lease_owner.in_([token, taken_over_form(token)])
+
+
+def _entry(values: Any) -> OutboxEntry:
+    return OutboxEntry(**{name: values[name] for name in COLUMNS})
+
+
+def renew(store: Store, token: str, until: datetime) -> set[int]:
+    """Extend the batch's lease; the ids still ours (the rest were taken over)."""
+    statement = (
+        update(TABLE)
+        .where(held_by(token), TABLE.c.status == "pending")
+        .values(lease_until=until)
+        .returning(TABLE.c.id)
+    )
+    with store.engine.begin() as conn:
+        return {row[0] for row in conn.execute(statement)}
+
+
+_FINAL = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("b_id", type_=Integer),
+        TABLE.c.lease_owner == bindparam("b_token", type_=String),
+        TABLE.c.status == "pending",
+    )
+    .values(
+        status=bindparam("b_status", type_=String),
+        sent_at=bindparam("b_sent_at", type_=DateTime(timezone=True)),
+        last_error=bindparam("b_error", type_=String),
+        result=bindparam("b_result", type_=JSON),
+        attempts=bindparam("b_attempts", type_=Integer),
+        lease_until=None,
+    )
+)
+_RETRY = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("b_id", type_=Integer),
+        TABLE.c.lease_owner == bindparam("b_token", type_=String),
+        TABLE.c.status == "pending",
+    )
+    .values(
+        attempts=bindparam("b_attempts", type_=Integer),
+        next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
+        last_error=bindparam("b_error", type_=String),
+        result=bindparam("b_result", type_=JSON),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+_RELEASE = (
+    update(TABLE)
+    .where(
+        TABLE.c.id == bindparam("b_id", type_=Integer),
+        TABLE.c.lease_owner == bindparam("b_token", type_=String),
+        TABLE.c.status == "pending",
+    )
+    .values(
+        next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+
+
+def settle(store: Store, token: str, outcomes: list[Outcome], now: datetime) -> set[int]:
+    """Write every outcome of the batch in one transaction (one executemany per kind), each
+    only where the batch still holds the lease. Returns the ids marked sent/failed/dead."""
+    finals = [_final_row(o, now) for o in outcomes if o.final]
+    retries = [_retry_row(o) for o in outcomes if o.status == "retry"]
+    releases = [
+        {"b_id": o.entry.id, "b_token": o.entry.lease_owner, "b_at": o.at}
+        for o in outcomes
+        if o.status == "release"
+    ]
+    with store.engine.begin() as conn:
+        _many(conn, _FINAL, finals)
+        _many(conn, _RETRY, retries)
+        _many(conn, _RELEASE, releases)
+        if not finals:
+            return set()
+        # Rows this batch just finished still carry its token: clear it, and learn which
+        # ones were ours to finish (the others were taken over and are someone else's).
+        done = conn.execute(
+            update(TABLE)
+            .where(held_by(token), TABLE.c.status != "pending")
+            .values(lease_owner=None)
+            .returning(TABLE.c.id)
+        )
+        return {row[0] for row in done}
+
+
+def _many(conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(statement, rows)
+
+
+def result_of(outcome: Outcome) -> dict[str, Any]:
+    """The entry's stored result: the steps it recorded, plus the ids the platform gave."""
+    stored = dict(outcome.entry.result or {})
+    if outcome.final and outcome.result is not None:
+        r = outcome.result
+        stored.update(message_id=r.message_id, channel_id=r.channel_id, thread_id=r.thread_id)
+    return stored
+
+
+def _final_row(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    error = (outcome.result.error if outcome.result else None) or ""
+    return {
+        "b_id": outcome.entry.id,
+        "b_token": outcome.entry.lease_owner,
+        "b_status": outcome.status,
+        "b_sent_at": now if outcome.status == "sent" else None,
+        "b_error": error[:500] or None,
+        "b_result": result_of(outcome),
+        "b_attempts": outcome.attempts if outcome.attempts is not None else outcome.entry.attempts,
+    }
+
+
+def _retry_row(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "b_id": outcome.entry.id,
+        "b_token": outcome.entry.lease_owner,
+        "b_attempts": outcome.attempts,
+        "b_at": outcome.at,
+        "b_error": (outcome.error or "")[:500],
+        "b_result": outcome.entry.result or {},
+    }
