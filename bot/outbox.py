@@ -29,12 +29,14 @@ import hashlib
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -43,7 +45,7 @@ from bot.actions import Action, ActionResult
 from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
 from bot.idempotency import Attempt, attempting
-from bot.outbox_batch import Batch, Outcome
+from bot.outbox_batch import Batch, Leased, Outcome
 from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order
 from bot.platform import Platform
 from bot.store import Store, aware
@@ -51,8 +53,12 @@ from bot.store.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
+# The connection a deliver_due call (one asyncio task and the lanes it starts) works on.
+_CONNECTION: ContextVar[Connection | None] = ContextVar("crossings_outbox_conn", default=None)
+
 DeliveredHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
 FailedHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
+Entry = OutboxEntry | Leased  # a row read through the ORM, or one leased by a batch
 
 
 @dataclass
@@ -155,7 +161,7 @@ class Outbox:
             groups.append(([name], min(self.batch_size, room or 0)))
         batch = Batch(token, [], full=False, confirmed_until=until)
         for names, limit in groups:
-            leased = outbox_batch.lease(self.store, names, now, until, token, limit)
+            leased = outbox_batch.lease(self._conn(), names, now, until, token, limit)
             batch.full = batch.full or (limit > 0 and len(leased) >= limit)
             for entry, taken_over in leased:
                 batch.entries.append(entry)
@@ -165,23 +171,41 @@ class Outbox:
                 self._taken_over[entry.id] = taken_over
         return batch
 
-    def _lease_batch(self, now: datetime) -> list[OutboxEntry]:
+    def _lease_batch(self, now: datetime) -> list[Leased]:
         """Lease a batch and keep it (as a process that then dies would)."""
-        return self._lease(now).entries
+        with self._connected():
+            return self._lease(now).entries
 
     # --- delivering ---------------------------------------------------------------------------
     async def deliver_due(self, now: datetime) -> int:
         """Deliver what is due, batch after batch; returns how many entries were attempted."""
         attempted = 0
-        while not self.stopping():
-            batch = self._lease(now)
-            if not batch.entries:
-                break
-            attempted += await self._work(batch, now)
-            if not batch.full:
-                break
+        with self._connected():
+            while not self.stopping():
+                batch = self._lease(now)
+                if not batch.entries:
+                    break
+                attempted += await self._work(batch, now)
+                if not batch.full:
+                    break
         self.limiter.forget_idle()
         return attempted
+
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[Connection]:
+        """One connection for a whole deliver_due (no pool checkout per statement)."""
+        with self.store.engine.connect() as conn:
+            token = _CONNECTION.set(conn)
+            try:
+                yield conn
+            finally:
+                _CONNECTION.reset(token)
+
+    def _conn(self) -> Connection:
+        conn = _CONNECTION.get()
+        if conn is None:
+            raise RuntimeError("outbox statements run inside deliver_due")
+        return conn
 
     async def _work(self, batch: Batch, now: datetime) -> int:
         """Send the batch (lanes in parallel, each in order), then settle it in one go."""
@@ -202,7 +226,7 @@ class Outbox:
         return batch.executed
 
     async def _run_lane(
-        self, batch: Batch, lane: tuple[str, str], entries: list[OutboxEntry], now: datetime
+        self, batch: Batch, lane: tuple[str, str], entries: list[Leased], now: datetime
     ) -> None:
         platform, name = lane
         limits = self.limits(platform)
@@ -237,7 +261,7 @@ class Outbox:
     def _clock_now(self, batch_now: datetime) -> datetime:
         return max(self.clock() if self.clock else batch_now, batch_now)
 
-    def _still_ours(self, batch: Batch, entry: OutboxEntry, batch_now: datetime) -> bool:
+    def _still_ours(self, batch: Batch, entry: Leased, batch_now: datetime) -> bool:
         """Before a send: renew the batch's lease when less than two thirds of it is left, so
         a batch that got slow (a paused process, a slow platform) cannot double-send."""
         now = self._clock_now(batch_now)
@@ -251,7 +275,7 @@ class Outbox:
 
     def _renew(self, batch: Batch, now: datetime) -> None:
         until = now + self.lease
-        batch.ours &= outbox_batch.renew(self.store, batch.token, until)
+        batch.ours &= outbox_batch.renew(self._conn(), batch.token, until)
         batch.confirmed_until = until
 
     async def _heartbeat(self, batch: Batch, batch_now: datetime) -> None:
@@ -261,7 +285,7 @@ class Outbox:
             await asyncio.sleep(interval)
             self._renew(batch, self._clock_now(batch_now))
 
-    def release(self, entries: list[OutboxEntry] | None = None) -> int:
+    def release(self, entries: list[Entry] | None = None) -> int:
         """Hand leased, unsent rows back (shutdown) so another process sends them at once."""
         with self.store.session() as s:
             query = update(OutboxEntry).where(col(OutboxEntry.status) == "pending", self._ours())
@@ -270,7 +294,7 @@ class Outbox:
             done = s.execute(query.values(lease_owner=None, lease_until=None))
             return int(done.rowcount)  # type: ignore[attr-defined]
 
-    def attempt_for(self, entry: OutboxEntry) -> Attempt:
+    def attempt_for(self, entry: Entry) -> Attempt:
         """The idempotency handle adapters use for this entry (see bot.idempotency)."""
         recorded = dict((entry.result or {}).get("steps") or {})
         return Attempt(
@@ -280,7 +304,7 @@ class Outbox:
             recorder=lambda step, data: self._record_step(entry, step, data),
         )
 
-    def _record_step(self, entry: OutboxEntry, step: str, data: dict[str, Any]) -> bool:
+    def _record_step(self, entry: Entry, step: str, data: dict[str, Any]) -> bool:
         """Store a finished step while we still hold the lease; False when fenced off."""
         steps = {**((entry.result or {}).get("steps") or {}), step: data}
         result = {**(entry.result or {}), "steps": steps}
@@ -300,7 +324,7 @@ class Outbox:
             return False
         return True
 
-    async def _execute(self, entry: OutboxEntry) -> ActionResult:
+    async def _execute(self, entry: Leased) -> ActionResult:
         platform = self.platforms[entry.platform]
         try:
             action = codec.loads(entry.payload)
@@ -313,7 +337,7 @@ class Outbox:
     def _outcome(
         self,
         batch: Batch,
-        entry: OutboxEntry,
+        entry: Leased,
         result: ActionResult,
         now: datetime,
         limits: Limits,
@@ -352,7 +376,7 @@ class Outbox:
         if not batch.outcomes:
             return set()
         try:
-            marked = outbox_batch.settle(self.store, batch.token, batch.outcomes, now)
+            marked = outbox_batch.settle(self._conn(), batch.token, batch.outcomes, now)
         except Exception:
             log.exception("outbox: settling a batch of %d failed", len(batch.outcomes))
             return set()
@@ -372,32 +396,32 @@ class Outbox:
             entry, result = outcome.entry, outcome.result
             if entry.id not in marked or result is None:
                 continue
-            entry.status = outcome.status
-            entry.result = outbox_batch.result_of(outcome)
-            entry.lease_owner = None
-            if outcome.status == "sent":
-                await self._run_hook(entry, result)
+            hook = self.on_delivered.get(entry.kind) if outcome.status == "sent" else None
+            if hook is None and (outcome.status == "sent" or not self.on_failed):
+                continue
+            row = entry.row()
+            row.status, row.lease_owner = outcome.status, None
+            row.result = outbox_batch.result_of(outcome)
+            if hook is not None:
+                await self._run_hook(hook, row, result)
             else:
-                await self._report(entry, result)
+                await self._report(row, result)
 
-    async def _run_hook(self, entry: OutboxEntry, result: ActionResult) -> None:
-        hook = self.on_delivered.get(entry.kind)
-        if hook is None:
-            return
+    async def _run_hook(self, hook: DeliveredHook, row: OutboxEntry, result: ActionResult) -> None:
         try:
-            await hook(entry, result)
+            await hook(row, result)
         except Exception:
-            log.exception("delivery hook for %s failed (entry %s)", entry.kind, entry.id)
+            log.exception("delivery hook for %s failed (entry %s)", row.kind, row.id)
 
-    async def _report(self, entry: OutboxEntry, result: ActionResult) -> None:
+    async def _report(self, row: OutboxEntry, result: ActionResult) -> None:
         for report in self.on_failed:
             try:
-                await report(entry, result)
+                await report(row, result)
             except Exception:
-                log.exception("failure report for outbox entry %s failed", entry.id)
+                log.exception("failure report for outbox entry %s failed", row.id)
 
 
-def entry_key(entry: OutboxEntry) -> str:
+def entry_key(entry: Entry) -> str:
     """Stable for an entry on any process; distinct across databases sharing one bot."""
     created = entry.created_at.isoformat() if entry.created_at else ""
     seed = f"{entry.id}|{created}|{entry.dedupe_key or ''}"

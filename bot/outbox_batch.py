@@ -1,6 +1,7 @@
 """The outbox's statements for a batch: lease many due entries in one statement, renew them in
 one, and settle what happened to all of them in one transaction.
 
+The statements run on one connection the delivering loop holds (no pool checkout per batch).
 A batch is leased under one fencing token ("<process>#<token>", with a trailing "~" on rows taken
 over from a lease that ran out). Every later statement repeats that condition, so an entry whose lease ran out and was taken by another process can no
 longer be renewed, marked or handed back by this one.
@@ -25,7 +26,7 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
-    exists,
+    literal,
     or_,
     select,
     text,
@@ -34,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from bot.actions import ActionResult
-from bot.store import Store
 from bot.store.models import OutboxEntry
 
 TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
@@ -43,11 +43,38 @@ LEASE_LOCK = 0x0C05_0B0C
 COLUMNS = [c.name for c in TABLE.columns]
 
 
+@dataclass(slots=True)
+class Leased:
+    """A leased row as plain data: building ORM objects for every row would cost more than
+    everything else the batch does. `row()` makes the OutboxEntry hooks are given."""
+
+    id: int
+    platform: str
+    community_id: str
+    lane: str
+    kind: str
+    dedupe_key: str | None
+    payload: str
+    context: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    lease_owner: str | None
+    lease_until: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+    result: dict[str, Any]
+
+    def row(self) -> OutboxEntry:
+        return OutboxEntry(**{name: getattr(self, name) for name in COLUMNS})
+
+
 @dataclass
 class Outcome:
     """What to write for one entry when the batch is settled."""
 
-    entry: OutboxEntry
+    entry: Leased
     status: str  # sent | failed | dead (final), retry, release (hand back, maybe later)
     result: ActionResult | None = None
     attempts: int | None = None
@@ -62,7 +89,7 @@ class Outcome:
 @dataclass
 class Batch:
     token: str
-    entries: list[OutboxEntry]
+    entries: list[Leased]
     full: bool  # some platform's lease hit its limit: more may be waiting
     taken_over: set[int] = field(default_factory=set)
     ours: set[int] = field(default_factory=set)
@@ -70,7 +97,7 @@ class Batch:
     executed: int = 0
     confirmed_until: datetime | None = None
 
-    def settle_as(self, entries: Iterable[OutboxEntry], *, at: datetime | None = None) -> None:
+    def settle_as(self, entries: Iterable[Leased], *, at: datetime | None = None) -> None:
         """Hand entries back unsent (shutdown, a lane stopped or deferred by pacing)."""
         for entry in entries:
             if entry.id in self.ours:
@@ -78,25 +105,33 @@ class Batch:
 
 
 def lease(
-    store: Store,
+    conn: Connection,
     platforms: Sequence[str],
     now: datetime,
     until: datetime,
     token: str,
     limit: int,
-) -> list[tuple[OutboxEntry, bool]]:
+) -> list[tuple[Leased, bool]]:
     """Lease up to `limit` due entries of these platforms, oldest first, in one statement.
     Returns each with whether it was taken over from a lease that ran out."""
     if not platforms or limit <= 0:
         return []
     cand = TABLE.alias("cand")
     earlier = TABLE.alias("earlier")
-    held_back = exists().where(
-        earlier.c.platform == cand.c.platform,
-        earlier.c.lane == cand.c.lane,
-        earlier.c.status == "pending",
-        earlier.c.id < cand.c.id,
-        or_(earlier.c.next_attempt_at > now, earlier.c.lease_until >= now),
+    # A scalar subquery with LIMIT 1, not NOT EXISTS: PostgreSQL then probes the lane index per
+    # candidate instead of planning an anti-join, which on a freshly filled table (statistics
+    # saying "one row") degenerates to scanning every pending row for every candidate.
+    held_back = (
+        select(literal(1))
+        .where(
+            earlier.c.platform == cand.c.platform,
+            earlier.c.lane == cand.c.lane,
+            earlier.c.status == "pending",
+            earlier.c.id < cand.c.id,
+            or_(earlier.c.next_attempt_at > now, earlier.c.lease_until >= now),
+        )
+        .limit(1)
+        .scalar_subquery()
     )
     pick = (
         select(cand.c.id)
@@ -105,12 +140,12 @@ def lease(
             cand.c.platform.in_(list(platforms)),
             cand.c.next_attempt_at <= now,
             or_(cand.c.lease_until.is_(None), cand.c.lease_until < now),
-            ~held_back,
+            held_back.is_(None),
         )
         .order_by(cand.c.id)
         .limit(limit)
     )
-    postgres = not store.is_sqlite
+    postgres = conn.dialect.name == "postgresql"
     if postgres:
         pick = pick.with_for_update(skip_locked=True, of=cand)
     # A row whose lease ran out gets the token's "taken over" form: RETURNING shows only new
@@ -122,12 +157,12 @@ def lease(
         .values(lease_owner=owner, lease_until=until)
         .returning(*TABLE.c)
     )
-    with store.engine.begin() as conn:
+    with conn.begin():
         if postgres:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCK})
         rows = conn.execute(statement).all()
     leased = [_entry(row._mapping) for row in rows]
-    leased.sort(key=lambda entry: entry.id or 0)
+    leased.sort(key=lambda entry: entry.id)
     return [(entry, entry.lease_owner != token) for entry in leased]
 
 
@@ -140,11 +175,11 @@ def held_by(token: str) -> Any:
     return TABLE.c.lease_owner.in_([token, taken_over_form(token)])
 
 
-def _entry(values: Any) -> OutboxEntry:
-    return OutboxEntry(**{name: values[name] for name in COLUMNS})
+def _entry(values: Any) -> Leased:
+    return Leased(**{name: values[name] for name in COLUMNS})
 
 
-def renew(store: Store, token: str, until: datetime) -> set[int]:
+def renew(conn: Connection, token: str, until: datetime) -> set[int]:
     """Extend the batch's lease; the ids still ours (the rest were taken over)."""
     statement = (
         update(TABLE)
@@ -152,7 +187,7 @@ def renew(store: Store, token: str, until: datetime) -> set[int]:
         .values(lease_until=until)
         .returning(TABLE.c.id)
     )
-    with store.engine.begin() as conn:
+    with conn.begin():
         return {row[0] for row in conn.execute(statement)}
 
 
@@ -203,7 +238,7 @@ _RELEASE = (
 )
 
 
-def settle(store: Store, token: str, outcomes: list[Outcome], now: datetime) -> set[int]:
+def settle(conn: Connection, token: str, outcomes: list[Outcome], now: datetime) -> set[int]:
     """Write every outcome of the batch in one transaction (one executemany per kind), each
     only where the batch still holds the lease. Returns the ids marked sent/failed/dead."""
     finals = [_final_row(o, now) for o in outcomes if o.final]
@@ -213,7 +248,7 @@ def settle(store: Store, token: str, outcomes: list[Outcome], now: datetime) -> 
         for o in outcomes
         if o.status == "release"
     ]
-    with store.engine.begin() as conn:
+    with conn.begin():
         _many(conn, _FINAL, finals)
         _many(conn, _RETRY, retries)
         _many(conn, _RELEASE, releases)
