@@ -150,22 +150,25 @@ class Outbox:
         return pacing() if callable(pacing) else NO_LIMITS
 
     def _lease(self, now: datetime) -> Batch:
-        """One batch under one fencing token: one statement for the platforms that set no
-        overall rate, one per paced platform (leased no bigger than it can send soon)."""
+        """One batch under one fencing token: one statement for the platforms that declare no
+        limits, one per paced platform (leased no bigger than it can send soon)."""
         token = self._token()
         until = now + self.lease
-        free = [p for p in sorted(self.platforms) if self.limits(p).overall is None]
-        groups: list[tuple[list[str], int]] = [(free, self.batch_size)] if free else []
+        free = [p for p in sorted(self.platforms) if self.limits(p) == NO_LIMITS]
+        groups: list[tuple[list[str], int, bool]] = [(free, self.batch_size, True)] if free else []
         for name in sorted(set(self.platforms) - set(free)):
             room = self.limiter.capacity(name, self.limits(name), self.pace_horizon)
-            groups.append(([name], min(self.batch_size, room or 0)))
+            size = self.batch_size if room is None else min(self.batch_size, room)
+            groups.append(([name], size, False))
         batch = Batch(token, [], full=False, confirmed_until=until)
-        for names, limit in groups:
-            leased = outbox_batch.lease(self._conn(), names, now, until, token, limit)
+        for names, limit, whole_lanes in groups:
+            leased = outbox_batch.lease(
+                self._conn(), names, now, until, token, limit, whole_lanes=whole_lanes
+            )
             batch.full = batch.full or (limit > 0 and len(leased) >= limit)
             for entry, taken_over in leased:
                 batch.entries.append(entry)
-                batch.ours.add(entry.id or 0)
+                batch.ours.add(entry.id)
                 # A lease that ran out (rather than being handed back or finished) means
                 # its holder died or stalled, possibly after the platform acted.
                 self._taken_over[entry.id] = taken_over

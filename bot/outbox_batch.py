@@ -35,12 +35,16 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from bot.actions import ActionResult
+from bot.store import aware
 from bot.store.models import OutboxEntry
 
 TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
 # Any fixed number: the lease statements of every process sharing the database take turns on it.
 LEASE_LOCK = 0x0C05_0B0C
 COLUMNS = [c.name for c in TABLE.columns]
+# A batch takes the following entries of its first (limit / LANE_DEPTH) lanes too: deep lanes
+# then go to one process, and the other processes find other lanes free.
+LANE_DEPTH = 8
 
 
 @dataclass(slots=True)
@@ -111,59 +115,149 @@ def lease(
     until: datetime,
     token: str,
     limit: int,
+    *,
+    whole_lanes: bool = True,
 ) -> list[tuple[Leased, bool]]:
-    """Lease up to `limit` due entries of these platforms, oldest first, in one statement.
-    Returns each with whether it was taken over from a lease that ran out."""
+    """Lease up to `limit` due entries of these platforms, in one transaction whose write is
+    one UPDATE .. RETURNING. Returns each with whether it was taken over from a lease that ran
+    out.
+
+    `whole_lanes`: take the lanes of the oldest due entries and as many of each lane's entries
+    as fit, lane after lane, so processes sharing the database work on different lanes rather
+    than each holding one entry of every lane (which would leave the others nothing to take
+    until it settled). Without it, simply the oldest due entries, picked inside the UPDATE
+    (paced platforms, whose lanes take only a few sends at a time anyway)."""
     if not platforms or limit <= 0:
         return []
+    postgres = conn.dialect.name == "postgresql"
+    with conn.begin():
+        if postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCK})
+        else:  # take SQLite's write lock now, so what is read next cannot change under us
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if whole_lanes:
+            ids = _whole_lanes(conn, platforms, now, limit)
+            if not ids:
+                return []
+            chosen: Any = TABLE.c.id.in_(ids)
+        else:
+            pick = _oldest(platforms, now, limit)
+            if postgres:
+                pick = pick.with_for_update(skip_locked=True, of=pick.selected_columns.id.table)
+            chosen = TABLE.c.id.in_(pick.scalar_subquery())
+        rows = (
+            conn.execute(_take(chosen, now, until, token)).all() if ids or not whole_lanes else []
+        )
+    leased = [_entry(row._mapping) for row in rows]
+    leased.sort(key=lambda entry: entry.id)
+    return [(entry, entry.lease_owner != token) for entry in leased]
+
+
+def _take(chosen: Any, now: datetime, until: datetime, token: str) -> Any:
+    # A row whose lease ran out gets the token's "taken over" form: RETURNING shows only new
+    # values, and the adapter must know the earlier holder may have reached the platform.
+    owner = case((TABLE.c.lease_owner.is_(None), token), else_=taken_over_form(token))
+    return (
+        update(TABLE)
+        .where(
+            chosen,
+            TABLE.c.status == "pending",
+            or_(TABLE.c.lease_until.is_(None), TABLE.c.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=until)
+        .returning(*TABLE.c)
+    )
+
+
+def _whole_lanes(
+    conn: Connection, platforms: Sequence[str], now: datetime, limit: int
+) -> list[int]:
+    """The ids to lease: the oldest due entries, and for the first few of their lanes also the
+    entries that follow, up to the first that is not free. Two indexed reads."""
     cand = TABLE.alias("cand")
-    earlier = TABLE.alias("earlier")
+    firsts = conn.execute(
+        select(cand.c.platform, cand.c.lane, cand.c.id)
+        .where(*_free(cand, platforms, now))
+        .order_by(cand.c.id)
+        .limit(limit)
+    ).all()
+    if not firsts:
+        return []
+    rank: dict[tuple[str, str], int] = {}
+    for platform, lane, _ in firsts:
+        if len(rank) < max(1, limit // LANE_DEPTH):
+            rank.setdefault((platform, lane), len(rank))
+    entry = TABLE.alias("entry")
+    rows = conn.execute(
+        select(
+            entry.c.id, entry.c.platform, entry.c.lane, entry.c.next_attempt_at, entry.c.lease_until
+        )
+        .where(
+            entry.c.status == "pending",
+            entry.c.platform.in_(list(platforms)),
+            entry.c.lane.in_(sorted({lane for _, lane in rank})),
+            entry.c.id >= firsts[0].id,
+        )
+        .order_by(entry.c.id)
+        .limit(limit * 2)
+    ).all()
+    rows = sorted(rows, key=lambda row: rank.get((row.platform, row.lane), len(rank)))
+    ids = _runs(rows, rank, now, limit)
+    others = [f.id for f in firsts if (f.platform, f.lane) not in rank]
+    return ids + others[: limit - len(ids)]
+
+
+def _runs(
+    rows: Sequence[Any], rank: dict[tuple[str, str], int], now: datetime, limit: int
+) -> list[int]:
+    """Per lane, its free entries up to the first that is still waiting or leased."""
+    ids: list[int] = []
+    closed: set[tuple[str, str]] = set()
+    for row in rows:
+        lane = (row.platform, row.lane)
+        if lane not in rank or lane in closed:
+            continue
+        lease_until = aware(row.lease_until)
+        due = aware(row.next_attempt_at) <= now  # type: ignore[operator]
+        if not due or (lease_until is not None and lease_until >= now):
+            closed.add(lane)
+            continue
+        ids.append(row.id)
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+def _free(row: Any, platforms: Sequence[str], now: datetime) -> list[Any]:
+    """Due, not leased by anyone, and nothing earlier in its lane still waiting or out."""
+    earlier = TABLE.alias()
     # A scalar subquery with LIMIT 1, not NOT EXISTS: PostgreSQL then probes the lane index per
     # candidate instead of planning an anti-join, which on a freshly filled table (statistics
     # saying "one row") degenerates to scanning every pending row for every candidate.
     held_back = (
         select(literal(1))
         .where(
-            earlier.c.platform == cand.c.platform,
-            earlier.c.lane == cand.c.lane,
+            earlier.c.platform == row.c.platform,
+            earlier.c.lane == row.c.lane,
             earlier.c.status == "pending",
-            earlier.c.id < cand.c.id,
+            earlier.c.id < row.c.id,
             or_(earlier.c.next_attempt_at > now, earlier.c.lease_until >= now),
         )
         .limit(1)
         .scalar_subquery()
     )
-    pick = (
-        select(cand.c.id)
-        .where(
-            cand.c.status == "pending",
-            cand.c.platform.in_(list(platforms)),
-            cand.c.next_attempt_at <= now,
-            or_(cand.c.lease_until.is_(None), cand.c.lease_until < now),
-            held_back.is_(None),
-        )
-        .order_by(cand.c.id)
-        .limit(limit)
-    )
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        pick = pick.with_for_update(skip_locked=True, of=cand)
-    # A row whose lease ran out gets the token's "taken over" form: RETURNING shows only new
-    # values, and the adapter must know the earlier holder may have reached the platform.
-    owner = case((TABLE.c.lease_owner.is_(None), token), else_=taken_over_form(token))
-    statement = (
-        update(TABLE)
-        .where(TABLE.c.id.in_(pick.scalar_subquery()))
-        .values(lease_owner=owner, lease_until=until)
-        .returning(*TABLE.c)
-    )
-    with conn.begin():
-        if postgres:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCK})
-        rows = conn.execute(statement).all()
-    leased = [_entry(row._mapping) for row in rows]
-    leased.sort(key=lambda entry: entry.id)
-    return [(entry, entry.lease_owner != token) for entry in leased]
+    return [
+        row.c.status == "pending",
+        row.c.platform.in_(list(platforms)),
+        row.c.next_attempt_at <= now,
+        or_(row.c.lease_until.is_(None), row.c.lease_until < now),
+        held_back.is_(None),
+    ]
+
+
+def _oldest(platforms: Sequence[str], now: datetime, limit: int) -> Any:
+    cand = TABLE.alias("cand")
+    return select(cand.c.id).where(*_free(cand, platforms, now)).order_by(cand.c.id).limit(limit)
 
 
 def taken_over_form(token: str) -> str:
