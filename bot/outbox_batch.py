@@ -145,9 +145,7 @@ def lease(
             if postgres:
                 pick = pick.with_for_update(skip_locked=True, of=pick.selected_columns.id.table)
             chosen = TABLE.c.id.in_(pick.scalar_subquery())
-        rows = (
-            conn.execute(_take(chosen, now, until, token)).all() if ids or not whole_lanes else []
-        )
+        rows = conn.execute(_take(chosen, now, until, token)).all()
     leased = [_entry(row._mapping) for row in rows]
     leased.sort(key=lambda entry: entry.id)
     return [(entry, entry.lease_owner != token) for entry in leased]
