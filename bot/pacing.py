@@ -12,9 +12,9 @@ lane go out one after another in the order they were stored; different lanes go 
 
 from __future__ import annotations
 
+import bisect
 import json
 import time
-from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -52,25 +52,46 @@ NO_LIMITS = Limits()
 
 @dataclass
 class _Window:
-    """Grant times of one bucket, oldest first; only the last `rate.count` matter."""
+    """Grant times of one bucket, sorted. A bucket may book a slot later than slots booked
+    after it (the overall bucket, when one channel is waiting for its own window), so a new
+    slot is checked against its neighbours on both sides, not only the last one."""
 
     rate: Rate
-    grants: deque[float] = field(default_factory=deque)
+    grants: list[float] = field(default_factory=list)
     blocked_until: float = 0.0
 
-    def earliest(self, now: float) -> float:
-        """The first moment a new grant fits; grants are FIFO, so never before the last one."""
-        at = max(now, self.blocked_until)
-        if self.grants:
-            at = max(at, self.grants[-1])
-        if len(self.grants) >= self.rate.count:
-            at = max(at, self.grants[-self.rate.count] + self.rate.per)
-        return at
+    def earliest(self, at: float) -> float:
+        """The first moment at or after `at` where one more grant keeps every window of
+        `rate.per` seconds at `rate.count` grants or fewer."""
+        at = max(at, self.blocked_until)
+        while True:
+            crowded = self._crowded_since(at)
+            if crowded is None:
+                return at
+            at = crowded + self.rate.per
 
-    def grant(self, at: float) -> None:
-        self.grants.append(at)
-        while len(self.grants) > self.rate.count:
-            self.grants.popleft()
+    def _crowded_since(self, at: float) -> float | None:
+        """The first booked grant of a run that, with one more at `at`, would put `count` + 1
+        grants within less than `per`; moving `at` to it plus `per` ends that run."""
+        count, per = self.rate.count, self.rate.per
+        where = bisect.bisect_right(self.grants, at)
+        merged = [*self.grants[max(0, where - count) : where], at]
+        merged += self.grants[where : where + count]
+        spot = min(where, count)  # the index of `at` in merged
+        for first in range(max(0, spot - count), spot + 1):
+            last = first + count
+            if last < len(merged) and merged[last] - merged[first] < per:
+                return merged[first] if first != spot else merged[first + 1]
+        return None
+
+    def grant(self, at: float, now: float) -> None:
+        bisect.insort(self.grants, at)
+        keep = bisect.bisect_left(self.grants, now - self.rate.per)
+        if keep:
+            del self.grants[:keep]
+
+    def last_used(self) -> float:
+        return max(self.grants[-1] if self.grants else 0.0, self.blocked_until)
 
 
 class Limiter:
@@ -78,7 +99,8 @@ class Limiter:
 
     `reserve` books a slot in every bucket a send counts against (its lane and the platform
     overall) at the first moment all of them allow, and says how long to wait for it. A slot
-    further away than `max_wait` is not booked, so a deferred send holds nobody else up.
+    further away than `max_wait` is not booked. A channel waiting for its own window books its
+    overall slot then, and the sends of other channels still fit in before it.
     """
 
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -106,19 +128,27 @@ class Limiter:
         slot is more than `max_wait` away (nothing booked)."""
         buckets = self._buckets(platform, lane, limits)
         now = self.monotonic()
-        at = max((b.earliest(now) for b in buckets), default=now)
+        at = self._first_fit(buckets, now)
         if at - now > max_wait:
             return None
         for bucket in buckets:
-            bucket.grant(at)
+            bucket.grant(at, now)
         return at - now
 
     def wait_for(self, platform: str, lane: str, limits: Limits) -> float:
         """Seconds until a send in this lane could go, without booking it."""
         now = self.monotonic()
-        return (
-            max((b.earliest(now) for b in self._buckets(platform, lane, limits)), default=now) - now
-        )
+        return self._first_fit(self._buckets(platform, lane, limits), now) - now
+
+    @staticmethod
+    def _first_fit(buckets: list[_Window], now: float) -> float:
+        """The first moment every bucket has room, found by moving to each one's next fit."""
+        at = now
+        while True:
+            later = max((b.earliest(at) for b in buckets), default=at)
+            if later == at:
+                return at
+            at = later
 
     def block(self, platform: str, lane: str, seconds: float, limits: Limits) -> None:
         """A 429 for this lane: nothing more goes to it for `seconds`; other lanes carry on."""
@@ -145,8 +175,7 @@ class Limiter:
 
     @staticmethod
     def _idle(window: _Window, cutoff: float) -> bool:
-        last = window.grants[-1] if window.grants else 0.0
-        return max(last, window.blocked_until) < cutoff
+        return window.last_used() < cutoff
 
     def __len__(self) -> int:
         return len(self._windows)
