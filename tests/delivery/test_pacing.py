@@ -151,8 +151,7 @@ def test_a_channel_waiting_for_its_window_does_not_hold_up_the_others() -> None:
 def within_rate(times: list[float], rate: Rate) -> bool:
     times = sorted(times)
     return all(
-        times[i + rate.count] - times[i] >= rate.per - 1e-9
-        for i in range(len(times) - rate.count)
+        times[i + rate.count] - times[i] >= rate.per - 1e-9 for i in range(len(times) - rate.count)
     )
 
 
