@@ -50,6 +50,9 @@ class Limits:
 NO_LIMITS = Limits()
 
 
+_EPSILON = 1e-9  # (t + per) - t can come out a hair short of per in floating point
+
+
 @dataclass
 class _Window:
     """Grant times of one bucket, sorted. A bucket may book a slot later than slots booked
@@ -80,7 +83,7 @@ class _Window:
         spot = min(where, count)  # the index of `at` in merged
         for first in range(max(0, spot - count), spot + 1):
             last = first + count
-            if last < len(merged) and merged[last] - merged[first] < per:
+            if last < len(merged) and merged[last] - merged[first] < per - _EPSILON:
                 return merged[first] if first != spot else merged[first + 1]
         return None
 
