@@ -76,6 +76,8 @@ class Outbox:
     stopping: Callable[[], bool] = lambda: False
     # Paced platforms: a send whose slot is further away than this waits in the database.
     pace_horizon: float = 2.0
+    # A batch still sending after this long records what it has done so far.
+    settle_every: float = 0.5
     limiter: Limiter = field(default_factory=Limiter)
     _taken_over: dict[int | None, bool] = field(default_factory=dict, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
@@ -211,9 +213,13 @@ class Outbox:
         return conn
 
     async def _work(self, batch: Batch, now: datetime) -> int:
-        """Send the batch (lanes in parallel, each in order), then settle it in one go."""
+        """Send the batch (lanes in parallel, each in order) and settle it: at its end, and
+        every `settle_every` seconds while it lasts (a paced or slow platform), so a crash
+        leaves little sent but unrecorded."""
         lanes = lanes_in_order(((e.platform, e.lane or ""), e) for e in batch.entries)
         beat = asyncio.create_task(self._heartbeat(batch, now))
+        finished = asyncio.Event()
+        settler = asyncio.create_task(self._settle_while(batch, now, finished))
         try:
             await asyncio.gather(
                 *(self._run_lane(batch, lane, entries, now) for lane, entries in lanes.items())
@@ -222,11 +228,20 @@ class Outbox:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-            marked = self._settle(batch, now)
+            finished.set()
+            await asyncio.shield(settler)  # a settle in progress finishes its hooks
+            outcomes, marked = self._settle(batch, now)
             for entry in batch.entries:
                 self._taken_over.pop(entry.id, None)
-        await self._after(batch, marked)
+        await self._after(outcomes, marked)
         return batch.executed
+
+    async def _settle_while(self, batch: Batch, now: datetime, finished: asyncio.Event) -> None:
+        while not finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), self.settle_every)
+            if not finished.is_set():
+                await self._after(*self._settle(batch, now))
 
     async def _run_lane(
         self, batch: Batch, lane: tuple[str, str], entries: list[Leased], now: datetime
@@ -373,17 +388,19 @@ class Outbox:
         return max(delay, retry_after or 0.0)
 
     # --- settling -----------------------------------------------------------------------------
-    def _settle(self, batch: Batch, now: datetime) -> set[int]:
-        """Write the batch's outcomes in one transaction. A failure leaves the entries leased:
-        when the lease runs out they are delivered again, as after a crash."""
-        if not batch.outcomes:
-            return set()
+    def _settle(self, batch: Batch, now: datetime) -> tuple[list[Outcome], set[int]]:
+        """Write the outcomes gathered so far in one transaction; returns them and the ids it
+        marked. A failure leaves the entries leased: when the lease runs out they are
+        delivered again, as after a crash."""
+        outcomes, batch.outcomes = batch.outcomes, []
+        if not outcomes:
+            return outcomes, set()
         try:
-            marked = outbox_batch.settle(self._conn(), batch.token, batch.outcomes, now)
+            marked = outbox_batch.settle(self._conn(), batch.token, outcomes, now)
         except Exception:
-            log.exception("outbox: settling a batch of %d failed", len(batch.outcomes))
-            return set()
-        for outcome in batch.outcomes:
+            log.exception("outbox: settling a batch of %d failed", len(outcomes))
+            return outcomes, set()
+        for outcome in outcomes:
             if outcome.final and outcome.entry.id not in marked:
                 metrics.OUTBOX_FENCED.inc()
                 log.warning(
@@ -391,11 +408,11 @@ class Outbox:
                     outcome.entry.id,
                     outcome.status,
                 )
-        return marked
+        return outcomes, marked
 
-    async def _after(self, batch: Batch, marked: set[int]) -> None:
+    async def _after(self, outcomes: list[Outcome], marked: set[int]) -> None:
         """Delivery hooks and failure reports, for the entries this batch did finish."""
-        for outcome in batch.outcomes:
+        for outcome in outcomes:
             entry, result = outcome.entry, outcome.result
             if entry.id not in marked or result is None:
                 continue

@@ -288,3 +288,22 @@ def test_a_kill_mid_batch_leaves_the_rest_to_be_sent_with_the_same_keys(any_stor
     for c in range(4):  # what the heir sent of each channel still came in order
         bodies = platform.bodies().get(f"ch{c}", [])
         assert bodies == sorted(bodies, key=lambda b: int(b.split("-")[1]))
+
+
+async def test_a_long_batch_records_what_it_sent_as_it_goes(any_store: Store) -> None:
+    """A slow platform: entries sent early are marked sent while the batch is still sending,
+    so a crash late in a long batch leaves little to send again as uncertain."""
+    enqueue(any_store, [post("slow", f"slow-{i}") for i in range(6)])
+    seen_sent: list[int] = []
+
+    class Slow(Recorder):
+        async def accept(self, action: a.Action) -> a.ActionResult:
+            await asyncio.sleep(0.15)
+            if isinstance(action, a.Post) and action.message.text == "slow-5":
+                seen_sent.append(statuses(any_store).get("sent", 0))
+            return await super().accept(action)
+
+    outbox = Outbox(any_store, {"rec": Slow(latency=0)}, settle_every=0.2)
+    assert await outbox.deliver_due(now()) == 6
+    assert seen_sent and seen_sent[0] >= 3
+    assert statuses(any_store) == {"sent": 6}
