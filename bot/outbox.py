@@ -252,7 +252,11 @@ class Outbox:
             if self.stopping():
                 batch.settle_as(entries[index:])
                 return
-            wait = self.limiter.reserve(platform, name, limits, self.pace_horizon)
+            wait = (
+                self.limiter.reserve(platform, name, limits, self.pace_horizon)
+                if limits != NO_LIMITS
+                else 0.0
+            )
             if wait is None:  # the lane is full for a while: the rest wait in the database
                 later = self.limiter.wait_for(platform, name, limits)
                 batch.settle_as(entries[index:], at=now + timedelta(seconds=later))
