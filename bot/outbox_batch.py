@@ -95,7 +95,6 @@ class Batch:
     token: str
     entries: list[Leased]
     full: bool  # some platform's lease hit its limit: more may be waiting
-    taken_over: set[int] = field(default_factory=set)
     ours: set[int] = field(default_factory=set)
     outcomes: list[Outcome] = field(default_factory=list)
     executed: int = 0
