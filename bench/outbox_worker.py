@@ -1,16 +1,22 @@
 """One delivering process for bench_outbox.py: drains the outbox to a platform that accepts
-everything, then prints how many entries it sent.
+everything (and declares no rate limit, so the figure is the outbox's own cost), then prints
+one JSON line: how many entries it sent, when it began and ended (wall clock, comparable across
+processes), and the CPU time it used.
 
-python bench/outbox_worker.py DATABASE_URL GO_FILE
+python bench/outbox_worker.py DATABASE_URL GO_FILE [--legacy]
+
+`--legacy` drains with the outbox as it was before batching (bench/legacy_outbox.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot import actions as a
 from bot.events import Actor
@@ -20,7 +26,7 @@ from bot.store import Store
 
 
 class AcceptingPlatform(Platform):
-    """Takes every action at once, so the figure is the outbox's own cost."""
+    """Takes every action at once and declares no pacing (Platform.pacing's default)."""
 
     name = "bench"
 
@@ -36,7 +42,7 @@ class AcceptingPlatform(Platform):
         return None
 
 
-async def drain(outbox: Outbox) -> None:
+async def drain(outbox: Any) -> None:
     """Until nothing is pending: a round that leased nothing (the others had the rows) is not
     the end while rows are still out with another process."""
     while True:
@@ -46,14 +52,26 @@ async def drain(outbox: Outbox) -> None:
             await asyncio.sleep(0.01)
 
 
-def main(url: str, go: Path) -> None:
+def build(url: str, legacy: bool, platform: AcceptingPlatform) -> Any:
+    if legacy:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from legacy_outbox import Outbox as LegacyOutbox
+
+        return LegacyOutbox(Store(url), {"bench": platform})
+    return Outbox(Store(url), {"bench": platform})
+
+
+def main(url: str, go: Path, legacy: bool) -> None:
     platform = AcceptingPlatform()
-    outbox = Outbox(Store(url), {"bench": platform})  # type: ignore[dict-item]
+    outbox = build(url, legacy, platform)
+    outbox.depth()  # connect before the start
     while not go.exists():
-        time.sleep(0.005)
+        time.sleep(0.002)
+    began, cpu = time.time(), time.process_time()
     asyncio.run(drain(outbox))
-    print(platform.sent)
+    ended, cpu = time.time(), time.process_time() - cpu
+    print(json.dumps({"sent": platform.sent, "began": began, "ended": ended, "cpu_s": cpu}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]))
+    main(sys.argv[1], Path(sys.argv[2]), "--legacy" in sys.argv[3:])

@@ -1,18 +1,24 @@
 """The outbox: what must reach a platform is stored first and delivered until it is accepted.
 
 Enqueue inside the same transaction as the state change it belongs to (a claimed prompt, a
-filed report), so a crash between the two loses nothing. Delivery leases each row for a while;
-if a process dies mid-delivery, another takes the row over when the lease expires. Retryable
-errors (429, 5xx, timeouts) back off exponentially and honour `retry_after`; permanent ones are
-reported, never dropped silently.
+filed report), so a crash between the two loses nothing. Delivery leases due rows in batches
+(one statement per batch, bot.outbox_batch) for a while; if a process dies mid-delivery, another
+takes the rows over when the lease expires. Retryable errors (429, 5xx, timeouts) back off
+exponentially and honour `retry_after`; permanent ones are reported, never dropped silently.
+
+A batch is sent by lanes (bot.pacing): the entries of one channel, or of one member's DMs, go
+out one after another in the order they were stored, different lanes in parallel through a
+bounded pool per platform, each send paced at the platform's declared rates. An entry that must
+wait for a retry holds back the rest of its lane. What happened to the whole batch is written
+in one transaction at its end.
 
 Exactly once on the platform, not only in the database: every lease carries a fencing token
-(stored as `lease_owner`, "<process>#<token>"); renewing, recording a step and marking an entry
-sent all require the token to still be ours, so a send that outlived its lease cannot be
-completed twice. While a send waits on the platform (a 429 inside the client's own retry loop)
-the lease is renewed in the background. Adapters get an `Attempt` (bot.idempotency) with a key
-stable across processes and the steps already done, and reconcile before resending anything
-whose outcome is unknown.
+(stored as `lease_owner`, "<process>#<token>", one per batch); renewing, recording a step and
+marking an entry sent all require the token to still be ours, so a send that outlived its lease
+cannot be completed twice. The batch's lease is renewed in the background while sends wait on
+the platform, and before any send once a third of it has gone by. Adapters get an `Attempt`
+(bot.idempotency) with a key stable across processes and the steps already done, and reconcile
+before resending anything whose outcome is unknown.
 """
 
 from __future__ import annotations
@@ -23,28 +29,36 @@ import hashlib
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot import codec, metrics
+from bot import codec, metrics, outbox_batch
 from bot.actions import Action, ActionResult
 from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
 from bot.idempotency import Attempt, attempting
+from bot.outbox_batch import Batch, Leased, Outcome
+from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order
 from bot.platform import Platform
 from bot.store import Store, aware
 from bot.store.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
+# The connection a deliver_due call (one asyncio task and the lanes it starts) works on.
+_CONNECTION: ContextVar[Connection | None] = ContextVar("crossings_outbox_conn", default=None)
+
 DeliveredHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
 FailedHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
+Entry = OutboxEntry | Leased  # a row read through the ORM, or one leased by a batch
 
 
 @dataclass
@@ -56,11 +70,18 @@ class Outbox:
     owner: str = PROCESS_ID
     on_delivered: dict[str, DeliveredHook] = field(default_factory=dict)
     on_failed: list[FailedHook] = field(default_factory=list)
-    batch_size: int = 20
-    # Where "now" comes from while a batch is worked through; leases are renewed per entry.
+    batch_size: int = 200
+    # Where "now" comes from while a batch is worked through (lease renewals).
     clock: Callable[[], datetime] | None = None
     stopping: Callable[[], bool] = lambda: False
+    # Paced platforms: a send whose slot is further away than this waits in the database.
+    pace_horizon: float = 2.0
+    # A batch still sending after this long records what it has done so far.
+    settle_every: float = 0.5
+    limiter: Limiter = field(default_factory=Limiter)
     _taken_over: dict[int | None, bool] = field(default_factory=dict, repr=False)
+    _pools: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
+    _pool_sizes: dict[str, int] = field(default_factory=dict, repr=False)
 
     def enqueue(
         self,
@@ -76,6 +97,7 @@ class Outbox:
         entry = OutboxEntry(
             platform=action.place.platform,
             community_id=action.place.community,
+            lane=lane_of(action),
             kind=kind,
             dedupe_key=dedupe_key,
             payload=codec.dumps(action),
@@ -113,44 +135,7 @@ class Outbox:
             q = select(func.min(OutboxEntry.next_attempt_at)).where(OutboxEntry.status == "pending")
             return aware(s.exec(q).one())
 
-    def _lease_batch(self, now: datetime) -> list[OutboxEntry]:
-        """Take up to batch_size due rows; a row is ours only if our conditional UPDATE won."""
-        taken: list[OutboxEntry] = []
-        with self.store.session() as s:
-            candidates = s.exec(
-                select(OutboxEntry.id, OutboxEntry.lease_until)
-                .where(
-                    OutboxEntry.status == "pending",
-                    col(OutboxEntry.next_attempt_at) <= now,
-                    or_(col(OutboxEntry.lease_until).is_(None), col(OutboxEntry.lease_until) < now),
-                    col(OutboxEntry.platform).in_(list(self.platforms)),
-                )
-                .order_by(col(OutboxEntry.next_attempt_at), col(OutboxEntry.id))
-                .limit(self.batch_size)
-            ).all()
-            for entry_id, expired in candidates:
-                token = self._token()
-                won = s.execute(
-                    update(OutboxEntry)
-                    .where(
-                        col(OutboxEntry.id) == entry_id,
-                        col(OutboxEntry.status) == "pending",
-                        or_(
-                            col(OutboxEntry.lease_until).is_(None),
-                            col(OutboxEntry.lease_until) < now,
-                        ),
-                    )
-                    .values(lease_owner=token, lease_until=now + self.lease)
-                )
-                if won.rowcount == 1:  # type: ignore[attr-defined]
-                    row = s.get(OutboxEntry, entry_id)
-                    if row is not None:
-                        # A lease that ran out (rather than being handed back or finished) means
-                        # its holder died or stalled, possibly after the platform acted.
-                        self._taken_over[row.id] = expired is not None
-                        taken.append(row)
-        return taken
-
+    # --- leasing -----------------------------------------------------------------------------
     def _token(self) -> str:
         return f"{self.owner}#{uuid.uuid4().hex[:10]}"
 
@@ -161,41 +146,168 @@ class Outbox:
             col(OutboxEntry.lease_owner).like(f"{self.owner}#%"),
         )
 
-    async def deliver_due(self, now: datetime) -> int:
-        """Deliver what is due; returns how many entries were attempted."""
-        attempted = 0
-        while True:
-            batch = self._lease_batch(now)
-            if not batch:
-                return attempted
-            for index, entry in enumerate(batch):
-                if self.stopping():
-                    self.release(batch[index:])
-                    return attempted
-                if not self._renew(entry, now):
-                    self._taken_over.pop(entry.id, None)
-                    continue  # our lease ran out and another process took the row
-                await self._deliver(entry, now)
-                attempted += 1
-            if len(batch) < self.batch_size:
-                return attempted
+    def limits(self, platform: str) -> Limits:
+        found = self.platforms.get(platform)
+        pacing = getattr(found, "pacing", None)
+        return pacing() if callable(pacing) else NO_LIMITS
 
-    def _renew(self, entry: OutboxEntry, batch_now: datetime) -> bool:
-        """Extend our lease just before sending, so a slow batch cannot double-send."""
-        now = self.clock() if self.clock else batch_now
-        with self.store.session() as s:
-            won = s.execute(
-                update(OutboxEntry)
-                .where(
-                    col(OutboxEntry.id) == entry.id,
-                    col(OutboxEntry.status) == "pending",
-                    col(OutboxEntry.lease_owner) == entry.lease_owner,
-                )
-                .values(lease_until=max(now, batch_now) + self.lease)
+    def _lease(self, now: datetime) -> Batch:
+        """One batch under one fencing token: one statement for the platforms that declare no
+        limits, one per paced platform (leased no bigger than it can send soon)."""
+        token = self._token()
+        until = now + self.lease
+        free = [p for p in sorted(self.platforms) if self.limits(p) == NO_LIMITS]
+        groups: list[tuple[list[str], int, bool]] = [(free, self.batch_size, True)] if free else []
+        for name in sorted(set(self.platforms) - set(free)):
+            room = self.limiter.capacity(name, self.limits(name), self.pace_horizon)
+            size = self.batch_size if room is None else min(self.batch_size, room)
+            groups.append(([name], size, False))
+        batch = Batch(token, [], full=False, confirmed_until=until)
+        for names, limit, whole_lanes in groups:
+            leased = outbox_batch.lease(
+                self._conn(), names, now, until, token, limit, whole_lanes=whole_lanes
             )
-            return bool(won.rowcount == 1)  # type: ignore[attr-defined]
+            batch.full = batch.full or (limit > 0 and len(leased) >= limit)
+            for entry, taken_over in leased:
+                batch.entries.append(entry)
+                batch.ours.add(entry.id)
+                # A lease that ran out (rather than being handed back or finished) means
+                # its holder died or stalled, possibly after the platform acted.
+                self._taken_over[entry.id] = taken_over
+        return batch
 
-    def release(self, entries: list[OutboxEntry] | None = None) -> int:
+    def _lease_batch(self, now: datetime) -> list[Leased]:
+        """Lease a batch and keep it (as a process that then dies would)."""
+        with self._connected():
+            return self._lease(now).entries
+
+    # --- delivering ---------------------------------------------------------------------------
+    async def deliver_due(self, now: datetime) -> int:
+        """Deliver what is due, batch after batch; returns how many entries were attempted."""
+        attempted = 0
+        with self._connected():
+            while not self.stopping():
+                batch = self._lease(now)
+                if not batch.entries:
+                    break
+                attempted += await self._work(batch, now)
+                if not batch.full:
+                    break
+        self.limiter.forget_idle()
+        return attempted
+
+    @contextlib.contextmanager
+    def _connected(self) -> Iterator[Connection]:
+        """One connection for a whole deliver_due (no pool checkout per statement)."""
+        with self.store.engine.connect() as conn:
+            token = _CONNECTION.set(conn)
+            try:
+                yield conn
+            finally:
+                _CONNECTION.reset(token)
+
+    def _conn(self) -> Connection:
+        conn = _CONNECTION.get()
+        if conn is None:
+            raise RuntimeError("outbox statements run inside deliver_due")
+        return conn
+
+    async def _work(self, batch: Batch, now: datetime) -> int:
+        """Send the batch (lanes in parallel, each in order) and settle it: at its end, and
+        every `settle_every` seconds while it lasts (a paced or slow platform), so a crash
+        leaves little sent but unrecorded."""
+        lanes = lanes_in_order(((e.platform, e.lane or ""), e) for e in batch.entries)
+        beat = asyncio.create_task(self._heartbeat(batch, now))
+        finished = asyncio.Event()
+        settler = asyncio.create_task(self._settle_while(batch, now, finished))
+        try:
+            await asyncio.gather(
+                *(self._run_lane(batch, lane, entries, now) for lane, entries in lanes.items())
+            )
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+            finished.set()
+            await asyncio.shield(settler)  # a settle in progress finishes its hooks
+            outcomes, marked = self._settle(batch, now)
+            for entry in batch.entries:
+                self._taken_over.pop(entry.id, None)
+        await self._after(outcomes, marked)
+        return batch.executed
+
+    async def _settle_while(self, batch: Batch, now: datetime, finished: asyncio.Event) -> None:
+        while not finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), self.settle_every)
+            if not finished.is_set():
+                await self._after(*self._settle(batch, now))
+
+    async def _run_lane(
+        self, batch: Batch, lane: tuple[str, str], entries: list[Leased], now: datetime
+    ) -> None:
+        platform, name = lane
+        limits = self.limits(platform)
+        for index, entry in enumerate(entries):
+            if self.stopping():
+                batch.settle_as(entries[index:])
+                return
+            wait = (
+                self.limiter.reserve(platform, name, limits, self.pace_horizon)
+                if limits != NO_LIMITS
+                else 0.0
+            )
+            if wait is None:  # the lane is full for a while: the rest wait in the database
+                later = self.limiter.wait_for(platform, name, limits)
+                batch.settle_as(entries[index:], at=now + timedelta(seconds=later))
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if not self._still_ours(batch, entry, now):
+                continue  # our lease ran out and another process took the row
+            async with self._pool(platform, limits):
+                result = await self._execute(entry)
+            batch.executed += 1
+            if not self._outcome(batch, entry, result, now, limits):
+                batch.settle_as(entries[index + 1 :])  # kept behind the one that must wait
+                return
+
+    def _pool(self, platform: str, limits: Limits) -> asyncio.Semaphore:
+        """The bounded pool of sends in flight to one platform."""
+        pool = self._pools.get(platform)
+        if pool is None or self._pool_sizes.get(platform) != limits.concurrency:
+            pool = self._pools[platform] = asyncio.Semaphore(limits.concurrency)
+            self._pool_sizes[platform] = limits.concurrency
+        return pool
+
+    def _clock_now(self, batch_now: datetime) -> datetime:
+        return max(self.clock() if self.clock else batch_now, batch_now)
+
+    def _still_ours(self, batch: Batch, entry: Leased, batch_now: datetime) -> bool:
+        """Before a send: renew the batch's lease when less than two thirds of it is left, so
+        a batch that got slow (a paused process, a slow platform) cannot double-send."""
+        now = self._clock_now(batch_now)
+        left = (batch.confirmed_until or now) - now
+        if left < self.lease * 2 / 3:
+            self._renew(batch, now)
+        if entry.id in batch.ours:
+            return True
+        self._taken_over.pop(entry.id, None)
+        return False
+
+    def _renew(self, batch: Batch, now: datetime) -> None:
+        until = now + self.lease
+        batch.ours &= outbox_batch.renew(self._conn(), batch.token, until)
+        batch.confirmed_until = until
+
+    async def _heartbeat(self, batch: Batch, batch_now: datetime) -> None:
+        """Keep the batch's lease while the platform makes us wait (rate limits, slow answers)."""
+        interval = max(self.lease.total_seconds() / 3, 0.2)
+        while batch.ours:
+            await asyncio.sleep(interval)
+            self._renew(batch, self._clock_now(batch_now))
+
+    def release(self, entries: list[Entry] | None = None) -> int:
         """Hand leased, unsent rows back (shutdown) so another process sends them at once."""
         with self.store.session() as s:
             query = update(OutboxEntry).where(col(OutboxEntry.status) == "pending", self._ours())
@@ -204,7 +316,7 @@ class Outbox:
             done = s.execute(query.values(lease_owner=None, lease_until=None))
             return int(done.rowcount)  # type: ignore[attr-defined]
 
-    def attempt_for(self, entry: OutboxEntry) -> Attempt:
+    def attempt_for(self, entry: Entry) -> Attempt:
         """The idempotency handle adapters use for this entry (see bot.idempotency)."""
         recorded = dict((entry.result or {}).get("steps") or {})
         return Attempt(
@@ -214,7 +326,7 @@ class Outbox:
             recorder=lambda step, data: self._record_step(entry, step, data),
         )
 
-    def _record_step(self, entry: OutboxEntry, step: str, data: dict[str, Any]) -> bool:
+    def _record_step(self, entry: Entry, step: str, data: dict[str, Any]) -> bool:
         """Store a finished step while we still hold the lease; False when fenced off."""
         steps = {**((entry.result or {}).get("steps") or {}), step: data}
         result = {**(entry.result or {}), "steps": steps}
@@ -234,17 +346,8 @@ class Outbox:
             return False
         return True
 
-    async def _heartbeat(self, entry: OutboxEntry, now: datetime) -> None:
-        """Keep the lease while the platform makes us wait (rate limits, slow answers)."""
-        interval = max(self.lease.total_seconds() / 3, 0.2)
-        while True:
-            await asyncio.sleep(interval)
-            if not self._renew(entry, now):
-                return
-
-    async def _execute(self, entry: OutboxEntry, now: datetime) -> ActionResult:
+    async def _execute(self, entry: Leased) -> ActionResult:
         platform = self.platforms[entry.platform]
-        beat = asyncio.create_task(self._heartbeat(entry, now))
         try:
             action = codec.loads(entry.payload)
             with attempting(self.attempt_for(entry)):
@@ -252,24 +355,20 @@ class Outbox:
         except Exception as exc:  # an adapter bug must not wedge the queue
             log.exception("outbox entry %s raised in the adapter", entry.id)
             return ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)
-        finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
 
-    async def _deliver(self, entry: OutboxEntry, now: datetime) -> None:
-        result = await self._execute(entry, now)
+    def _outcome(
+        self,
+        batch: Batch,
+        entry: Leased,
+        result: ActionResult,
+        now: datetime,
+        limits: Limits,
+    ) -> bool:
+        """Record what the platform said; False when the rest of the lane must wait."""
         if result.ok:
             metrics.ACTIONS_SENT.labels(entry.platform).inc()
-            if not self._finish(entry, now, status="sent", result=result):
-                return  # fenced off: whoever holds the lease now finishes (and reconciles)
-            hook = self.on_delivered.get(entry.kind)
-            if hook is not None:
-                try:
-                    await hook(entry, result)
-                except Exception:
-                    log.exception("delivery hook for %s failed (entry %s)", entry.kind, entry.id)
-            return
+            batch.outcomes.append(Outcome(entry, "sent", result))
+            return True
         metrics.ACTIONS_FAILED.labels(entry.platform, str(result.retryable)).inc()
         attempts = entry.attempts + 1
         if result.retryable and attempts < self.settings.max_attempts:
@@ -277,87 +376,76 @@ class Outbox:
             log.warning(
                 "outbox entry %s: %s; retry %d in %.1fs", entry.id, result.error, attempts, delay
             )
-            self._reschedule(entry, attempts, now + timedelta(seconds=delay), result.error)
-            return
+            if result.retry_after is not None:  # a 429: this lane's bucket waits it out
+                self.limiter.block(entry.platform, entry.lane or "", result.retry_after, limits)
+            at = now + timedelta(seconds=delay)
+            batch.outcomes.append(Outcome(entry, "retry", result, attempts, at, result.error))
+            return False
         status = "dead" if result.retryable else "failed"
         log.error("outbox entry %s (%s) %s: %s", entry.id, entry.kind, status, result.error)
-        self._finish(entry, now, status=status, result=result, attempts=attempts)
-        for report in self.on_failed:
-            try:
-                await report(entry, result)
-            except Exception:
-                log.exception("failure report for outbox entry %s failed", entry.id)
+        batch.outcomes.append(Outcome(entry, status, result, attempts))
+        return True
 
     def _backoff(self, attempts: int, retry_after: float | None) -> float:
         base = self.settings.base_delay_seconds * (2 ** (attempts - 1))
         delay = min(self.settings.max_delay_seconds, base) * random.uniform(0.8, 1.2)
         return max(delay, retry_after or 0.0)
 
-    def _reschedule(
-        self, entry: OutboxEntry, attempts: int, at: datetime, error: str | None
-    ) -> None:
-        with self.store.session() as s:
-            s.execute(
-                update(OutboxEntry)
-                .where(
-                    col(OutboxEntry.id) == entry.id,
-                    col(OutboxEntry.lease_owner) == entry.lease_owner,
+    # --- settling -----------------------------------------------------------------------------
+    def _settle(self, batch: Batch, now: datetime) -> tuple[list[Outcome], set[int]]:
+        """Write the outcomes gathered so far in one transaction; returns them and the ids it
+        marked. A failure leaves the entries leased: when the lease runs out they are
+        delivered again, as after a crash."""
+        outcomes, batch.outcomes = batch.outcomes, []
+        if not outcomes:
+            return outcomes, set()
+        try:
+            marked = outbox_batch.settle(self._conn(), batch.token, outcomes, now)
+        except Exception:
+            log.exception("outbox: settling a batch of %d failed", len(outcomes))
+            return outcomes, set()
+        for outcome in outcomes:
+            if outcome.final and outcome.entry.id not in marked:
+                metrics.OUTBOX_FENCED.inc()
+                log.warning(
+                    "outbox entry %s: lease lost before marking it %s",
+                    outcome.entry.id,
+                    outcome.status,
                 )
-                .values(
-                    attempts=attempts,
-                    next_attempt_at=at,
-                    lease_owner=None,
-                    lease_until=None,
-                    last_error=(error or "")[:500],
-                    result=entry.result or {},
-                )
-            )
+        return outcomes, marked
 
-    def _finish(
-        self,
-        entry: OutboxEntry,
-        now: datetime,
-        *,
-        status: str,
-        result: ActionResult,
-        attempts: int | None = None,
-    ) -> bool:
-        """Mark the entry done; only while our fencing token still holds the lease."""
-        values: dict[str, Any] = {
-            "status": status,
-            "lease_owner": None,
-            "lease_until": None,
-            "sent_at": now if status == "sent" else None,
-            "last_error": (result.error or "")[:500] or None,
-            "result": {
-                **(entry.result or {}),
-                "message_id": result.message_id,
-                "channel_id": result.channel_id,
-                "thread_id": result.thread_id,
-            },
-        }
-        if attempts is not None:
-            values["attempts"] = attempts
-        with self.store.session() as s:
-            won = s.execute(
-                update(OutboxEntry)
-                .where(
-                    col(OutboxEntry.id) == entry.id,
-                    col(OutboxEntry.status) == "pending",
-                    col(OutboxEntry.lease_owner) == entry.lease_owner,
-                )
-                .values(**values)
-            )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
-            metrics.OUTBOX_FENCED.inc()
-            log.warning("outbox entry %s: lease lost before marking it %s", entry.id, status)
-            return False
-        entry.status = status
-        entry.result = values["result"]
-        return True
+    async def _after(self, outcomes: list[Outcome], marked: set[int]) -> None:
+        """Delivery hooks and failure reports, for the entries this batch did finish."""
+        for outcome in outcomes:
+            entry, result = outcome.entry, outcome.result
+            if entry.id not in marked or result is None:
+                continue
+            hook = self.on_delivered.get(entry.kind) if outcome.status == "sent" else None
+            if hook is None and (outcome.status == "sent" or not self.on_failed):
+                continue
+            row = entry.row()
+            row.status, row.lease_owner = outcome.status, None
+            row.result = outbox_batch.result_of(outcome)
+            if hook is not None:
+                await self._run_hook(hook, row, result)
+            else:
+                await self._report(row, result)
+
+    async def _run_hook(self, hook: DeliveredHook, row: OutboxEntry, result: ActionResult) -> None:
+        try:
+            await hook(row, result)
+        except Exception:
+            log.exception("delivery hook for %s failed (entry %s)", row.kind, row.id)
+
+    async def _report(self, row: OutboxEntry, result: ActionResult) -> None:
+        for report in self.on_failed:
+            try:
+                await report(row, result)
+            except Exception:
+                log.exception("failure report for outbox entry %s failed", row.id)
 
 
-def entry_key(entry: OutboxEntry) -> str:
+def entry_key(entry: Entry) -> str:
     """Stable for an entry on any process; distinct across databases sharing one bot."""
     created = entry.created_at.isoformat() if entry.created_at else ""
     seed = f"{entry.id}|{created}|{entry.dedupe_key or ''}"

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, TypeVar
 
 from bot import actions as a
 from bot.events import Actor
+from bot.pacing import NO_LIMITS, Limits
 
 ActionHandler = Callable[[Any, Any], Awaitable[a.ActionResult]]
 H = TypeVar("H", bound=ActionHandler)
@@ -72,6 +73,11 @@ class Platform(ABC):
     # --- capabilities -------------------------------------------------------------------
     def can(self, action_type: type[a.Action]) -> bool:
         return action_type in self._table
+
+    def pacing(self) -> Limits:
+        """The rates this platform accepts (per channel, overall) and how many sends may be in
+        flight at once; the outbox paces its sends by them (bot.pacing). None by default."""
+        return NO_LIMITS
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:

@@ -41,6 +41,7 @@ from bot.events import (
     Place,
 )
 from bot.idempotency import Attempt, current
+from bot.pacing import Limits, Rate
 from bot.platform import Platform, Survey, handles
 from bot.plugin import AdapterPlugin
 
@@ -76,6 +77,10 @@ class DiscordPlatform(Platform):
     def __init__(self, client: discord.Client) -> None:
         self.client = client
         self.interactions: dict[str, discord.Interaction] = {}
+
+    def pacing(self) -> Limits:
+        """Discord: 5 messages per 5 s in a channel, 50 requests a second for the bot."""
+        return Limits(per_channel=Rate(5, 5.0), overall=Rate(50, 1.0), concurrency=16)
 
     # --- members ----------------------------------------------------------------------------
     def mention_member(self, text: str) -> str | None:

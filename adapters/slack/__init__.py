@@ -55,6 +55,7 @@ from bot.events import (
     Place,
 )
 from bot.message import Message
+from bot.pacing import Limits, Rate
 from bot.platform import Named, Platform, Survey, handles
 from bot.plugin import AdapterPlugin
 
@@ -105,6 +106,10 @@ class SlackPlatform(Platform):
     def mention_channel(self, text: str) -> str | None:
         m = _CHANNEL_MENTION.match(text)
         return m.group(1) if m else None
+
+    def pacing(self) -> Limits:
+        """Slack: about one message a second in a channel (chat.postMessage)."""
+        return Limits(per_channel=Rate(1, 1.0), concurrency=8)
 
     def __init__(
         self,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel, select
 
+from bot.pacing import LANE_LENGTH, lane_of_payload
 from bot.store.db import dt_column, json_column
 
 
@@ -84,10 +85,40 @@ class OutboxEntry(SQLModel, table=True):
     """An action that must reach a platform, retried with backoff until it does."""
 
     __tablename__ = "outbox"
+    # Pending rows only: the due scan in id order, and "is an earlier entry of this lane still
+    # waiting?" (bot.outbox keeps each lane in order).
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "platform",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_pending_lane",
+            "platform",
+            "lane",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16, index=True)
     community_id: str = Field(max_length=64)
+    # What this entry stays in order with (a channel, a member's DMs): bot.pacing.lane_of.
+    # Rows inserted without it (an executemany of raw rows) get it from their payload.
+    lane: str = Field(
+        default="",
+        sa_column=Column(
+            String(LANE_LENGTH),
+            nullable=False,
+            server_default="",
+            default=lambda ctx: lane_of_payload(ctx.get_current_parameters().get("payload", "")),
+        ),
+    )
     kind: str = Field(default="", max_length=32)
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
     payload: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,7 +1,7 @@
 """prompt schedules: a version number, raised on every change (concurrent-edit detection)
 
 Revision ID: 0004_schedule_version
-Revises: 0002_support_hsds
+Revises: 0003_outbox_batch
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision: str = '0004_schedule_version'
-down_revision: str | None = '0002_support_hsds'
+down_revision: str | None = '0003_outbox_batch'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
