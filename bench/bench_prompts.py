@@ -82,6 +82,7 @@ async def _claim_lags(tmp: Path, name: str, due: int) -> list[float]:
     store = _store(tmp, name)
     _schedules(store, due, datetime.now(UTC) + timedelta(days=1), spread=False)
     app = _app(store)
+    await app.warm_up()  # as `crossings run` does before serving
     # The running bot wakes at the due time: make them all due now, then tick at once.
     due_at = datetime.now(UTC)
     with store.session() as s:

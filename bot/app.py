@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import actions as a
-from bot import answering, metrics, simulation
+from bot import answering, i18n, metrics, simulation
 from bot.clock import Clock, SystemClock
 from bot.commands import (
     Command,
@@ -85,7 +85,7 @@ class App:
         self.tick_hooks: list[TickHook] = []
         self.home_sections: list[tuple[int, HomeSection]] = []
         self.personal_data: list[PersonalData] = []
-        self.warm_ups: list[Callable[[], object]] = []
+        self.warm_ups: list[Callable[[], object]] = [i18n.load]
         # Per-process caches features keep between events (indexes, loaded packs).
         self.cache: dict[str, Any] = {}
         lease = timedelta(seconds=self.settings.scheduler.lease_seconds)

@@ -102,6 +102,11 @@ def catalogs() -> dict[str, dict[str, str]]:
     }
 
 
+def load() -> None:
+    """Parse every catalog now (about half a second), so the first message does not wait."""
+    _all()
+
+
 def catalog(locale: str) -> LocaleCatalog | None:
     return _all().get(normalize(locale))
 

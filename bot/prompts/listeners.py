@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 feature.tick("prompts", engine.run_due, engine.next_due)
 
 
+@feature.on_install
+def load_the_packs_before_serving(app: Kernel) -> None:
+    """Parsing the packs takes a second or two: before serving, not when the first prompts fall
+    due (a burst would wait for it)."""
+    app.warm_ups.append(lambda: engine.library(app))  # type: ignore[attr-defined]
+
+
 @feature.outbox_hook(engine.POST_KIND)
 async def posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
     """Remember where the post and its thread landed, for replies and stats."""
