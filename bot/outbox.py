@@ -46,7 +46,7 @@ from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
 from bot.idempotency import Attempt, attempting
 from bot.outbox_batch import Batch, Leased, Outcome
-from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order
+from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order, posts_a_message
 from bot.platform import Platform
 from bot.store import Store, aware
 from bot.store.models import OutboxEntry
@@ -253,7 +253,9 @@ class Outbox:
                 batch.settle_as(entries[index:])
                 return
             wait = (
-                self.limiter.reserve(platform, name, limits, self.pace_horizon)
+                self.limiter.reserve(
+                    platform, name, limits, self.pace_horizon, posts_a_message(entry.payload)
+                )
                 if limits != NO_LIMITS
                 else 0.0
             )

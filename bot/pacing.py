@@ -116,20 +116,28 @@ class Limiter:
             window = self._windows[key] = _Window(rate)
         return window
 
-    def _buckets(self, platform: str, lane: str, limits: Limits) -> list[_Window]:
+    def _buckets(
+        self, platform: str, lane: str, limits: Limits, channel: bool = True
+    ) -> list[_Window]:
         buckets = []
-        if limits.per_channel is not None:
+        if limits.per_channel is not None and channel:
             buckets.append(self._window((platform, "lane", lane), limits.per_channel))
         if limits.overall is not None:
             buckets.append(self._window((platform, "overall"), limits.overall))
         return buckets
 
     def reserve(
-        self, platform: str, lane: str, limits: Limits, max_wait: float = float("inf")
+        self,
+        platform: str,
+        lane: str,
+        limits: Limits,
+        max_wait: float = float("inf"),
+        channel: bool = True,
     ) -> float | None:
         """Seconds to wait before sending (0 for now), the slot booked; None when the first
-        slot is more than `max_wait` away (nothing booked)."""
-        buckets = self._buckets(platform, lane, limits)
+        slot is more than `max_wait` away (nothing booked). `channel=False`: a request that is
+        not a new message, which only the overall bucket counts."""
+        buckets = self._buckets(platform, lane, limits, channel)
         now = self.monotonic()
         at = self._first_fit(buckets, now)
         if at - now > max_wait:
@@ -197,6 +205,21 @@ def lane_of(action: a.Action) -> str:
     if target:
         return _clip(f"ch:{target}")
     return _clip(f"member:{user}") if user else ""
+
+
+# Actions that post a new message: the only ones a channel's rate counts (Slack's one a second
+# and Discord's five in five seconds are about posting; an edit of the queue card, a deletion or
+# a reaction keeps its lane's order but not its pace).
+MESSAGE_ACTIONS = frozenset({"Post", "SendPrivate", "StartThread"})
+
+
+def posts_a_message(payload: str) -> bool:
+    """Whether a stored action (codec JSON) posts a new message."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return True
+    return not isinstance(data, dict) or data.get("__t") in MESSAGE_ACTIONS
 
 
 def lane_of_payload(payload: str) -> str:

@@ -11,7 +11,7 @@ from bot import actions as a
 from bot import codec
 from bot.events import Place
 from bot.message import Message
-from bot.pacing import Limiter, Limits, Rate, lane_of, lane_of_payload
+from bot.pacing import Limiter, Limits, Rate, lane_of, lane_of_payload, posts_a_message
 
 pytestmark = pytest.mark.delivery
 
@@ -175,3 +175,23 @@ def test_random_traffic_keeps_every_window(seed: int) -> None:
     assert all(within_rate(times, Rate(3, 1.0)) for times in booked.values())
     assert within_rate([t for times in booked.values() for t in times], Rate(5, 0.5))
     assert sum(len(t) for t in booked.values()) > 100  # most were booked, not refused
+
+
+SLACK = Limits(per_channel=Rate(1, 1.0))
+
+
+def test_only_new_messages_count_toward_a_channels_rate() -> None:
+    """Slack's one a second and Discord's five in five are about posting: updating the queue
+    card right after it was posted goes at once, a second post waits its turn."""
+    clock = Clock()
+    limiter = Limiter(clock)
+    assert limiter.reserve("slack", "ch:C1", SLACK) == 0.0
+    assert limiter.reserve("slack", "ch:C1", SLACK, channel=False) == 0.0
+    assert limiter.reserve("slack", "ch:C1", SLACK) == 1.0
+
+
+def test_posts_a_message_reads_the_stored_action() -> None:
+    place = Place("slack", "T1", channel="C1")
+    post = codec.dumps(a.Post(place, Message("hi")))
+    edit = codec.dumps(a.EditMessage(place, "1.0", Message("hi again")))
+    assert posts_a_message(post) and not posts_a_message(edit)
