@@ -51,9 +51,9 @@ class Feature:
         for step in self._steps:
             step(app)
 
-    def warm_up(self, fn: Callable[[], object]) -> Callable[[], object]:
+    def warm_up(self, fn: Callable[[App], object]) -> Callable[[App], object]:
         """Build something big before the bot takes events (run in a thread at start-up)."""
-        self._record(lambda app: app.warm_ups.append(fn))
+        self._record(lambda app: app.warm_ups.append(lambda: fn(app)))
         return fn
 
     def on_install(self, fn: Callable[[App], object]) -> Callable[[App], object]:

@@ -252,9 +252,10 @@ class Outbox:
             if self.stopping():
                 batch.settle_as(entries[index:])
                 return
+            action = _decoded(entry)
             wait = (
                 self.limiter.reserve(
-                    platform, name, limits, self.pace_horizon, posts_a_message(entry.payload)
+                    platform, name, limits, self.pace_horizon, posts_a_message(action)
                 )
                 if limits != NO_LIMITS
                 else 0.0
@@ -268,7 +269,7 @@ class Outbox:
             if not self._still_ours(batch, entry, now):
                 continue  # our lease ran out and another process took the row
             async with self._pool(platform, limits):
-                result = await self._execute(entry)
+                result = await self._execute(entry, action)
             batch.executed += 1
             if not self._outcome(batch, entry, result, now, limits):
                 batch.settle_as(entries[index + 1 :])  # kept behind the one that must wait
@@ -348,10 +349,11 @@ class Outbox:
             return False
         return True
 
-    async def _execute(self, entry: Leased) -> ActionResult:
+    async def _execute(self, entry: Leased, action: Action | ActionResult) -> ActionResult:
+        if isinstance(action, ActionResult):  # the stored action did not decode
+            return action
         platform = self.platforms[entry.platform]
         try:
-            action = codec.loads(entry.payload)
             with attempting(self.attempt_for(entry)):
                 return await platform.execute(action)
         except Exception as exc:  # an adapter bug must not wedge the queue
@@ -452,3 +454,13 @@ def entry_key(entry: Entry) -> str:
     created = entry.created_at.isoformat() if entry.created_at else ""
     seed = f"{entry.id}|{created}|{entry.dedupe_key or ''}"
     return f"ob{entry.id}-{hashlib.sha256(seed.encode()).hexdigest()[:12]}"
+
+
+def _decoded(entry: Leased) -> Action | ActionResult:
+    """The stored action, decoded once for pacing and sending; a row that no longer decodes
+    fails like an adapter error (retried, then reported), never wedging its lane."""
+    try:
+        return codec.loads(entry.payload)  # type: ignore[no-any-return]
+    except Exception as exc:
+        log.exception("outbox entry %s does not decode", entry.id)
+        return ActionResult.failed(f"adapter error: {type(exc).__name__}", retryable=True)

@@ -282,13 +282,15 @@ def renew(conn: Connection, token: str, until: datetime) -> set[int]:
         return {row[0] for row in conn.execute(statement)}
 
 
+# Settling touches a row only while this batch still holds it.
+_STILL_OURS = (
+    TABLE.c.id == bindparam("b_id", type_=Integer),
+    TABLE.c.lease_owner == bindparam("b_token", type_=String),
+    TABLE.c.status == "pending",
+)
 _FINAL = (
     update(TABLE)
-    .where(
-        TABLE.c.id == bindparam("b_id", type_=Integer),
-        TABLE.c.lease_owner == bindparam("b_token", type_=String),
-        TABLE.c.status == "pending",
-    )
+    .where(*_STILL_OURS)
     .values(
         status=bindparam("b_status", type_=String),
         sent_at=bindparam("b_sent_at", type_=DateTime(timezone=True)),
@@ -300,11 +302,7 @@ _FINAL = (
 )
 _RETRY = (
     update(TABLE)
-    .where(
-        TABLE.c.id == bindparam("b_id", type_=Integer),
-        TABLE.c.lease_owner == bindparam("b_token", type_=String),
-        TABLE.c.status == "pending",
-    )
+    .where(*_STILL_OURS)
     .values(
         attempts=bindparam("b_attempts", type_=Integer),
         next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
@@ -316,11 +314,7 @@ _RETRY = (
 )
 _RELEASE = (
     update(TABLE)
-    .where(
-        TABLE.c.id == bindparam("b_id", type_=Integer),
-        TABLE.c.lease_owner == bindparam("b_token", type_=String),
-        TABLE.c.status == "pending",
-    )
+    .where(*_STILL_OURS)
     .values(
         next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
         lease_owner=None,

@@ -210,16 +210,13 @@ def lane_of(action: a.Action) -> str:
 # Actions that post a new message: the only ones a channel's rate counts (Slack's one a second
 # and Discord's five in five seconds are about posting; an edit of the queue card, a deletion or
 # a reaction keeps its lane's order but not its pace).
-MESSAGE_ACTIONS = frozenset({"Post", "SendPrivate", "StartThread"})
+MESSAGE_ACTIONS = (a.Post, a.SendPrivate, a.StartThread)
 
 
-def posts_a_message(payload: str) -> bool:
-    """Whether a stored action (codec JSON) posts a new message."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return True
-    return not isinstance(data, dict) or data.get("__t") in MESSAGE_ACTIONS
+def posts_a_message(action: a.Action | object) -> bool:
+    """Whether an action posts a new message (anything that is not an action counts, to be
+    safe)."""
+    return isinstance(action, MESSAGE_ACTIONS) or not isinstance(action, a.Action)
 
 
 def lane_of_payload(payload: str) -> str:

@@ -10,8 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from adapters.web import access, search
 from adapters.web.access import Standing
@@ -52,17 +51,9 @@ def _where(found: Standing, f: search.Filters) -> list[Any]:
 def _rows(
     app: App, found: Standing, f: search.Filters, limit: int, offset: int = 0
 ) -> tuple[list[AuditEntry], int]:
-    where = _where(found, f)
-    with Session(app.store.engine) as s:
-        total = s.exec(select(func.count()).select_from(AuditEntry).where(*where)).one()
-        rows = s.exec(
-            select(AuditEntry)
-            .where(*where)
-            .order_by(col(AuditEntry.id).desc())
-            .offset(offset)
-            .limit(limit)
-        ).all()
-    return list(rows), int(total)
+    return search.page_of(
+        app.store, AuditEntry, _where(found, f), col(AuditEntry.id).desc(), limit, offset
+    )
 
 
 async def audit_page(request: web.Request) -> web.Response:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import or_
+from sqlmodel import col
 
 from adapters.web import access, search
 from adapters.web.access import Standing
@@ -71,17 +71,9 @@ def _where(found: Standing, f: search.Filters) -> list[Any]:
 def _rows(
     app: App, found: Standing, f: search.Filters, limit: int, offset: int = 0
 ) -> tuple[list[ModCase], int]:
-    where = _where(found, f)
-    with Session(app.store.engine) as s:
-        total = s.exec(select(func.count()).select_from(ModCase).where(*where)).one()
-        rows = s.exec(
-            select(ModCase)
-            .where(*where)
-            .order_by(col(ModCase.number).desc())
-            .offset(offset)
-            .limit(limit)
-        ).all()
-    return list(rows), int(total)
+    return search.page_of(
+        app.store, ModCase, _where(found, f), col(ModCase.number).desc(), limit, offset
+    )
 
 
 def _view(case: ModCase, locale: str, zone: str) -> dict[str, Any]:

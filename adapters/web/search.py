@@ -12,6 +12,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.store import Store
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000
@@ -107,3 +111,13 @@ def pager(f: Filters, total: int) -> dict[str, Any]:
         "prev": f.query(f.page - 1) if f.page > 1 else None,
         "next": f.query(f.page + 1) if f.page < pages else None,
     }
+
+
+def page_of(
+    store: Store, model: Any, where: list[Any], order: Any, limit: int, offset: int = 0
+) -> tuple[list[Any], int]:
+    """One page of `model` rows matching `where` in `order`, and how many match in all."""
+    with Session(store.engine) as s:
+        total = s.exec(select(func.count()).select_from(model).where(*where)).one()
+        rows = s.exec(select(model).where(*where).order_by(order).offset(offset).limit(limit))
+        return list(rows.all()), int(total)

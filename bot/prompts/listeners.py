@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 feature.tick("prompts", engine.run_due, engine.next_due)
 
 
-@feature.on_install
-def load_the_packs_before_serving(app: Kernel) -> None:
+@feature.warm_up
+def load_the_packs(app: Kernel) -> None:
     """Parsing the packs takes a second or two: before serving, not when the first prompts fall
     due (a burst would wait for it)."""
-    app.warm_ups.append(lambda: engine.library(app))  # type: ignore[attr-defined]
+    engine.library(app)
 
 
 @feature.outbox_hook(engine.POST_KIND)

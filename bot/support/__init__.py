@@ -435,6 +435,6 @@ feature.personal_data(PersonalData("support", _export, _erase))
 
 
 @feature.warm_up
-def build_the_gazetteer() -> None:
+def build_the_gazetteer(app: object) -> None:
     """The gazetteer takes over a second to build: before serving, not at the first search."""
     gazetteer.lookup("warm-up")

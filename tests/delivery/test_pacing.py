@@ -192,6 +192,6 @@ def test_only_new_messages_count_toward_a_channels_rate() -> None:
 
 def test_posts_a_message_reads_the_stored_action() -> None:
     place = Place("slack", "T1", channel="C1")
-    post = codec.dumps(a.Post(place, Message("hi")))
-    edit = codec.dumps(a.EditMessage(place, "1.0", Message("hi again")))
+    post = codec.loads(codec.dumps(a.Post(place, Message("hi"))))
+    edit = codec.loads(codec.dumps(a.EditMessage(place, "1.0", Message("hi again"))))
     assert posts_a_message(post) and not posts_a_message(edit)
