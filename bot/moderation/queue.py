@@ -6,7 +6,7 @@ reach moderators through here, durably (the outbox), in the community's queue ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, func, select
 
@@ -152,14 +152,26 @@ def post(
     *,
     kind: str = "mod.alert",
     community: Community | None = None,
+    context: dict[str, Any] | None = None,
 ) -> bool:
     """Post a card to the moderator queue, durably. False when the community has no queue
     channel yet (the caller's member-facing answer does not depend on it). `community` is for
-    a click in a DM, which names its community in the button."""
+    a click in a DM, which names its community in the button; `context` reaches the outbox
+    hook of `kind` (to remember the card's message id, say)."""
     place = where(ctx, community)
     if place is None:
         return False
-    ctx.send(a.Post(place, message), kind=kind)
+    ctx.send(a.Post(place, message), kind=kind, context=context)
+    return True
+
+
+def edit(ctx: Context, message_id: str, message: Message, *, kind: str = "mod.alert.edit") -> bool:
+    """Edit a card already in the queue. False when there is no queue channel or the platform
+    cannot edit messages (the caller then posts a new card)."""
+    place = where(ctx)
+    if place is None or not ctx.can(a.EditMessage):
+        return False
+    ctx.send(a.EditMessage(place, message_id, message), kind=kind)
     return True
 
 

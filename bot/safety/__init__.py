@@ -3,101 +3,64 @@ the member wrote in, with the right helplines and an offer to talk to a moderato
 (a plan, means, strangulation, a threat to kill) get a warm reply with crisis lines and an urgent
 moderator card; concern (coercive control, passive wishes to be gone) a gentle reply with abuse
 and support services and an ordinary card. Never public, never a punishment, no message text in
-logs, not repeated to the same member within the cooldown."""
+logs. A member hears from the bot once per level within the cooldown; a higher level always
+gets its reply and card, and every repeat updates the moderators' card (bot/safety/alerts.py)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.claims import claim
 from bot.events import MessageEdited, MessagePosted
 from bot.feature import Feature
-from bot.message import Button, Field, Message, escape, mention
+from bot.message import Button, Message, mention
 from bot.moderation import queue
+from bot.privacy.contract import PersonalData
 from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.store.models import Community
+    from bot.actions import ActionResult
+    from bot.context import Context, Kernel
+    from bot.store.models import Community, OutboxEntry
 
 DM_COMMUNITY = "dm"  # the community of a Discord DM (adapters.discord.place_of)
 
 feature = Feature("safety")
 
-from bot.safety import replies  # noqa: E402
+from bot.safety import alerts, replies  # noqa: E402
 from bot.safety.cli import register_cli  # noqa: E402
 from bot.safety.detector import Assessment, safety_detector  # noqa: E402
 
 feature.command_line(register_cli)
+feature.personal_data(PersonalData("safety", alerts.export, alerts.erase))
 
 log = logging.getLogger(__name__)
-COOLDOWN = timedelta(hours=6)
-CRISIS_TOPICS = ("crisis", "suicide")
-ABUSE_TOPICS = ("abuse", "domestic-abuse")
-
-
-def _topics(assessment: Assessment | None) -> tuple[str, ...]:
-    """Crisis lines for suicide and self-harm, abuse lines for danger and control, both when
-    only the learned layer spoke (it names no category)."""
-    if assessment is None:
-        return CRISIS_TOPICS + ABUSE_TOPICS
-    out: list[str] = []
-    for c in assessment.categories:
-        if c.startswith(("suicide.", "self_harm")) or c == "model":
-            out += CRISIS_TOPICS
-        if c.startswith(("danger.", "control.")) or c == "model":
-            out += ABUSE_TOPICS
-    return tuple(dict.fromkeys(out))
-
-
-def _window(now: datetime) -> datetime:
-    """The cooldown window a moment falls in (the same for every process)."""
-    epoch = datetime(2000, 1, 1, tzinfo=UTC)
-    steps = (now - epoch) // COOLDOWN
-    return epoch + steps * COOLDOWN
+COOLDOWN = alerts.COOLDOWN
 
 
 def reach_out(
-    ctx: Context,
-    user_id: str,
-    assessment: Assessment | None,
-    source: str,
-    excerpt: str | None = None,
+    ctx: Context, user_id: str, assessment: Assessment, source: str, excerpt: str
 ) -> None:
-    """Private support for the member, a card for the moderators (urgent or ordinary)."""
-    country, lines = helplines.for_country(member_country(ctx, user_id), _topics(assessment))
-    urgent = assessment is None or assessment.urgent
-    lang = replies.pick_language(assessment.language if assessment else None, ctx.locale)
-    ctx.send_private(
-        user_id,
-        Message(
-            text=replies.text("urgent" if urgent else "concern", lang),
-            fields=helplines.as_fields(lines),
-            tone="urgent" if urgent else "warning",
-            rows=((Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary"),),),
-            footer=replies.text("footer", lang),
-        ),
-    )
-    fields = [
-        Field(ctx.t("safety.card.member"), mention(user_id), inline=True),
-        Field(ctx.t("safety.card.source"), source, inline=True),
-    ]
-    if assessment:
-        fields.append(Field(ctx.t("safety.card.signals"), escape(", ".join(assessment.categories))))
-    if excerpt:
-        fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(excerpt, 400)))
-    queue.post(
-        ctx,
-        Message(
-            title=ctx.t("safety.card.title" if urgent else "safety.card.concern_title"),
-            text=ctx.t("safety.card.text", country=country),
-            fields=tuple(fields),
-            tone="urgent" if urgent else "warning",
-        ),
-        kind="safety.alert" if urgent else "safety.concern",
-    )
+    """Private support for the member the first time a level shows in a window, and a card
+    for the moderators; a repeat updates the open card instead."""
+    family = replies.family_of(assessment.categories)
+    country, lines = helplines.for_country(member_country(ctx, user_id), replies.topics(family))
+    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
+    if new:
+        lang = replies.pick_language(assessment.language, ctx.locale)
+        ctx.send_private(
+            user_id,
+            Message(
+                text=replies.text(family, lang),
+                fields=helplines.as_fields(lines),
+                tone="urgent" if assessment.urgent else "warning",
+                rows=(
+                    (Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary"),),
+                ),
+                footer=replies.text("footer", lang),
+            ),
+        )
+    alerts.show(ctx, row, new=new)
 
 
 @feature.on_install
@@ -135,16 +98,16 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
     assessment = await safety_detector().assess(event.text)  # on a worker thread
     if not assessment.flagged:
         return
-    if not claim(
-        ctx.session,
-        "safety.cooldown",
-        f"{event.place.platform}:{event.place.community}:{event.actor.user_id}",
-        _window(event.at),
-        event.at,
-    ):
-        return  # already reached out to this member in this window
     source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
     reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
+
+
+@feature.outbox_hook("safety.alert")
+@feature.outbox_hook("safety.concern")
+async def card_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    """Remember where the card is, so the member's later signals update it."""
+    with app.store.session() as s:
+        alerts.remember_card(s, entry.context.get("signal_id"), result.message_id)
 
 
 @feature.command("help-now", "Get helplines and talk to a moderator privately, right now")
@@ -159,6 +122,7 @@ async def help_now(ctx: Context) -> None:
             rows=(
                 (Button(replies.text("talk_button", lang), talk_id(ctx, ctx.actor_id), "primary"),),
             ),
+            footer=replies.text("footer", lang),
         )
     )
 

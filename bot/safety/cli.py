@@ -24,12 +24,25 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default="both",
         help="judge one layer alone (comparison); default: the detector as it runs",
     )
+    ev.add_argument("--by", choices=("writer",), help="add figures per writer of the lines")
     ev.set_defaults(handler=_eval)
     tr = safety.add_parser(
-        "train", help="fit the learned layer on the train split, tune on dev, write the head"
+        "train",
+        help="fit the learned layer on the development writers, thresholds by cost, write it",
     )
     tr.add_argument("--out", type=Path, default=HEAD, help=f"where to write (default {HEAD})")
     tr.set_defaults(handler=_train)
+    cv = safety.add_parser(
+        "crossval", help="leave-one-writer-out figures of every candidate (needs the train extra)"
+    )
+    cv.add_argument("--json", action="store_true", help="print one JSON object")
+    cv.add_argument("--candidates", nargs="*", help="names (default: all, and the lexicon)")
+    cv.add_argument(
+        "--release",
+        action="store_true",
+        help="train on every development writer and test on the release writer (once)",
+    )
+    cv.set_defaults(handler=_crossval)
 
 
 def _eval(args: argparse.Namespace, settings: Any) -> int:
@@ -52,24 +65,44 @@ def _eval(args: argparse.Namespace, settings: Any) -> int:
         report = evaluate(rows, lambda text: assess(text).level)
     else:
         report = evaluate(rows, lambda text: detector.assess_sync(text).level)
+    by_writer = args.by == "writer"
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps(report.as_dict(by_writer), ensure_ascii=False))
     else:
         print(f"detector: {args.layers if args.layers == 'model' else detector.layers}")
-        print(render(report))
+        print(render(report, by_writer))
+    return 0
+
+
+def _crossval(args: argparse.Namespace, settings: Any) -> int:
+    from bot.safety import train as t
+    from bot.safety.evaluate import render
+
+    data = t.prepare(t.load_writers(), t.Embeddings())
+    names = args.candidates or ["lexicon", *t.CANDIDATES]
+    unknown = [n for n in names if n != "lexicon" and n not in t.CANDIDATES]
+    if unknown:
+        print(f"error: unknown candidates {unknown}; known: {list(t.CANDIDATES)}", file=sys.stderr)
+        return 2
+    writers = (
+        [t.RELEASE_WRITER]
+        if args.release
+        else sorted(w for w in set(data.writer) if w != t.RELEASE_WRITER)
+    )
+    results = t.crossval(data, names, writers)
+    if args.json:
+        print(json.dumps({r.name: r.as_dict() for r in results}, ensure_ascii=False))
+        return 0
+    for r in results:
+        print(f"== {r.name} (held out: {', '.join(writers)}; thresholds {r.thresholds})")
+        print(render(r.report(), by_writer=True))
     return 0
 
 
 def _train(args: argparse.Namespace, settings: Any) -> int:
     from bot.safety.train import train
 
-    for choice in train(args.out):
-        o = choice.report.overall.figures()
-        hard = choice.report.hard.figures()["false_alarm_rate"]
-        print(
-            f"{choice.name:16} dev: precision {o['precision']:.3f} recall {o['recall']:.3f} "
-            f"hard false alarms {hard:.3f} (threshold {choice.threshold}, "
-            f"with a cue {choice.cue_threshold})"
-        )
+    fitted = train(args.out)
+    print(f"threshold {fitted.threshold}, urgent threshold {fitted.urgent_threshold}")
     print(f"wrote {args.out}")
     return 0

@@ -147,24 +147,27 @@ def _windows(text: str) -> list[str]:
 
 
 def needs_model(lex: LexiconResult) -> bool:
-    """The model reads what the lexicon could not settle: no hit, no guard, and something
-    left once idioms are cut out ("dying to see you!" leaves nothing to read)."""
-    if lex.level != NONE or lex.hits or lex.guards:
+    """The model reads every message the lexicon did not already call urgent, as long as
+    something is left once idioms are cut out ("dying to see you!" leaves nothing to read).
+    No cue word is needed: the urgent categories are never gated behind one."""
+    if lex.level == URGENT:
         return False
     return sum(ch.isalnum() for ch in lex.literal) >= MIN_LITERAL
 
 
 def combine(text: str, lex: LexiconResult, pred: Prediction | None) -> Assessment:
-    # The language only chooses the reply, so it is detected for flagged messages alone.
-    if lex.level != NONE:
+    """The higher of the two layers' levels. The lexicon names its categories; the model
+    names the family it found ("suicide.model"). Guards (someone else's story, news, a
+    resolved past) cancel lexicon hits; the model learned those framings from data itself."""
+    model_level = pred.level if pred is not None else NONE
+    if LEVELS.index(lex.level) >= LEVELS.index(model_level) and lex.level != NONE:
         cats = tuple(dict.fromkeys(h.category for h in lex.hits if h.level == lex.level))
         lang = language.detect(text, _hint(lex))[0]
         return Assessment(lex.level, cats, lang, "lexicon: " + ", ".join(cats))
-    if pred is not None and pred.level_given(lex.cue) != NONE and not lex.hits and not lex.guards:
-        level = pred.level_given(lex.cue)
-        lang = language.detect(text)[0]
-        cue = " with cue" if lex.cue else ""
-        return Assessment(level, (MODEL_CATEGORY,), lang, f"model: p={pred.p_flag:.2f}{cue}")
+    if pred is not None and model_level != NONE:
+        lang = language.detect(text, _hint(lex))[0]
+        why = f"model: p={pred.p_flag:.2f} urgent={pred.p_urgent:.2f}"
+        return Assessment(model_level, (f"{pred.family}.{MODEL_CATEGORY}",), lang, why)
     why = "guarded: " + ", ".join(lex.guards) if lex.guards else "no signal"
     if lex.idioms and not lex.guards:
         why = "idiom"

@@ -59,17 +59,31 @@ class Report:
     by_language: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_category: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     by_level: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    by_writer: dict[str, Report] = field(default_factory=dict)  # lines that name a writer
     skipped: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, by_writer: bool = False) -> dict[str, Any]:
         def group(d: dict[str, Tally]) -> dict[str, Any]:
             return {k: d[k].figures() for k in sorted(d)}
 
-        return {
+        out = {
             "overall": self.overall.figures(),
             "by_language": group(self.by_language),
             "by_category": group(self.by_category),
             "by_level": group(self.by_level),
+        }
+        if by_writer:
+            out["hard_false_alarm_rate"] = self.hard.figures()["false_alarm_rate"]
+            out["by_writer"] = {w: r.summary() for w, r in sorted(self.by_writer.items())}
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Overall figures with urgent and concern recall and hard false alarms."""
+        return {
+            **self.overall.figures(),
+            "urgent_recall": self.by_level["urgent"].figures()["recall"],
+            "concern_recall": self.by_level["concern"].figures()["recall"],
+            "hard_false_alarm_rate": self.hard.figures()["false_alarm_rate"],
         }
 
 
@@ -101,12 +115,19 @@ def evaluate(rows: Iterable[dict[str, str]], assess: Callable[[str], str]) -> Re
         if row.get("category"):
             report.by_category[row["category"]].add(expected, flagged, same)
         report.by_level[row["level"]].add(expected, flagged, same)
-        if not expected and row.get("category", "") not in EASY_NEGATIVES:
+        hard = not expected and row.get("category", "") not in EASY_NEGATIVES
+        if hard:
             report.hard.add(expected, flagged)
+        if row.get("writer"):
+            mine = report.by_writer.setdefault(row["writer"], Report())
+            mine.overall.add(expected, flagged, same)
+            mine.by_level[row["level"]].add(expected, flagged, same)
+            if hard:
+                mine.hard.add(expected, flagged)
     return report
 
 
-def render(report: Report) -> str:
+def render(report: Report, by_writer: bool = False) -> str:
     """A plain-text table for people."""
     lines = [f"{'':28} {'prec':>6} {'recall':>6} {'f1':>6} {'false+':>6} {'n':>5}"]
 
@@ -130,4 +151,12 @@ def render(report: Report) -> str:
     lines.append(f"false alarms on hard negatives: {hard['false_alarm_rate']:.3f} (n={hard['n']})")
     if report.skipped:
         lines.append(f"left out (level either): {report.skipped}")
+    if by_writer and report.by_writer:
+        lines.append("-- by writer (precision, recall, urgent recall, hard false alarms)")
+        for w, r in sorted(report.by_writer.items()):
+            f = r.summary()
+            lines.append(
+                f"  {w:26} {f['precision']:6.3f} {f['recall']:6.3f} {f['urgent_recall']:6.3f} "
+                f"{f['hard_false_alarm_rate']:6.3f} {f['n']:5d}"
+            )
     return "\n".join(lines)

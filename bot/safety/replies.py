@@ -1,4 +1,8 @@
-"""The member-facing safety texts in the 20 languages of content/safety/replies/.
+"""The member-facing safety texts in the 24 languages of content/safety/replies/.
+
+Each family of signs has its own reply: suicide and self-harm (crisis lines first), danger
+from a partner (the emergency number and a safety-planning line), coercive control and
+immigration threats (abuse and immigrant services).
 
 They live apart from the locale catalogs on purpose: a member in crisis is answered in the
 language they wrote in, which may not be the community's or the one their client reports, and
@@ -14,8 +18,30 @@ import yaml
 from bot.paths import CONTENT_DIR
 
 REPLIES_DIR = CONTENT_DIR / "safety" / "replies"
-KEYS = ("urgent", "concern", "footer", "talk_button", "help_now")
+FAMILIES = ("suicide", "danger", "control")
+KEYS = (*FAMILIES, "footer", "talk_button", "help_now")
 FALLBACK = "en"
+# The helpline topics each family's reply lists first.
+TOPICS = {
+    "suicide": ("crisis", "suicide"),
+    "danger": ("abuse", "domestic-abuse", "crisis"),
+    "control": ("abuse", "domestic-abuse"),
+}
+
+
+def family_of(categories: tuple[str, ...]) -> str:
+    """The reply family of a set of categories ("suicide.plan", "danger.weapon",
+    "control.money", "self_harm"); suicide first, then danger, when a message shows several."""
+    heads = {c.split(".")[0] for c in categories}
+    if heads & {"suicide", "self_harm"}:
+        return "suicide"
+    if "danger" in heads:
+        return "danger"
+    return "control" if "control" in heads else "suicide"
+
+
+def topics(family: str) -> tuple[str, ...]:
+    return TOPICS[family]
 
 
 @cache

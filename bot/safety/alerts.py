@@ -1,0 +1,183 @@
+"""What the crisis pathway remembers of each member's signals, and the moderators' card.
+
+The rule: a member hears from the bot once per level and cooldown window; a higher level
+always gets its own reply and its own card; every later signal reaches the moderators as an
+update of the open card (count, newest level, newest excerpt), never as silence.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select, update
+
+from bot.message import Field, Message, escape, mention
+from bot.moderation import queue
+from bot.privacy.contract import Subject
+from bot.safety.models import SafetySignal
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.safety.detector import Assessment
+
+COOLDOWN = timedelta(hours=6)
+RANK = {"concern": 1, "urgent": 2}
+CARD_KINDS = {"urgent": "safety.alert", "concern": "safety.concern"}
+EXCERPT = 400
+
+
+def window_of(now: datetime) -> datetime:
+    """The cooldown window a moment falls in (the same for every process)."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    return epoch + ((now - epoch) // COOLDOWN) * COOLDOWN
+
+
+def _member_rows(ctx: Context, user_id: str, window: datetime) -> list[SafetySignal]:
+    query = select(SafetySignal).where(
+        *SafetySignal.scope(ctx),
+        SafetySignal.user_id == user_id,
+        SafetySignal.window_start == window,
+    )
+    return list(ctx.session.exec(query))
+
+
+def record(
+    ctx: Context, user_id: str, assessment: Assessment, source: str, excerpt: str, country: str
+) -> tuple[SafetySignal, bool]:
+    """(the row that speaks for this signal, True when the member is to be answered).
+
+    New when no card of this level or higher is open in the window; otherwise the open card
+    of the highest level takes the signal as an update."""
+    window = window_of(ctx.now)
+    level = assessment.level
+    rows = _member_rows(ctx, user_id, window)
+    top = max(rows, key=lambda r: RANK[r.level], default=None)
+    if top is None or RANK[level] > RANK[top.level]:
+        row = SafetySignal(
+            platform=ctx.place.platform,
+            community_id=ctx.place.community,
+            user_id=user_id,
+            level=level,
+            window_start=window,
+            newest_level=level,
+            categories=", ".join(assessment.categories)[:300],
+            source=source[:80],
+            country=country[:8],
+            excerpt=excerpt[:EXCERPT],
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        try:
+            with ctx.session.begin_nested():  # the unique key decides across processes
+                ctx.session.add(row)
+            return row, True
+        except IntegrityError:
+            rows = _member_rows(ctx, user_id, window)
+            top = max(rows, key=lambda r: RANK[r.level])
+    assert top is not None and top.id is not None
+    ctx.session.execute(  # count in SQL: two processes may add to one card at once
+        update(SafetySignal)
+        .where(col(SafetySignal.id) == top.id)
+        .values(
+            count=SafetySignal.count + 1,  # type: ignore[operator]
+            newest_level=level,
+            excerpt=excerpt[:EXCERPT],
+            source=source[:80],
+            categories=_merged(top.categories, assessment.categories),
+            updated_at=ctx.now,
+        )
+    )
+    ctx.session.refresh(top)
+    return top, False
+
+
+def _merged(old: str, new: tuple[str, ...]) -> str:
+    names = [c for c in old.split(", ") if c] + list(new)
+    return ", ".join(dict.fromkeys(names))[:300]
+
+
+def card(ctx: Context, row: SafetySignal) -> Message:
+    urgent = row.level == "urgent"
+    fields = [
+        Field(ctx.t("safety.card.member"), mention(row.user_id), inline=True),
+        Field(ctx.t("safety.card.source"), row.source, inline=True),
+    ]
+    if row.categories:
+        fields.append(Field(ctx.t("safety.card.signals"), escape(row.categories)))
+    if row.count > 1:
+        newest = ctx.t(f"safety.card.level.{row.newest_level}")
+        fields.append(
+            Field(
+                ctx.t("safety.card.count"),
+                ctx.t("safety.card.count_value", count=row.count, level=newest),
+            )
+        )
+    if row.excerpt:
+        fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(row.excerpt, EXCERPT)))
+    return Message(
+        title=ctx.t("safety.card.title" if urgent else "safety.card.concern_title"),
+        text=ctx.t("safety.card.text", country=row.country),
+        fields=tuple(fields),
+        tone="urgent" if urgent else "warning",
+    )
+
+
+def show(ctx: Context, row: SafetySignal, *, new: bool) -> None:
+    """Post the card of a new signal; update the open card for a repeat (a new card saying
+    so where the platform cannot edit, or before the first card's id is known)."""
+    message = card(ctx, row)
+    if (
+        not new
+        and row.card_message_id
+        and queue.edit(ctx, row.card_message_id, message, kind="safety.card.edit")
+    ):
+        return
+    kind = CARD_KINDS[row.level] if new else "safety.update"
+    if not new:
+        message = Message(
+            title=ctx.t("safety.card.update_title"),
+            text=message.text,
+            fields=message.fields,
+            tone=message.tone,
+        )
+    queue.post(ctx, message, kind=kind, context={"signal_id": row.id})
+
+
+def remember_card(session: Session, signal_id: int | None, message_id: str | None) -> None:
+    """Keep the id of a card the platform accepted, so later signals edit it."""
+    if signal_id is None or not message_id:
+        return
+    session.execute(
+        update(SafetySignal)
+        .where(col(SafetySignal.id) == signal_id)
+        .values(card_message_id=message_id)
+    )
+
+
+def export(session: Session, who: Subject) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(SafetySignal).where(*SafetySignal.scope(who), SafetySignal.user_id == who.user_id)
+    )
+    return [
+        {
+            "type": "safety_signal",
+            "level": r.level,
+            "count": r.count,
+            "first": r.created_at.isoformat(),
+            "last": r.updated_at.isoformat(),
+            "excerpt": r.excerpt,
+        }
+        for r in rows
+    ]
+
+
+def erase(session: Session, who: Subject) -> int:
+    """The member's words go; the fact that moderators were alerted stays (ids, levels, times)."""
+    result = session.execute(
+        update(SafetySignal)
+        .where(*SafetySignal.scope(who), col(SafetySignal.user_id) == who.user_id)
+        .values(excerpt=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
