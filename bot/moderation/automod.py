@@ -44,6 +44,7 @@ KINDS = (
     "flood",
     "duplicate",
     "new_account",
+    "model",
 )
 # What each kind of rule looks for, for the moderator card (a rule may say more with `why`).
 WHY = {
@@ -58,6 +59,7 @@ WHY = {
     "flood": "many messages in a short time",
     "duplicate": "the same message again and again",
     "new_account": "a link or mention from a new account",
+    "model": "reads like a scam pitch to the learned layer",
 }
 DEFAULT_RULES = CONTENT_DIR / "automod" / "default.yaml"
 
@@ -213,6 +215,7 @@ class RuleSet:
             if r.kind in ("lookalikes", "shorteners")
         ]
         self._others = [r for r in self.rules if r.kind not in _OWN_PASS]
+        self.model_rules = [r for r in self.rules if r.kind == "model"]
         self._windows: dict[tuple[str, str], deque[tuple[float, str]]] = defaultdict(deque)
 
     def check(self, msg: Message) -> list[Hit]:
@@ -313,7 +316,9 @@ class RuleSet:
         return None
 
 
-_OWN_PASS = ("keywords", "regex", "pitch", "lookalikes", "shorteners")
+# "model" rules are run by the listener after the others, on a worker thread
+# (bot/moderation/scam_model.py): an embedding is too slow for this synchronous pass.
+_OWN_PASS = ("keywords", "regex", "pitch", "lookalikes", "shorteners", "model")
 _NO_CAPTURE = re2.Options()
 _NO_CAPTURE.never_capture = True
 # What one rule found: the rule, the words or link, why (when the rule kind does not say), evidence.
@@ -359,6 +364,11 @@ def _finder(rules: list[Rule]) -> pitch.SignalFinder | None:
         if unknown:
             raise RuleError(f"rule {rule.id}: unknown signal {unknown[0]!r}")
     return pitch.SignalFinder(signals)
+
+
+def applies(rule: Rule, msg: Message) -> bool:
+    """The rule reads this message: the author has no exempt role, the channel is not exempt."""
+    return not _exempt(rule, msg)
 
 
 def _exempt(rule: Rule, msg: Message) -> bool:

@@ -17,7 +17,7 @@ from bot.actions import ActionResult
 from bot.commands import CommandError, Permission
 from bot.events import MessageEdited, MessagePosted, Place
 from bot.message import Message
-from bot.moderation import automod, feature, queue, reports
+from bot.moderation import automod, feature, queue, reports, scam_model
 from bot.moderation import service as svc
 from bot.moderation.models import AutomodRuleRow, ModCase
 from bot.store.models import OutboxEntry, Timer
@@ -125,9 +125,25 @@ async def run_automod(ctx: Context, event: MessagePosted) -> None:
         age,
         event.at.timestamp(),
     )
-    hits = ruleset(ctx).check(msg)
+    rules = ruleset(ctx)
+    hits = rules.check(msg)
+    if not hits and rules.model_rules:
+        hits = await learned_hits(rules.model_rules, msg)
     if hits:
         await _enforce(ctx, event, hits)
+
+
+async def learned_hits(rules: list[automod.Rule], msg: automod.Message) -> list[automod.Hit]:
+    """What the learned layer finds in a message no rule flagged (members with an exempt role
+    and messages in an exempt channel are not read)."""
+    rules = [r for r in rules if automod.applies(r, msg)]
+    if not rules:
+        return []
+    verdict = await scam_model.reader().assess(msg.text)
+    if verdict is None or not verdict.flagged:
+        return []
+    why = f"{rules[0].why or automod.WHY['model']} (p={verdict.p_scam:.2f})"
+    return [automod.Hit(rules[0], msg.text[:80], why)]
 
 
 @feature.on(MessagePosted, order=60)

