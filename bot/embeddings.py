@@ -62,6 +62,31 @@ def shared_embedder() -> Embedder | None:
         return None
 
 
+class Exemplars:
+    """A bank of labelled messages' embeddings: a message's class probabilities are the vote
+    of its `k` most similar exemplars, each weighted by exp(similarity / temperature)."""
+
+    def __init__(self, vectors: np.ndarray, labels: np.ndarray, k: int, temperature: float):
+        norms = np.linalg.norm(vectors.astype(np.float32), axis=1, keepdims=True)
+        self.bank = (vectors.astype(np.float32) / norms).astype(np.float32)
+        self.labels = labels.astype(np.int64)
+        self.k, self.temperature = k, temperature
+
+    def probabilities(self, vectors: np.ndarray, classes: int) -> np.ndarray:
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        sims = unit @ self.bank.T
+        top = np.argpartition(-sims, self.k, axis=1)[:, : self.k]
+        out = np.zeros((vectors.shape[0], classes))
+        for i in range(vectors.shape[0]):
+            np.add.at(out[i], self.labels[top[i]], np.exp(sims[i, top[i]] / self.temperature))
+        return np.asarray(out / out.sum(axis=1, keepdims=True))
+
+    @staticmethod
+    def load(path: Path, k: int, temperature: float) -> Exemplars:
+        data = np.load(path)
+        return Exemplars(data["vectors"], data["labels"], k, temperature)
+
+
 class DiskCache:
     """Vectors of many texts, kept in one file between runs (training and cross-validation
     read thousands of labelled lines many times over; an embedding costs about 25 ms)."""

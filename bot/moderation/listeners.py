@@ -103,6 +103,11 @@ def explanation(hits: list[automod.Hit]) -> str:
     return "\n".join("• " + h.describe(240) for h in hits)[:1000]
 
 
+@feature.on_install
+def load_the_learned_layer_in_the_background(app: object) -> None:
+    scam_model.reader().warm_up()
+
+
 @feature.on(MessagePosted, MessageEdited, order="automod")
 async def run_automod(ctx: Context, event: MessagePosted) -> None:
     if not event.is_dm and not event.actor.is_bot:

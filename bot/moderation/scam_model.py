@@ -27,7 +27,7 @@ import ahocorasick
 import numpy as np
 import yaml
 
-from bot.embeddings import Embedder, shared_embedder
+from bot.embeddings import Embedder, Exemplars, shared_embedder
 from bot.moderation.normalize import readable
 from bot.paths import CONTENT_DIR
 
@@ -79,19 +79,27 @@ class Verdict:
 
 
 class ScamModel:
-    def __init__(self, embedder: Embedder, head: dict[str, Any], cues: Cues) -> None:
+    """The probability of a scam is the mean of a logistic head's and an exemplar bank's."""
+
+    def __init__(
+        self, embedder: Embedder, head: dict[str, Any], cues: Cues, bank: Exemplars | None = None
+    ) -> None:
         self.embedder = embedder
         self.coef = np.asarray(head["coef"], dtype=np.float32)
         self.intercept = float(head["intercept"])
         self.threshold = float(head["threshold"])
         self.cues = cues
+        self.bank = bank
 
     def score(self, text: str) -> float:
         return self.scores(self.embedder.embed([model_text(text)]))[0]
 
     def scores(self, vectors: np.ndarray) -> list[float]:
         logits = vectors @ self.coef + self.intercept
-        return [float(x) for x in 1.0 / (1.0 + np.exp(-logits))]
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        if self.bank is not None:
+            probs = (probs + self.bank.probabilities(vectors, 2)[:, 1]) / 2
+        return [float(x) for x in probs]
 
     def assess_sync(self, text: str) -> Verdict | None:
         """None when the message carries no cue (the head does not read it)."""
@@ -117,25 +125,41 @@ class ScamReader:
         self._model: ScamModel | bool | None = False  # False: not loaded yet
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="automod-model")
 
+    def warm_up(self) -> None:
+        """Start loading on the worker now, so the first message does not wait."""
+        self._pool.submit(self.model)
+
     def model(self) -> ScamModel | None:
         if self._model is False:
             self._model = load_model()
         return self._model if isinstance(self._model, ScamModel) else None
 
     async def assess(self, text: str) -> Verdict | None:
+        """None when the layer is unavailable or the message carries no cue. The cue is
+        looked for here (a few microseconds); only the embedding goes to the worker."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._assess, text)
-
-    def _assess(self, text: str) -> Verdict | None:
-        model = self.model()
-        return model.assess_sync(text) if model else None
+        model = self.model() if self._model is not False else None
+        if self._model is False:  # loading takes a second or two: never on the event loop
+            model = await loop.run_in_executor(self._pool, self.model)
+        if model is None or not model.cues.present(model_text(text)):
+            return None
+        p = await loop.run_in_executor(self._pool, model.score, text)
+        return Verdict(p, p >= model.threshold)
 
 
 def load_model(path: Path = HEAD) -> ScamModel | None:
     try:
         head = json.loads(path.read_text(encoding="utf-8"))
         embedder = shared_embedder()
-        return ScamModel(embedder, head, Cues()) if embedder else None
+        if embedder is None:
+            return None
+        spec = head.get("exemplars")
+        bank = (
+            Exemplars.load(path.parent / spec["file"], int(spec["k"]), float(spec["temperature"]))
+            if spec
+            else None
+        )
+        return ScamModel(embedder, head, Cues(), bank)
     except (OSError, ValueError, KeyError) as exc:
         log.warning("automod's learned layer unavailable: %s", type(exc).__name__)
         return None

@@ -28,7 +28,7 @@ from bot.paths import CONTENT_DIR, ROOT
 SEED = 20261207
 EVAL = CONTENT_DIR / "automod" / "eval"
 RELEASE_WRITER = "w2"  # the same lot as the crisis pathway's (bot/safety/train.py)
-MAX_FALSE_ALARMS = 0.012  # on the training writers' pass lines; the bar is 2%
+MAX_FALSE_ALARMS = 0.015  # on the training writers' pass lines; the bar is 2%
 GRID = tuple(round(float(t), 3) for t in np.arange(0.30, 0.991, 0.01))
 CACHE = ROOT / ".cache" / "automod-embeddings.npz"
 
@@ -90,9 +90,40 @@ def _logistic(train: Data, c: float) -> Any:
     return clf
 
 
-CANDIDATES: dict[str, Fit] = {"head C=1": logistic(1.0), "head C=4": logistic(4.0),
-                              "head C=16": logistic(16.0)}  # fmt: skip
-SHIPPED = "head C=4"
+def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
+    """Exemplar bank: the similarity-weighted vote of the k most similar labelled lines."""
+
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        bank = train.x / np.linalg.norm(train.x, axis=1, keepdims=True)
+
+        def predict(x: np.ndarray) -> np.ndarray:
+            sims = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ bank.T
+            top = np.argpartition(-sims, k, axis=1)[:, :k]
+            w = np.exp(np.take_along_axis(sims, top, axis=1) / temperature)
+            return np.asarray((w * train.y[top]).sum(axis=1) / w.sum(axis=1))
+
+        return predict
+
+    return fit
+
+
+def blend(*fits: Fit) -> Fit:
+    def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
+        models = [f(train) for f in fits]
+        return lambda x: np.mean([m(x) for m in models], axis=0)
+
+    return fit
+
+
+CANDIDATES: dict[str, Fit] = {
+    "head C=4": logistic(4.0),
+    "head C=16": logistic(16.0),
+    "head C=64": logistic(64.0),
+    "head C=16 + neighbours": blend(logistic(16.0), neighbours()),
+}
+SHIPPED = "head C=16 + neighbours"
+SHIPPED_PARAMETERS = (16.0, 10, 0.05)  # the head's C, the bank's k and temperature
+EXEMPLARS = "scam_exemplars.npz"
 
 
 def said(data: Data, probs: np.ndarray, threshold: float) -> np.ndarray:
@@ -173,12 +204,18 @@ def train(out: Path = HEAD, name: str = SHIPPED) -> float:
     data = prepare(load_rows())
     dev = data.take(data.writer != RELEASE_WRITER)
     t = choose_threshold(dev, held_out_probs(dev, CANDIDATES[name]))
-    clf = _logistic(dev, float(name.split("C=")[1]))
+    c, k, temperature = SHIPPED_PARAMETERS
+    clf = _logistic(dev, c)
     out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out.parent / EXEMPLARS, vectors=dev.x.astype(np.float16), labels=dev.y.astype(np.int8)
+    )
     head = {
+        "candidate": name,
         "coef": [round(float(x), 6) for x in clf.coef_[0]],
         "intercept": round(float(clf.intercept_[0]), 6),
         "threshold": t,
+        "exemplars": {"file": EXEMPLARS, "k": k, "temperature": temperature},
         "trained_on": f"content/automod/eval (writers {', '.join(sorted(set(dev.writer)))})",
         "threshold_chosen_by": f"false alarms <= {MAX_FALSE_ALARMS} on held-out writers",
         "never_seen": RELEASE_WRITER,

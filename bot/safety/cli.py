@@ -43,6 +43,11 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="train on every development writer and test on the release writer (once)",
     )
     cv.add_argument("--window", type=int, help="window size in bytes (default: the detector's)")
+    cv.add_argument(
+        "--no-augment",
+        action="store_true",
+        help="train on the lines alone (no plainly typed copies, no windows of negatives)",
+    )
     cv.set_defaults(handler=_crossval)
 
 
@@ -80,7 +85,7 @@ def _crossval(args: argparse.Namespace, settings: Any) -> int:
     from bot.safety.evaluate import render
 
     window = args.window or t.WINDOW_BYTES
-    data = t.prepare(t.load_writers(), t.Embeddings(), window)
+    data = t.prepare(t.load_writers(), t.Embeddings(), window, not args.no_augment)
     names = args.candidates or ["lexicon", *t.CANDIDATES]
     unknown = [n for n in names if n != "lexicon" and n not in t.CANDIDATES]
     if unknown:

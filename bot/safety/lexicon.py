@@ -50,7 +50,22 @@ CATEGORY_LEVEL = {
 # Context that makes a hit someone else's story, news, the past, a general question or a joke.
 GUARDS = ("quote", "news", "resolved", "question", "joke")
 _BY_HAND = str.maketrans(
-    {"ł": "l", "ı": "i", "đ": "d", "ø": "o", "ß": "ss", "ى": "ي", "ة": "ه", "’": "'", "‘": "'"}
+    {
+        "ł": "l",
+        "ı": "i",
+        "đ": "d",
+        "ø": "o",
+        "ß": "ss",
+        "ى": "ي",
+        "ة": "ه",
+        "’": "'",
+        "‘": "'",
+        # Persian and Urdu letters read as their Arabic twins; a zero-width non-joiner as a space
+        "ی": "ي",
+        "ک": "ك",
+        "ۍ": "ي",
+        "\u200c": " ",
+    }
 )
 _QUOTED = re.compile(r"[\"“”«»「」『』][^\"“”«»「」『』\n]{0,400}[\"“”«»「」『』]")
 

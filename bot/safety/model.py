@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import Embedder, shared_embedder
+from bot.embeddings import Embedder, Exemplars, shared_embedder
 from bot.paths import CONTENT_DIR
 
 log = logging.getLogger(__name__)
@@ -56,31 +56,6 @@ class Prediction:
     p_urgent: float
     level: str  # urgent | concern | none, by the head's two thresholds
     family: str  # suicide | danger | control: the likeliest family of a flagged message
-
-
-class Exemplars:
-    """A bank of labelled messages' embeddings: a message's class probabilities are the vote
-    of its `k` most similar exemplars, each weighted by exp(similarity / temperature)."""
-
-    def __init__(self, vectors: np.ndarray, labels: np.ndarray, k: int, temperature: float):
-        norms = np.linalg.norm(vectors.astype(np.float32), axis=1, keepdims=True)
-        self.bank = (vectors.astype(np.float32) / norms).astype(np.float32)
-        self.labels = labels.astype(np.int64)
-        self.k, self.temperature = k, temperature
-
-    def probabilities(self, vectors: np.ndarray, classes: int) -> np.ndarray:
-        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-        sims = unit @ self.bank.T
-        top = np.argpartition(-sims, self.k, axis=1)[:, : self.k]
-        out = np.zeros((vectors.shape[0], classes))
-        for i in range(vectors.shape[0]):
-            np.add.at(out[i], self.labels[top[i]], np.exp(sims[i, top[i]] / self.temperature))
-        return np.asarray(out / out.sum(axis=1, keepdims=True))
-
-    @staticmethod
-    def load(path: Path, k: int, temperature: float) -> Exemplars:
-        data = np.load(path)
-        return Exemplars(data["vectors"], data["labels"], k, temperature)
 
 
 class EmbeddingModel:

@@ -15,6 +15,8 @@ Needs scikit-learn (the `train` extra); running the detector does not.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,15 +111,31 @@ class Data:
     lex: np.ndarray  # the lexicon's level for each line
     hard: np.ndarray  # a hard negative
     writer: np.ndarray
+    # Training-only views of each line, same label: a plainly typed copy (no punctuation,
+    # no accents, lower case) and, for a line with no sign, each of its windows.
+    extra: list[np.ndarray] = field(default_factory=list)
 
     def take(self, mask: np.ndarray) -> Data:
         keep = [i for i, m in enumerate(mask) if m]
+        extra = [self.extra[i] for i in keep] if self.extra else []
         return Data([self.lines[i] for i in keep], self.x[mask], [self.windows[i] for i in keep],
                     self.y[mask], self.level[mask], self.lex[mask], self.hard[mask],
-                    self.writer[mask])  # fmt: skip
+                    self.writer[mask], extra)  # fmt: skip
+
+    def training(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every line and its training-only views, with their labels."""
+        if not self.extra:
+            return self.x, self.y
+        extra = [(v, y) for views, y in zip(self.extra, self.y, strict=True) for v in views]
+        if not extra:
+            return self.x, self.y
+        return (np.vstack([self.x, *[v[None, :] for v, _ in extra]]),
+                np.concatenate([self.y, [y for _, y in extra]]))  # fmt: skip
 
 
-def prepare(lines: list[Line], embeddings: Embeddings, window: int = WINDOW_BYTES) -> Data:
+def prepare(
+    lines: list[Line], embeddings: Embeddings, window: int = WINDOW_BYTES, augment: bool = True
+) -> Data:
     lex = lexicon()
     parts = [windows_of(lex.scan(ln.text).literal, window) for ln in lines]
     flat = [w for p in parts for w in p]
@@ -126,7 +144,7 @@ def prepare(lines: list[Line], embeddings: Embeddings, window: int = WINDOW_BYTE
     for p in parts:
         out.append(vectors[start : start + len(p)])
         start += len(p)
-    return Data(
+    data = Data(
         lines,
         embeddings.of([ln.text for ln in lines]),
         out,
@@ -136,6 +154,28 @@ def prepare(lines: list[Line], embeddings: Embeddings, window: int = WINDOW_BYTE
         np.array([ln.level == NONE and ln.category not in EASY_NEGATIVES for ln in lines]),
         np.array([ln.writer for ln in lines]),
     )
+    if augment:
+        plain = [plainly_typed(ln.text) for ln in lines]
+        changed = [i for i, (ln, p) in enumerate(zip(lines, plain, strict=True)) if p != ln.text]
+        vectors = embeddings.of([plain[i] for i in changed])
+        views: list[list[np.ndarray]] = [[] for _ in lines]
+        for i, v in zip(changed, vectors, strict=True):
+            views[i].append(v)
+        for i, ln in enumerate(lines):
+            if ln.level == NONE:
+                views[i] += list(out[i])
+        data.extra = [np.array(v) if v else np.zeros((0, 384)) for v in views]
+    return data
+
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def plainly_typed(text: str) -> str:
+    """The line as typed in a hurry: lower case, no punctuation, no Latin accents."""
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    bare = "".join(c for c in decomposed if not "\u0300" <= c <= "\u036f")
+    return " ".join(_PUNCTUATION.sub(" ", unicodedata.normalize("NFC", bare)).split())
 
 
 # --- candidates -------------------------------------------------------------------------------
@@ -154,7 +194,7 @@ def _logistic(train: Data, c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=SEED)
-    clf.fit(train.x, train.y)
+    clf.fit(*train.training())
     return clf
 
 
@@ -171,7 +211,7 @@ def mlp(hidden: int = 256, alpha: float = 1e-3) -> Fit:
 
         clf = MLPClassifier((hidden,), alpha=alpha, max_iter=300, early_stopping=True,
                             random_state=SEED)  # fmt: skip
-        clf.fit(train.x, train.y)
+        clf.fit(*train.training())
         return lambda x: _in_class_order(clf, clf.predict_proba(x))
 
     return fit
@@ -181,7 +221,8 @@ def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
     """Exemplar bank: a vote of the k most similar labelled lines, weighted by similarity."""
 
     def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
-        bank = _unit(train.x)
+        x, y = train.training()
+        bank = _unit(x)
 
         def predict(x: np.ndarray) -> np.ndarray:
             sims = _unit(x) @ bank.T
@@ -189,7 +230,7 @@ def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
             out = np.zeros((x.shape[0], len(CLASSES)))
             for i in range(x.shape[0]):
                 w = np.exp(sims[i, top[i]] / temperature)
-                np.add.at(out[i], train.y[top[i]], w)
+                np.add.at(out[i], y[top[i]], w)
             return out / out.sum(axis=1, keepdims=True)
 
         return predict
@@ -365,7 +406,8 @@ def train(out: Path = HEAD) -> Fitted:
     for i, cls in enumerate(clf.classes_):
         coef[int(cls)], intercept[int(cls)] = clf.coef_[i], clf.intercept_[i]
     bank = out.parent / EXEMPLARS
-    np.savez_compressed(bank, vectors=dev.x.astype(np.float16), labels=dev.y.astype(np.int8))
+    x, y = dev.training()
+    np.savez_compressed(bank, vectors=x.astype(np.float16), labels=y.astype(np.int8))
     writers = sorted(set(dev.writer))
     meta = {
         "candidate": SHIPPED,

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.safety.corpus import SUPPLEMENT_DIR, load_sources, load_split
-from bot.safety.detector import SafetyDetector
+from bot.safety.detector import MAX_WINDOWS, WINDOW_BYTES, SafetyDetector
 from bot.safety.lexicon import normalise
 from bot.safety.model import EmbeddingModel, Prediction
 
@@ -58,13 +58,13 @@ class WordModel:
         self.read.append(text)
         hit = self.word in normalise(text)
         level = "urgent" if hit else "none"
-        return Prediction(0.99 if hit else 0.01, level, level)
+        return Prediction(0.99 if hit else 0.01, 0.99 if hit else 0.01, level, "suicide")
 
 
 def test_every_language_has_an_idiom_case() -> None:
     from bot.safety.language import SAFETY_LANGUAGES
 
-    assert set(IDIOMS) == set(SAFETY_LANGUAGES)
+    assert set(IDIOMS) == set(SAFETY_LANGUAGES[:20])  # fa ur bn sw: see test_new_languages
 
 
 @pytest.mark.parametrize("lang", sorted(IDIOMS))
@@ -98,31 +98,27 @@ class FixedEmbedder:
 
 
 def unsure_model(p_flag: float) -> EmbeddingModel:
-    """A head whose flag probability is p_flag for any text; alone it needs 0.9, with a cue
-    0.6."""
+    """A head whose flag probability is p_flag for any text (concern); it flags at 0.7."""
     logit = float(np.log(p_flag / (1 - p_flag)))
+    classes = ["none", "suicide.concern", "suicide.urgent", "danger.concern", "danger.urgent",
+               "control.concern"]  # fmt: skip
     head: dict[str, Any] = {
-        "classes": ["none", "concern", "urgent"],
-        "coef": [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]],
-        "intercept": [0.0, logit, -30.0],
-        "threshold": 0.9,
-        "cue_threshold": 0.6,
+        "classes": classes,
+        "coef": [[0.0, 0.0]] * len(classes),
+        "intercept": [0.0, -30.0, -30.0, -30.0, -30.0, logit],
+        "threshold": 0.7,
+        "urgent_threshold": 0.6,
     }
     return EmbeddingModel(FixedEmbedder(), head)  # type: ignore[arg-type]
 
 
-def test_an_unsure_model_needs_a_lexicon_cue() -> None:
-    detector = SafetyDetector(model=unsure_model(0.75))
-    with_cue = "everything about the money at home feels wrong lately"
-    without = "Sam keeps posting rude comments under every photo I share"
-    assert detector.lexicon.scan(with_cue).level == "none"
-    assert detector.assess_sync(with_cue).level == "concern"
-    assert detector.assess_sync(without).level == "none"
-
-
-def test_a_sure_model_needs_no_cue() -> None:
-    detector = SafetyDetector(model=unsure_model(0.95))
-    assert detector.assess_sync("Sam keeps posting rude comments under every photo").flagged
+def test_a_confident_model_speaks_without_any_cue_word() -> None:
+    """No cue word gates the learned layer: a complaint with no word near any category is
+    flagged when the model is sure, and left alone when it is not."""
+    text = "Sam keeps posting rude comments under every photo I share"
+    sure = SafetyDetector(model=unsure_model(0.8)).assess_sync(text)
+    assert sure.level == "concern" and sure.categories == ("control.model",)
+    assert not SafetyDetector(model=unsure_model(0.6)).assess_sync(text).flagged
 
 
 def test_the_supplement_reaches_train_and_dev_only() -> None:
@@ -134,20 +130,24 @@ def test_the_supplement_reaches_train_and_dev_only() -> None:
     assert extra <= seen
 
 
-def test_a_long_message_is_read_in_bounded_windows_around_its_cues() -> None:
+def test_a_sign_in_the_middle_of_a_long_post_is_read_in_its_window() -> None:
+    """The whole post and its windows of whole sentences are read; the sign in the middle is
+    in one window of at most WINDOW_BYTES."""
     model = WordModel("passport")
-    filler = "We went to the market and then had lunch with friends. " * 20
+    filler = "We went to the market and then had lunch with friends. " * 4
     text = filler + "The passport thing came up again tonight and I feel sick. " + filler
     detector = SafetyDetector(model=model)  # type: ignore[arg-type]
     assert detector.lexicon.scan(text).level == "none"
     assert detector.assess_sync(text).flagged
-    assert 1 <= len(model.read) <= 2
-    assert all(len(part.encode()) <= 300 for part in model.read)
-    assert any("passport" in part for part in model.read)
+    windows = model.read[1:]
+    assert model.read[0] == text and len(windows) >= 3
+    assert all(len(part.encode()) <= WINDOW_BYTES for part in windows)
+    assert any("passport" in part for part in windows)
 
 
-def test_a_long_message_without_cues_is_read_by_its_end() -> None:
+def test_a_very_long_message_costs_a_bounded_number_of_readings() -> None:
     model = WordModel("vanish")
-    text = "We went to the market and then had lunch. " * 30 + "Some days I wish I could vanish."
+    text = "We went to the market and then had lunch. " * 60 + "Some days I wish I could vanish."
     assert SafetyDetector(model=model).assess_sync(text).flagged  # type: ignore[arg-type]
-    assert len(model.read) == 1 and model.read[0].endswith("vanish.")
+    assert len(model.read) <= MAX_WINDOWS  # too long to be read whole
+    assert any(part.endswith("vanish.") for part in model.read)

@@ -86,7 +86,7 @@ async def test_on_discord_urgent_after_concern_gets_its_reply_and_a_repeat_updat
     await em.post("111", general, REPEAT)
     await dc.settle(lambda: any("2 in this window" in t for t in texts(em.in_channel(queue))))
     assert len(em.dm_messages("111")) == before  # not written to again
-    cards = texts(em.in_channel(queue))
+    cards = [t for t in texts(em.in_channel(queue)) if "member" in t.lower()]
     assert len(cards) == 2  # the urgent card was edited, not a third card
     assert any("reads every message" in t and "Urgent" in t for t in cards)
 
