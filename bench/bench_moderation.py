@@ -160,6 +160,26 @@ def run(name: str, ruleset: RuleSet, keywords: list[str], texts: list[str]) -> d
     }
 
 
+def learned_layer_gate(texts: list[str]) -> dict[str, Any]:
+    """What the learned layer adds to a message no rule flagged: undoing disguises and looking
+    for a cue (messages without one stop there), and the embedding a cue message costs."""
+    from bot.moderation.scam_model import Cues, load_model, model_text
+
+    cues = Cues()
+    clean = [t for t in texts if not cues.present(model_text(t))]
+    figures = measure(lambda t: cues.present(model_text(t)), clean)
+    cued = [t for t in texts if cues.present(model_text(t))][:200]
+    model = load_model()
+    scored = measure(model.score, cued) if model else {}
+    return {
+        "bench": "moderation.learned_layer",
+        "messages_without_cue": len(clean),
+        "share_with_cue": round(1 - len(clean) / len(texts), 3),
+        "gate_without_cue": figures,
+        "model_on_cue_messages": scored,
+    }
+
+
 def main() -> None:
     rng = random.Random(SEED)
     keywords = words(5_000, rng)
@@ -180,6 +200,8 @@ def main() -> None:
         figures = run(name, ruleset, keywords, texts)
         extra = {"keywords": len(keywords), "regex_rules": len(regexes), "messages": len(texts)}
         print(json.dumps({**figures, **extra, "build_seconds": round(build_s, 3)}))
+
+    print(json.dumps(learned_layer_gate(texts)))
 
     profanity = Profanity()
     bp_t0 = time.perf_counter()

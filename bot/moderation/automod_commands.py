@@ -9,7 +9,7 @@ from bot.message import Message, escape
 from bot.moderation import automod, feature
 from bot.moderation import service as svc
 from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run, set_rule_enabled
-from bot.moderation.listeners import bump_version, community_rules, ruleset
+from bot.moderation.listeners import bump_version, community_rules, learned_hits, ruleset
 from bot.moderation.models import AutomodRuleRow
 
 if TYPE_CHECKING:
@@ -164,7 +164,11 @@ async def list_rules(ctx: Context) -> None:
     options=[Option("text", OptionType.STRING, "Text to check", max_length=1000)],
 )
 async def test(ctx: Context, text: str) -> None:
-    hits = automod.RuleSet(ruleset(ctx).rules).check(automod.Message(text, "automod-test"))
+    rules = automod.RuleSet(ruleset(ctx).rules)
+    message = automod.Message(text, "automod-test")
+    hits = rules.check(message)
+    if not hits and rules.model_rules:  # what the learned layer would say, as automod runs it
+        hits = await learned_hits(rules.model_rules, message)
     if not hits:
         ctx.reply(ctx.t("mod.automod.test_clean"))
         return

@@ -335,7 +335,8 @@ async def test_automod_test_shows_what_would_fire_and_why(mods: RecordingConsole
 
 
 async def test_a_rule_turned_off_does_nothing_until_turned_back_on(mods: RecordingConsole) -> None:
-    out = await mods.type("/as Noor moderator", "/automod rule rule:scam-payment-request on:false")
+    await mods.type("/as Noor moderator", "/automod rule rule:scam-model on:false")  # reads it too
+    out = await mods.type("/automod rule rule:scam-payment-request on:false")
     assert "is off" in out
     assert "scam-payment-request" not in await mods.type(
         '/automod test text:"wire me 400 through moneygram tonight"'
