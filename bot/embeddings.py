@@ -86,6 +86,13 @@ class Exemplars:
         data = np.load(path)
         return Exemplars(data["vectors"], data["labels"], k, temperature)
 
+    @staticmethod
+    def save(path: Path, vectors: np.ndarray, labels: np.ndarray) -> None:
+        """Unit vectors as int8 (a cosine keeps three decimals), half the size of float16."""
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        quantised = np.round(unit * 127).astype(np.int8)
+        np.savez_compressed(path, vectors=quantised, labels=labels.astype(np.int8))
+
 
 class DiskCache:
     """Vectors of many texts, kept in one file between runs (training and cross-validation

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import DiskCache
+from bot.embeddings import DiskCache, Exemplars
 from bot.moderation.automod import Message, RuleSet, load_rules
 from bot.moderation.evaluate import read_labelled
 from bot.moderation.scam_model import HEAD, Cues, model_text
@@ -207,9 +207,7 @@ def train(out: Path = HEAD, name: str = SHIPPED) -> float:
     c, k, temperature = SHIPPED_PARAMETERS
     clf = _logistic(dev, c)
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        out.parent / EXEMPLARS, vectors=dev.x.astype(np.float16), labels=dev.y.astype(np.int8)
-    )
+    Exemplars.save(out.parent / EXEMPLARS, dev.x, dev.y)
     head = {
         "candidate": name,
         "coef": [round(float(x), 6) for x in clf.coef_[0]],

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import DiskCache
+from bot.embeddings import DiskCache, Exemplars
 from bot.paths import ROOT
 from bot.safety.corpus import EASY_NEGATIVES, EVAL_DIR, load_sources, read_jsonl
 from bot.safety.detector import WINDOW_BYTES, windows_of
@@ -262,8 +262,8 @@ CANDIDATES: dict[str, tuple[Fit, bool]] = {  # name -> (fit, with the lexicon)
     "head C=4 + neighbours k=20 + lexicon": (blend(logistic(4.0), neighbours(20)), True),
     "head C=4 + neighbours t=0.03 + lexicon": (blend(logistic(4.0), neighbours(10, 0.03)), True),
 }
-SHIPPED = "head C=4 + neighbours + lexicon"
-SHIPPED_PARAMETERS = (4.0, 10, 0.05)  # the head's C, the bank's k and temperature
+SHIPPED = "head C=16 + neighbours + lexicon"
+SHIPPED_PARAMETERS = (16.0, 10, 0.05)  # the head's C, the bank's k and temperature
 EXEMPLARS = "exemplars.npz"
 
 
@@ -407,7 +407,7 @@ def train(out: Path = HEAD) -> Fitted:
         coef[int(cls)], intercept[int(cls)] = clf.coef_[i], clf.intercept_[i]
     bank = out.parent / EXEMPLARS
     x, y = dev.training()
-    np.savez_compressed(bank, vectors=x.astype(np.float16), labels=y.astype(np.int8))
+    Exemplars.save(bank, x, y)
     writers = sorted(set(dev.writer))
     meta = {
         "candidate": SHIPPED,
