@@ -27,7 +27,7 @@ from bot.paths import CONTENT_DIR, ROOT
 
 SEED = 20261207
 EVAL = CONTENT_DIR / "automod" / "eval"
-RELEASE_WRITER = "w2"  # the same lot as the crisis pathway's (bot/safety/train.py)
+RELEASE_WRITER = "w10"  # as for the crisis pathway (bot/safety/train.py); w2 came first
 MAX_FALSE_ALARMS = 0.015  # on the training writers' pass lines; the bar is 2%
 GRID = tuple(round(float(t), 3) for t in np.arange(0.30, 0.991, 0.01))
 CACHE = ROOT / ".cache" / "automod-embeddings.npz"

@@ -34,9 +34,11 @@ from bot.safety.model import CLASSES, HEAD, class_of, save_head
 
 SEED = 20261201
 WRITERS_DIR = EVAL_DIR / "writers"
-# Chosen by lot (random.Random(20261207).choice of w1..w7) before any writer had delivered:
-# its lines decide the release and are never trained or tuned on.
-RELEASE_WRITER = "w2"
+# The writer whose lines decide the release: never trained or tuned on. The first, w2, was
+# drawn by lot (random.Random(20261207).choice of w1..w7) before any writer had delivered, and
+# measured once (docs/safety.md); w10 was then chosen before it was briefed, and w2 joined the
+# development writers.
+RELEASE_WRITER = "w10"
 SIGNS_WRITER = "signs"
 # What a mistake costs. A missed urgent message can cost a life; a missed concern leaves a
 # member without the services for their situation; an urgent message read as concern still

@@ -477,7 +477,7 @@ async def test_the_crisis_pathway_on_discord(dc: DiscordCommunity) -> None:
     queue = await set_queue(dc)
     msg = await em.post("111", em.channel_id("general"), "I want to kill myself tonight")
     await dc.settle(lambda: em.dm_messages("111") and em.in_channel(queue))
-    assert "glad you said something" in texts(em.dm_messages("111"))[0]
+    assert "glad you told us" in texts(em.dm_messages("111"))[0]  # the suicide family's reply
     assert "Urgent" in texts(em.in_channel(queue))[-1]
     public = [m for m in em.in_channel("general") if m["author"]["id"] != "111"]
     assert public == []  # nothing posted in the channel
