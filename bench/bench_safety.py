@@ -1,5 +1,6 @@
 """Crisis detection as it runs: load time, throughput and latency on one core and memory, on
-the release writer's 600 lines (24 languages, 44% with a sign; content/safety/eval/writers/),
+writer w2's 600 lines (code-switching and romanised writing in 24 languages, 44% with a sign;
+content/safety/eval/writers/),
 as one JSON object. How well it detects is measured apart, by leave-one-writer-out
 cross-validation (`crossings safety crossval`, docs/safety.md).
 

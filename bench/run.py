@@ -7,6 +7,7 @@ process so one cannot skew another, and pass their JSON lines through to stdout.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,9 @@ def main(argv: list[str]) -> int:
         if wanted and name not in wanted:
             continue
         code = f"import runpy; runpy.run_path({str(path)!r}, run_name='__main__')"
-        done = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, check=False)
+        # As `crossings run` does (crossings/__init__.py): no busy-waiting BLAS threads.
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+        done = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, check=False, env=env)
         if done.returncode != 0:
             print(f"bench {name} failed with exit code {done.returncode}", file=sys.stderr)
             failed += 1

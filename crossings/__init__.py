@@ -1,6 +1,13 @@
 """The composition root: builds the app from the core and its features, finds the adapters
 installed as plug-ins, and runs them (`crossings` on the command line)."""
 
+import os
+
+# The embeddings' small matrix products (bot/embeddings.py) gain nothing from BLAS threads, and
+# their busy-waiting would take a second core from the event loop: measured, one thread halves
+# the CPU time of a crisis scan at the same latency (docs/safety.md). Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from crossings.features import build_app
 
 __all__ = ["build_app"]

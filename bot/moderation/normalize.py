@@ -318,6 +318,8 @@ def _readable_token(token: str) -> str:
     """One word with its disguise removed, if it is a Latin word in disguise: look-alike
     letters from other scripts inside a Latin word ("dіscord"), leetspeak ("fr33"). Words
     wholly in another script are left alone (Russian stays Russian)."""
+    if token.isascii():  # most words: no look-alike letters, at most leetspeak
+        return _pitch_word(token) if _LEETABLE.search(token) else token
     if not _LATIN.search(token):
         mapped = token.translate(_INVISIBLE_AND_CONFUSABLE)
         if not _LATIN.search(mapped) or not mapped.isascii():
@@ -332,8 +334,11 @@ def readable(text: str) -> str:
     NFKC (full-width and styled letters), lower case, invisible characters gone, letters
     spelled out one by one joined again, dots and dashes inside words removed, look-alike
     letters and leetspeak decoded inside Latin words. What automod's learned layer reads."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(_EMOJI_LETTERS.get(ord(c), c) for c in text)
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = "".join(_EMOJI_LETTERS.get(ord(c), c) for c in text)
     text = unseparated(text)
     if text[1:2] == " " or _SPELLED_PAIR.search(text):
         text = _SPELLED_RUN.sub(_joined_letters, text)
