@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,14 @@ class Exemplars:
         for i in range(vectors.shape[0]):
             np.add.at(out[i], self.labels[top[i]], np.exp(sims[i, top[i]] / self.temperature))
         return np.asarray(out / out.sum(axis=1, keepdims=True))
+
+    @staticmethod
+    def of_head(head: dict[str, Any], directory: Path) -> Exemplars | None:
+        """The bank a head names (`exemplars`: file, k, temperature), or None."""
+        spec = head.get("exemplars")
+        if not spec:
+            return None
+        return Exemplars.load(directory / spec["file"], int(spec["k"]), float(spec["temperature"]))
 
     @staticmethod
     def load(path: Path, k: int, temperature: float) -> Exemplars:

@@ -153,13 +153,7 @@ def load_model(path: Path = HEAD) -> ScamModel | None:
         embedder = shared_embedder()
         if embedder is None:
             return None
-        spec = head.get("exemplars")
-        bank = (
-            Exemplars.load(path.parent / spec["file"], int(spec["k"]), float(spec["temperature"]))
-            if spec
-            else None
-        )
-        return ScamModel(embedder, head, Cues(), bank)
+        return ScamModel(embedder, head, Cues(), Exemplars.of_head(head, path.parent))
     except (OSError, ValueError, KeyError) as exc:
         log.warning("automod's learned layer unavailable: %s", type(exc).__name__)
         return None

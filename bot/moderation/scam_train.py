@@ -94,15 +94,8 @@ def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
     """Exemplar bank: the similarity-weighted vote of the k most similar labelled lines."""
 
     def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
-        bank = train.x / np.linalg.norm(train.x, axis=1, keepdims=True)
-
-        def predict(x: np.ndarray) -> np.ndarray:
-            sims = (x / np.linalg.norm(x, axis=1, keepdims=True)) @ bank.T
-            top = np.argpartition(-sims, k, axis=1)[:, :k]
-            w = np.exp(np.take_along_axis(sims, top, axis=1) / temperature)
-            return np.asarray((w * train.y[top]).sum(axis=1) / w.sum(axis=1))
-
-        return predict
+        bank = Exemplars(train.x, train.y, k, temperature)
+        return lambda x: bank.probabilities(x, 2)[:, 1]
 
     return fit
 

@@ -115,13 +115,7 @@ def load_model(path: Path = HEAD) -> EmbeddingModel | None:
         embedder = shared_embedder()
         if embedder is None:
             return None
-        bank = head.get("exemplars")
-        exemplars = (
-            Exemplars.load(path.parent / bank["file"], int(bank["k"]), float(bank["temperature"]))
-            if bank
-            else None
-        )
-        return EmbeddingModel(embedder, head, exemplars)
+        return EmbeddingModel(embedder, head, Exemplars.of_head(head, path.parent))
     except (OSError, ValueError, KeyError) as exc:
         log.warning("safety model unavailable, using the lexicon only: %s", type(exc).__name__)
         return None

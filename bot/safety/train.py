@@ -223,19 +223,8 @@ def neighbours(k: int = 10, temperature: float = 0.05) -> Fit:
     """Exemplar bank: a vote of the k most similar labelled lines, weighted by similarity."""
 
     def fit(train: Data) -> Callable[[np.ndarray], np.ndarray]:
-        x, y = train.training()
-        bank = _unit(x)
-
-        def predict(x: np.ndarray) -> np.ndarray:
-            sims = _unit(x) @ bank.T
-            top = np.argpartition(-sims, k, axis=1)[:, :k]
-            out = np.zeros((x.shape[0], len(CLASSES)))
-            for i in range(x.shape[0]):
-                w = np.exp(sims[i, top[i]] / temperature)
-                np.add.at(out[i], y[top[i]], w)
-            return out / out.sum(axis=1, keepdims=True)
-
-        return predict
+        bank = Exemplars(*train.training(), k, temperature)
+        return lambda x: bank.probabilities(x, len(CLASSES))
 
     return fit
 
