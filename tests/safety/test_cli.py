@@ -75,3 +75,30 @@ def test_eval_rejects_a_malformed_file(tmp_path: Path, capsys: pytest.CaptureFix
     path.write_text('{"text": "x", "level": "maybe"}\n', encoding="utf-8")
     assert main(["safety", "eval", str(path)]) == 2
     assert "level" in capsys.readouterr().err
+
+
+def test_eval_by_writer_adds_figures_per_writer_and_keeps_the_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{**r, "writer": "a" if i % 2 else "b"} for i, r in enumerate(ROWS)]
+    out = run_json(capsys, str(write(tmp_path, rows)), "--by", "writer")
+    assert {"overall", "by_language", "by_category", "by_level"} <= set(out)
+    assert set(out["by_writer"]) == {"a", "b"}
+    b = out["by_writer"]["b"]  # lines 0, 2, 4: two urgent signs and an idiom
+    assert b["n"] == 3 and b["urgent_recall"] == 1.0 and b["hard_false_alarm_rate"] == 0.0
+    plain = run_json(capsys, str(write(tmp_path, rows)))
+    assert "by_writer" not in plain  # without --by, the shape is the one it always was
+
+
+def test_automod_eval_by_writer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [
+        {"text": "send the gift card codes to me tonight", "expect": "flag", "writer": "a"},
+        {"text": "we sent money to my mum for her surgery", "expect": "pass", "writer": "b"},
+    ]
+    path = tmp_path / "automod.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["automod", "eval", str(path), "--json", "--by", "writer"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["by_writer"]["a"]["recall"] == 1.0
+    assert out["by_writer"]["b"]["false_alarm_rate"] == 0.0
+    assert {"overall", "by_rule", "by_category", "by_lang"} <= set(out)
