@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot import actions as a
 from bot.events import MessageEdited, MessagePosted
 from bot.feature import Feature
 from bot.message import Button, Message, mention
@@ -48,7 +49,8 @@ def reach_out(
     row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
     if new:
         lang = replies.pick_language(assessment.language, ctx.locale)
-        ctx.send_private(
+        reply = a.SendPrivate(
+            ctx.place,
             user_id,
             Message(
                 text=replies.text(family, lang),
@@ -60,6 +62,7 @@ def reach_out(
                 footer=replies.text("footer", lang),
             ),
         )
+        ctx.send(reply, kind="safety.reply", context={"signal_id": row.id})
     alerts.show(ctx, row, new=new)
 
 
@@ -102,12 +105,17 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
     reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
 
 
+@feature.on_delivery_failed
+async def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    if entry.kind == "safety.reply":
+        alerts.reply_undelivered(app, entry, result)
+
+
 @feature.outbox_hook("safety.alert")
 @feature.outbox_hook("safety.concern")
 async def card_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
     """Remember where the card is, so the member's later signals update it."""
-    with app.store.session() as s:
-        alerts.remember_card(s, entry.context.get("signal_id"), result.message_id)
+    alerts.remember_card(app, entry.context.get("signal_id"), result.message_id)
 
 
 @feature.command("help-now", "Get helplines and talk to a moderator privately, right now")

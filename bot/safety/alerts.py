@@ -13,14 +13,23 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
+from bot import actions as a
+from bot import i18n
+from bot.events import Place
 from bot.message import Field, Message, escape, mention
 from bot.moderation import queue
 from bot.privacy.contract import Subject
 from bot.safety.models import SafetySignal
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from collections.abc import Callable
+
+    from bot.actions import ActionResult
+    from bot.context import Context, Kernel
     from bot.safety.detector import Assessment
+    from bot.store.models import OutboxEntry
+
+    Translate = Callable[..., str]  # ctx.t, or i18n.t in the community's language
 
 COOLDOWN = timedelta(hours=6)
 RANK = {"concern": 1, "urgent": 2}
@@ -98,27 +107,32 @@ def _merged(old: str, new: tuple[str, ...]) -> str:
     return ", ".join(dict.fromkeys(names))[:300]
 
 
-def card(ctx: Context, row: SafetySignal) -> Message:
+def card(t: Translate, row: SafetySignal) -> Message:
+    """The moderators' card, in the community's language (`t`). It says whether the member
+    has the helplines: when the private reply could not be delivered, the card says so."""
     urgent = row.level == "urgent"
     fields = [
-        Field(ctx.t("safety.card.member"), mention(row.user_id), inline=True),
-        Field(ctx.t("safety.card.source"), row.source, inline=True),
+        Field(t("safety.card.member"), mention(row.user_id), inline=True),
+        Field(t("safety.card.source"), row.source, inline=True),
     ]
     if row.categories:
-        fields.append(Field(ctx.t("safety.card.signals"), escape(row.categories)))
+        fields.append(Field(t("safety.card.signals"), escape(row.categories)))
     if row.count > 1:
-        newest = ctx.t(f"safety.card.level.{row.newest_level}")
+        newest = t(f"safety.card.level.{row.newest_level}")
         fields.append(
             Field(
-                ctx.t("safety.card.count"),
-                ctx.t("safety.card.count_value", count=row.count, level=newest),
+                t("safety.card.count"), t("safety.card.count_value", count=row.count, level=newest)
             )
         )
     if row.excerpt:
-        fields.append(Field(ctx.t("safety.card.excerpt"), "> " + escape(row.excerpt, EXCERPT)))
+        fields.append(Field(t("safety.card.excerpt"), "> " + escape(row.excerpt, EXCERPT)))
+    if row.reply_failed:
+        text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
+    else:
+        text = t("safety.card.text", country=row.country)
     return Message(
-        title=ctx.t("safety.card.title" if urgent else "safety.card.concern_title"),
-        text=ctx.t("safety.card.text", country=row.country),
+        title=t("safety.card.title" if urgent else "safety.card.concern_title"),
+        text=text,
         fields=tuple(fields),
         tone="urgent" if urgent else "warning",
     )
@@ -127,7 +141,7 @@ def card(ctx: Context, row: SafetySignal) -> Message:
 def show(ctx: Context, row: SafetySignal, *, new: bool) -> None:
     """Post the card of a new signal; update the open card for a repeat (a new card saying
     so where the platform cannot edit, or before the first card's id is known)."""
-    message = card(ctx, row)
+    message = card(ctx.t, row)
     if (
         not new
         and row.card_message_id
@@ -145,15 +159,60 @@ def show(ctx: Context, row: SafetySignal, *, new: bool) -> None:
     queue.post(ctx, message, kind=kind, context={"signal_id": row.id})
 
 
-def remember_card(session: Session, signal_id: int | None, message_id: str | None) -> None:
-    """Keep the id of a card the platform accepted, so later signals edit it."""
+def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    """The private reply could not be delivered (DMs closed, the member left): the card says
+    so, so no moderator believes the member has the helplines. It is edited in place; a card
+    not posted yet is corrected as soon as it is (`remember_card`); where the platform cannot
+    edit, an update card says it."""
+    with app.store.session() as s:
+        row = s.get(SafetySignal, entry.context.get("signal_id"))
+        if row is None:
+            return
+        row.reply_failed = (result.error or "unknown")[:200]
+        s.add(row)
+        platform = app.platforms.get(row.platform)
+        editable = platform is not None and platform.can(a.EditMessage)
+        if row.card_message_id and editable:
+            _correct(app, s, row, row.card_message_id)
+        elif not editable:
+            _correct(app, s, row, None)
+
+
+def _correct(app: Kernel, session: Session, row: SafetySignal, message_id: str | None) -> None:
+    """Enqueue the card as it stands now: an edit of `message_id`, or an update card."""
+    community = app.community(session, Place(row.platform, row.community_id))
+    if not community.queue_channel:
+        return
+    place = Place(row.platform, row.community_id, community.queue_channel)
+
+    def t(key: str, **values: object) -> str:
+        return i18n.t(key, community.language, **values)
+
+    message = card(t, row)
+    now = app.clock.now()
+    if message_id:
+        app.outbox.enqueue(session, a.EditMessage(place, message_id, message), now,
+                           kind="safety.card.edit")  # fmt: skip
+        return
+    update = Message(title=t("safety.card.update_title"), text=message.text,
+                     fields=message.fields, tone=message.tone)  # fmt: skip
+    app.outbox.enqueue(session, a.Post(place, update), now, kind="safety.update")
+
+
+def remember_card(app: Kernel, signal_id: int | None, message_id: str | None) -> None:
+    """Keep the id of a card the platform accepted, so later signals edit it; a card whose
+    member could not be reached in the meantime is corrected at once."""
     if signal_id is None or not message_id:
         return
-    session.execute(
-        update(SafetySignal)
-        .where(col(SafetySignal.id) == signal_id)
-        .values(card_message_id=message_id)
-    )
+    with app.store.session() as s:
+        s.execute(
+            update(SafetySignal)
+            .where(col(SafetySignal.id) == signal_id)
+            .values(card_message_id=message_id)
+        )
+        row = s.get(SafetySignal, signal_id)
+        if row is not None and row.reply_failed:
+            _correct(app, s, row, message_id)
 
 
 def export(session: Session, who: Subject) -> list[dict[str, Any]]:

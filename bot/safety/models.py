@@ -36,5 +36,7 @@ class SafetySignal(CommunityScoped, SQLModel, table=True):
     country: str = Field(default="", max_length=8)
     excerpt: str | None = Field(default=None, sa_column=Column(Text))  # the newest, for the card
     card_message_id: str | None = Field(default=None, max_length=64)
+    # Why the private reply could not be delivered (DMs closed...), shown on the card.
+    reply_failed: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
     updated_at: datetime = Field(sa_column=dt_column(nullable=False))

@@ -111,3 +111,33 @@ async def test_on_slack_urgent_after_concern_gets_its_reply_and_a_repeat_updates
     cards = [text_of(m) for m in em.posted("C0MODS")]
     assert len(cards) == 2
     assert any("reads every message" in t and "Urgent" in t for t in cards)
+
+
+@pytest.mark.discord
+async def test_on_discord_the_card_says_when_the_member_could_not_be_reached(
+    dc: DiscordCommunity,
+) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    em.closed_dms.add("111")  # the member accepts no DMs: Discord answers 403, 50007
+    await em.post("111", em.channel_id("general"), URGENT)
+    await dc.settle(lambda: any("could not be delivered" in t for t in texts(em.in_channel(queue))))
+    cards = [t for t in texts(em.in_channel(queue)) if "Urgent" in t]
+    assert len(cards) == 1 and "could not be delivered" in cards[0]  # corrected in place
+    assert "They were sent helplines" not in cards[0]
+    assert em.dm_messages("111") == []
+
+
+@pytest.mark.slack
+async def test_on_slack_the_card_says_when_the_member_could_not_be_reached(
+    ws: SlackWorkspace,
+) -> None:
+    em = ws.emulator
+    em.closed_dms.add("UAMIRA")  # the app's Messages tab is off: messages_tab_disabled
+    await ws.say("UAMIRA", URGENT)
+    await ws.settle(
+        lambda: any("could not be delivered" in text_of(m) for m in em.posted("C0MODS"))
+    )
+    cards = [text_of(m) for m in em.posted("C0MODS") if "Urgent" in text_of(m)]
+    assert len(cards) == 1 and "could not be delivered" in cards[0]
+    assert "messages_tab_disabled" in cards[0]

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("excerpt", sa.Text(), nullable=True),
         sa.Column("card_message_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("reply_failed", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),

@@ -119,6 +119,8 @@ class DiscordEmulator:
         self.latency = 0.0  # seconds between doing a request's work and answering it
         self.nonce_hits = 0  # creates answered with the message an earlier one made
         self.dm_failures = 0  # DM creates still to answer with a 500
+        # Members who do not accept DMs from the server's members: Discord answers 403, 50007.
+        self.closed_dms: set[str] = set()
         self.sockets: list[web.WebSocketResponse] = []
         self.identified = asyncio.Event()
         self.resumed = 0
@@ -566,6 +568,8 @@ class DiscordEmulator:
         if problem:
             return problem
         if self.channels[p["channel"]].get("type") == 1:
+            if self.channels[p["channel"]].get("recipient") in self.closed_dms:
+                return error(403, "Cannot send messages to this user", 50007)
             await asyncio.sleep(self.dm_delay)
             if self.dm_failures > 0:
                 self.dm_failures -= 1

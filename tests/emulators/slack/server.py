@@ -84,6 +84,8 @@ class SlackEmulator:
         self.locales: dict[str, str] = {}  # user id -> locale users.info gives (include_locale)
         self.calls: list[Call] = []
         self.messages: list[dict[str, Any]] = []
+        # Members who turned off the app's Messages tab: a DM answers messages_tab_disabled.
+        self.closed_dms: set[str] = set()
         self.ephemerals: list[dict[str, Any]] = []
         self.views: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []  # posts to response_url
@@ -313,6 +315,9 @@ class SlackEmulator:
         return {"url": f"ws://127.0.0.1:{self.port}/socket"}
 
     def api_chat_postMessage(self, args: dict[str, Any], team: str) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel.startswith("D") and channel[1:] in self.closed_dms:
+            return {"ok": False, "error": "messages_tab_disabled"}
         return self._post(args, team, self.messages)
 
     def api_chat_postEphemeral(self, args: dict[str, Any], team: str) -> dict[str, Any]:
