@@ -41,9 +41,10 @@ COOLDOWN = alerts.COOLDOWN
 
 def reach_out(
     ctx: Context, user_id: str, assessment: Assessment, source: str, excerpt: str
-) -> None:
+) -> bool:
     """Private support for the member the first time a level shows in a window, and a card
-    for the moderators; a repeat updates the open card instead."""
+    for the moderators; a repeat updates the open card instead. True when the moderators
+    were told."""
     family = replies.family_of(assessment.categories)
     country, lines = helplines.for_country(member_country(ctx, user_id), replies.topics(family))
     row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
@@ -63,7 +64,7 @@ def reach_out(
             ),
         )
         ctx.send(reply, kind="safety.reply", context={"signal_id": row.id})
-    alerts.show(ctx, row, new=new)
+    return alerts.show(ctx, row, new=new)
 
 
 @feature.on_install
@@ -102,7 +103,9 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
     if not assessment.flagged:
         return
     source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
-    reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
+    told = reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
+    if event.is_dm and told:
+        ctx.stop()  # a DM that is a crisis is answered as one, not also filed as a report
 
 
 @feature.on_delivery_failed

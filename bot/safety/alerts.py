@@ -138,16 +138,17 @@ def card(t: Translate, row: SafetySignal) -> Message:
     )
 
 
-def show(ctx: Context, row: SafetySignal, *, new: bool) -> None:
+def show(ctx: Context, row: SafetySignal, *, new: bool) -> bool:
     """Post the card of a new signal; update the open card for a repeat (a new card saying
-    so where the platform cannot edit, or before the first card's id is known)."""
+    so where the platform cannot edit, or before the first card's id is known). False when
+    the community has no queue channel, so the moderators were not told."""
     message = card(ctx.t, row)
     if (
         not new
         and row.card_message_id
         and queue.edit(ctx, row.card_message_id, message, kind="safety.card.edit")
     ):
-        return
+        return True
     kind = CARD_KINDS[row.level] if new else "safety.update"
     if not new:
         message = Message(
@@ -156,7 +157,7 @@ def show(ctx: Context, row: SafetySignal, *, new: bool) -> None:
             fields=message.fields,
             tone=message.tone,
         )
-    queue.post(ctx, message, kind=kind, context={"signal_id": row.id})
+    return queue.post(ctx, message, kind=kind, context={"signal_id": row.id})
 
 
 def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:

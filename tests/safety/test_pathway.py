@@ -61,8 +61,20 @@ async def test_concern_gets_a_gentle_reply_and_an_ordinary_card(
 async def test_a_direct_message_to_the_bot_is_scanned(community: RecordingConsole) -> None:
     await setup(community, "Mai")
     await community.type("/dm", "เขาขู่ว่าจะฆ่าเราถ้าเราหนีไป")
-    assert any(replies.text("danger", "th")[:30] in t for t in posted(community, "@mai"))
+    dms = posted(community, "@mai")
+    assert any(replies.text("danger", "th")[:30] in t for t in dms)
     assert any("Urgent" in t for t in posted(community, "moderators"))
+    # a DM that is a crisis is answered as one, not also filed as a report
+    answers = [m for m in community.platform.messages.values() if m.author_id == BOT]
+    assert len([m for m in answers if m.channel == "@mai"]) == 1
+    assert not any("report" in t.lower() for t in posted(community, "moderators"))
+
+
+async def test_an_ordinary_dm_to_the_bot_is_still_a_report(community: RecordingConsole) -> None:
+    await setup(community, "Mai")
+    await community.type("/dm", "someone in #general keeps sending me creepy messages")
+    assert any("report" in t.lower() for t in posted(community, "@mai"))
+    assert not any("Urgent" in t for t in posted(community, "moderators"))
 
 
 async def test_everyday_idioms_reach_nobody(community: RecordingConsole) -> None:
