@@ -91,8 +91,17 @@ class ScamModel:
         self.cues = cues
         self.bank = bank
 
+    def read(self, text: str) -> str | None:
+        """What the head reads of a message, or None when it carries no cue."""
+        undone = model_text(text)
+        return undone if self.cues.present(undone) else None
+
     def score(self, text: str) -> float:
-        return self.scores(self.embedder.embed([model_text(text)]))[0]
+        """The probability of a scam, whatever the message carries."""
+        return self.score_read(model_text(text))
+
+    def score_read(self, undone: str) -> float:
+        return self.scores(self.embedder.embed([undone]))[0]
 
     def scores(self, vectors: np.ndarray) -> list[float]:
         logits = vectors @ self.coef + self.intercept
@@ -101,13 +110,13 @@ class ScamModel:
             probs = (probs + self.bank.probabilities(vectors, 2)[:, 1]) / 2
         return [float(x) for x in probs]
 
+    def verdict(self, p: float) -> Verdict:
+        return Verdict(p, p >= self.threshold)
+
     def assess_sync(self, text: str) -> Verdict | None:
         """None when the message carries no cue (the head does not read it)."""
-        readable_text = model_text(text)
-        if not self.cues.present(readable_text):
-            return None
-        p = self.score(text)
-        return Verdict(p, p >= self.threshold)
+        undone = self.read(text)
+        return None if undone is None else self.verdict(self.score_read(undone))
 
 
 def model_text(text: str) -> str:
@@ -138,13 +147,13 @@ class ScamReader:
         """None when the layer is unavailable or the message carries no cue. The cue is
         looked for here (a few microseconds); only the embedding goes to the worker."""
         loop = asyncio.get_running_loop()
-        model = self.model() if self._model is not False else None
         if self._model is False:  # loading takes a second or two: never on the event loop
-            model = await loop.run_in_executor(self._pool, self.model)
-        if model is None or not model.cues.present(model_text(text)):
+            await loop.run_in_executor(self._pool, self.model)
+        model = self.model()
+        undone = model.read(text) if model else None
+        if model is None or undone is None:
             return None
-        p = await loop.run_in_executor(self._pool, model.score, text)
-        return Verdict(p, p >= model.threshold)
+        return model.verdict(await loop.run_in_executor(self._pool, model.score_read, undone))
 
 
 def load_model(path: Path = HEAD) -> ScamModel | None:

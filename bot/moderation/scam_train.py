@@ -108,15 +108,16 @@ def blend(*fits: Fit) -> Fit:
     return fit
 
 
+# The shipped candidate's parts, which `train` writes out; its entry below is built from them.
+SHIPPED = "head C=16 + neighbours"
+SHIPPED_C, SHIPPED_K, SHIPPED_TEMPERATURE = 16.0, 10, 0.05
+EXEMPLARS = "scam_exemplars.npz"
 CANDIDATES: dict[str, Fit] = {
     "head C=4": logistic(4.0),
     "head C=16": logistic(16.0),
     "head C=64": logistic(64.0),
-    "head C=16 + neighbours": blend(logistic(16.0), neighbours()),
+    SHIPPED: blend(logistic(SHIPPED_C), neighbours(SHIPPED_K, SHIPPED_TEMPERATURE)),
 }
-SHIPPED = "head C=16 + neighbours"
-SHIPPED_PARAMETERS = (16.0, 10, 0.05)  # the head's C, the bank's k and temperature
-EXEMPLARS = "scam_exemplars.npz"
 
 
 def said(data: Data, probs: np.ndarray, threshold: float) -> np.ndarray:
@@ -193,20 +194,21 @@ def crossval(data: Data, names: Sequence[str], held_out: Sequence[str]) -> list[
     return results
 
 
-def train(out: Path = HEAD, name: str = SHIPPED) -> float:
+def train(out: Path = HEAD) -> float:
+    """Fit the shipped candidate on every development writer, write its head and bank, and
+    return its threshold."""
     data = prepare(load_rows())
     dev = data.take(data.writer != RELEASE_WRITER)
-    t = choose_threshold(dev, held_out_probs(dev, CANDIDATES[name]))
-    c, k, temperature = SHIPPED_PARAMETERS
-    clf = _logistic(dev, c)
+    t = choose_threshold(dev, held_out_probs(dev, CANDIDATES[SHIPPED]))
+    clf = _logistic(dev, SHIPPED_C)
     out.parent.mkdir(parents=True, exist_ok=True)
     Exemplars.save(out.parent / EXEMPLARS, dev.x, dev.y)
     head = {
-        "candidate": name,
+        "candidate": SHIPPED,
         "coef": [round(float(x), 6) for x in clf.coef_[0]],
         "intercept": round(float(clf.intercept_[0]), 6),
         "threshold": t,
-        "exemplars": {"file": EXEMPLARS, "k": k, "temperature": temperature},
+        "exemplars": {"file": EXEMPLARS, "k": SHIPPED_K, "temperature": SHIPPED_TEMPERATURE},
         "trained_on": f"content/automod/eval (writers {', '.join(sorted(set(dev.writer)))})",
         "threshold_chosen_by": f"false alarms <= {MAX_FALSE_ALARMS} on held-out writers",
         "never_seen": RELEASE_WRITER,

@@ -36,7 +36,6 @@ feature.command_line(register_cli)
 feature.personal_data(PersonalData("safety", alerts.export, alerts.erase))
 
 log = logging.getLogger(__name__)
-COOLDOWN = alerts.COOLDOWN
 
 
 def reach_out(

@@ -107,9 +107,10 @@ def _merged(old: str, new: tuple[str, ...]) -> str:
     return ", ".join(dict.fromkeys(names))[:300]
 
 
-def card(t: Translate, row: SafetySignal) -> Message:
+def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
     """The moderators' card, in the community's language (`t`). It says whether the member
-    has the helplines: when the private reply could not be delivered, the card says so."""
+    has the helplines: when the private reply could not be delivered, the card says so.
+    `update`: a new card that stands for an open one it cannot edit."""
     urgent = row.level == "urgent"
     fields = [
         Field(t("safety.card.member"), mention(row.user_id), inline=True),
@@ -130,8 +131,12 @@ def card(t: Translate, row: SafetySignal) -> Message:
         text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
     else:
         text = t("safety.card.text", country=row.country)
+    if update:
+        title = t("safety.card.update_title")
+    else:
+        title = t("safety.card.title" if urgent else "safety.card.concern_title")
     return Message(
-        title=t("safety.card.title" if urgent else "safety.card.concern_title"),
+        title=title,
         text=text,
         fields=tuple(fields),
         tone="urgent" if urgent else "warning",
@@ -142,22 +147,14 @@ def show(ctx: Context, row: SafetySignal, *, new: bool) -> bool:
     """Post the card of a new signal; update the open card for a repeat (a new card saying
     so where the platform cannot edit, or before the first card's id is known). False when
     the community has no queue channel, so the moderators were not told."""
-    message = card(ctx.t, row)
-    if (
-        not new
-        and row.card_message_id
-        and queue.edit(ctx, row.card_message_id, message, kind="safety.card.edit")
+    if new:
+        return queue.post(ctx, card(ctx.t, row), kind=CARD_KINDS[row.level],
+                          context={"signal_id": row.id})  # fmt: skip
+    if row.card_message_id and queue.edit(
+        ctx, row.card_message_id, card(ctx.t, row), kind="safety.card.edit"
     ):
         return True
-    kind = CARD_KINDS[row.level] if new else "safety.update"
-    if not new:
-        message = Message(
-            title=ctx.t("safety.card.update_title"),
-            text=message.text,
-            fields=message.fields,
-            tone=message.tone,
-        )
-    return queue.post(ctx, message, kind=kind, context={"signal_id": row.id})
+    return queue.post(ctx, card(ctx.t, row, update=True), kind="safety.update")
 
 
 def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
@@ -189,15 +186,13 @@ def _correct(app: Kernel, session: Session, row: SafetySignal, message_id: str |
     def t(key: str, **values: object) -> str:
         return i18n.t(key, community.language, **values)
 
-    message = card(t, row)
     now = app.clock.now()
     if message_id:
-        app.outbox.enqueue(session, a.EditMessage(place, message_id, message), now,
-                           kind="safety.card.edit")  # fmt: skip
-        return
-    update = Message(title=t("safety.card.update_title"), text=message.text,
-                     fields=message.fields, tone=message.tone)  # fmt: skip
-    app.outbox.enqueue(session, a.Post(place, update), now, kind="safety.update")
+        edit = a.EditMessage(place, message_id, card(t, row))
+        app.outbox.enqueue(session, edit, now, kind="safety.card.edit")
+    else:
+        post = a.Post(place, card(t, row, update=True))
+        app.outbox.enqueue(session, post, now, kind="safety.update")
 
 
 def remember_card(app: Kernel, signal_id: int | None, message_id: str | None) -> None:

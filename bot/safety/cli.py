@@ -109,7 +109,7 @@ def _crossval(args: argparse.Namespace, settings: Any) -> int:
 def _train(args: argparse.Namespace, settings: Any) -> int:
     from bot.safety.train import train
 
-    fitted = train(args.out)
-    print(f"threshold {fitted.threshold}, urgent threshold {fitted.urgent_threshold}")
+    threshold, urgent_threshold = train(args.out)
+    print(f"threshold {threshold}, urgent threshold {urgent_threshold}")
     print(f"wrote {args.out}")
     return 0
