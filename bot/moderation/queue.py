@@ -165,10 +165,17 @@ def post(
     return True
 
 
-def edit(ctx: Context, message_id: str, message: Message, *, kind: str = "mod.alert.edit") -> bool:
+def edit(
+    ctx: Context,
+    message_id: str,
+    message: Message,
+    *,
+    kind: str = "mod.alert.edit",
+    community: Community | None = None,
+) -> bool:
     """Edit a card already in the queue. False when there is no queue channel or the platform
-    cannot edit messages (the caller then posts a new card)."""
-    place = where(ctx)
+    cannot edit messages (the caller then posts a new card). `community` as for `post`."""
+    place = where(ctx, community)
     if place is None or not ctx.can(a.EditMessage):
         return False
     ctx.send(a.EditMessage(place, message_id, message), kind=kind)

@@ -54,7 +54,7 @@ def reach_out(
         buttons = [Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary")]
         if told:
             label = replies.text("dont_contact_button", lang)
-            buttons.append(Button(label, quiet_id(ctx, user_id), "secondary"))
+            buttons.append(Button(label, quiet_id(ctx, user_id, lang), "secondary"))
         text = replies.compose(
             replies.text(opening, lang), always_open=chosen.always_open, told=told, language=lang
         )
@@ -95,9 +95,10 @@ def talk_id(ctx: Context, user_id: str) -> str:
     return f"safety-talk:{user_id}:{ctx.place.community}"[:100]
 
 
-def quiet_id(ctx: Context, user_id: str) -> str:
-    """The "don't contact me" button names the community, like the talk button."""
-    return f"safety-quiet:{user_id}:{ctx.place.community}"[:100]
+def quiet_id(ctx: Context, user_id: str, lang: str) -> str:
+    """The "don't contact me" button names the community, like the talk button, and the
+    language of the reply it sits under, so the confirmation comes in that language too."""
+    return f"safety-quiet:{user_id}:{ctx.place.community}:{lang}"[:100]
 
 
 def community_of_click(ctx: Context, args: list[str]) -> Community | None:
@@ -185,7 +186,7 @@ async def dont_contact(ctx: Context, args: list[str], values: tuple[str, ...]) -
     """The member asked not to be contacted: their card says so (edited in place where the
     platform can, else an update card), and they hear that it was passed on."""
     community = community_of_click(ctx, args)
-    lang = replies.pick_language(ctx.locale)
+    lang = replies.pick_language(args[2] if len(args) > 2 else None, ctx.locale)
     row = alerts.latest(ctx, community.community_id, ctx.actor_id) if community else None
     if community is not None and row is not None:
         row.no_contact = True

@@ -161,15 +161,18 @@ def show(ctx: Context, row: SafetySignal, *, new: bool) -> bool:
 
 def show_no_contact(ctx: Context, row: SafetySignal, community: Community) -> None:
     """The card of a member who asked not to be contacted, corrected: edited in place where
-    the click came from the community and the platform can edit, else an update card."""
-    in_place = ctx.place.community == community.community_id
-    if (
-        in_place
-        and row.card_message_id
-        and queue.edit(ctx, row.card_message_id, card(ctx.t, row), kind="safety.card.edit")
+    the platform can edit (the click may come from a DM, so the community is named), else an
+    update card; in the community's language, not the language of the member's client."""
+
+    def t(key: str, **values: object) -> str:
+        return i18n.t(key, community.language, **values)
+
+    corrected = card(t, row)
+    if row.card_message_id and queue.edit(
+        ctx, row.card_message_id, corrected, kind="safety.card.edit", community=community
     ):
         return
-    queue.post(ctx, card(ctx.t, row, update=True), kind="safety.update", community=community)
+    queue.post(ctx, card(t, row, update=True), kind="safety.update", community=community)
 
 
 def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:

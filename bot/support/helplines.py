@@ -1,7 +1,8 @@
 """Helplines by country from content/helplines/, with the international fallback.
 
 `for_signal` picks the lines a reply lists: for suicide and self-harm a crisis or suicide line
-(else the international directory), then the local emergency number; for danger from a
+(else the international directory; and the directory too when every crisis line serves only
+one region, its `area`), then the local emergency number; for danger from a
 partner the emergency number first, then abuse lines; for coercive control abuse and
 immigrant services. A line's `hours` are shown as its source states them; a line with a
 `schedule` is marked open when it is open at the moment of the reply."""
@@ -77,6 +78,8 @@ def for_signal(country: str | None, family: str | None) -> Selection:
     crisis = [x for x in own if _serves(x, CRISIS)]
     abuse = [x for x in own if _serves(x, ABUSE) and x not in crisis]
     first_aid = crisis or [_directory()]
+    if crisis and all(x.get("area") for x in crisis):
+        first_aid = [*crisis, _directory()]  # a member elsewhere in the country is not left out
     emergency = [_emergency(used)]
     if family == "danger":
         chosen = emergency + (abuse or [_directory()])

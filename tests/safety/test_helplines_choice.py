@@ -63,6 +63,21 @@ def test_danger_lists_the_emergency_number_first_then_abuse_lines(country: str) 
     ] == ["directory"]
 
 
+def test_a_country_whose_only_crisis_line_is_regional_also_lists_the_directory() -> None:
+    # Colombia's verified crisis line answers callers in Bogotá only: a member in Medellín
+    # must still find a line, and the reply must not promise round-the-clock help for it.
+    chosen = helplines.for_signal("CO", "suicide")
+    names = [x["name"] for x in chosen.lines]
+    assert chosen.crisis_line and "Bogotá" in names[0]
+    assert [x.get("role") for x in chosen.lines[1:]] == ["directory", "emergency"]
+    assert not chosen.always_open
+    # A nationwide crisis line is enough on its own.
+    assert [x.get("role") for x in helplines.for_signal("KE", "suicide").lines] == [
+        None,
+        "emergency",
+    ]
+
+
 def test_coercive_control_puts_immigrant_services_first() -> None:
     lines = helplines.for_signal("KR", "control").lines
     assert "immigrant" in lines[0]["topics"]
@@ -125,6 +140,18 @@ async def test_a_newcomer_in_madrid_who_wants_to_die_gets_a_crisis_line_not_only
         for m in community.platform.messages.values()
         if m.channel == "moderators"
     )
+
+
+async def test_a_member_in_medellin_gets_bogotas_line_and_the_directory_without_promises(
+    community: RecordingConsole,
+) -> None:
+    await community.type("/as Admin admin", "/settings queue #moderators")
+    await community.type("/as Lucia", "/support location city:Medellín country:CO", "/in #general")
+    await community.type("ya no quiero vivir, quiero morirme")
+    [reply] = [m.text for m in community.platform.messages.values() if m.channel == "@lucia"][-1:]
+    assert "106" in reply and "findahelpline" in reply and "123" in reply
+    assert replies.text("suicide", "es") in reply
+    assert replies.text("always", "es") not in reply  # the directory keeps no such hours
 
 
 async def test_dont_contact_me_reaches_the_moderators_card(community: RecordingConsole) -> None:

@@ -3,11 +3,14 @@ and Slack reach the detector, answers come privately and in the member's languag
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from bot.safety import replies
+from bot.safety.models import SafetySignal
 from tests.discord.test_discord import dc, set_queue, texts
 from tests.emulators.discord.harness import DiscordCommunity
 from tests.emulators.slack.harness import SlackWorkspace
@@ -141,3 +144,97 @@ async def test_on_slack_the_card_says_when_the_member_could_not_be_reached(
     cards = [text_of(m) for m in em.posted("C0MODS") if "Urgent" in text_of(m)]
     assert len(cards) == 1 and "could not be delivered" in cards[0]
     assert "messages_tab_disabled" in cards[0]
+
+
+# --- "Don't contact me" ------------------------------------------------------------------------
+
+
+def _discord_button(msg: dict[str, object], label: str) -> dict[str, object]:
+    rows = msg.get("components") or []
+    return next(
+        b
+        for row in rows  # type: ignore[attr-defined]
+        for b in row["components"]
+        if b.get("label") == label
+    )
+
+
+def _slack_button(msg: dict[str, object], label: str) -> dict[str, object]:
+    return next(
+        e
+        for b in msg.get("blocks") or []  # type: ignore[attr-defined]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("text", {}).get("text") == label
+    )
+
+
+@pytest.mark.discord
+async def test_on_discord_dont_contact_me_reaches_the_moderators_card(
+    dc: DiscordCommunity,
+) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    await em.post("111", em.channel_id("general"), URGENT)
+    await dc.settle(lambda: em.dm_messages("111") and carded(dc, queue))
+    [dm] = em.dm_messages("111")
+    label = replies.text("dont_contact_button", "en")
+    told = replies.text("told", "en").format(button=label)
+    assert told in json.dumps(dm, ensure_ascii=False)
+    button = _discord_button(dm, label)
+    em.locales["111"] = "fr"  # the client's language is not the one the member wrote in
+    answer = await dc.answered(await em.click("111", dm, str(button["custom_id"])))
+    assert replies.text("dont_contact_done", "en") in json.dumps(answer, ensure_ascii=False)
+    await dc.settle(
+        lambda: any("asked not to be contacted" in t for t in texts(em.in_channel(queue)))
+    )
+    cards = [t for t in texts(em.in_channel(queue)) if "member" in t.lower()]
+    assert len(cards) == 1 and "Urgent" in cards[0]  # the card was corrected in place
+    assert "asked not to be contacted" in cards[0]  # in the community's language
+    with dc.app.store.session() as s:  # type: ignore[attr-defined]
+        [row] = s.exec(select(SafetySignal).where(SafetySignal.user_id == "111")).all()
+        assert row.no_contact
+
+
+@pytest.mark.discord
+async def test_on_discord_someone_else_cannot_press_a_members_dont_contact_button(
+    dc: DiscordCommunity,
+) -> None:
+    em = dc.emulator
+    queue = await set_queue(dc)
+    await em.post("111", em.channel_id("general"), URGENT)
+    await dc.settle(lambda: em.dm_messages("111") and carded(dc, queue))
+    [dm] = em.dm_messages("111")
+    button = _discord_button(dm, replies.text("dont_contact_button", "en"))
+    dc.member("222", "Mallory")
+    channel_copy = {**dm, "channel_id": em.channel_id("general")}  # a forged click elsewhere
+    await dc.answered(await em.click("222", channel_copy, str(button["custom_id"])))
+    await dc.settle()
+    assert not any("asked not to be contacted" in t for t in texts(em.in_channel(queue)))
+    with dc.app.store.session() as s:  # type: ignore[attr-defined]
+        [row] = s.exec(select(SafetySignal).where(SafetySignal.user_id == "111")).all()
+        assert not row.no_contact
+
+
+@pytest.mark.slack
+async def test_on_slack_dont_contact_me_reaches_the_moderators_card(ws: SlackWorkspace) -> None:
+    em = ws.emulator
+    await ws.say("UAMIRA", URGENT)
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    [dm] = em.dms("UAMIRA")
+    label = replies.text("dont_contact_button", "en")
+    assert replies.text("told", "en").format(button=label) in text_of(dm)
+    button = _slack_button(dm, label)
+    await ws.send("interactive", em.block_action("UAMIRA", dm, str(button["action_id"])))
+    done = replies.text("dont_contact_done", "en")
+    await ws.settle(
+        lambda: any(done in text_of(m) for m in [*em.ephemerals, *em.responses, *em.dms("UAMIRA")])
+    )
+    await ws.settle(
+        lambda: any("asked not to be contacted" in text_of(m) for m in em.posted("C0MODS"))
+    )
+    cards = [text_of(m) for m in em.posted("C0MODS")]
+    assert len(cards) == 1 and "Urgent" in cards[0]  # the card was corrected in place
+    with ws.app.store.session() as s:  # type: ignore[attr-defined]
+        [row] = s.exec(select(SafetySignal).where(SafetySignal.user_id == "UAMIRA")).all()
+        assert row.no_contact

@@ -76,6 +76,8 @@ def test_every_entry_names_its_source_and_when_it_was_checked(
     assert checked <= dt.date.today()
     assert set(line["topics"]) <= TOPICS and line["topics"], line["name"]
     assert line["languages"] and line["hours"] and line["contact"], line["name"]
+    if "area" in line:  # a regional line names its region, and the name shows it to members
+        assert isinstance(line["area"], str) and line["area"] in line["name"], line["name"]
 
 
 @pytest.mark.parametrize(("country", "key", "number"), _numbers(), ids=str)
