@@ -24,7 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.signins import Found, Lifetimes
 from bot.store import Store, aware
 
-LOADED = "crossings.session"  # request key: the session row as loaded (a signins.Found)
+LOADED = web.RequestKey("crossings_session", Found)  # the session row as loaded
 COOKIE = "crossings_dashboard"
 PRUNE_EVERY = 300.0  # seconds between deletions of long-ended rows
 
@@ -43,8 +43,7 @@ def now(request: web.Request) -> datetime:
 
 def loaded(request: web.Request) -> Found | None:
     """This request's session row as loaded, active or ended (None: no row at all)."""
-    found = request.get(LOADED)
-    return found if isinstance(found, Found) else None
+    return request.get(LOADED)
 
 
 def active_row_id(request: web.Request) -> int | None:
@@ -80,7 +79,8 @@ class DatabaseSessions(AbstractStorage):
         found = None
         if token and len(token) <= 64:
             found = signins.find(self.store, self.key(token), self.clock.now(), self.life)
-        request[LOADED] = found
+        if found is not None:
+            request[LOADED] = found
         if found is None or found.ended is not None:
             return Session(None, data=None, new=True, max_age=self.max_age)
         created = aware(found.row.created_at)
