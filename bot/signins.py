@@ -168,7 +168,7 @@ def member_changed(
     """The platform says this member changed (roles, admin flags, deactivated, left). End each
     of their active sessions that did privileged work here under other roles, and every one
     of them when the member is gone. Returns how many ended."""
-    new, where = fingerprint(actor), seen_key(platform, community)
+    new = fingerprint(actor)
     with Session(store.engine) as s:
         rows = s.exec(
             select(SignInSession).where(
@@ -179,16 +179,21 @@ def member_changed(
         ).all()
         ended = 0
         for row in rows:
-            if platform == "slack" and row.team and row.team != community:
-                continue
-            seen = (row.data.get("seen") or {}).get(where)
-            privileged = isinstance(seen, list) and len(seen) == 2 and seen[1] >= PRIVILEGED
-            if (privileged and seen[0] != new) or (actor is None and seen is not None):
+            if _ends(row, platform, community, actor, new):
                 row.ended_at, row.ended_why = now, "roles"
                 s.add(row)
                 ended += 1
         s.commit()
         return ended
+
+
+def _ends(row: SignInSession, platform: str, community: str, actor: Actor | None, new: str) -> bool:
+    if platform == "slack" and row.team != community:
+        return False  # a Slack session belongs to one workspace
+    seen = (row.data.get("seen") or {}).get(seen_key(platform, community))
+    if actor is None:  # deactivated or gone: Slack's sessions are for this workspace alone
+        return platform == "slack" or seen is not None
+    return isinstance(seen, list) and len(seen) == 2 and seen[1] >= PRIVILEGED and seen[0] != new
 
 
 def sign_ins_since(store: Store, platform: str, user_id: str, since: datetime) -> int:

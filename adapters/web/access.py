@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from adapters.web import sessions
 from adapters.web.keys import APP, BASE
@@ -88,10 +88,13 @@ async def note(request: web.Request, found: Standing) -> None:
     """Remember in the session the roles this community was used with (once per change)."""
     session = await get_session(request)
     c = found.community
-    where, now = signins.seen_key(c.platform, c.community_id), [
-        signins.fingerprint(found.actor),
-        int(found.level),
-    ]
+    where, now = (
+        signins.seen_key(c.platform, c.community_id),
+        [
+            signins.fingerprint(found.actor),
+            int(found.level),
+        ],
+    )
     seen = dict(session.get("seen") or {})
     if seen.get(where) != now:
         seen[where] = now
@@ -121,3 +124,27 @@ async def require(request: web.Request, needed: Permission) -> tuple[Viewer, Sta
         raise web.HTTPForbidden(text="You cannot open this page.")
     await note(request, found)
     return who, found
+
+
+NOT_HERE = "There is nothing by that number here."
+LARGEST_ID = 2**31 - 1  # an INTEGER column's largest value
+
+
+def number(request: web.Request, name: str) -> int:
+    """A numeric id from the URL; one no row can have is simply not here (404)."""
+    value = int(request.match_info[name])
+    if value > LARGEST_ID:
+        raise web.HTTPNotFound(text=NOT_HERE)
+    return value
+
+
+def scoped(app: App, found: Standing, model: Any, *where: Any) -> None:
+    """Raise 404 unless this community has a `model` row matching `where`: looked up through
+    the community's scope before anything else reads it, so another community's id and an id
+    that does not exist get the same status and the same words (no oracle)."""
+    with Session(app.store.engine) as s:
+        count = s.exec(
+            select(func.count(col(model.id))).where(*model.scope(found.community), *where)
+        ).one()
+    if not count:
+        raise web.HTTPNotFound(text=NOT_HERE)

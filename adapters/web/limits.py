@@ -6,7 +6,7 @@ or what X-Forwarded-For says when the connection comes from a trusted reverse pr
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from ipaddress import ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 from aiohttp import web
 
@@ -28,12 +28,12 @@ def client_address(request: web.Request, cfg: WebSettings) -> str:
     return hops[0] if hops else peer
 
 
-def _within(address: str, networks: list[object]) -> bool:
+def _within(address: str, networks: list[IPv4Network | IPv6Network]) -> bool:
     try:
         ip = ip_address(address)
     except ValueError:
         return False
-    return any(ip in n for n in networks)  # type: ignore[operator]
+    return any(ip in n for n in networks)
 
 
 class AddressLimit:

@@ -236,7 +236,10 @@ def _limit_account(request: web.Request, who: Viewer) -> None:
     cfg: WebSettings = request.app[CFG]
     app: App = request.app[APP]
     since = sessions.now(request) - timedelta(minutes=cfg.signin_window_minutes)
-    if signins.sign_ins_since(app.store, who.platform, who.user_id, since) >= cfg.signin_per_account:
+    if (
+        signins.sign_ins_since(app.store, who.platform, who.user_id, since)
+        >= cfg.signin_per_account
+    ):
         log.warning("sign-in limit reached for a %s account", who.platform)
         raise web.HTTPTooManyRequests(
             text="Too many sign-ins to this account lately. Try again later.",

@@ -206,6 +206,7 @@ async def claim(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
     app: App = request.app[APP]
     number = request.match_info["number"]
+    access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.click(_place(found), found.actor, app, f"mod-card:claim:{number}")
     outcome = await perform.perform(app, event, audit=f"web claim #{number}")
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
@@ -218,6 +219,7 @@ async def act(request: web.Request) -> web.Response:
     action, number = str(form.get("action", "")), request.match_info["number"]
     if action not in REASONED:
         raise web.HTTPBadRequest(text="Unknown action.")
+    access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.submit(
         _place(found),
         found.actor,

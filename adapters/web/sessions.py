@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from aiohttp_session import AbstractStorage, Session
+from aiohttp_session import AbstractStorage, Session, SessionData
 
 from adapters.web.settings import WebSettings
 from bot import signins
@@ -85,7 +85,7 @@ class DatabaseSessions(AbstractStorage):
             return Session(None, data=None, new=True, max_age=self.max_age)
         created = aware(found.row.created_at)
         stamp = int(created.timestamp()) if created else int(time.time())
-        data = {"created": stamp, "session": dict(found.row.data)}
+        data: SessionData = {"created": stamp, "session": dict(found.row.data)}
         return Session(token, data=data, new=False, max_age=self.max_age)
 
     async def save_session(

@@ -3,9 +3,8 @@ providers. Off unless both `public_url` and `session_secret` are set."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ipaddress import ip_network
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
