@@ -1,7 +1,7 @@
 """web sessions: the dashboard's sessions kept server-side, so that they can end
 
 Revision ID: 0007_web_sessions
-Revises: 0005_safety_signals
+Revises: 0006_safety_no_contact
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "0007_web_sessions"
-down_revision: str | None = "0005_safety_signals"
+down_revision: str | None = "0006_safety_no_contact"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
