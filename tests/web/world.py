@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.clock import SimulatedClock
 from bot.events import Place
 from bot.moderation.models import AuditEntry
 from bot.moderation.reports import file_report
-from bot.store.models import Community, MemberPrefs
+from bot.store.models import Community, MemberPrefs, OutboxEntry
 from crossings.runtime import Runtime
 from crossings.settings import Settings
 from tests.emulators.discord import oauth
@@ -216,7 +217,20 @@ class WebWorld:
             return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)).all())  # type: ignore[arg-type]
 
     def deliver(self) -> None:
+        """Deliver what is due, then wait for what the app's own wake-up already leased (it
+        runs beside the test: under load it may still be sending when this batch is empty)."""
         self.call(self.app.outbox.deliver_due(self.app.clock.now()))
+        deadline = time.monotonic() + 10
+        while self._in_flight() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def _in_flight(self) -> int:
+        with Session(self.app.store.engine) as s:
+            q = select(OutboxEntry).where(
+                OutboxEntry.status == "pending",
+                OutboxEntry.lease_owner.is_not(None),  # type: ignore[union-attr]
+            )
+            return len(s.exec(q).all())
 
     def advance_to(self, target: datetime) -> None:
         async def go() -> None:
