@@ -11,6 +11,7 @@ command registry and kept in step by `crossings content commands`, are used by c
 
 from __future__ import annotations
 
+import gettext
 import re
 import string
 import unicodedata
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.i18n import babel_plural_expr, catalog_dir
+from bot.i18n import catalog_dir, plural_categories, plural_index
 from bot.locales import FALLBACK, PSEUDO, normalize
 from bot.paths import ROOT
 
@@ -111,7 +112,8 @@ def read_entries(path: Path, root: Path) -> tuple[dict[str, Entry], tuple[int, s
         cat = read_po(fh)
     source = _display(path)
     header = None
-    if any(k.lower() == "plural-forms" for k, _ in cat.mime_headers):
+    # Babel fills in a Plural-Forms of its own when a file has none: look at the file itself.
+    if '"Plural-Forms:' in path.read_text(encoding="utf-8"):
         header = (cat.num_plurals, cat.plural_expr)
     out: dict[str, Entry] = {}
     for m in cat:
@@ -199,19 +201,50 @@ GENERATED = ("cmdname.", "optname.", "cmd.")
 
 
 def _check_headers(files: LocaleFiles, report: CatalogReport) -> None:
-    expected = babel_plural_expr(files.locale)
+    """Every file of a language declares the same number of forms, no more than CLDR has
+    categories, with a rule that agrees with the one the bot applies (tools such as Poedit
+    show forms by the header; the bot picks them by CLDR category, bot.i18n.plural_index)."""
+    nplurals = locale_nplurals(files)
+    most = len(plural_categories(files.locale))
     for source, header in files.headers:
         if header is None:
             report.errors.append(Issue(source, 1, "no Plural-Forms header"))
-        elif header != expected:
+            continue
+        count, expr = header
+        if count != nplurals or count > most:
             report.errors.append(
                 Issue(
                     source,
                     1,
-                    f"Plural-Forms is nplurals={header[0]}; plural={header[1]}, but Babel "
-                    f"gives nplurals={expected[0]}; plural={expected[1]} for {files.locale}",
+                    f"Plural-Forms has nplurals={count}; {files.locale} needs "
+                    f"{nplurals} in every file, at most {most} (its CLDR categories)",
                 )
             )
+        elif wrong := _disagrees(files.locale, count, expr):
+            report.errors.append(
+                Issue(
+                    source,
+                    1,
+                    f"Plural-Forms gives form {wrong[1]} for {wrong[0]}; "
+                    f"its CLDR category in {files.locale} takes form {wrong[2]}",
+                )
+            )
+
+
+def locale_nplurals(files: LocaleFiles) -> int:
+    """The forms a language's messages have: its first file's header, else one per CLDR
+    category."""
+    declared = [h[0] for _, h in files.headers if h is not None]
+    return declared[0] if declared else len(plural_categories(files.locale))
+
+
+def _disagrees(locale: str, nplurals: int, expr: str) -> tuple[int, int, int] | None:
+    """The first count (0-1000) whose form differs between `expr` and the CLDR rule."""
+    rule = gettext.c2py(expr)
+    for n in range(1001):
+        if (got := int(rule(n))) != (want := plural_index(locale, n, nplurals)):
+            return n, got, want
+    return None
 
 
 def _check_lengths(entry: Entry, locale: str, report: CatalogReport) -> None:
@@ -241,7 +274,7 @@ def _compare(files: LocaleFiles, english: LocaleFiles, report: CatalogReport) ->
     for key in report.unused[loc]:
         e = files.entries[key]
         report.errors.append(Issue(e.source, e.line, f"{key} is not an English key (unused)"))
-    nplurals = babel_plural_expr(loc)[0]
+    nplurals = locale_nplurals(files)
     for key in sorted(set(files.entries) & set(english.entries)):
         _compare_entry(files.entries[key], english.entries[key], loc, nplurals, report)
         _check_name(files.entries[key], english.entries[key], loc, report)

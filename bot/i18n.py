@@ -6,16 +6,17 @@ base language (pt-BR -> pt, zh-CN -> zh-Hans) and then to English. Texts use str
 placeholders: {name}.
 
 A plural message has `msgid_plural` set to the name of the placeholder that counts
-("count", "points"); t() picks the form for that value with the catalog's Plural-Forms rule,
-which the catalogs take from Babel (CLDR). The pseudo-locale en-XA is built from English.
+("count", "points"); t() picks the form by the value's CLDR plural category in the language, from
+Babel's locale data (never from a file's Plural-Forms line, which tools read but the bot does
+not). A message's forms follow the CLDR order zero, one, two, few, many, with `other` last; a
+category without a form of its own takes the last (French has "one" and "other": a million
+takes "other"). The pseudo-locale en-XA is built from English.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gettext
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ import langcodes
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from babel.plural import PluralRule
 
 from bot.locales import FALLBACK, PSEUDO, candidates, normalize
 from bot.paths import CONTENT_DIR
@@ -44,7 +46,6 @@ class Plural:
 class LocaleCatalog:
     texts: dict[str, str] = field(default_factory=dict)
     plurals: dict[str, Plural] = field(default_factory=dict)
-    plural_expr: str = "(n != 1)"
 
     def __contains__(self, key: object) -> bool:
         return key in self.texts or key in self.plurals
@@ -71,8 +72,6 @@ def _read(path: Path) -> Catalog:
 
 
 def _merge(target: LocaleCatalog, catalog: Catalog) -> None:
-    if catalog.plural_expr:
-        target.plural_expr = catalog.plural_expr
     for m in catalog:
         if not m.id:
             continue
@@ -90,7 +89,6 @@ def _pseudo_catalog(english: LocaleCatalog) -> LocaleCatalog:
         plurals={
             k: Plural(p.var, tuple(pseudo(f) for f in p.forms)) for k, p in english.plurals.items()
         },
-        plural_expr=english.plural_expr,
     )
 
 
@@ -117,21 +115,34 @@ def reload() -> None:
     _english_by_text.cache_clear()
 
 
-@lru_cache(maxsize=64)
-def _compiled(expr: str) -> Callable[[int], int]:
-    return gettext.c2py(expr)
+# CLDR's plural categories in the order a message's forms follow.
+CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 
 @lru_cache(maxsize=64)
-def babel_plural_expr(locale: str) -> tuple[int, str]:
-    """(nplurals, plural expression) for a locale, from Babel's CLDR-derived table."""
-    cat = Catalog(locale=normalize(locale).replace("-", "_"))
-    return cat.num_plurals, cat.plural_expr
+def _plural_rule(locale: str) -> PluralRule:
+    """Babel's CLDR plural rule for a language (English's for one CLDR does not know)."""
+    for name in (normalize(locale).replace("-", "_"), normalize(locale).split("-")[0], "en"):
+        with contextlib.suppress(UnknownLocaleError, ValueError):
+            return Locale.parse(name).plural_form
+    raise LookupError(locale)  # unreachable: CLDR knows English
 
 
-def plural_index(locale: str, n: int) -> int:
-    """Which gettext plural form `n` takes in `locale`, by Babel's rule for that language."""
-    return int(_compiled(babel_plural_expr(locale)[1])(abs(int(n))))
+def plural_categories(locale: str) -> tuple[str, ...]:
+    """The CLDR plural categories of a language, in form order (`other` always last)."""
+    tags = _plural_rule(locale).tags
+    return tuple(c for c in CATEGORIES if c in tags or c == "other")
+
+
+def plural_index(locale: str, n: int, forms: int | None = None) -> int:
+    """Which of a message's `forms` forms `n` takes in `locale`: the form of its CLDR category,
+    else the last. `forms` defaults to one per category."""
+    categories = plural_categories(locale)
+    count = forms or len(categories)
+    named = [c for c in categories if c != "other"][: count - 1]
+    slots = [*named, "other"]
+    category = _plural_rule(locale)(abs(int(n)))
+    return slots.index(category) if category in slots else count - 1
 
 
 def _lookup(key: str, locale: str | None, values: dict[str, object]) -> tuple[str, str] | None:
@@ -146,17 +157,17 @@ def _lookup(key: str, locale: str | None, values: dict[str, object]) -> tuple[st
             return text, loc
         plural = cat.plurals.get(key)
         if plural is not None:
-            return _form(plural, cat.plural_expr, values), loc
+            return _form(plural, loc, values), loc
     return None
 
 
-def _form(plural: Plural, expr: str, values: dict[str, object]) -> str:
+def _form(plural: Plural, locale: str, values: dict[str, object]) -> str:
     n = values.get(plural.var)
     index = len(plural.forms) - 1
     if isinstance(n, int | float | str):
         with contextlib.suppress(ValueError):
-            index = _compiled(expr)(abs(int(n)))
-    return plural.forms[min(int(index), len(plural.forms) - 1)]
+            index = plural_index(locale, int(n), len(plural.forms))
+    return plural.forms[index]
 
 
 # First strong isolate .. pop directional isolate (Unicode bidi, UAX #9).

@@ -162,6 +162,7 @@ def commands_catalog(registry: CommandRegistry) -> str:
         'msgstr ""',
         '"Content-Type: text/plain; charset=UTF-8\\n"',
         '"Language: en\\n"',
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
         "",
     ]
     for key, text in entries.items():
@@ -191,6 +192,7 @@ def names_catalog(registry: CommandRegistry) -> str:
         'msgstr ""',
         '"Content-Type: text/plain; charset=UTF-8\\n"',
         '"Language: en\\n"',
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"',
         "",
     ]
     for key, text in sorted(entries.items()):

@@ -60,32 +60,27 @@ def test_placeholders_survive_translation() -> None:
     assert "#42" in text and "{" not in text
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_catalog_plural_rule_is_babels(locale: str) -> None:
-    cat = i18n.catalog(locale)
-    assert cat is not None
-    assert cat.plural_expr == Catalog(locale=locale.replace("-", "_")).plural_expr
-
-
-def _cldr_to_gettext(locale: str) -> dict[str, int]:
-    """Which gettext form Babel's Plural-Forms expression gives each CLDR category."""
-    return {
-        Locale.parse(locale).plural_form(n): i18n.plural_index(locale, n) for n in range(0, 300)
-    }
-
-
-@pytest.mark.parametrize("locale", ["ja", "ar", "pl", "ru", "fr", "en"])
-def test_plural_index_agrees_with_cldr_categories(locale: str) -> None:
-    mapping = _cldr_to_gettext(locale)
+@pytest.mark.parametrize("locale", ["ja", "ar", "pl", "ru", "fr", "en", "tl", "vi"])
+def test_each_cldr_category_takes_its_own_form(locale: str) -> None:
+    """With one form per category, no two categories share a form and each count takes the
+    form of its category (Babel's CLDR data, not a file's Plural-Forms line)."""
+    categories = i18n.plural_categories(locale)
+    assert categories[-1] == "other"
     for n in range(0, 300):
-        assert i18n.plural_index(locale, n) == mapping[Locale.parse(locale).plural_form(n)], n
-    # Each CLDR category gets its own form (no two categories share one).
-    assert len(set(mapping.values())) == len(mapping)
+        category = Locale.parse(locale).plural_form(n)
+        assert i18n.plural_index(locale, n) == categories.index(category), n
+
+
+def test_a_category_without_a_form_takes_the_last() -> None:
+    # French has one/many/other in CLDR; its catalogs give "one" and "other".
+    assert [i18n.plural_index("fr", n, 2) for n in (0, 1, 2, 1_000_000)] == [0, 0, 1, 1]
+    # Polish gettext catalogs give one/few/many: "many" shares the last form with "other".
+    assert [i18n.plural_index("pl", n, 3) for n in (1, 2, 5, 22, 25)] == [0, 1, 2, 1, 2]
 
 
 def test_japanese_has_one_form_and_arabic_six() -> None:
     assert {i18n.plural_index("ja", n) for n in range(200)} == {0}
-    assert i18n.babel_plural_expr("ar")[0] == 6
+    assert len(i18n.plural_categories("ar")) == 6
     assert i18n.t("privacy.count", "ja", count=1) == "1 件"
     assert i18n.t("privacy.count", "ja", count=7) == "7 件"
 

@@ -140,7 +140,28 @@ def test_plural_header_that_disagrees_with_babel_is_an_error(catalogs: Path) -> 
     )
     path.write_text(text, encoding="utf-8")
     [error] = check_catalogs(catalogs, code_dirs=[]).errors
-    assert "Babel gives nplurals=1; plural=0 for ja" in error.message
+    assert "ja needs 2 in every file, at most 1 (its CLDR categories)" in error.message
+
+
+def test_plural_header_whose_rule_disagrees_with_cldr_is_an_error(catalogs: Path) -> None:
+    """Same number of forms, but Arabic's old rule swapped "many" (11-99) and "other" (100)."""
+    path = write_catalog(
+        catalogs,
+        "ar",
+        {"demo.hello": "مرحبًا {name}، {count}", "demo.bye": "إلى اللقاء", "mod.btn.demo": "تولَّ"},
+    )
+    text = path.read_text(encoding="utf-8")
+    start = text.index("Plural-Forms:")
+    end = text.index("\\n", start)
+    old = "n%100>=3 && n%100<=10 ? 3 : n%100>=0 && n%100<=2 ? 4 : 5"
+    path.write_text(
+        text[:start]
+        + f"Plural-Forms: nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : {old});"
+        + text[end:],
+        encoding="utf-8",
+    )
+    [error] = check_catalogs(catalogs, code_dirs=[]).errors
+    assert "gives form 5 for 11; its CLDR category in ar takes form 4" in error.message
 
 
 def test_english_keys_no_code_mentions_are_errors(catalogs: Path, tmp_path: Path) -> None:
