@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -53,7 +54,11 @@ def countries() -> list[str]:
     return sorted(c for c in _data()["lines"] if c != FALLBACK)
 
 
-def as_fields(lines: list[dict[str, Any]]) -> tuple[Field, ...]:
+def as_fields(
+    lines: list[dict[str, Any]], vouch: Callable[[dict[str, Any]], str] | None = None
+) -> tuple[Field, ...]:
+    """Up to six lines as fields; `vouch` adds who vouches for each line and when it was
+    checked (what a member is shown: `/support helplines`)."""
     fields = []
     for line in lines[:6]:
         contact = " · ".join(
@@ -62,5 +67,6 @@ def as_fields(lines: list[dict[str, Any]]) -> tuple[Field, ...]:
         extra = f"{line.get('hours', '')} · {', '.join(line.get('languages', []))}"
         # The note carries what a caller must know to get through (an option to press, a keyword).
         note = f"\n{escape(line['note'])}" if line.get("note") else ""
-        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}{note}"))
+        checked = f"\n{vouch(line)}" if vouch else ""
+        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}{note}{checked}"))
     return tuple(fields)
