@@ -23,10 +23,11 @@ from adapters.discord import render
 from adapters.discord import survey as surveying
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot import actions as a
-from bot import metrics
+from bot import metrics, signins
 from bot.answering import answer_within
 from bot.app import App
 from bot.claims import first_sight, schedule_pruning
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.events import (
     Actor,
@@ -478,6 +479,21 @@ class CrossingsClient(discord.AutoShardedClient):
         await self._handle(
             MemberJoined(Place(NAME, str(member.guild.id)), actor_of(member), self.app.clock.now())
         )
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Roles changed (needs the members intent): the member's dashboard sessions that did
+        privileged work under the old roles end (bot.signins)."""
+        if signins.fingerprint(actor_of(before)) != signins.fingerprint(actor_of(after)):
+            self._member_changed(after.guild.id, after.id, actor_of(after))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        self._member_changed(payload.guild_id, payload.user.id, None)
+
+    def _member_changed(self, guild: int, user: int, actor: Actor | None) -> None:
+        now = SystemClock().now()
+        ended = signins.member_changed(self.app.store, NAME, str(guild), str(user), actor, now)
+        if ended:
+            log.info("a Discord member's roles changed: %d dashboard sessions ended", ended)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         event = self._interaction_event(interaction)

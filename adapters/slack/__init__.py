@@ -33,12 +33,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import acking, guard, render, sending
 from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
+from adapters.slack.members import Members, actor_of
 from adapters.slack.settings import SECRETS, SlackSettings, enabled
 from bot import actions as a
-from bot import metrics
+from bot import metrics, signins
 from bot.answering import answer_first, is_slow
 from bot.app import App
 from bot.claims import first_sight, schedule_pruning
+from bot.clock import SystemClock
 from bot.commands import CommandError
 from bot.config import Settings
 from bot.events import (
@@ -116,12 +118,13 @@ class SlackPlatform(Platform):
         client: AsyncWebClient,
         user_client: AsyncWebClient | None = None,
         token_for: TokenLookup | None = None,
+        member_cache_seconds: float = 30.0,
     ) -> None:
         self.default_client = client
         self.user_client = user_client  # deleting members' messages needs a user token with rights
         self.token_for = token_for  # multi-workspace installs: the bot token of a team
         self.pending: dict[str, Pending] = {}
-        self._actors: dict[tuple[str, str], Actor] = {}
+        self.members = Members(member_cache_seconds)
         self._clients: dict[str, AsyncWebClient] = {}
         self.directory = Directory()
         self.command_prefix = "/crossings "  # how members type a command here (help text)
@@ -180,8 +183,11 @@ class SlackPlatform(Platform):
         )
 
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
-        if (community, user_id) in self._actors:
-            return self._actors[(community, user_id)]
+        """The member as Slack says now (users.info), or from the short cache that `user_change`
+        and `team_join` clear; None for a deactivated user or one Slack does not know."""
+        cached = self.members.get(community, user_id)
+        if cached is not None:
+            return cached
         try:
             info = await (await self.client_for(community)).users_info(
                 user=user_id, include_locale=True
@@ -190,16 +196,17 @@ class SlackPlatform(Platform):
             return None
         u = info["user"]
         self.directory.learn_member(community, u)
-        actor = Actor(
-            u["id"],
-            (u.get("profile") or {}).get("display_name") or u.get("real_name") or u["name"],
-            is_admin=bool(u.get("is_admin")),
-            is_owner=bool(u.get("is_owner")),
-            is_bot=bool(u.get("is_bot")),
-            locale=u.get("locale"),
-        )
-        self._actors[(community, user_id)] = actor
+        actor = actor_of(u)
+        if actor is not None:
+            self.members.put(community, user_id, actor)
         return actor
+
+    def member_changed(self, community: str, user: dict[str, Any]) -> Actor | None:
+        """Slack reported a change to this member: forget what was cached about them."""
+        self.members.forget(community, str(user.get("id", "")))
+        if not user.get("deleted"):
+            self.directory.learn_member(community, user)
+        return actor_of(user)
 
     async def execute(self, action: a.Action) -> a.ActionResult:
         reset = _TEAM_CLIENT.set(await self.client_for(action.place.community))
@@ -408,7 +415,10 @@ class SlackAdapter:
                 redirect_uri_path="/slack/oauth_redirect",
             )
         self.platform = SlackPlatform(
-            self.client, user_client, self.installs.token_for if self.installs else None
+            self.client,
+            user_client,
+            self.installs.token_for if self.installs else None,
+            member_cache_seconds=s.member_cache_seconds,
         )
         self.platform.command_prefix = s.command + " "
         self.core = app
@@ -479,6 +489,8 @@ class SlackAdapter:
         bolt.event("message")(self._later(self._on_message))
         bolt.event("member_joined_channel")(self._later(self._on_join))
         bolt.event("app_home_opened")(self._later(self._on_home))
+        bolt.event("user_change")(self._later(self._on_user_change))
+        bolt.event("team_join")(self._later(self._on_user_change))
 
     def _later(self, listener: EventListener) -> EventListener:
         """The event listener run after the ack (Bolt passes arguments by parameter name)."""
@@ -517,7 +529,7 @@ class SlackAdapter:
     async def _actor(self, team: str, user_id: str) -> Actor:
         """The member, if users.info answers quickly; else a bare actor (the look-up carries
         on in the background and fills the cache for next time)."""
-        known = self.platform._actors.get((team, user_id))
+        known = self.platform.members.get(team, user_id)
         if known is not None:  # no task, no timer: this runs before most acks
             return known
         lookup = asyncio.ensure_future(self.platform.fetch_member(team, user_id))
@@ -742,6 +754,20 @@ class SlackAdapter:
         team = body.get("team_id") or ""
         actor = await self._actor(team, event.get("user", ""))
         await self._run(HomeOpened(Place(NAME, team), actor, self.core.clock.now()))
+
+    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """`user_change` or `team_join`: the member is read afresh next time, and their dashboard
+        sessions that did privileged work under other roles (or any, once deactivated) end."""
+        user = event.get("user")
+        if not isinstance(user, dict) or not user.get("id"):
+            return
+        team = str(body.get("team_id") or user.get("team_id") or "")
+        actor = self.platform.member_changed(team, user)
+        ended = signins.member_changed(
+            self.core.store, NAME, team, str(user["id"]), actor, SystemClock().now()
+        )
+        if ended:
+            log.info("a Slack member's roles changed: %d dashboard sessions ended", ended)
 
     async def _on_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or ""

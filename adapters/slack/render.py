@@ -192,6 +192,8 @@ def manifest(
                 "message.im",
                 "member_joined_channel",
                 "app_home_opened",
+                "user_change",  # roles live: admin flags, deactivation (users:read)
+                "team_join",
             ]
         },
         "interactivity": {"is_enabled": True},

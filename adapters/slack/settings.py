@@ -25,6 +25,9 @@ class SlackSettings(BaseModel):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
     command: str = "/crossings"
+    # How long a member read from users.info is trusted; `user_change` and `team_join` clear
+    # it at once. 0 reads users.info for every event and page.
+    member_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
 
 SECRETS = ("bot_token", "app_token", "user_token", "signing_secret", "client_secret")

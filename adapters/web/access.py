@@ -3,6 +3,8 @@
 The session holds only who signed in (platform, user id, and for Slack the workspace). Their
 roles come from the platform now (`Platform.fetch_member`) and their level from the core's own
 check (`bot.context.level_of`), the same one commands use; a role removed a minute ago counts.
+The session also notes the roles each community's pages were opened with, so that the
+platform's report of a change ends it (bot.signins.member_changed).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
+from adapters.web import sessions
 from adapters.web.keys import APP, BASE
+from bot import signins
 from bot.app import App
 from bot.commands import Permission
 from bot.context import level_of
@@ -80,10 +84,36 @@ async def standing(app: App, who: Viewer, platform: str, community_id: str) -> S
     return Standing(row, actor, level_of(row, actor))
 
 
+async def note(request: web.Request, found: Standing) -> None:
+    """Remember in the session the roles this community was used with (once per change)."""
+    session = await get_session(request)
+    c = found.community
+    where, now = (
+        signins.seen_key(c.platform, c.community_id),
+        [
+            signins.fingerprint(found.actor),
+            int(found.level),
+        ],
+    )
+    seen = dict(session.get("seen") or {})
+    if seen.get(where) != now:
+        seen[where] = now
+        session["seen"] = seen
+
+
+ROLES_CHANGED = (
+    "Your roles changed on your platform since you signed in, so this session has ended. "
+    "Sign in again to continue."
+)
+
+
 async def require(request: web.Request, needed: Permission) -> tuple[Viewer, Standing]:
     """The viewer and their standing in the community named in the URL, or an HTTP error."""
     who = await viewer(request)
     if who is None:
+        ended = sessions.loaded(request)
+        if ended is not None and ended.ended == "roles":
+            raise web.HTTPForbidden(text=ROLES_CHANGED)
         raise web.HTTPSeeOther(request.app[BASE] + "/")
     app: App = request.app[APP]
     found = await standing(
@@ -92,4 +122,29 @@ async def require(request: web.Request, needed: Permission) -> tuple[Viewer, Sta
     if found is None or found.level < needed:
         # One answer for "no such community" and "not yours": nothing leaks about others.
         raise web.HTTPForbidden(text="You cannot open this page.")
+    await note(request, found)
     return who, found
+
+
+NOT_HERE = "There is nothing by that number here."
+LARGEST_ID = 2**31 - 1  # an INTEGER column's largest value
+
+
+def number(request: web.Request, name: str) -> int:
+    """A numeric id from the URL; one no row can have is simply not here (404)."""
+    value = int(request.match_info[name])
+    if value > LARGEST_ID:
+        raise web.HTTPNotFound(text=NOT_HERE)
+    return value
+
+
+def scoped(app: App, found: Standing, model: Any, *where: Any) -> None:
+    """Raise 404 unless this community has a `model` row matching `where`: looked up through
+    the community's scope before anything else reads it, so another community's id and an id
+    that does not exist get the same status and the same words (no oracle)."""
+    with Session(app.store.engine) as s:
+        count = s.exec(
+            select(func.count(col(model.id))).where(*model.scope(found.community), *where)
+        ).one()
+    if not count:
+        raise web.HTTPNotFound(text=NOT_HERE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from adapters.web.limits import AddressLimit
 from adapters.web.settings import WebSettings
 from bot.app import App
 
@@ -12,3 +13,4 @@ CFG = web.AppKey("cfg", WebSettings)
 BASE = web.AppKey("base", str)  # the dashboard's address, as browsers see it
 BASE_PATH = web.AppKey("base_path", str)  # the path it is mounted under
 CSP = web.AppKey("csp", str)
+LIMITS = web.AppKey("signin_limits", AddressLimit)  # sign-in attempts per client address

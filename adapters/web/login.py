@@ -1,18 +1,24 @@
 """Signing in: Discord OAuth2 (`identify`) and Sign in with Slack (OpenID Connect).
 
-`state` is random, kept in the session it was made for and used once; Slack's `nonce` is
+`state` is random and only its hash is kept, in the server-side session of the browser it was
+made for; it is spent in the database before anything is sent to the provider, so a callback
+whose state was never issued, or is replayed, makes no outbound request. Slack's `nonce` is
 checked in the ID token. The ID token comes straight from Slack's token endpoint over TLS, which
-OpenID Connect Core (3.1.3.7) accepts in place of checking its signature. After signing in the
-session starts afresh, so nothing from before the sign-in carries over.
+OpenID Connect Core (3.1.3.7) accepts in place of checking its signature. Sign-in is rate
+limited per client address and per account. After signing in the session starts afresh (a new
+id; the old session ends), so nothing from before the sign-in carries over.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import logging
 import secrets
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,9 +26,13 @@ import aiohttp
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
+from adapters.web import sessions
 from adapters.web.access import Viewer
-from adapters.web.keys import CFG
+from adapters.web.keys import APP, CFG, LIMITS
+from adapters.web.limits import client_address
 from adapters.web.settings import WebSettings
+from bot import signins
+from bot.app import App
 
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -36,6 +46,7 @@ def routes(sub: web.Application) -> None:
     sub.router.add_get("/login/{provider}", start, name="login")
     sub.router.add_get("/login/{provider}/callback", callback, name="callback")
     sub.router.add_post("/logout", logout, name="logout")
+    sub.router.add_post("/logout/everywhere", logout_everywhere, name="logout_everywhere")
 
 
 def providers(cfg: WebSettings) -> list[str]:
@@ -51,14 +62,34 @@ def _redirect_uri(cfg: WebSettings, provider: str) -> str:
     return f"{cfg.base}/login/{provider}/callback"
 
 
+def _hashed(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def _limit_address(request: web.Request) -> None:
+    """Refuse an address over its sign-in limit (429) before any work is done for it."""
+    wait = request.app[LIMITS].check(client_address(request, request.app[CFG]), time.monotonic())
+    if wait is not None:
+        raise web.HTTPTooManyRequests(
+            text=f"Too many sign-in attempts from your address. Try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
 async def start(request: web.Request) -> web.Response:
     cfg: WebSettings = request.app[CFG]
     provider = request.match_info["provider"]
     if provider not in providers(cfg):
         raise web.HTTPNotFound(text="That sign-in is not set up here.")
+    _limit_address(request)
     session = await get_session(request)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session["oauth"] = {"provider": provider, "state": state, "nonce": nonce}
+    session["oauth"] = {
+        "provider": provider,
+        "state": _hashed(state),
+        "nonce": nonce,
+        "at": time.time(),
+    }
     if provider == "discord":
         url = (
             cfg.discord_authorize_url
@@ -92,20 +123,32 @@ async def start(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(url)
 
 
+def _spend_state(request: web.Request, pending: object, provider: str) -> bool:
+    """True once for the state this browser's session was given; spent in the database first,
+    so that of any number of replays of this callback at most one reaches the provider."""
+    row = sessions.active_row_id(request)
+    state, code = request.query.get("state", ""), request.query.get("code", "")
+    if row is None or not isinstance(pending, dict) or not state or not code:
+        return False
+    age = time.time() - float(pending.get("at") or 0)
+    expected = str(pending.get("state", ""))
+    if pending.get("provider") != provider or not 0 <= age <= 600:
+        return False
+    if not hmac.compare_digest(expected, _hashed(state)):
+        return False
+    return signins.take_state(request.app[APP].store, row, expected)
+
+
 async def callback(request: web.Request) -> web.Response:
     cfg: WebSettings = request.app[CFG]
     provider = request.match_info["provider"]
+    _limit_address(request)
     session = await get_session(request)
     pending = session.pop("oauth", None)  # used once, whatever happens next
-    state = request.query.get("state", "")
-    code = request.query.get("code", "")
-    if (
-        not isinstance(pending, dict)
-        or pending.get("provider") != provider
-        or not hmac.compare_digest(str(pending.get("state", "")), state)
-        or not code
-    ):
+    if not _spend_state(request, pending, provider):
         raise web.HTTPBadRequest(text="This sign-in link has expired or was not started here.")
+    assert isinstance(pending, dict)
+    code = request.query.get("code", "")
     try:
         async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
             if provider == "discord":
@@ -115,6 +158,7 @@ async def callback(request: web.Request) -> web.Response:
     except (SignInFailed, aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
         log.warning("sign-in with %s failed: %s", provider, exc)
         raise web.HTTPBadRequest(text="Signing in did not work. Please try again.") from None
+    _limit_account(request, who)
     fresh = await new_session(request)
     fresh["user"] = who.as_dict()
     fresh["csrf"] = secrets.token_urlsafe(32)
@@ -187,7 +231,43 @@ def id_token_claims(token: str) -> dict[str, Any]:
     return claims
 
 
+def _limit_account(request: web.Request, who: Viewer) -> None:
+    """At most so many new sessions per account in the window, counted across replicas."""
+    cfg: WebSettings = request.app[CFG]
+    app: App = request.app[APP]
+    since = sessions.now(request) - timedelta(minutes=cfg.signin_window_minutes)
+    if (
+        signins.sign_ins_since(app.store, who.platform, who.user_id, since)
+        >= cfg.signin_per_account
+    ):
+        log.warning("sign-in limit reached for a %s account", who.platform)
+        raise web.HTTPTooManyRequests(
+            text="Too many sign-ins to this account lately. Try again later.",
+            headers={"Retry-After": str(cfg.signin_window_minutes * 60)},
+        )
+
+
 async def logout(request: web.Request) -> web.Response:
+    """Ends this session in the database: a copy of its cookie opens nothing afterwards."""
     session = await get_session(request)
+    session.invalidate()
+    raise web.HTTPSeeOther(request.app[CFG].base + "/")
+
+
+async def logout_everywhere(request: web.Request) -> web.Response:
+    """Ends every session of the member signed in here (Slack: for this workspace)."""
+    session = await get_session(request)
+    user = session.get("user")
+    if isinstance(user, dict) and user.get("id"):
+        app: App = request.app[APP]
+        ended = signins.end_all(
+            app.store,
+            str(user["platform"]),
+            str(user["id"]),
+            str(user.get("team") or "") or None,
+            "signed-out-all",
+            sessions.now(request),
+        )
+        log.info("signed out everywhere: %d sessions ended", ended)
     session.invalidate()
     raise web.HTTPSeeOther(request.app[CFG].base + "/")

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 from sqlmodel import col, select
 
-from adapters.web import access, health, login, perform
+from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
@@ -45,10 +45,12 @@ async def render(
     request: web.Request, template: str, values: dict[str, Any], status: int = 200
 ) -> web.Response:
     session = await get_session(request)
+    who = await access.viewer(request)
     page = {
         "base": request.app[BASE_PATH],
-        "viewer": await access.viewer(request),
-        "csrf": await csrf_token(request),
+        "viewer": who,
+        # Only a signed-in page has forms; a visitor gets no session row just for looking.
+        "csrf": await csrf_token(request) if who is not None else "",
         "flash": session.pop("flash", None),
         "providers": _providers(request),
         "community": None,
@@ -94,12 +96,16 @@ def common(found: Standing) -> dict[str, Any]:
 async def index(request: web.Request) -> web.Response:
     who = await access.viewer(request)
     if who is None:
-        return await render(request, "login.html", {"title": "Sign in"})
+        ended = sessions.loaded(request)
+        why = ended.ended if ended is not None else None
+        flash = {"kind": "error", "text": access.ROLES_CHANGED} if why == "roles" else None
+        return await render(request, "login.html", {"title": "Sign in", "flash": flash})
     app: App = request.app[APP]
     rows = []
     for row in access.communities_of(app, who):
         found = await access.standing(app, who, row.platform, row.community_id)
         if found is not None:
+            await access.note(request, found)
             # Health only for those who can act on it (moderators and up).
             checked = (
                 await health.check(app, found.community)
@@ -200,6 +206,7 @@ async def claim(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
     app: App = request.app[APP]
     number = request.match_info["number"]
+    access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.click(_place(found), found.actor, app, f"mod-card:claim:{number}")
     outcome = await perform.perform(app, event, audit=f"web claim #{number}")
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
@@ -212,6 +219,7 @@ async def act(request: web.Request) -> web.Response:
     action, number = str(form.get("action", "")), request.match_info["number"]
     if action not in REASONED:
         raise web.HTTPBadRequest(text="Unknown action.")
+    access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.submit(
         _place(found),
         found.actor,

@@ -222,7 +222,9 @@ class VersionCheck:
 
     def __call__(self, ctx: Context) -> None:
         row = ctx.session.exec(
-            select(PromptSchedule).where(PromptSchedule.id == self.number).with_for_update()
+            select(PromptSchedule)
+            .where(*PromptSchedule.scope(ctx), PromptSchedule.id == self.number)
+            .with_for_update()
         ).first()
         if row is not None and row.version != self.seen:
             self.stale = True
@@ -237,9 +239,11 @@ def _version(raw: object) -> int | None:
 async def change_schedule(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
-    op, number = request.match_info["op"], int(request.match_info["id"])
+    op, number = request.match_info["op"], access.number(request, "id")
     if op not in OPS:
         raise web.HTTPNotFound(text="No such change.")
+    active = col(PromptSchedule.active).is_(True)
+    access.scoped(app, found, PromptSchedule, PromptSchedule.id == number, active)
     posted = await request.post()
     options: dict[str, Any] = {"schedule": number}
     typed = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
@@ -406,6 +410,7 @@ async def decide(request: web.Request) -> web.Response:
     verdict, number = request.match_info["verdict"], request.match_info["id"]
     if verdict not in ("approve", "reject"):
         raise web.HTTPNotFound(text="No such decision.")
+    access.scoped(app, found, PromptSuggestion, PromptSuggestion.id == access.number(request, "id"))
     event = perform.click(_place(found), found.actor, app, f"prompts-sugg:{verdict}:{number}")
     outcome = await perform.perform(app, event, audit=f"web prompt {verdict} #{number}")
     return await _flash(request, outcome, _here(found) + "/suggestions")

@@ -1,5 +1,6 @@
-"""The dashboard's aiohttp application: encrypted cookie sessions, templates with autoescape,
-security headers, and the cross-site and CSRF checks every form post passes."""
+"""The dashboard's aiohttp application: sessions kept in the database (the cookie holds only
+their id), templates with autoescape, security headers, and the cross-site and CSRF checks
+every form post passes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from aiohttp_session import setup as setup_sessions
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from adapters.web import (
     audit,
@@ -24,9 +24,11 @@ from adapters.web import (
     prompt_pages,
     settings_pages,
 )
-from adapters.web.keys import APP, BASE, BASE_PATH, CFG
+from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS
 from adapters.web.keys import CSP as CSP_KEY
+from adapters.web.limits import AddressLimit
 from adapters.web.security import guard
+from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
 from bot.app import App
 
@@ -41,7 +43,7 @@ CSP = (
 
 def _key(cfg: WebSettings) -> bytes:
     assert cfg.session_secret is not None
-    # 32 bytes; the storage makes them a Fernet key.
+    # 32 bytes that key the hashes of session ids kept in the database.
     return hashlib.sha256(cfg.session_secret.get_secret_value().encode()).digest()
 
 
@@ -69,6 +71,8 @@ async def _error_page(request: web.Request, exc: web.HTTPException) -> web.Respo
         {"title": exc.reason, "status": exc.status, "message": exc.text or exc.reason},
     )
     response.set_status(exc.status)
+    if "Retry-After" in exc.headers:
+        response.headers["Retry-After"] = exc.headers["Retry-After"]
     return response
 
 
@@ -81,18 +85,10 @@ def dashboard(app: App, cfg: WebSettings) -> web.Application:
     sub[BASE_PATH] = cfg.prefix
     providers = " ".join(url for url in (cfg.discord_authorize_url, cfg.slack_authorize_url) if url)
     sub[CSP_KEY] = CSP.format(providers=providers)
-    setup_sessions(
-        sub,
-        EncryptedCookieStorage(
-            _key(cfg),
-            cookie_name="crossings_dashboard",
-            max_age=cfg.session_hours * 3600,
-            path=cfg.prefix + "/",
-            secure=True,
-            httponly=True,
-            samesite="Lax",
-        ),
-    )
+    sub[LIMITS] = AddressLimit(cfg.signin_per_address, cfg.signin_window_minutes * 60)
+    storage = DatabaseSessions(app.store, _key(cfg), cfg)
+    sub[SESSIONS] = storage
+    setup_sessions(sub, storage)
     sub.middlewares.append(guard)
     env = aiohttp_jinja2.setup(
         sub,

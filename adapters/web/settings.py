@@ -3,9 +3,10 @@ providers. Off unless both `public_url` and `session_secret` are set."""
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from bot.config import blank_is_unset
 
@@ -14,9 +15,18 @@ class WebSettings(BaseModel):
     # Where browsers reach the dashboard, e.g. https://bot.example.org/dashboard. Its path is
     # where the dashboard is mounted on the bot's HTTP server (default /dashboard).
     public_url: str | None = None
-    # Encrypts the session cookie; environment only (CROSSINGS_WEB__SESSION_SECRET).
+    # Keys the session ids kept in the database; environment only (CROSSINGS_WEB__SESSION_SECRET).
     session_secret: SecretStr | None = None
-    session_hours: int = 8
+    # A session ends this long after sign-in, or after this long without a request.
+    session_hours: int = Field(default=8, ge=1, le=24 * 30)
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Sign-in attempts (starts and callbacks) per client address, and sign-ins per account,
+    # within the window; more are answered 429 before anything is asked of the provider.
+    signin_per_address: int = Field(default=20, ge=1)
+    signin_per_account: int = Field(default=10, ge=1)
+    signin_window_minutes: int = Field(default=10, ge=1)
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+    trusted_proxies: list[str] = Field(default_factory=list)
     discord_client_id: str | None = None
     discord_client_secret: SecretStr | None = None
     discord_authorize_url: str = "https://discord.com/oauth2/authorize"
@@ -39,6 +49,13 @@ class WebSettings(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ip_network(item, strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("session_secret")
     @classmethod

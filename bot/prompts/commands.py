@@ -46,14 +46,15 @@ def _theme(ctx: Context, value: str) -> str:
 
 
 def _schedule(ctx: Context, schedule_id: int) -> PromptSchedule:
-    row = ctx.session.get(PromptSchedule, schedule_id)
-    c = ctx.community
-    if (
-        row is None
-        or row.platform != c.platform
-        or row.community_id != c.community_id
-        or not row.active
-    ):
+    # Through the community's scope first: another community's id is "no such schedule".
+    row = ctx.session.exec(
+        select(PromptSchedule).where(
+            *PromptSchedule.scope(ctx),
+            PromptSchedule.id == schedule_id,
+            col(PromptSchedule.active).is_(True),
+        )
+    ).first()
+    if row is None:
         raise CommandError(ctx.t("prompts.error.no_schedule", id=schedule_id), "schedule")
     return row
 
@@ -599,14 +600,17 @@ async def suggestions(ctx: Context) -> None:
 @feature.component("prompts-sugg", permission=ORG)
 async def decide(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
     verdict, raw_id = [*args, "", ""][:2]
-    row = ctx.session.get(PromptSuggestion, int(raw_id)) if raw_id.isdigit() else None
     c = ctx.community
-    if (
-        row is None
-        or row.platform != c.platform
-        or row.community_id != c.community_id
-        or row.status != "open"
-    ):
+    row = (
+        ctx.session.exec(
+            select(PromptSuggestion).where(
+                *PromptSuggestion.scope(c), PromptSuggestion.id == int(raw_id)
+            )
+        ).first()
+        if raw_id.isdigit()
+        else None
+    )
+    if row is None or row.status != "open":
         raise CommandError(ctx.t("prompts.error.suggestion_gone"))
     row.status = "approved" if verdict == "approve" else "rejected"
     row.decided_by = ctx.actor_id

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot import actions as a
 from bot.events import MessageEdited, MessagePosted
 from bot.feature import Feature
-from bot.message import Button, Message, mention
+from bot.message import Button, Field, Message, mention
 from bot.moderation import queue
 from bot.privacy.contract import PersonalData
 from bot.support import helplines, member_country
@@ -43,27 +43,45 @@ def reach_out(
 ) -> bool:
     """Private support for the member the first time a level shows in a window, and a card
     for the moderators; a repeat updates the open card instead. True when the moderators
-    were told."""
+    were told; the reply says so, and offers "don't contact me", only when they were."""
     family = replies.family_of(assessment.categories)
-    country, lines = helplines.for_country(member_country(ctx, user_id), replies.topics(family))
-    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
+    chosen = helplines.for_signal(member_country(ctx, user_id), family)
+    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, chosen.country)
+    told = alerts.show(ctx, row, new=new)
     if new:
         lang = replies.pick_language(assessment.language, ctx.locale)
+        opening = family if family != "suicide" or chosen.crisis_line else "suicide_directory"
+        buttons = [Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary")]
+        if told:
+            label = replies.text("dont_contact_button", lang)
+            buttons.append(Button(label, quiet_id(ctx, user_id), "secondary"))
+        text = replies.compose(
+            replies.text(opening, lang), always_open=chosen.always_open, told=told, language=lang
+        )
         reply = a.SendPrivate(
             ctx.place,
             user_id,
             Message(
-                text=replies.text(family, lang),
-                fields=helplines.as_fields(lines),
+                text=text,
+                fields=_fields(ctx, chosen, lang, user_id),
                 tone="urgent" if assessment.urgent else "warning",
-                rows=(
-                    (Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary"),),
-                ),
+                rows=(tuple(buttons),),
                 footer=replies.text("footer", lang),
             ),
         )
         ctx.send(reply, kind="safety.reply", context={"signal_id": row.id})
-    return alerts.show(ctx, row, new=new)
+    return told
+
+
+def _fields(
+    ctx: Context, chosen: helplines.Selection, lang: str, user_id: str
+) -> tuple[Field, ...]:
+    """The lines, each marked open where its stated schedule is open now in the member's
+    time zone (their own setting; else the line's)."""
+    prefs = ctx.prefs(user_id, create=False)
+    zone = prefs.timezone if prefs and prefs.timezone else None
+    label = replies.text("open_now", lang)
+    return helplines.as_fields(chosen.lines, now=ctx.now, zone=zone, open_label=label)
 
 
 @feature.on_install
@@ -75,6 +93,11 @@ def load_model_in_the_background(app: object) -> None:
 def talk_id(ctx: Context, user_id: str) -> str:
     """The button names the community: clicked in a DM, the click itself carries none."""
     return f"safety-talk:{user_id}:{ctx.place.community}"[:100]
+
+
+def quiet_id(ctx: Context, user_id: str) -> str:
+    """The "don't contact me" button names the community, like the talk button."""
+    return f"safety-quiet:{user_id}:{ctx.place.community}"[:100]
 
 
 def community_of_click(ctx: Context, args: list[str]) -> Community | None:
@@ -122,12 +145,15 @@ async def card_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> 
 
 @feature.command("help-now", "Get helplines and talk to a moderator privately, right now")
 async def help_now(ctx: Context) -> None:
-    _, lines = helplines.for_country(member_country(ctx))
+    chosen = helplines.for_signal(member_country(ctx), None)
     lang = replies.pick_language(ctx.locale)
+    text = replies.compose(
+        replies.text("help_now", lang), always_open=chosen.always_open, told=False, language=lang
+    )
     ctx.reply(
         Message(
-            text=replies.text("help_now", lang),
-            fields=helplines.as_fields(lines),
+            text=text,
+            fields=_fields(ctx, chosen, lang, ctx.actor_id),
             tone="urgent",
             rows=(
                 (Button(replies.text("talk_button", lang), talk_id(ctx, ctx.actor_id), "primary"),),
@@ -152,3 +178,17 @@ async def talk(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
             community=community,
         )
     ctx.reply(ctx.t("safety.talk.member"))
+
+
+@feature.component("safety-quiet")
+async def dont_contact(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """The member asked not to be contacted: their card says so (edited in place where the
+    platform can, else an update card), and they hear that it was passed on."""
+    community = community_of_click(ctx, args)
+    lang = replies.pick_language(ctx.locale)
+    row = alerts.latest(ctx, community.community_id, ctx.actor_id) if community else None
+    if community is not None and row is not None:
+        row.no_contact = True
+        ctx.session.add(row)
+        alerts.show_no_contact(ctx, row, community)
+    ctx.reply(replies.text("dont_contact_done", lang))

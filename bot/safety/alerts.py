@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from bot.actions import ActionResult
     from bot.context import Context, Kernel
     from bot.safety.detector import Assessment
-    from bot.store.models import OutboxEntry
+    from bot.store.models import Community, OutboxEntry
 
     Translate = Callable[..., str]  # ctx.t, or i18n.t in the community's language
 
@@ -129,6 +129,8 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
         fields.append(Field(t("safety.card.excerpt"), "> " + escape(row.excerpt, EXCERPT)))
     if row.reply_failed:
         text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
+    elif row.no_contact:
+        text = t("safety.card.no_contact", country=row.country)
     else:
         text = t("safety.card.text", country=row.country)
     if update:
@@ -155,6 +157,19 @@ def show(ctx: Context, row: SafetySignal, *, new: bool) -> bool:
     ):
         return True
     return queue.post(ctx, card(ctx.t, row, update=True), kind="safety.update")
+
+
+def show_no_contact(ctx: Context, row: SafetySignal, community: Community) -> None:
+    """The card of a member who asked not to be contacted, corrected: edited in place where
+    the click came from the community and the platform can edit, else an update card."""
+    in_place = ctx.place.community == community.community_id
+    if (
+        in_place
+        and row.card_message_id
+        and queue.edit(ctx, row.card_message_id, card(ctx.t, row), kind="safety.card.edit")
+    ):
+        return
+    queue.post(ctx, card(ctx.t, row, update=True), kind="safety.update", community=community)
 
 
 def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
@@ -193,6 +208,20 @@ def _correct(app: Kernel, session: Session, row: SafetySignal, message_id: str |
     else:
         post = a.Post(place, card(t, row, update=True))
         app.outbox.enqueue(session, post, now, kind="safety.update")
+
+
+def latest(ctx: Context, community_id: str, user_id: str) -> SafetySignal | None:
+    """The member's newest signal in a community (the card a "don't contact me" click is for)."""
+    query = (
+        select(SafetySignal)
+        .where(
+            SafetySignal.platform == ctx.place.platform,
+            SafetySignal.community_id == community_id,
+            SafetySignal.user_id == user_id,
+        )
+        .order_by(col(SafetySignal.created_at).desc(), col(SafetySignal.id).desc())
+    )
+    return ctx.session.exec(query).first()
 
 
 def remember_card(app: Kernel, signal_id: int | None, message_id: str | None) -> None:

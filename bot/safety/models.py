@@ -38,5 +38,7 @@ class SafetySignal(CommunityScoped, SQLModel, table=True):
     card_message_id: str | None = Field(default=None, max_length=64)
     # Why the private reply could not be delivered (DMs closed...), shown on the card.
     reply_failed: str | None = Field(default=None, max_length=200)
+    # The member chose "don't contact me" in the reply: the card says so.
+    no_contact: bool = False
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
     updated_at: datetime = Field(sa_column=dt_column(nullable=False))

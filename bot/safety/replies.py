@@ -19,14 +19,21 @@ from bot.paths import CONTENT_DIR
 
 REPLIES_DIR = CONTENT_DIR / "safety" / "replies"
 FAMILIES = ("suicide", "danger", "control")
-KEYS = (*FAMILIES, "footer", "talk_button", "help_now")
+KEYS = (
+    *FAMILIES,
+    "suicide_directory",  # the suicide reply where no crisis line is verified for the country
+    "always",  # only when every listed line answers round the clock
+    "hours",  # otherwise: each line shows its hours
+    "told",  # the moderators were told; "{button}" names the don't-contact button
+    "footer",
+    "talk_button",
+    "dont_contact_button",
+    "dont_contact_done",
+    "open_now",  # beside a line whose stated schedule is open at the moment of the reply
+    "help_now",
+)
 FALLBACK = "en"
-# The helpline topics each family's reply lists first.
-TOPICS = {
-    "suicide": ("crisis", "suicide"),
-    "danger": ("abuse", "domestic-abuse", "crisis"),
-    "control": ("abuse", "domestic-abuse"),
-}
+NO_SPACES = {"ja", "zh"}  # sentences follow each other without a space
 
 
 def family_of(categories: tuple[str, ...]) -> str:
@@ -38,10 +45,6 @@ def family_of(categories: tuple[str, ...]) -> str:
     if "danger" in heads:
         return "danger"
     return "control" if "control" in heads else "suicide"
-
-
-def topics(family: str) -> tuple[str, ...]:
-    return TOPICS[family]
 
 
 @cache
@@ -69,3 +72,14 @@ def pick_language(*candidates: str | None) -> str:
 
 def text(key: str, language: str) -> str:
     return catalog()[pick_language(language)][key]
+
+
+def compose(opening: str, *, always_open: bool, told: bool, language: str) -> str:
+    """A reply's text: its opening, what it may promise about the listed lines' hours (round
+    the clock only when every one is), and, when the moderators were told, that they were
+    and how to ask not to be contacted."""
+    parts = [opening, text("always" if always_open else "hours", language)]
+    if told:
+        button = text("dont_contact_button", language)
+        parts.append(text("told", language).format(button=button))
+    return ("" if pick_language(language) in NO_SPACES else " ").join(parts)

@@ -153,3 +153,25 @@ class Timer(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_column=dt_column())
     done_at: datetime | None = Field(default=None, sa_column=dt_column())
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class SignInSession(SQLModel, table=True):
+    """A dashboard session, kept here so that it can end: the browser holds only a random id,
+    whose keyed hash is `key`. A row without a user is a sign-in under way (its `oauth_state`
+    is the hash of the one state it may come back with). Ended rows are kept a day, so a
+    replayed cookie meets "ended", then deleted."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user", "platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    platform: str | None = Field(default=None, max_length=16)
+    user_id: str | None = Field(default=None, max_length=64)
+    team: str | None = Field(default=None, max_length=64)  # Slack: the workspace signed in to
+    oauth_state: str | None = Field(default=None, max_length=64, unique=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    created_at: datetime = Field(sa_column=dt_column(nullable=False))
+    seen_at: datetime = Field(sa_column=dt_column(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=dt_column(index=True))
+    ended_why: str | None = Field(default=None, max_length=16)

@@ -217,7 +217,7 @@ def _find(
         ctx.reply(
             Message(
                 text=ctx.t("support.find.none"),
-                fields=helplines.as_fields(lines, lambda line: line_vouch(ctx, line)),
+                fields=helplines.as_fields(lines, vouch=lambda line: line_vouch(ctx, line)),
             ),
             private=True,
         )
@@ -379,7 +379,7 @@ async def lines(ctx: Context, country: str | None = None) -> None:
         if used != helplines.FALLBACK
         else ctx.t("support.helplines.fallback")
     )
-    shipped = helplines.as_fields(found, lambda line: line_vouch(ctx, line))
+    shipped = helplines.as_fields(found, vouch=lambda line: line_vouch(ctx, line))
     own = tuple(_own_line(ctx, s) for s in own_helplines(ctx, wanted))
     ctx.reply(
         Message(

@@ -186,7 +186,7 @@ async def test_slack_command_opens_its_modal_while_users_info_is_slow(
 ) -> None:
     em = sl.emulator
     em.delays["users.info"] = 3.5
-    sl.adapter.platform._actors.clear()
+    sl.adapter.platform.members.clear()
     started = time.monotonic()
     status, _ = await em.deliver_http(
         sl.url, "slash_commands", em.command_payload("UAMIRA", "C0GENERAL", REPORT)
@@ -206,7 +206,7 @@ async def test_slack_view_submission_is_acked_in_time_while_users_info_is_slow(
     )
     await sl.settle(lambda: em.views)
     em.delays["users.info"] = 3.5
-    sl.adapter.platform._actors.clear()
+    sl.adapter.platform.members.clear()
     fields = {
         b["element"]["action_id"]: "x" for b in em.views[-1]["blocks"] if b["type"] == "input"
     }

@@ -143,14 +143,15 @@ def test_plural_header_that_disagrees_with_babel_is_an_error(catalogs: Path) -> 
     assert "Babel gives nplurals=1; plural=0 for ja" in error.message
 
 
-def test_english_keys_no_code_mentions_are_listed(catalogs: Path, tmp_path: Path) -> None:
+def test_english_keys_no_code_mentions_are_errors(catalogs: Path, tmp_path: Path) -> None:
     code = tmp_path / "code"
     code.mkdir()
     (code / "feature.py").write_text(
         'ctx.t("demo.hello", name=n)\nctx.t(f"mod.btn.{kind}")\n', encoding="utf-8"
     )
     report = check_catalogs(catalogs, code_dirs=[code])
-    assert [w.message for w in report.warnings] == ["demo.bye is not used in the code"]
+    assert [e.message for e in report.errors] == ["demo.bye is not used in the code"]
+    assert report.summary()["unused_keys"] == 1
 
 
 def test_shipped_content_validates_with_every_language() -> None:
@@ -158,6 +159,7 @@ def test_shipped_content_validates_with_every_language() -> None:
     assert summary["errors"] == []
     assert set(CATALOG_LOCALES) <= set(summary["catalogs"]["languages"])
     assert summary["catalogs"]["missing"] == {} and summary["catalogs"]["unused"] == {}
+    assert summary["catalogs"]["unused_keys"] == 0  # one source for every text: none unread
     assert len(summary["packs"]) == 13
     for theme, info in summary["packs"].items():
         assert set(PACK_LOCALES) <= set(info["languages"]), theme
@@ -193,5 +195,10 @@ def test_catalogs_check_shows_the_gap_when_english_gains_a_message(tmp_path: Pat
     }
     missing = _crossings("content", "catalogs", "--missing", "ja", content=content).stdout
     assert 'msgid "core.new_thing"' in missing and "A brand new message, {name}." in missing
-    # Validation still passes: members read the English text until it is translated.
-    assert _crossings("content", "validate", content=content).returncode == 0
+    # A missing translation is only a warning (members read the English text until it is
+    # translated); what fails validation is that no code reads the new key yet.
+    validated = _crossings("content", "validate", "--json", content=content)
+    assert validated.returncode == 1
+    summary = json.loads(validated.stdout)
+    assert summary["catalogs"]["unused_keys"] == 1
+    assert [e for e in summary["errors"] if "core.new_thing" in e] == summary["errors"]

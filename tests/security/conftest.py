@@ -1,5 +1,7 @@
-"""The dashboard's test world and chromium, for the attacker's tests of the directory's tenancy
-(tests/security/test_directory_tenancy.py). This directory gets a world of its own: those tests
-change the directory, and no page test elsewhere should meet what they leave."""
+"""The attacks run against their own running bot (the dashboard's test world, tests/web/world.py)
+and chromium: what they change (lowered limits, ended sessions, demoted admins, imported and
+hidden directory entries) stays here."""
 
-from tests.web.conftest import browser, new_page, page, world  # noqa: F401  (fixtures)
+from tests.web.conftest import browser, new_page, page, world
+
+__all__ = ["browser", "new_page", "page", "world"]

@@ -144,9 +144,9 @@ def _layer_of(store: Store) -> dict[str, set[str]]:
 def test_the_migration_moves_todays_rows_to_their_layers(
     empty_store: Store, dashboard_import: bool
 ) -> None:
-    upgrade(empty_store, "0005_safety_signals")
+    upgrade(empty_store, "0007_web_sessions")
     _old_rows(empty_store, dashboard_import=dashboard_import)
-    upgrade(empty_store, "0006_directory_layers")
+    upgrade(empty_store, "0008_directory_layers")
     rest = ":unclaimed" if dashboard_import else ":operator"
     assert _layer_of(empty_store) == {
         US_HOTLINE["id"]: {":shipped"},
@@ -165,7 +165,7 @@ def test_the_migration_moves_todays_rows_to_their_layers(
         )
         assert ("claim them" in entry.summary) is dashboard_import
     # Back to one shared table: every row once, the key on the id alone.
-    command.downgrade(alembic_config(empty_store), "0005_safety_signals")
+    command.downgrade(alembic_config(empty_store), "0007_web_sessions")
     assert inspect(empty_store.engine).get_pk_constraint("support_services")[
         "constrained_columns"
     ] == ["id"]
@@ -183,7 +183,7 @@ def test_a_changed_shipped_entry_is_brought_back_to_what_ships(tmp_path: Path) -
     from crossings.settings import Settings
 
     store = Store(f"sqlite:///{tmp_path}/old.db")
-    upgrade(store, "0005_safety_signals")
+    upgrade(store, "0007_web_sessions")
     _old_rows(store, dashboard_import=True)
     upgrade(store)
     app = build_app(store, Settings(database_url=store.url))
@@ -202,7 +202,7 @@ def test_unclaimed_entries_are_claimed_into_one_layer(tmp_path: Path) -> None:
     from bot.support import claim
 
     store = Store(f"sqlite:///{tmp_path}/claim.db")
-    upgrade(store, "0005_safety_signals")
+    upgrade(store, "0007_web_sessions")
     _old_rows(store, dashboard_import=True)
     upgrade(store)
     with store.session() as s:

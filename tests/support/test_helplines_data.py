@@ -21,7 +21,7 @@ pytestmark = pytest.mark.support
 
 PHONE_KEYS = ("call", "call_alt", "text", "whatsapp")
 SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
-TOPICS = {"crisis", "suicide", "abuse", "domestic-abuse"}
+TOPICS = {"crisis", "suicide", "abuse", "domestic-abuse", "immigrant"}
 
 # National short codes confirmed on the entry's source page but absent from the metadata of
 # the pinned phonenumbers release. Each is listed by hand so that a new unparseable number
@@ -34,6 +34,8 @@ KNOWN_SHORT_CODES = {
     ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
     ("GR", "15900"),  # SOS line of the General Secretariat for Gender Equality
     ("CL", "1455"),  # Ministry of Women's guidance line on violence against women
+    ("NL", "113"),  # 113 Zelfmoordpreventie, the national suicide prevention line
+    ("BR", "188"),  # CVV, the national emotional-support and suicide prevention line
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}

@@ -54,7 +54,7 @@ def _callback_url(world: WebWorld, page: Any, provider: str) -> str:
 def test_a_state_is_used_once(world: WebWorld, new_page: Any, provider: str) -> None:
     page = new_page()
     callback = _callback_url(world, page, provider)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("link", name="Sign in with Discord")).to_be_visible()
     response = page.goto(callback)
     assert response.status == 400
@@ -114,7 +114,7 @@ def test_a_tampered_cookie_means_signed_out(world: WebWorld, page: Any) -> None:
 
 def test_sign_out_ends_the_session(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, MODERATOR)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("link", name="Sign in with Discord")).to_be_visible()
     page.goto(f"{world.base}/c/discord/800000000000000001/queue")
     assert page.url.rstrip("/") == world.base

@@ -132,8 +132,21 @@ class WebWorld:
                 "slack_client_secret": oidc.CLIENT_SECRET,
                 "slack_authorize_url": f"http://127.0.0.1:{s.port}/openid/connect/authorize",
                 "slack_api_base_url": s.base_url.rstrip("/"),
+                # The suite signs in hundreds of times from one address; the limit tests lower
+                # these on the running dashboard (`dashboard_cfg`, `dashboard_limits`).
+                "signin_per_address": 100_000,
+                "signin_per_account": 100_000,
+                # Tests stand for clients behind the operator's proxy with X-Forwarded-For.
+                "trusted_proxies": ["127.0.0.1/32"],
             },
         )
+
+    # --- the dashboard -----------------------------------------------------------------
+    @property
+    def dashboard(self) -> Any:
+        """The dashboard's aiohttp application as mounted on the bot's HTTP server."""
+        assert self.runtime is not None and self.runtime.health is not None
+        return dict(self.runtime.health._mounted)["/dashboard"]
 
     # --- the communities ---------------------------------------------------------------
     @property

@@ -27,6 +27,7 @@ class DiscordOAuth:
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (user, redirect)
     tokens: dict[str, str] = field(default_factory=dict)  # access token -> user
     refused: list[str] = field(default_factory=list)
+    token_requests: int = 0  # every request that reached the token endpoint, good or bad
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/oauth2/authorize", self.authorize)
@@ -48,6 +49,7 @@ class DiscordOAuth:
         raise web.HTTPFound(q["redirect_uri"] + "?" + urlencode(back))
 
     async def token(self, request: web.Request) -> web.Response:
+        self.token_requests += 1
         form = await request.post()
         auth = request.headers.get("Authorization", "")
         client = aiohttp.BasicAuth.decode(auth) if auth.startswith("Basic ") else None

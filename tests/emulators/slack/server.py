@@ -682,6 +682,49 @@ class SlackEmulator:
             ],
         }
 
+    def change_user(self, uid: str, team: str = TEAM_ID, **changes: Any) -> dict[str, Any]:
+        """Change a member as a workspace admin would (`is_admin=False` to demote,
+        `deleted=True` to deactivate). users.info answers the new state at once; returns the
+        `user_change` event Slack sends for it (deliver it with `push` or `deliver_http`)."""
+        user = self._users(team)[uid]
+        profile = changes.pop("profile", None)
+        if changes.get("is_admin") is False:
+            changes.setdefault("is_owner", False)  # an owner is an admin too: demoted from both
+        user.update(changes)
+        if profile:
+            user["profile"].update(profile)
+        user["updated"] = int(time.time())
+        return self.user_event("user_change", uid, team)
+
+    def join_user(
+        self, uid: str, name: str, admin: bool = False, team: str = TEAM_ID
+    ) -> dict[str, Any]:
+        """A new member of the workspace, and the `team_join` event Slack sends for them."""
+        self.add_user(uid, name, admin, team)
+        return self.user_event("team_join", uid, team)
+
+    def user_event(self, kind: str, uid: str, team: str = TEAM_ID) -> dict[str, Any]:
+        """`user_change` / `team_join` as the Events API carries them: the whole user object."""
+        user = self._users(team)[uid]
+        now = int(time.time())
+        return {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A0001",
+            "event": {
+                "type": kind,
+                "user": {**user, "profile": dict(user["profile"])},
+                "cache_ts": now,
+                "event_ts": new_ts(),
+            },
+            "type": "event_callback",
+            "event_id": f"Ev{next(_ids)}",
+            "event_time": now,
+            "authorizations": [
+                {"team_id": team, "user_id": BOT_USER, "is_bot": True, "enterprise_id": None}
+            ],
+        }
+
     def _user(self, user: str, team: str) -> dict[str, Any]:
         return {"id": user, "username": self._users(team)[user]["name"], "team_id": team}
 

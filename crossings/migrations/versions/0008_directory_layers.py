@@ -12,8 +12,8 @@ Today's rows move to the layer they belong in:
 An organization is copied into every layer whose services name it. The operator log records
 what was moved.
 
-Revision ID: 0006_directory_layers
-Revises: 0005_safety_signals
+Revision ID: 0008_directory_layers
+Revises: 0007_web_sessions
 """
 
 import json
@@ -27,8 +27,8 @@ from alembic import op
 
 from bot.paths import CONTENT_DIR
 
-revision: str = "0006_directory_layers"
-down_revision: str | None = "0005_safety_signals"
+revision: str = "0008_directory_layers"
+down_revision: str | None = "0007_web_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
