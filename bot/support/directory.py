@@ -308,8 +308,9 @@ class Index:
 
     def scored(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[_Scored]:
         """Every entry that fits, with its score: (score, n, entry, distance, country fits).
-        A national service (one that names its countries) only fits a member in one of them;
-        an international one fits everywhere, below a national one that fits."""
+        A national service (one that names its countries) only fits a member in one of them,
+        never one whose country is unknown; an international one fits everywhere, below a
+        national one that fits."""
         scored: list[_Scored] = []
         box = None
         if q.lat is not None and q.lon is not None:
@@ -328,7 +329,7 @@ class Index:
                 # A place this near is local, whether or not its address names the country.
                 local = fits or not e.countries
                 score = 40 * math.exp(-distance / 50) + (COUNTRY_FIT if local else 0.0)
-            elif e.online and (fits or not e.countries or country is None):
+            elif e.online and (fits or not e.countries):
                 score, distance = ONLINE + (COUNTRY_FIT if fits else 0.0), None
             else:
                 continue  # far away, or a national service of another country: not useful

@@ -7,7 +7,6 @@ Slack workspace's administrator tries the same the other way. Each test is one a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,24 +14,33 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from bot.moderation.models import AuditEntry
 from bot.support import layers
-from bot.support.directory import DIRECTORY_DIR
-from bot.support.models import OperatorLogEntry, SupportHidden, SupportService
+from bot.support.models import SupportHidden
 from tests.emulators.discord.server import GUILD_ID, OWNER_ID
 from tests.emulators.slack.server import TEAM_ID
+from tests.security.directory_world import (
+    DISCORD,
+    SHIPPED,
+    SLACK,
+    attribute,
+    audit,
+    csrf,
+    import_through_the_dashboard,
+    operator_log,
+    preview,
+    rows,
+    shipped,
+    slack_command,
+)
 from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
 from tests.web.world import MODERATOR, WebWorld
 
 pytestmark = [pytest.mark.security, pytest.mark.web, needs_chromium]
 
-DISCORD = f"/c/discord/{GUILD_ID}"
-SLACK = f"/c/slack/{TEAM_ID}"
-SHIPPED = json.loads(DIRECTORY_DIR.read_text(encoding="utf-8"))
-HOTLINE = next(s for s in SHIPPED if s["name"] == "National Domestic Violence Hotline")
-GB_LINE = next(s for s in SHIPPED if s["name"] == "National Domestic Abuse Helpline")
+HOTLINE = shipped("National Domestic Violence Hotline")
+GB_LINE = shipped("National Domestic Abuse Helpline")
 REAL_NUMBER = "+1 800-799-7233"
 FAKE_NUMBER = "+1 202-555-0199"
 SAFETY_ID = "7d0f3c52-58a4-4d0c-9a51-5e0d1f0c2a11"
@@ -41,13 +49,6 @@ MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
 def safety_line() -> dict[str, Any]:
     """The attacker's invented line: no country, so it would match everywhere."""
-    term = [
-        {
-            "id": f"attr-{code}",
-            "taxonomy_term": {"id": f"t-{code}", "code": code, "name": code, "description": code},
-        }
-        for code in ("domestic-abuse", "crisis", "intercultural-couples")
-    ]
     return {
         "id": SAFETY_ID,
         "name": "Safety line",
@@ -56,7 +57,9 @@ def safety_line() -> dict[str, Any]:
         "organization": {"id": "org-safety", "name": "Safety", "description": "invented"},
         "phones": [{"id": "ph-safety", "number": "+1 202-555-0147"}],
         "languages": [{"id": "l-en", "code": "en"}, {"id": "l-ja", "code": "ja"}],
-        "attributes": term,
+        "attributes": [
+            attribute(code) for code in ("domestic-abuse", "crisis", "intercultural-couples")
+        ],
     }
 
 
@@ -64,83 +67,6 @@ def changed_hotline() -> dict[str, Any]:
     doc = json.loads(json.dumps(HOTLINE))
     doc["phones"][0]["number"] = FAKE_NUMBER
     return doc
-
-
-# --- what the world holds ----------------------------------------------------------------------
-
-
-def rows(world: WebWorld, platform: str, community: str) -> dict[str, SupportService]:
-    with Session(world.app.store.engine) as s:
-        return {x.id: x for x in layers.services(s, (platform, community))}
-
-
-def audit(world: WebWorld, platform: str, community: str) -> list[AuditEntry]:
-    with Session(world.app.store.engine) as s:
-        query = select(AuditEntry).where(
-            AuditEntry.platform == platform, AuditEntry.community_id == community
-        )
-        return list(s.exec(query.order_by(col(AuditEntry.id))).all())
-
-
-def operator_log(world: WebWorld) -> list[OperatorLogEntry]:
-    with Session(world.app.store.engine) as s:
-        return list(s.exec(select(OperatorLogEntry)).all())
-
-
-def text_of(msg: dict[str, Any]) -> str:
-    parts = [msg.get("text") or ""]
-    for b in msg.get("blocks") or []:
-        if b.get("text"):
-            parts.append(b["text"]["text"])
-        parts += [f["text"] for f in b.get("fields", [])]
-        parts += [
-            e.get("text", "") for e in b.get("elements", []) if isinstance(e.get("text"), str)
-        ]
-    return "\n".join(parts)
-
-
-def slack_command(world: WebWorld, user: str, text: str) -> str:
-    """A member's own `/crossings ...` in the Slack workspace, through the real adapter; the
-    private answer they get."""
-    em = world.slack
-    before = len(em.ephemerals)
-
-    async def run() -> None:
-        env = await em.push("slash_commands", em.command_payload(user, "C0GENERAL", text))
-        await em.acked(env)
-        for _ in range(300):
-            await world.app.outbox.deliver_due(world.app.clock.now())
-            if len(em.ephemerals) > before:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no answer to /crossings {text}")
-
-    world.call(run())
-    return text_of(em.ephemerals[-1])
-
-
-def preview(page: Any, world: WebWorld, here: str, **query: str) -> str:
-    """The dashboard's search preview: the members' own `/support find` in that community."""
-    params = "&".join(f"{k}={v}" for k, v in query.items())
-    page.goto(f"{world.base}{here}/directory?{params}")
-    return str(page.get_by_role("region", name="Search results").inner_text())
-
-
-def import_through_the_dashboard(page: Any, world: WebWorld, docs: list[dict[str, Any]]) -> str:
-    page.goto(world.base + DISCORD + "/directory")
-    page.get_by_label("Feed file").set_input_files(
-        {"name": "feed.json", "mimeType": "application/json", "buffer": json.dumps(docs).encode()}
-    )
-    page.get_by_role("button", name="Check this file").click()
-    report = str(page.locator(".report").inner_text())
-    page.get_by_role("button", name="Import these changes").click()
-    expect(page.locator(".notice.ok")).to_contain_text("Imported into your community's entries")
-    return report
-
-
-def csrf(page: Any, world: WebWorld, here: str) -> str:
-    page.goto(world.base + here + "/directory")
-    return str(page.locator("input[name=csrf]").first.get_attribute("value"))
 
 
 @pytest.fixture(scope="module")

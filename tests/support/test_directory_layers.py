@@ -322,6 +322,9 @@ def test_national_services_match_their_own_country_and_rank_above_international_
     assert "country" in found[0].reasons and "country" not in found[1].reasons
     q_fr = directory.Query(topic="domestic-abuse", country="FR", languages=("en",), limit=5)
     assert [m.service.id for m in view.search(q_fr)] == ["fr", "intl"]
+    # No country known (none given, none saved, no default): no national line is a guess.
+    q_none = directory.Query(topic="domestic-abuse", languages=("en",), limit=5)
+    assert [m.service.id for m in view.search(q_none)] == ["intl"]
 
 
 # --- who vouches for an entry ------------------------------------------------------------------
