@@ -19,6 +19,8 @@ import secrets
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -206,19 +208,19 @@ async def _upload(request: web.Request) -> tuple[str, bytes]:
     return part.filename or "feed", part.file.read(MAX_UPLOAD + 1)[:MAX_UPLOAD]
 
 
-def _run(app: App, found: Standing, path: Path, dry_run: bool) -> dict[str, Any]:
-    """Import into this community's own entries, and no other layer."""
+def _run(session: Session, app: App, found: Standing, path: Path, dry_run: bool) -> dict[str, Any]:
+    """Import into this community's own entries, and no other layer (in the caller's
+    transaction)."""
     try:
-        with app.store.session() as s:
-            changes = directory.import_feed(
-                s,
-                path,
-                mode="upsert",
-                dry_run=dry_run,
-                layer=_layer(found),
-                actor=found.actor.user_id,
-                now=app.clock.now(),
-            )
+        changes = directory.import_feed(
+            session,
+            path,
+            mode="upsert",
+            dry_run=dry_run,
+            layer=_layer(found),
+            actor=found.actor.user_id,
+            now=app.clock.now(),
+        )
     except hsds.ImportFailed as exc:
         problems = [p.as_dict() for p in exc.problems[:500]]
         return {"ok": False, "problems": problems, "count": len(exc.problems)}
@@ -242,7 +244,8 @@ async def check_import(request: web.Request) -> web.Response:
     except zipfile.BadZipFile:
         shutil.rmtree(folder, ignore_errors=True)
         return await directory_page(request, report=_refused("bad_zip"), status=422)
-    report = _run(app, found, path, dry_run=True)
+    with app.store.session() as s:
+        report = _run(s, app, found, path, dry_run=True)
     report["file"] = name
     if not report["ok"]:
         shutil.rmtree(folder, ignore_errors=True)
@@ -278,7 +281,10 @@ async def confirm_import(request: web.Request) -> web.Response:
     if here != common(found)["here"]:
         raise web.HTTPForbidden(text="You cannot open this page.")
     try:
-        report = _run(app, found, path, dry_run=False)
+        with _changing(app, found) as ctx:
+            report = _run(ctx.session, app, found, path, dry_run=False)
+            if report["ok"]:
+                _audit(ctx, found, "web directory import", _imported(report))
     finally:
         shutil.rmtree(path if path.is_dir() else path.parent, ignore_errors=True)
     if not report["ok"]:
@@ -287,23 +293,37 @@ async def confirm_import(request: web.Request) -> web.Response:
         )
     services = report["services"]
     summary = f"{len(services['added'])} added, {len(services['updated'])} updated"
-    details = (
-        _ids("added", services["added"])
-        + _ids("updated", services["updated"])
-        + _ids("stand in for shipped or operator entries", report["stands_in_for"])
-    )
-    _audit(app, found, "web directory import", f"{summary}{details}")
     return await _flash(request, found, "ok", f"Imported into your community's entries: {summary}.")
 
 
-def _audit(app: App, found: Standing, action: str, summary: str, target: str | None = None) -> None:
+def _imported(report: dict[str, Any]) -> str:
+    """The audit entry's reason: the counts and the ids touched."""
+    services = report["services"]
+    return (
+        f"{len(services['added'])} added, {len(services['updated'])} updated"
+        + _ids("added", services["added"])
+        + _ids("updated", services["updated"])
+        + _ids("stand in for shipped or operator entries", report["stands_in_for"])
+    )
+
+
+@contextmanager
+def _changing(app: App, found: Standing) -> Iterator[Context]:
+    """A change to this community's directory and its audit entry, in one transaction: both
+    are written, or neither."""
     ctx = Context(app, app.clock.now(), _place(found), found.actor)
     try:
-        reason = f"{summary} (via dashboard)"
-        moderation.audit(ctx, action, actor=found.actor.user_id, target=target, reason=reason)
+        yield ctx
         ctx.commit()
     finally:
         ctx.close()
+
+
+def _audit(
+    ctx: Context, found: Standing, action: str, summary: str, target: str | None = None
+) -> None:
+    reason = f"{summary} (via dashboard)"
+    moderation.audit(ctx, action, actor=found.actor.user_id, target=target, reason=reason)
 
 
 async def _flash(request: web.Request, found: Standing, kind: str, text: str) -> web.Response:
@@ -322,7 +342,8 @@ async def hide_entry(request: web.Request) -> web.Response:
     form = await request.post()
     sid, op = str(form.get("service", ""))[:64], str(form.get("op", ""))
     key, now = _layer(found), app.clock.now()
-    with app.store.session() as s:
+    with _changing(app, found) as ctx:
+        s = ctx.session
         if sid not in layers.ids(s, layers.BASE) or op not in ("hide", "show"):
             raise web.HTTPNotFound(text=NOT_FOUND)
         done = (
@@ -331,10 +352,10 @@ async def hide_entry(request: web.Request) -> web.Response:
             else layers.show(s, key, sid, now)
         )
         name = next((x.name for k in layers.BASE if (x := layers.find(s, k, sid))), sid)
-    if done:
-        action = "web directory hide" if op == "hide" else "web directory show"
-        _audit(app, found, action, f"{name} ({'hidden from' if op == 'hide' else 'shown to'} "
-               "this community's members)", target=sid)  # fmt: skip
+        if done:
+            action = "web directory hide" if op == "hide" else "web directory show"
+            _audit(ctx, found, action, f"{name} ({'hidden from' if op == 'hide' else 'shown to'} "
+                   "this community's members)", target=sid)  # fmt: skip
     word = "hidden from your members" if op == "hide" else "shown to your members again"
     return await _flash(request, found, "ok", f"{name}: {word}.")
 
@@ -393,20 +414,22 @@ async def save_entry(request: web.Request) -> web.Response:
         languages=str(data.get("languages", ""))[:200],
         status=str(data.get("status", "active")),
     )
-    with app.store.session() as s:
-        entry = layers.find(s, key, request.match_info["sid"][:64])
+    with _changing(app, found) as ctx:
+        entry = layers.find(ctx.session, key, request.match_info["sid"][:64])
         if entry is None:
             raise web.HTTPNotFound(text=NOT_FOUND)
         before = entries.Form.of(entry)
         errors = entries.apply(entry, form, now)
-        if not errors:
-            entries.save(s, key, entry, now)
+        after = entries.Form.of(entry)
+        changed = [k for k in vars(after) if getattr(after, k) != getattr(before, k)]
+        if errors or not changed:
+            ctx.session.expunge(entry)  # nothing to write (not even the time of the edit)
+        else:
+            entries.save(ctx.session, key, entry, now)
+            summary = f"{entry.name}: {', '.join(changed)}"
+            _audit(ctx, found, "web directory edit", summary, entry.id)
     if errors:
         return await _entry_page(request, found, entry, form, errors, status=422)
-    after = entries.Form.of(entry)
-    changed = [k for k in vars(after) if getattr(after, k) != getattr(before, k)]
-    if changed:
-        _audit(app, found, "web directory edit", f"{entry.name}: {', '.join(changed)}", entry.id)
     return await _flash(request, found, "ok", f"Saved {entry.name}.")
 
 
@@ -414,10 +437,10 @@ async def delete_entry(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
     entry = _own(app, found, request.match_info["sid"])
-    with app.store.session() as s:
-        if not entries.remove(s, _layer(found), entry.id, app.clock.now()):
+    with _changing(app, found) as ctx:
+        if not entries.remove(ctx.session, _layer(found), entry.id, app.clock.now()):
             raise web.HTTPNotFound(text=NOT_FOUND)
-    _audit(app, found, "web directory delete", entry.name, entry.id)
+        _audit(ctx, found, "web directory delete", entry.name, entry.id)
     return await _flash(request, found, "ok", f"Deleted {entry.name}.")
 
 
