@@ -580,8 +580,15 @@ def _stale(
 
 
 def _check_cli(args: argparse.Namespace, settings: Any) -> int:
-    today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
-    with _store(settings).session() as s:
+    try:
+        today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+    except ValueError:
+        print(f"error: --today {args.today!r} is not a date (YYYY-MM-DD)")
+        return 2
+    store = _store(settings)
+    # The shipped layer as members see it: this release's file (as the bot's first search does).
+    directory.sync_shipped(SimpleNamespace(settings=settings, store=store))
+    with store.session() as s:
         found = unchecked(s, today, args.days)
         waiting = layers.count(s, layers.UNCLAIMED)
     if args.json:

@@ -403,6 +403,23 @@ def test_directory_check_reports_entries_not_checked_for_a_year(
     assert sorted(imported["details"]["added"]) == ["fresh", "old", "undated"]
 
 
+def test_directory_check_reads_the_shipped_entries_of_a_database_no_search_has_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crossings.cli import main
+
+    store = Store(f"sqlite:///{tmp_path}/fresh.db")
+    upgrade(store)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CROSSINGS_DATABASE_URL", store.url)
+    assert main(["directory", "check", "--today", "2028-01-02", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    reported = {r["id"] for r in report["unchecked"] if r["kind"] == "directory"}
+    assert reported == {s["id"] for s in SHIPPED}
+    assert main(["directory", "check", "--today", "next week"]) == 2
+    assert "not a date" in capsys.readouterr().out
+
+
 def test_the_shipped_directory_can_be_turned_off(app: Any) -> None:
     with app.store.session() as s:
         directory.view(app, s, None)
