@@ -585,6 +585,9 @@ def _check_cli(args: argparse.Namespace, settings: Any) -> int:
     except ValueError:
         print(f"error: --today {args.today!r} is not a date (YYYY-MM-DD)")
         return 2
+    if args.days < 1:
+        print("error: --days is a number of days, at least 1")
+        return 2
     store = _store(settings)
     # The shipped layer as members see it: this release's file (as the bot's first search does).
     directory.sync_shipped(SimpleNamespace(settings=settings, store=store))
@@ -615,6 +618,9 @@ def _check_cli(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _log_cli(args: argparse.Namespace, settings: Any) -> int:
+    if args.limit < 1:
+        print("error: --limit is a number of entries, at least 1")
+        return 2
     with _store(settings).session() as s:
         rows = layers.operator_log(s, args.limit)
     if args.json:

@@ -418,6 +418,10 @@ def test_directory_check_reads_the_shipped_entries_of_a_database_no_search_has_u
     assert reported == {s["id"] for s in SHIPPED}
     assert main(["directory", "check", "--today", "next week"]) == 2
     assert "not a date" in capsys.readouterr().out
+    assert main(["directory", "check", "--days", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().out
+    assert main(["directory", "log", "--limit", "-1"]) == 2
+    assert "at least 1" in capsys.readouterr().out
 
 
 def test_the_shipped_directory_can_be_turned_off(app: Any) -> None:
