@@ -76,10 +76,11 @@ def origin(service: SupportService) -> Origin:
 def checked_on(service: SupportService) -> date | None:
     """When the entry was last checked against its source: HSDS `assured_date`."""
     value = (service.extra or {}).get("assured_date")
-    return _date(value)
+    return as_date(value)
 
 
-def _date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a YAML or JSON value (a date, a datetime or "YYYY-MM-DD..."); None if not."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -199,7 +199,7 @@ def test_a_changed_shipped_entry_is_brought_back_to_what_ships(tmp_path: Path) -
 
 
 def test_unclaimed_entries_are_claimed_into_one_layer(tmp_path: Path) -> None:
-    from bot.support import claim
+    from bot.support.operator import claim
 
     store = Store(f"sqlite:///{tmp_path}/claim.db")
     upgrade(store, "0007_web_sessions")

@@ -20,6 +20,7 @@ import json
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlmodel
@@ -56,6 +57,15 @@ def _set_primary_key(table: str, columns: list[str]) -> None:
 
 
 def upgrade() -> None:
+    _add_columns()
+    _create_tables()
+    for table in TABLES:
+        _set_primary_key(table, ["platform", "community_id", "id"])
+    _move_rows()
+
+
+def _add_columns() -> None:
+    """Each row's layer (its owner) on both tables; who added a service and when."""
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
@@ -81,6 +91,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("added_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
 
+
+def _create_tables() -> None:
     op.create_table(
         "support_hidden",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -117,10 +129,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("support_operator_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_support_operator_log_at"), ["at"], unique=False)
-
-    for table in TABLES:
-        _set_primary_key(table, ["platform", "community_id", "id"])
-    _move_rows()
 
 
 def _move_rows() -> None:
@@ -164,6 +172,11 @@ def _move_rows() -> None:
     if copies:
         bind.execute(orgs.insert(), copies)
     counts = {name: sum(1 for x in layer_of.values() if x == name) for name in ("shipped", rest)}
+    _log(bind, log, rest, counts, imports)
+
+
+def _log(bind: Any, log: sa.Table, rest: str, counts: dict[str, int], imports: int) -> None:
+    """What the migration moved, in the operator log."""
     summary = (
         f"layers migration: {counts['shipped']} entries to the shipped layer, "
         f"{counts[rest]} to the {rest} layer"
