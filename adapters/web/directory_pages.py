@@ -126,6 +126,7 @@ def _listing(app: App, found: Standing, text: str) -> dict[str, Any]:
     with Session(app.store.engine) as s:
         view = directory.view(app, s, key)
         hidden = layers.hidden_ids(s, key)
+        by_operator = layers.operator_log(s, 20, key)
     own_index = view.own()
     own = own_index.cache if own_index is not None else []
     own_ids = {x.id for x in own}
@@ -153,6 +154,7 @@ def _listing(app: App, found: Standing, text: str) -> dict[str, Any]:
         "shared": sorted(base, key=lambda r: (r["shown"] != "hidden", r["name"].casefold())),
         "shared_total": total,
         "find": text,
+        "by_operator": [{"at": r.at.date().isoformat(), "summary": r.summary} for r in by_operator],
     }
 
 

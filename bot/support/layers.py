@@ -237,6 +237,13 @@ def log(
     )
 
 
-def operator_log(session: Session, limit: int = 50) -> list[OperatorLogEntry]:
-    query = select(OperatorLogEntry).order_by(OperatorLogEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+def operator_log(
+    session: Session, limit: int = 50, key: LayerKey | None = None
+) -> list[OperatorLogEntry]:
+    """Newest first; with `key`, only the operator's changes to that layer (entries claimed
+    into a community's own, which that community's administrators are shown)."""
+    query = select(OperatorLogEntry)
+    if key is not None:
+        query = query.where(OperatorLogEntry.layer == label(key))
+    query = query.order_by(OperatorLogEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     return list(session.exec(query).all())

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from bot.support import layers
-from bot.support.models import SupportHidden
+from bot.support import entries, layers
+from bot.support.models import SupportHidden, SupportOrganization, SupportService
 from tests.emulators.discord.server import GUILD_ID, OWNER_ID
 from tests.emulators.slack.server import TEAM_ID
 from tests.security.directory_world import (
@@ -337,3 +338,64 @@ def test_a_dry_run_checked_in_one_community_cannot_be_confirmed_in_another(
     admin.goto(world.base + SLACK + "/directory")
     assert rows(world, "slack", TEAM_ID) == {}
     assert doc["id"] not in rows(world, "discord", GUILD_ID)
+
+
+# --- the operator's claim after the layers migration ------------------------------------------
+
+
+def test_entries_the_operator_claims_into_a_community_show_in_that_community_alone(
+    world: WebWorld,
+    attacked: dict[str, Any],
+    new_page: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An entry from before the layers, whose owner the migration could not tell: nobody sees
+    it until the operator claims it; then only that community does, and its administrators
+    see the operator's change on their directory page."""
+    from crossings.cli import main
+
+    sid, key = str(uuid.uuid4()), ("discord", GUILD_ID)
+    with Session(world.app.store.engine) as s:
+        s.add(SupportOrganization(community_id="unclaimed", id=f"org-{sid}", name="Old group"))
+        s.add(
+            SupportService(
+                community_id="unclaimed",
+                id=sid,
+                organization_id=f"org-{sid}",
+                name="Imported before the layers",
+                topics=["community-groups"],
+                delivery="online",
+                languages=[{"id": f"l-{sid}", "code": "en", "tag": "en"}],
+            )
+        )
+        s.commit()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CROSSINGS_DATABASE_URL", world.app.store.url)
+    try:
+        assert main(["directory", "claim", f"discord:{GUILD_ID}", sid]) == 0
+        owner = new_page()
+        sign_in_discord(world, owner, OWNER_ID)
+        owner.goto(world.base + DISCORD + "/directory")
+        assert (
+            "Imported before the layers"
+            in owner.locator("[aria-labelledby=own-heading]").inner_text()
+        )
+        expect(owner.get_by_text("Changes by this bot's operator")).to_be_visible()
+        expect(owner.locator("main")).to_contain_text(
+            f"1 unclaimed entries moved to discord:{GUILD_ID}"
+        )
+        admin = new_page()
+        sign_in_slack(world, admin, "UADMIN")
+        admin.goto(world.base + SLACK + "/directory")
+        expect(admin.locator("main")).not_to_contain_text("Imported before the layers")
+        expect(admin.get_by_text("Changes by this bot's operator")).to_have_count(0)
+        answer = slack_command(world, "UMEMBER", "support find topic:community-groups")
+        assert "Imported before the layers" not in answer
+    finally:
+        with Session(world.app.store.engine) as s:
+            entries.remove(s, key, sid, world.app.clock.now())  # and its organization
+            old = s.get(SupportOrganization, ("", "unclaimed", f"org-{sid}"))
+            if old is not None:
+                s.delete(old)
+            s.commit()
