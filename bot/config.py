@@ -103,6 +103,8 @@ class PrivacySettings(BaseModel):
 
 class SupportSettings(BaseModel):
     default_country: str | None = None
+    # The directory shipped in content/directory/ (brought up to date at start); off: not shown.
+    shipped_directory: bool = True
 
 
 class PeersSettings(BaseModel):

@@ -8,7 +8,7 @@ gets CLDR's pattern for the same fields, in its own order and words.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
@@ -44,7 +44,7 @@ def when(
     return f"{text} {name}" if name else text
 
 
-def day(moment: datetime, locale: str | None) -> str:
+def day(moment: date, locale: str | None) -> str:
     """A calendar date, medium length ("Mar 2, 2026", "2026/03/02", "2 mars 2026")."""
     return format_date(moment, "medium", locale=babel_locale(locale))
 

@@ -1,10 +1,16 @@
-"""The support directory on the dashboard: a search preview (the member's own `/support find`,
-so the same ranking), HSDS import for administrators in two steps (a dry run whose report names
-every problem by file, row and column, then a confirm that imports exactly the file checked),
-and export as HSDS 3 JSON.
+"""The support directory on the dashboard, for one community.
 
-The directory is shared by every community of this bot, so the dashboard only adds and updates
-services by id ("upsert"); replacing the whole directory stays with the operator's CLI."""
+Members see three layers (bot.support.layers): this community's own entries, the operator's and
+the shipped ones. Here moderators preview the members' own `/support find` (the same ranking)
+and export what the members see or the community's own entries; administrators import an HSDS
+file into the community's own entries in two steps (a dry run whose report names every problem
+by file, row and column, then a confirm that imports exactly the file checked), edit or delete
+an entry of their own, and hide a shipped or operator entry from their own members.
+
+The shipped and operator entries are read-only here: an import only ever writes this
+community's layer, and every row is looked up through this community's layer first, so another
+community's entry id answers exactly as an id that does not exist. Each change is audited in
+this community ("web directory ...", "via dashboard")."""
 
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ import secrets
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aiohttp import web
 from aiohttp_session import get_session
+from sqlmodel import Session
 
 from adapters.web import access, perform
 from adapters.web.access import Standing
@@ -29,11 +38,17 @@ from bot.context import Context
 from bot.events import Place
 from bot.message import Message, to_plain
 from bot.moderation import service as moderation
-from bot.support import directory, hsds
+from bot.support import directory, entries, hsds, layers
+from bot.support.hsds import export as export_hsds
+from bot.support.layers import LayerKey
+from bot.support.models import SupportService
 
 C = "/c/{platform}/{community}"
+OWN = C + "/directory/own/{sid}"
 MAX_UPLOAD = 1024**2  # the bot's HTTP server takes request bodies up to 1 MiB (aiohttp's default)
 UPLOADS = "directory.uploads"  # app.cache key: token -> (community, folder)
+LISTED = 200  # shipped and operator entries listed at once (a name filter finds the rest)
+NOT_FOUND = "No such entry in this community's directory."
 
 
 def routes(sub: web.Application) -> None:
@@ -41,10 +56,20 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(C + "/directory/import", check_import, name="directory_import")
     sub.router.add_post(C + "/directory/confirm", confirm_import, name="directory_confirm")
     sub.router.add_get(C + "/directory/export.json", export_json, name="directory_export")
+    sub.router.add_get(C + "/directory/own.json", export_own, name="directory_export_own")
+    sub.router.add_post(C + "/directory/hide", hide_entry, name="directory_hide")
+    sub.router.add_get(OWN, own_entry, name="directory_entry")
+    sub.router.add_post(OWN, save_entry, name="directory_entry_save")
+    sub.router.add_post(OWN + "/delete", delete_entry, name="directory_entry_delete")
+    sub.router.add_get(OWN + "/export.json", export_entry, name="directory_entry_export")
 
 
 def _place(found: Standing) -> Place:
     return Place(found.community.platform, found.community.community_id)
+
+
+def _layer(found: Standing) -> LayerKey:
+    return layers.of(found.community)
 
 
 def _search(request: web.Request) -> dict[str, str]:
@@ -77,12 +102,69 @@ async def _preview(app: App, found: Standing, form: dict[str, str]) -> tuple[lis
     return [_shown(m) for m in outcome.replies], outcome.error
 
 
+def _row(s: SupportService, today: Any) -> dict[str, Any]:
+    checked = layers.checked_on(s)
+    return {
+        "id": s.id,
+        "name": s.name,
+        "origin": layers.origin(s),
+        "countries": ", ".join(sorted(directory.countries(s))) or "anywhere",
+        "topics": ", ".join(s.topics),
+        "status": s.status,
+        "checked": checked.isoformat() if checked else "",
+        "stale": layers.is_stale(checked, today),
+        "added": s.added_at.date().isoformat() if s.added_at else "",
+        "added_by": s.added_by or "",
+    }
+
+
+def _listing(app: App, found: Standing, text: str) -> dict[str, Any]:
+    """This community's own entries, and the shipped and operator entries with whether its
+    members see each (hidden here, or stood in for by an entry of its own with the same id)."""
+    key = _layer(found)
+    today = app.clock.now().date()
+    with Session(app.store.engine) as s:
+        view = directory.view(app, s, key)
+        hidden = layers.hidden_ids(s, key)
+        by_operator = layers.operator_log(s, 20, key)
+    own_index = view.own()
+    own = own_index.cache if own_index is not None else []
+    own_ids = {x.id for x in own}
+    base: list[dict[str, Any]] = []
+    needle = text.casefold()
+    total = 0
+    nearer: set[str] = set()  # an operator entry stands in for a shipped one with its id
+    for _, index in view.layers[1 if own_index is not None else 0 :]:
+        for svc in index.cache:
+            if svc.id in nearer:
+                continue
+            if needle and needle not in svc.name.casefold() and needle != svc.id:
+                continue
+            total += 1
+            if len(base) >= LISTED and svc.id not in hidden:
+                continue
+            row = _row(svc, today)
+            row["shown"] = (
+                "hidden" if svc.id in hidden else "yours" if svc.id in own_ids else "shown"
+            )
+            base.append(row)
+        nearer |= index.ids
+    return {
+        "own": [_row(x, today) for x in own],
+        "shared": sorted(base, key=lambda r: (r["shown"] != "hidden", r["name"].casefold())),
+        "shared_total": total,
+        "find": text,
+        "by_operator": [{"at": r.at.date().isoformat(), "summary": r.summary} for r in by_operator],
+    }
+
+
 async def directory_page(
     request: web.Request, *, report: dict[str, Any] | None = None, status: int = 200
 ) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
     form = _search(request)
-    results, error = await _preview(request.app[APP], found, form)
+    results, error = await _preview(app, found, form)
     values = {
         "title": "Support directory",
         "topics": list(directory.TOPICS.items()),
@@ -92,6 +174,7 @@ async def directory_page(
         "error": error,
         "report": report,
         "may_import": found.level >= Permission.ADMIN,
+        **_listing(app, found, request.query.get("find", "").strip()[:80]),
         **common(found),
     }
     return await render(request, "directory.html", values, status=status)
@@ -127,12 +210,19 @@ async def _upload(request: web.Request) -> tuple[str, bytes]:
     return part.filename or "feed", part.file.read(MAX_UPLOAD + 1)[:MAX_UPLOAD]
 
 
-def _run(app: App, path: Path, dry_run: bool) -> dict[str, Any]:
+def _run(session: Session, app: App, found: Standing, path: Path, dry_run: bool) -> dict[str, Any]:
+    """Import into this community's own entries, and no other layer (in the caller's
+    transaction)."""
     try:
-        with app.store.session() as s:
-            changes = directory.import_feed(s, path, mode="upsert", dry_run=dry_run)
-            if not dry_run:
-                s.commit()
+        changes = directory.import_feed(
+            session,
+            path,
+            mode="upsert",
+            dry_run=dry_run,
+            layer=_layer(found),
+            actor=found.actor.user_id,
+            now=app.clock.now(),
+        )
     except hsds.ImportFailed as exc:
         problems = [p.as_dict() for p in exc.problems[:500]]
         return {"ok": False, "problems": problems, "count": len(exc.problems)}
@@ -156,7 +246,8 @@ async def check_import(request: web.Request) -> web.Response:
     except zipfile.BadZipFile:
         shutil.rmtree(folder, ignore_errors=True)
         return await directory_page(request, report=_refused("bad_zip"), status=422)
-    report = _run(app, path, dry_run=True)
+    with app.store.session() as s:
+        report = _run(s, app, found, path, dry_run=True)
     report["file"] = name
     if not report["ok"]:
         shutil.rmtree(folder, ignore_errors=True)
@@ -167,6 +258,13 @@ async def check_import(request: web.Request) -> web.Response:
     session["directory_upload"] = token
     report["token"] = token
     return await directory_page(request, report=report)
+
+
+def _ids(label: str, ids: list[str], most: int = 20) -> str:
+    if not ids:
+        return ""
+    more = f" and {len(ids) - most} more" if len(ids) > most else ""
+    return f"; {label}: {', '.join(ids[:most])}{more}"
 
 
 async def confirm_import(request: web.Request) -> web.Response:
@@ -185,28 +283,49 @@ async def confirm_import(request: web.Request) -> web.Response:
     if here != common(found)["here"]:
         raise web.HTTPForbidden(text="You cannot open this page.")
     try:
-        report = _run(app, path, dry_run=False)
+        with _changing(app, found) as ctx:
+            report = _run(ctx.session, app, found, path, dry_run=False)
+            if report["ok"]:
+                _audit(ctx, found, "web directory import", _imported(report))
     finally:
         shutil.rmtree(path if path.is_dir() else path.parent, ignore_errors=True)
     if not report["ok"]:
         return await _flash(
             request, found, "error", "Nothing was imported: the file no longer passes its checks."
         )
-    app.cache.pop("support.index", None)  # searches see the new services at once
     services = report["services"]
     summary = f"{len(services['added'])} added, {len(services['updated'])} updated"
-    _audit(app, found, summary)
-    return await _flash(request, found, "ok", f"Imported: {summary}.")
+    return await _flash(request, found, "ok", f"Imported into your community's entries: {summary}.")
 
 
-def _audit(app: App, found: Standing, summary: str) -> None:
+def _imported(report: dict[str, Any]) -> str:
+    """The audit entry's reason: the counts and the ids touched."""
+    services = report["services"]
+    return (
+        f"{len(services['added'])} added, {len(services['updated'])} updated"
+        + _ids("added", services["added"])
+        + _ids("updated", services["updated"])
+        + _ids("stand in for shipped or operator entries", report["stands_in_for"])
+    )
+
+
+@contextmanager
+def _changing(app: App, found: Standing) -> Iterator[Context]:
+    """A change to this community's directory and its audit entry, in one transaction: both
+    are written, or neither."""
     ctx = Context(app, app.clock.now(), _place(found), found.actor)
     try:
-        reason = f"{summary} (via dashboard)"
-        moderation.audit(ctx, "web directory import", actor=found.actor.user_id, reason=reason)
+        yield ctx
         ctx.commit()
     finally:
         ctx.close()
+
+
+def _audit(
+    ctx: Context, found: Standing, action: str, summary: str, target: str | None = None
+) -> None:
+    reason = f"{summary} (via dashboard)"
+    moderation.audit(ctx, action, actor=found.actor.user_id, target=target, reason=reason)
 
 
 async def _flash(request: web.Request, found: Standing, kind: str, text: str) -> web.Response:
@@ -215,19 +334,166 @@ async def _flash(request: web.Request, found: Standing, kind: str, text: str) ->
     raise web.HTTPSeeOther(request.app[BASE_PATH] + common(found)["here"] + "/directory")
 
 
-async def export_json(request: web.Request) -> web.Response:
-    await access.require(request, Permission.MODERATOR)
+# --- hiding a shipped or operator entry -------------------------------------------------------
+
+
+async def hide_entry(request: web.Request) -> web.Response:
+    """Hide a shipped or operator entry from this community's members, or show it again."""
+    _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
-    folder = Path(tempfile.mkdtemp(prefix="crossings-export-"))
-    try:
-        target = folder / "directory.json"
-        with app.store.session() as s:
-            directory.export(s, target, "hsds-json")
-        body = target.read_bytes()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    form = await request.post()
+    sid, op = str(form.get("service", ""))[:64], str(form.get("op", ""))
+    key, now = _layer(found), app.clock.now()
+    with _changing(app, found) as ctx:
+        s = ctx.session
+        if sid not in layers.ids(s, layers.BASE) or op not in ("hide", "show"):
+            raise web.HTTPNotFound(text=NOT_FOUND)
+        done = (
+            layers.hide(s, key, sid, found.actor.user_id, now)
+            if op == "hide"
+            else layers.show(s, key, sid, now)
+        )
+        name = next((x.name for k in layers.BASE if (x := layers.find(s, k, sid))), sid)
+        if done:
+            action = "web directory hide" if op == "hide" else "web directory show"
+            _audit(ctx, found, action, f"{name} ({'hidden from' if op == 'hide' else 'shown to'} "
+                   "this community's members)", target=sid)  # fmt: skip
+    word = "hidden from your members" if op == "hide" else "shown to your members again"
+    return await _flash(request, found, "ok", f"{name}: {word}.")
+
+
+# --- one of this community's own entries ------------------------------------------------------
+
+
+def _own(app: App, found: Standing, sid: str) -> SupportService:
+    """The entry in this community's own layer; anything else (another community's entry, a
+    shipped one, no such id) is the same 404."""
+    with Session(app.store.engine, expire_on_commit=False) as s:
+        row = layers.find(s, _layer(found), sid[:64])
+    if row is None:
+        raise web.HTTPNotFound(text=NOT_FOUND)
+    return row
+
+
+async def _entry_page(
+    request: web.Request,
+    found: Standing,
+    entry: SupportService,
+    form: entries.Form,
+    errors: dict[str, str],
+    status: int = 200,
+) -> web.Response:
+    values = {
+        "title": entry.name,
+        "entry": _row(entry, request.app[APP].clock.now().date()),
+        "form": form,
+        "errors": errors,
+        "topics": list(directory.TOPICS.items()),
+        "may_edit": found.level >= Permission.ADMIN,
+        **common(found),
+    }
+    return await render(request, "directory_entry.html", values, status=status)
+
+
+async def own_entry(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    entry = _own(request.app[APP], found, request.match_info["sid"])
+    return await _entry_page(request, found, entry, entries.Form.of(entry), {})
+
+
+async def save_entry(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.ADMIN)
+    app: App = request.app[APP]
+    key, now = _layer(found), app.clock.now()
+    data = await request.post()
+    form = entries.Form(
+        name=str(data.get("name", ""))[:400],
+        description=str(data.get("description", ""))[:4000],
+        url=str(data.get("url", ""))[:400],
+        phone=str(data.get("phone", ""))[:60],
+        topics=[str(t) for t in data.getall("topics", [])][:20],
+        countries=str(data.get("countries", ""))[:200],
+        languages=str(data.get("languages", ""))[:200],
+        status=str(data.get("status", "active")),
+    )
+    with _changing(app, found) as ctx:
+        entry = layers.find(ctx.session, key, request.match_info["sid"][:64])
+        if entry is None:
+            raise web.HTTPNotFound(text=NOT_FOUND)
+        before = entries.Form.of(entry)
+        errors = entries.apply(entry, form, now)
+        after = entries.Form.of(entry)
+        changed = [k for k in vars(after) if getattr(after, k) != getattr(before, k)]
+        if errors or not changed:
+            ctx.session.expunge(entry)  # nothing to write (not even the time of the edit)
+        else:
+            entries.save(ctx.session, key, entry, now)
+            summary = f"{entry.name}: {', '.join(changed)}"
+            _audit(ctx, found, "web directory edit", summary, entry.id)
+    if errors:
+        return await _entry_page(request, found, entry, form, errors, status=422)
+    return await _flash(request, found, "ok", f"Saved {entry.name}.")
+
+
+async def delete_entry(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.ADMIN)
+    app: App = request.app[APP]
+    entry = _own(app, found, request.match_info["sid"])
+    with _changing(app, found) as ctx:
+        if not entries.remove(ctx.session, _layer(found), entry.id, app.clock.now()):
+            raise web.HTTPNotFound(text=NOT_FOUND)
+        _audit(ctx, found, "web directory delete", entry.name, entry.id)
+    return await _flash(request, found, "ok", f"Deleted {entry.name}.")
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def _download(body: bytes, name: str) -> web.Response:
     return web.Response(
         body=body,
         content_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="directory-hsds3.json"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _written(write: Any) -> bytes:
+    folder = Path(tempfile.mkdtemp(prefix="crossings-export-"))
+    try:
+        target = folder / "directory.json"
+        write(target)
+        return target.read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def export_json(request: web.Request) -> web.Response:
+    """What this community's members see: its own entries, the operator's and the shipped
+    ones it has not hidden."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    with Session(app.store.engine) as s:
+        view = directory.view(app, s, _layer(found))
+        body = _written(lambda path: directory.export_view(s, view, path, "hsds-json"))
+    return _download(body, "directory-hsds3.json")
+
+
+async def export_own(request: web.Request) -> web.Response:
+    """This community's own entries only (they import again to the same entries)."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    with Session(app.store.engine) as s:
+        body = _written(lambda path: directory.export(s, path, "hsds-json", _layer(found)))
+    return _download(body, "directory-own-hsds3.json")
+
+
+async def export_entry(request: web.Request) -> web.Response:
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    entry = _own(app, found, request.match_info["sid"])
+    with Session(app.store.engine) as s:
+        orgs = [o for o in layers.organizations(s, _layer(found)) if o.id == entry.organization_id]
+    body = _written(
+        lambda path: export_hsds.export(path, "hsds-json", directory.TOPICS, [entry], orgs)
+    )
+    return _download(body, "directory-entry-hsds3.json")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
@@ -15,7 +12,7 @@ from bot.commands import Choice, CommandError, Option, OptionType
 from bot.feature import Feature
 from bot.message import Field, Message, Select, SelectOption, escape
 from bot.privacy.contract import PersonalData, Subject
-from bot.support import directory, gazetteer, helplines, hsds, places
+from bot.support import directory, gazetteer, helplines, layers, operator, places
 from bot.support.models import MemberPlace, SupportOrganization, SupportService
 
 if TYPE_CHECKING:
@@ -25,27 +22,14 @@ feature = Feature("support")
 
 __all__ = ["MemberPlace", "SupportOrganization", "SupportService"]
 
-log = logging.getLogger(__name__)
 
 TOPIC_CHOICES = tuple(Choice(label[:100], code) for code, label in directory.TOPICS.items())
 
 
-def index(ctx: Context) -> directory.Index:
-    cached = ctx.app.cache.get("support.index")
-    if cached is None:
-        with ctx.app.store.session() as s:
-            cached = ctx.app.cache["support.index"] = directory.load_index(s)
-        if not cached.cache:  # a new database: start from the shipped (verified) directory
-            try:
-                with ctx.app.store.session() as s:
-                    directory.import_feed(s, directory.DIRECTORY_DIR)
-            except hsds.ImportFailed as exc:
-                log.warning(
-                    "support directory not loaded: %s", "; ".join(map(str, exc.problems[:5]))
-                )
-            with ctx.app.store.session() as s:
-                cached = ctx.app.cache["support.index"] = directory.load_index(s)
-    return cached  # type: ignore[no-any-return]
+def view(ctx: Context) -> directory.View:
+    """What this community's members see: its own entries, then the operator's and the
+    shipped ones (minus those its administrators hid)."""
+    return directory.view(ctx.app, ctx.session, layers.of(ctx))
 
 
 def saved_place(ctx: Context, user_id: str | None = None) -> MemberPlace | None:
@@ -213,19 +197,20 @@ def _find(
         topic=topic,
         lat=city.latitude if city else None,
         lon=city.longitude if city else None,
-        country=city.country if city else country,
+        country=city.country if city else (country or member_country(ctx)),
         languages=langs or tuple(place.languages if place else ()) or (ctx.locale,),
         online_only="o" in flags,
         free_only="f" in flags,
         open_at=ctx.now if "n" in flags else None,
         limit=3,
     )
-    matches = index(ctx).search(query)
+    matches = view(ctx).search(query)
     if not matches:
+        lines = helplines.for_country(query.country)[1][:2]
         ctx.reply(
             Message(
                 text=ctx.t("support.find.none"),
-                fields=helplines.as_fields(helplines.for_country(query.country)[1][:2]),
+                fields=helplines.as_fields(lines, vouch=lambda line: line_vouch(ctx, line)),
             ),
             private=True,
         )
@@ -255,8 +240,66 @@ def _result(ctx: Context, m: directory.Match) -> Field:
         )
         + (f"\n{escape(contact)}" if contact else "")
         + (f"\n{s.url}" if s.url else "")
+        + f"\n{vouch(ctx, s)}"
     )
     return Field(escape(s.name, 200), value)
+
+
+# --- who vouches for an entry ------------------------------------------------------------------
+
+
+def _vouch_text(ctx: Context, origin: str, checked: date | None, added: date | None) -> str:
+    """Who vouches for an entry and, for shipped and operator entries, when it was last
+    checked; marked when that was over a year ago."""
+    if origin == "community":
+        text = ctx.t("support.vouch.community")
+        return f"{text} · {l10n.day(added, ctx.locale)}" if added else text
+    if origin == "shipped" and checked is not None:
+        text = ctx.t("support.vouch.shipped", date=l10n.day(checked, ctx.locale))
+    elif checked is not None:
+        text = ctx.t("support.vouch.operator", date=l10n.day(checked, ctx.locale))
+    else:
+        text = ctx.t("support.vouch.operator_undated")
+    if layers.is_stale(checked, ctx.now.date()):
+        text += " · ⚠ " + ctx.t("support.vouch.stale")
+    return text
+
+
+def vouch(ctx: Context, service: SupportService) -> str:
+    added = service.added_at or service.updated_at
+    return _vouch_text(
+        ctx, layers.origin(service), layers.checked_on(service), added.date() if added else None
+    )
+
+
+def line_vouch(ctx: Context, line: dict[str, Any]) -> str:
+    """A shipped helpline (content/helplines/): its own check date."""
+    return _vouch_text(ctx, "shipped", layers.as_date(line.get("checked_on")), None)
+
+
+HELPLINE_TOPICS = frozenset({"crisis", "domestic-abuse"})
+
+
+def own_helplines(ctx: Context, country: str | None) -> list[SupportService]:
+    """This community's own crisis and abuse lines for the country (or for anywhere)."""
+    own = view(ctx).own()
+    if own is None:
+        return []
+    found = []
+    for s in own.cache:
+        served = directory.countries(s)
+        if s.status != "active" or not HELPLINE_TOPICS & set(s.topics):
+            continue
+        if not served or (country is not None and country.upper() in served):
+            found.append(s)
+    return found[:3]
+
+
+def _own_line(ctx: Context, s: SupportService) -> Field:
+    numbers = [str(p.get("number", "")).strip('"') for p in directory.phones(s)[:2]]
+    contact = " · ".join(escape(n) for n in numbers if n)
+    parts = [contact, escape(s.url or ""), vouch(ctx, s)]
+    return Field(escape(s.name, 200), "\n".join(p for p in parts if p))
 
 
 feature.group("support", "Find local support and helplines")
@@ -322,16 +365,19 @@ feature.component("support-city")(_city_chosen)
     options=[HELPLINE_COUNTRY],
 )
 async def lines(ctx: Context, country: str | None = None) -> None:
-    used, found = helplines.for_country(_country(ctx, country) or member_country(ctx))
+    wanted = _country(ctx, country) or member_country(ctx)
+    used, found = helplines.for_country(wanted)
     title = (
         ctx.t("support.helplines.title", country=used)
         if used != helplines.FALLBACK
         else ctx.t("support.helplines.fallback")
     )
+    shipped = helplines.as_fields(found, vouch=lambda line: line_vouch(ctx, line))
+    own = tuple(_own_line(ctx, s) for s in own_helplines(ctx, wanted))
     ctx.reply(
         Message(
             title=title,
-            fields=helplines.as_fields(found),
+            fields=shipped + own,
             footer=ctx.t("support.helplines.footer"),
         ),
         private=True,
@@ -363,73 +409,7 @@ def _erase(session: Session, who: Subject) -> int:
     return len(rows)
 
 
-@feature.command_line
-def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    d = sub.add_parser(
-        "directory", help="the support directory (Open Referral HSDS 3 and 1.1 feeds)"
-    ).add_subparsers(dest="directory", required=True)
-    imp = d.add_parser(
-        "import", help="import an HSDS feed: CSV folder or JSON file/folder (all or nothing)"
-    )
-    imp.add_argument("path")
-    imp.add_argument("--dry-run", action="store_true", help="report changes, write nothing")
-    imp.add_argument(
-        "--upsert", action="store_true", help="add and update by id, keep what is not mentioned"
-    )
-    imp.add_argument("--json", action="store_true", help="machine-readable output")
-    imp.set_defaults(handler=_import)
-    exp = d.add_parser("export", help="write the directory as valid HSDS 3")
-    exp.add_argument("path")
-    exp.add_argument("--format", choices=("hsds-csv", "hsds-json"), default="hsds-csv")
-    exp.add_argument("--json", action="store_true", help="machine-readable output")
-    exp.set_defaults(handler=_export_cli)
-
-
-def _import(args: argparse.Namespace, settings: Any) -> int:
-    from bot.store import Store
-
-    store = Store(settings.database_url)
-    mode: directory.Mode = "upsert" if args.upsert else "replace"
-    try:
-        with store.session() as s:
-            changes = directory.import_feed(s, Path(args.path), mode=mode, dry_run=args.dry_run)
-    except hsds.ImportFailed as exc:
-        if args.json:
-            print(json.dumps({"ok": False, "problems": [p.as_dict() for p in exc.problems]}))
-        else:
-            for p in exc.problems:
-                print(f"error: {p}")
-            print(f"nothing imported: {len(exc.problems)} problem(s)")
-        return 1
-    report = {"ok": True, "dry_run": args.dry_run, **changes.summary()}
-    if args.json:
-        print(json.dumps(report))
-    else:
-        done = "would change" if args.dry_run else "changed"
-        svc = report["services"]
-        print(
-            f"{mode}, {done}: {len(svc['added'])} added, {len(svc['updated'])} updated, "
-            f"{len(svc['removed'])} removed, {svc['unchanged']} unchanged (services)"
-        )
-        for key in ("added", "updated", "removed"):
-            for sid in svc[key][:50]:
-                print(f"  {key}: {sid}")
-    return 0
-
-
-def _export_cli(args: argparse.Namespace, settings: Any) -> int:
-    from bot.store import Store
-
-    with Store(settings.database_url).session() as s:
-        problems = directory.export(s, Path(args.path), args.format)
-    report = {
-        "ok": not problems,
-        "format": args.format,
-        "problems": [p.as_dict() for p in problems],
-    }
-    print(json.dumps(report) if args.json else "\n".join(map(str, problems)) or "exported")
-    return 1 if problems else 0
-
+feature.command_line(operator.register_cli)
 
 feature.personal_data(PersonalData("support", _export, _erase))
 

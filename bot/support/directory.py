@@ -1,24 +1,30 @@
-"""The directory: Open Referral HSDS import/export (in bot.support.hsds) and the search that
-ranks services for a member."""
+"""The directory: Open Referral HSDS import/export (in bot.support.hsds) into one layer at a time
+(bot.support.layers), and the search that ranks what a community's members see."""
 
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.paths import CONTENT_DIR
-from bot.support import hsds
+from bot.support import hsds, layers
 from bot.support.gazetteer import distance_km
 from bot.support.hsds import export as export_hsds
 from bot.support.hsds.hours import open_at
-from bot.support.models import SupportService
+from bot.support.layers import LayerKey
+from bot.support.models import SupportOrganization, SupportService
+
+log = logging.getLogger(__name__)
 
 # The shipped directory: HSDS 3 service objects, each checked against its own published page.
 DIRECTORY_DIR = CONTENT_DIR / "directory" / "services.json"
@@ -40,16 +46,91 @@ Mode = Literal["replace", "upsert"]
 
 
 def import_feed(
-    session: Session, path: Path, *, mode: Mode = "replace", dry_run: bool = False
+    session: Session,
+    path: Path,
+    *,
+    mode: Mode = "replace",
+    dry_run: bool = False,
+    layer: LayerKey = layers.OPERATOR,
+    actor: str | None = None,
+    now: datetime | None = None,
 ) -> hsds.Changes:
-    """Import an HSDS feed (3 JSON or tabular, 1.1 tabular) in the caller's transaction, all
-    or nothing: hsds.ImportFailed lists every problem with its place."""
-    return hsds.import_feed(session, path, TOPICS, mode=mode, dry_run=dry_run)
+    """Import an HSDS feed (3 JSON or tabular, 1.1 tabular) into one layer, in the caller's
+    transaction, all or nothing: hsds.ImportFailed lists every problem with its place. No other
+    layer is read or written. A change to the shipped or operator layer is written to the
+    operator log; a community's change is audited by whoever made it (the dashboard)."""
+    now = now or datetime.now(UTC)
+    changes = hsds.import_feed(
+        session,
+        path,
+        TOPICS,
+        layer=layer,
+        mode=mode,
+        dry_run=dry_run,
+        stamp={"added_by": actor, "added_at": now},
+    )
+    below = layers.BASE if layers.is_community(layer) else (layers.SHIPPED,)
+    if layer != layers.SHIPPED:
+        changes.stands_in_for = sorted(set(changes.ids) & layers.ids(session, below))
+    orgs = changes.organizations
+    changed = changes.added or changes.updated or changes.removed or any(orgs.values())
+    if dry_run or not changed:
+        return changes
+    layers.bump(session, layer, now)
+    if not layers.is_community(layer):
+        layers.log(
+            session,
+            now,
+            actor or "crossings",
+            "import" if layer != layers.SHIPPED else "shipped update",
+            layer,
+            f"{mode} from {path.name}: {describe(changes)}",
+            _details(changes),
+        )
+    return changes
 
 
-def export(session: Session, path: Path, fmt: export_hsds.Format) -> list[hsds.Problem]:
-    """Write the directory as HSDS 3; returns the schema problems found in it (none if valid)."""
-    return export_hsds.export(session, path, fmt, TOPICS)
+def describe(changes: hsds.Changes) -> str:
+    return (
+        f"{len(changes.added)} added, {len(changes.updated)} updated, "
+        f"{len(changes.removed)} removed, {changes.unchanged} unchanged"
+    )
+
+
+def _details(changes: hsds.Changes, most: int = 200) -> dict[str, Any]:
+    """The ids an import touched, for the log (the first `most` of each kind)."""
+    out: dict[str, Any] = {"mode": changes.mode}
+    for name in ("added", "updated", "removed", "stands_in_for"):
+        found = getattr(changes, name)
+        out[name] = found[:most] + ([f"... {len(found) - most} more"] if len(found) > most else [])
+    return out
+
+
+def export(
+    session: Session, path: Path, fmt: export_hsds.Format, layer: LayerKey = layers.OPERATOR
+) -> list[hsds.Problem]:
+    """Write one layer as HSDS 3; returns the schema problems found in it (none if valid)."""
+    return export_hsds.export(
+        path,
+        fmt,
+        TOPICS,
+        layers.services(session, layer),
+        layers.organizations(session, layer),
+    )
+
+
+def export_view(
+    session: Session, view: View, path: Path, fmt: export_hsds.Format
+) -> list[hsds.Problem]:
+    """Write what a community's members see (their own entries, then the operator's and the
+    shipped ones not hidden or stood in for) as HSDS 3."""
+    orgs: list[SupportOrganization] = []
+    for key, _ in view.layers:
+        orgs += layers.organizations(session, key)
+    services = view.visible()
+    used = {(s.platform, s.community_id, s.organization_id) for s in services}
+    orgs = [o for o in orgs if (o.platform, o.community_id, o.id) in used]
+    return export_hsds.export(path, fmt, TOPICS, services, orgs)
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -132,13 +213,24 @@ class _Entry:
     bonus: float  # the parts of the score that do not depend on the search
 
 
+def countries(service: SupportService) -> frozenset[str]:
+    """The countries a service serves: its places' and its service areas' (ISO 3166-1 alpha-2).
+    None at all: an international service."""
+    found = {str(loc["country"]).upper() for loc in service.locations if loc.get("country")}
+    for area in (service.extra or {}).get("service_areas", []):
+        for value in (area.get("extent"), area.get("name")):
+            if isinstance(value, str) and len(value.strip()) == 2 and value.strip().isalpha():
+                found.add(value.strip().upper())
+    return frozenset(found)
+
+
 def _prepare(s: SupportService) -> _Entry:
     langs = frozenset(x.lower() for x in language_tags(s))
     return _Entry(
         s,
         langs,
         frozenset(x.split("-")[0] for x in langs),
-        frozenset(loc["country"] for loc in s.locations if loc.get("country")),
+        countries(s),
         tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None),
         s.delivery in ("online", "both"),
         s.free,
@@ -151,6 +243,12 @@ NEAR_KM = 300
 _DEG = NEAR_KM / 111.0  # a bounding box in degrees of latitude, before the exact distance
 CELL = 3.0  # degrees: the grid that places are filed under for search
 _Key = tuple[str | None, str | None]
+# A service that serves the member's country (a national line, a place there) ranks above any
+# that does not say where it works (an international service): this is more than an
+# international service can gain from anything else (topic 20, intercultural 10, free 2).
+COUNTRY_FIT = 25.0
+ONLINE = 15.0
+_Scored = tuple[float, int, _Entry, float | None, bool]
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -158,10 +256,11 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
 
 
 class Index:
-    """The directory in memory, grouped by topic, for fast searches; rebuilt after imports."""
+    """One layer of the directory in memory, grouped by topic, for fast searches."""
 
     def __init__(self, services: list[SupportService]) -> None:
         self.cache = services
+        self.ids = frozenset(s.id for s in services)  # what this layer stands in for below it
         self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
         # Keyed by (topic or None, base language or None): a language matches on its base
         # (pt ~ pt-BR). Services reached remotely are in `remote`; places, in grid cells of
@@ -207,36 +306,52 @@ class Index:
                     found.update((id(e), e) for e in grid.get((la, lo), ()))
         return list(found.values())
 
-    def search(self, q: Query) -> list[Match]:
-        scored: list[tuple[float, int, _Entry, float | None]] = []
+    def scored(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[_Scored]:
+        """Every entry that fits, with its score: (score, n, entry, distance, country fits).
+        A national service (one that names its countries) only fits a member in one of them,
+        never one whose country is unknown; an international one fits everywhere, below a
+        national one that fits."""
+        scored: list[_Scored] = []
         box = None
         if q.lat is not None and q.lon is not None:
             box = (q.lat, q.lon, _DEG / max(0.05, math.cos(math.radians(q.lat))))
+        country = q.country.upper() if q.country else None
         for n, e in enumerate(self._pool(q)):
+            if e.service.id in exclude:
+                continue
             if (q.free_only and not e.free) or (q.online_only and not e.online):
                 continue
             if q.open_at is not None and not is_open(e.service, q.open_at):
                 continue
+            fits = country is not None and country in e.countries
             distance = _distance(e, box) if box is not None and e.points else None
             if distance is not None and distance <= NEAR_KM:
-                score = 40 * math.exp(-distance / 50)
-            elif e.online and (not e.points or q.country is None or q.country in e.countries):
-                score, distance = 15.0, None
+                # A place this near is local, whether or not its address names the country.
+                local = fits or not e.countries
+                score = 40 * math.exp(-distance / 50) + (COUNTRY_FIT if local else 0.0)
+            elif e.online and (fits or not e.countries):
+                score, distance = ONLINE + (COUNTRY_FIT if fits else 0.0), None
             else:
-                continue  # far away, and not online in the member's country: not useful
-            scored.append((score + e.bonus + (20 if q.topic in e.topics else 0), n, e, distance))
-        best = heapq.nlargest(q.limit, scored, key=lambda x: (x[0], -x[1]))
-        return [self._match(e, score, distance, q) for score, _, e, distance in best]
+                continue  # far away, or a national service of another country: not useful
+            score += e.bonus + (20 if q.topic in e.topics else 0)
+            scored.append((score, n, e, distance, fits))
+        return scored
 
-    @staticmethod
-    def _match(e: _Entry, score: float, distance: float | None, q: Query) -> Match:
-        reasons = ["near" if distance is not None else "online"]
-        if q.languages:
-            score += 30
-            reasons.append("language")
-        if "intercultural-couples" in e.topics:
-            reasons.append("intercultural")
-        return Match(e.service, score, distance, reasons)
+    def search(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[Match]:
+        best = heapq.nlargest(q.limit, self.scored(q, exclude), key=lambda x: (x[0], -x[1]))
+        return [_match(e, score, distance, fits, q) for score, _, e, distance, fits in best]
+
+
+def _match(e: _Entry, score: float, distance: float | None, fits: bool, q: Query) -> Match:
+    reasons = ["near" if distance is not None else "online"]
+    if fits:
+        reasons.append("country")
+    if q.languages:
+        score += 30
+        reasons.append("language")
+    if "intercultural-couples" in e.topics:
+        reasons.append("intercultural")
+    return Match(e.service, score, distance, reasons)
 
 
 def _distance(e: _Entry, box: tuple[float, float, float]) -> float | None:
@@ -245,5 +360,109 @@ def _distance(e: _Entry, box: tuple[float, float, float]) -> float | None:
     return min((distance_km(lat, lon, a, b) for a, b in near), default=None)
 
 
-def load_index(session: Session) -> Index:
-    return Index(list(session.exec(select(SupportService)).all()))
+def load_index(session: Session, layer: LayerKey = layers.OPERATOR) -> Index:
+    return Index(layers.services(session, layer))
+
+
+# --- what one community sees ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """The layers a community's members see, nearest first (their own, the operator's, the
+    shipped one), and the shipped or operator entries their administrators hid."""
+
+    layers: tuple[tuple[LayerKey, Index], ...]
+    hidden: frozenset[str] = frozenset()
+
+    def excluded(self, at: int) -> frozenset[str]:
+        """Ids not to show from layer `at`: stood in for by a nearer layer, or hidden."""
+        nearer: set[str] = set()
+        for _, index in self.layers[:at]:
+            nearer |= index.ids
+        if not layers.is_community(self.layers[at][0]):
+            nearer |= self.hidden
+        return frozenset(nearer)
+
+    def search(self, q: Query) -> list[Match]:
+        scored: list[tuple[float, int, int, _Scored]] = []
+        for at, (_, index) in enumerate(self.layers):
+            scored += [(x[0], -at, -x[1], x) for x in index.scored(q, self.excluded(at))]
+        best = heapq.nlargest(q.limit, scored, key=lambda x: x[:3])
+        return [_match(x[2], x[0], x[3], x[4], q) for *_, x in best]
+
+    def visible(self) -> list[SupportService]:
+        """Every entry the members may be shown, of any status, nearest layer first by id."""
+        out: list[SupportService] = []
+        for at, (_, index) in enumerate(self.layers):
+            skip = self.excluded(at)
+            out += [s for s in index.cache if s.id not in skip]
+        return out
+
+    def own(self) -> Index | None:
+        key, index = self.layers[0]
+        return index if layers.is_community(key) else None
+
+
+CACHE = "support.index"  # app.cache: layer -> (revision, Index, hidden ids); "synced" flag
+
+
+def view(app: Any, session: Session, community: LayerKey | None) -> View:
+    """What a community's members see (None: the shipped and operator layers alone). Each
+    layer's index is kept per process and rebuilt when its revision in the database moves, so
+    a change made by another process (the dashboard, the CLI) counts on the next search."""
+    cache: dict[Any, Any] = app.cache.setdefault(CACHE, {})
+    if not cache.get("synced"):
+        cache["synced"] = True
+        sync_shipped(app)
+    keys = [community] if community and layers.is_community(community) else []
+    keys += list(layers.BASE)
+    revisions = layers.revisions(session, keys)
+    built: list[tuple[LayerKey, Index]] = []
+    hidden: frozenset[str] = frozenset()
+    for key in keys:
+        held = cache.get(key)
+        if held is None or held[0] != revisions.get(key, 0):
+            extra = layers.hidden_ids(session, key) if layers.is_community(key) else frozenset()
+            held = cache[key] = (revisions.get(key, 0), load_index(session, key), extra)
+        built.append((key, held[1]))
+        hidden = hidden | held[2]
+    return View(tuple(built), hidden)
+
+
+def sync_shipped(app: Any, now: datetime | None = None) -> hsds.Changes | None:
+    """Bring the shipped layer to what this release ships (`support.shipped_directory = false`
+    empties it). Another process doing the same at the same moment is not an error."""
+    now = now or datetime.now(UTC)
+    enabled = getattr(getattr(app.settings, "support", None), "shipped_directory", True)
+    try:
+        with app.store.session() as s:
+            if enabled:
+                return import_feed(
+                    s, DIRECTORY_DIR, layer=layers.SHIPPED, actor="crossings", now=now
+                )
+            if layers.count(s, layers.SHIPPED):
+                _drop_shipped(s, now)
+    except hsds.ImportFailed as exc:
+        log.warning("shipped directory not loaded: %s", "; ".join(map(str, exc.problems[:5])))
+    except IntegrityError:
+        log.info("shipped directory updated by another process")
+    return None
+
+
+def _drop_shipped(session: Session, now: datetime) -> None:
+    gone = layers.count(session, layers.SHIPPED)
+    for model in (SupportService, SupportOrganization):
+        table = model.__table__  # type: ignore[union-attr]
+        session.execute(
+            delete(table).where(table.c.platform == "", table.c.community_id == "shipped")
+        )
+    layers.bump(session, layers.SHIPPED, now)
+    layers.log(
+        session,
+        now,
+        "crossings",
+        "shipped off",
+        layers.SHIPPED,
+        f"support.shipped_directory is off: {gone} shipped services removed",
+    )

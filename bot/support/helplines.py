@@ -9,6 +9,7 @@ immigrant services. A line's `hours` are shown as its source states them; a line
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cache
@@ -170,9 +171,11 @@ def as_fields(
     now: datetime | None = None,
     zone: str | None = None,
     open_label: str = "",
+    vouch: Callable[[Line], str] | None = None,
 ) -> tuple[Field, ...]:
     """One field per line: contacts, hours as the source states them (with `open_label`
-    where a stated schedule is open at `now`), languages and the note."""
+    where a stated schedule is open at `now`), languages and the note; `vouch` adds who
+    vouches for the line and when it was checked (what `/support helplines` shows)."""
     fields = []
     for line in list(lines)[:MAX_FIELDS]:
         contact = " · ".join(
@@ -184,5 +187,6 @@ def as_fields(
         extra = " · ".join(p for p in (hours, ", ".join(line.get("languages", []))) if p)
         # The note carries what a caller must know to get through (an option to press, a keyword).
         note = f"\n{escape(line['note'])}" if line.get("note") else ""
-        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}{note}"))
+        checked = f"\n{vouch(line)}" if vouch else ""
+        fields.append(Field(escape(line["name"]), f"{contact}\n{escape(extra)}{note}{checked}"))
     return tuple(fields)

@@ -1,5 +1,10 @@
 """The support directory (shaped after Open Referral HSDS: organization, service, location,
-service_at_location, language, phone, schedule, taxonomy) and members' saved place/languages."""
+service_at_location, language, phone, schedule, taxonomy) and members' saved place/languages.
+
+The directory comes in layers, each with one owner (`platform`, `community_id`; see
+bot.support.layers): the shipped entries (`""`, `"shipped"`), the operator's CLI imports
+(`""`, `"operator"`), and each community's own additions (its platform and id). An HSDS id is
+unique within its layer, so two communities may import the same feed."""
 
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ from bot.store.db import dt_column, json_column
 from bot.store.models import CommunityScoped
 
 
-class SupportOrganization(SQLModel, table=True):
+class SupportOrganization(CommunityScoped, SQLModel, table=True):
     __tablename__ = "support_organizations"
 
+    platform: str = Field(default="", primary_key=True, max_length=16)
+    community_id: str = Field(default="", primary_key=True, max_length=64)
     id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=200)
     description: str | None = Field(default=None, sa_column=Column(Text))
@@ -25,9 +32,11 @@ class SupportOrganization(SQLModel, table=True):
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
-class SupportService(SQLModel, table=True):
+class SupportService(CommunityScoped, SQLModel, table=True):
     __tablename__ = "support_services"
 
+    platform: str = Field(default="", primary_key=True, max_length=16)
+    community_id: str = Field(default="", primary_key=True, max_length=64)
     id: str = Field(primary_key=True, max_length=64)
     organization_id: str = Field(max_length=64, index=True)
     name: str = Field(max_length=200)
@@ -48,7 +57,53 @@ class SupportService(SQLModel, table=True):
     locations: list[Any] = Field(
         default_factory=list, sa_column=json_column()
     )  # HSDS location + its service_at_location ("sal"), with city, country, lat, lon
+    # Other HSDS fields: assured_date (when the entry was last checked), service_areas...
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    # Who put it in its layer and when (an operator's import, a community's moderator).
+    added_by: str | None = Field(default=None, max_length=64)
+    added_at: datetime | None = Field(default=None, sa_column=dt_column())
+    updated_at: datetime | None = Field(default=None, sa_column=dt_column())
+
+
+class SupportHidden(CommunityScoped, SQLModel, table=True):
+    """A shipped or operator entry a community's administrators hid from their own members."""
+
+    __tablename__ = "support_hidden"
+    __table_args__ = (UniqueConstraint("platform", "community_id", "service_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64, index=True)
+    service_id: str = Field(max_length=64)
+    hidden_by: str = Field(max_length=64)
+    hidden_at: datetime = Field(sa_column=dt_column(nullable=False))
+
+
+class SupportLayer(SQLModel, table=True):
+    """One row per layer that has ever changed: its revision goes up with every change, so every
+    process knows when its copy of the layer's search index is stale."""
+
+    __tablename__ = "support_layers"
+
+    platform: str = Field(default="", primary_key=True, max_length=16)
+    community_id: str = Field(default="", primary_key=True, max_length=64)
+    revision: int = 0
+    changed_at: datetime | None = Field(default=None, sa_column=dt_column())
+
+
+class OperatorLogEntry(SQLModel, table=True):
+    """The operator's own audit log: changes to the shipped and operator layers (CLI imports,
+    the shipped directory brought up to date, entries claimed after the layers migration)."""
+
+    __tablename__ = "support_operator_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
+    actor: str = Field(max_length=64)  # the system user who ran the CLI, or "crossings"
+    action: str = Field(max_length=40)
+    layer: str = Field(default="", max_length=82)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
 
 
 class MemberPlace(CommunityScoped, SQLModel, table=True):

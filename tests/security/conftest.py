@@ -1,5 +1,6 @@
 """The attacks run against their own running bot (the dashboard's test world, tests/web/world.py)
-and chromium: what they change (lowered limits, ended sessions, demoted admins) stays here."""
+and chromium: what they change (lowered limits, ended sessions, demoted admins, imported and
+hidden directory entries) stays here."""
 
 from tests.web.conftest import browser, new_page, page, world
 

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.support import directory, hsds, places
+from bot.support.directory import DIRECTORY_DIR as SHIPPED
 from bot.support.hsds import jsonfeed, schemas
 from bot.support.models import SupportOrganization, SupportService
 from tests.conftest import RecordingConsole
@@ -52,13 +53,16 @@ BROKEN = {
 
 
 def services(app: Any) -> dict[str, dict[str, Any]]:
+    """The operator layer (what `crossings directory import` writes)."""
     with app.store.session() as s:
-        return {x.id: x.model_dump() for x in s.exec(select(SupportService)).all()}
+        query = select(SupportService).where(SupportService.community_id == "operator")
+        return {x.id: x.model_dump() for x in s.exec(query).all()}
 
 
 def organizations(app: Any) -> dict[str, dict[str, Any]]:
     with app.store.session() as s:
-        return {x.id: x.model_dump() for x in s.exec(select(SupportOrganization)).all()}
+        query = select(SupportOrganization).where(SupportOrganization.community_id == "operator")
+        return {x.id: x.model_dump() for x in s.exec(query).all()}
 
 
 def run_import(app: Any, path: Path, **kw: Any) -> hsds.Changes:
@@ -446,9 +450,15 @@ def test_the_cli_prints_json_problems_dry_run_changes_and_exports(
     assert main(["directory", "import", str(ok)]) == 0
     assert "1 added" in capsys.readouterr().out and list(services(app)) == ["svc-1"]
     out = tmp_path / "export.json"
-    assert main(["directory", "export", str(out), "--format", "hsds-json", "--json"]) == 0
+    layer = ["--layer", "operator"]
+    assert main(["directory", "export", str(out), "--format", "hsds-json", "--json", *layer]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
     assert [d["id"] for d in json.loads(out.read_text())] == ["svc-1"]
+    # By default: what a community with no entries of its own sees, the shipped ones too.
+    assert main(["directory", "export", str(out), "--format", "hsds-json", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    every = [d["id"] for d in json.loads(out.read_text())]
+    assert "svc-1" in every and len(every) == 1 + len(json.loads(SHIPPED.read_text()))
 
 
 def test_a_feed_in_parts_may_name_an_organization_stored_by_an_earlier_part(

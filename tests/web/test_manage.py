@@ -339,6 +339,74 @@ def test_directory_import_after_the_dry_run_imports_that_file(world: WebWorld, p
         world.app.cache.pop("support.index", None)
 
 
+def test_directory_an_admin_corrects_and_deletes_an_entry_of_their_own(
+    world: WebWorld, page: Any
+) -> None:
+    sid = str(uuid.uuid4())
+    service = {
+        "id": sid,
+        "name": "Line to correct",
+        "status": "active",
+        "organization": {"id": f"org-{sid}", "name": "Local group", "description": "test"},
+        "phones": [{"id": f"ph-{sid}", "number": "+1 202-555-0111"}],
+        "languages": [{"id": f"l-{sid}", "code": "en"}],
+        "attributes": [
+            {
+                "id": f"a-{sid}",
+                "taxonomy_term": {
+                    "id": "t-da",
+                    "code": "domestic-abuse",
+                    "name": "Domestic abuse",
+                    "description": "Domestic abuse support",
+                },
+            }
+        ],
+        "service_areas": [{"id": f"s-{sid}", "extent": "US", "extent_type": "iso3166-1-alpha-2"}],
+    }
+    sign_in_discord(world, page, OWNER_ID)
+    page.goto(world.base + HERE + "/directory")
+    page.get_by_label("Feed file").set_input_files(
+        {
+            "name": "own.json",
+            "mimeType": "application/json",
+            "buffer": json.dumps([service]).encode(),
+        }
+    )
+    page.get_by_role("button", name="Check this file").click()
+    page.get_by_role("button", name="Import these changes").click()
+    try:
+        page.get_by_role("link", name="Line to correct").click()
+        page.get_by_label("Phone number").fill("call us")
+        page.get_by_role("button", name="Save this entry").click()
+        expect(page.locator("#phone-error")).to_contain_text("not a phone number")
+        assert page.get_by_label("Phone number").get_attribute("aria-invalid") == "true"
+        page.get_by_label("Name").fill("Corrected line")
+        page.get_by_label("Phone number").fill("+1 202-555-0112")
+        page.get_by_role("button", name="Save this entry").click()
+        expect(page.locator(".notice.ok")).to_contain_text("Saved Corrected line")
+        last = world.audit()[-1]
+        assert (last.action, last.target_id) == ("web directory edit", sid)
+        assert "name, phone" in (last.reason or "")
+        page.goto(world.base + HERE + "/directory?topic=domestic-abuse&country=US")
+        results = page.get_by_role("region", name="Search results").inner_text()
+        assert "Corrected line" in results and "+1 202-555-0112" in results
+        assert "Added by this community's moderators" in results
+        page.get_by_role("link", name="Corrected line").click()
+        page.get_by_role("button", name="Delete this entry").click()
+        expect(page.locator(".notice.ok")).to_contain_text("Deleted Corrected line")
+        assert world.audit()[-1].action == "web directory delete"
+        page.goto(world.base + HERE + "/directory?topic=domestic-abuse&country=US")
+        assert (
+            "Corrected line" not in page.get_by_role("region", name="Search results").inner_text()
+        )
+    finally:
+        with Session(world.app.store.engine) as s:
+            for row in s.exec(select(SupportService).where(SupportService.id == sid)):
+                s.delete(row)
+            s.commit()
+        world.app.cache.pop("support.index", None)
+
+
 def test_settings_changed_elsewhere_are_not_overwritten(world: WebWorld, new_page: Any) -> None:
     first, second = new_page(), new_page()
     for page in (first, second):

@@ -75,6 +75,10 @@ class Changes:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     organizations: dict[str, list[str]] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)  # every service id in the feed
+    # Ids the feed shares with an entry of a layer below it (a community's own copy of a
+    # shipped entry, say): filled in by the caller, which knows the layers.
+    stands_in_for: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -86,7 +90,24 @@ class Changes:
                 "unchanged": self.unchanged,
             },
             "organizations": self.organizations,
+            "stands_in_for": self.stands_in_for,
         }
+
+
+# Columns that say whose a row is and when it came, not what it says: never compared.
+LAYER_COLUMNS = ("platform", "community_id")
+STAMP_COLUMNS = ("added_by", "added_at", "updated_at")
+Layer = tuple[str, str]
+
+
+def _content_columns(model: Any) -> list[Any]:
+    skip = {*LAYER_COLUMNS, *STAMP_COLUMNS}
+    return [c for c in model.__table__.columns if c.name not in skip]
+
+
+def _in_layer(model: Any, layer: Layer) -> Any:
+    table = model.__table__
+    return (table.c.platform == layer[0]) & (table.c.community_id == layer[1])
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any], mode: Mode) -> tuple[list[str], ...]:
@@ -96,16 +117,17 @@ def _diff(old: dict[str, Any], new: dict[str, Any], mode: Mode) -> tuple[list[st
     return added, updated, removed
 
 
-def _stored(session: Session, model: Any) -> dict[str, Row]:
-    """The stored rows as plain values (no ORM objects: a directory may hold 50,000)."""
-    table = model.__table__
-    rows = session.execute(select(table)).mappings()  # type: ignore[call-overload]
+def _stored(session: Session, model: Any, layer: Layer) -> dict[str, Row]:
+    """The layer's stored rows as plain values (no ORM objects: a directory may hold 50,000)."""
+    rows = session.execute(
+        select(*_content_columns(model)).where(_in_layer(model, layer))
+    ).mappings()
     return {r["id"]: dict(r) for r in rows}
 
 
 def _normal(rows: list[Row], model: Any) -> dict[str, Row]:
-    """Feed rows with every column, as they will read back from the database."""
-    defaults = {c.name: None for c in model.__table__.columns}
+    """Feed rows with every content column, as they will read back from the database."""
+    defaults = {c.name: None for c in _content_columns(model)}
     return {r["id"]: {**defaults, **r} for r in rows}
 
 
@@ -114,16 +136,19 @@ def import_feed(
     path: Path,
     topics: dict[str, str],
     *,
+    layer: Layer,
     mode: Mode = "replace",
     dry_run: bool = False,
+    stamp: dict[str, Any] | None = None,
 ) -> Changes:
-    """Import in the caller's transaction: "replace" makes the directory the feed; "upsert"
-    adds and updates by id and keeps what the feed does not mention."""
-    old_orgs = _stored(session, SupportOrganization)
+    """Import into one layer in the caller's transaction: "replace" makes the layer the feed;
+    "upsert" adds and updates by id and keeps what the feed does not mention. No other layer
+    is read or written. `stamp`: added_by and the time, for the rows added or changed."""
+    old_orgs = _stored(session, SupportOrganization, layer)
     known = frozenset(old_orgs) if mode == "upsert" else frozenset()
     org_rows, service_rows = load_rows(path, topics, known)
     orgs, services = _normal(org_rows, SupportOrganization), _normal(service_rows, SupportService)
-    old_services = _stored(session, SupportService)
+    old_services = _stored(session, SupportService, layer)
     added, updated, removed = _diff(old_services, services, mode)
     o_added, o_updated, o_removed = _diff(old_orgs, orgs, mode)
     changes = Changes(
@@ -133,28 +158,57 @@ def import_feed(
         removed,
         unchanged=len(services) - len(added) - len(updated),
         organizations={"added": o_added, "updated": o_updated, "removed": o_removed},
+        ids=list(services),
     )
     if dry_run:
         return changes
-    _delete(session, SupportService, removed)
-    _delete(session, SupportOrganization, o_removed)
-    _write(session, SupportOrganization, orgs, o_added, o_updated)
-    _write(session, SupportService, services, added, updated)
+    stamp = stamp or {}
+    owner = dict(zip(LAYER_COLUMNS, layer, strict=True))
+    _delete(session, SupportService, layer, removed)
+    _delete(session, SupportOrganization, layer, o_removed)
+    _write(session, SupportOrganization, layer, orgs, o_added, o_updated, owner, {}, {})
+    added_stamp = {k: stamp.get(k) for k in ("added_by", "added_at")} | {
+        "updated_at": stamp.get("added_at")
+    }
+    _write(
+        session,
+        SupportService,
+        layer,
+        services,
+        added,
+        updated,
+        owner,
+        added_stamp,
+        {"updated_at": stamp.get("added_at")},
+    )
     return changes
 
 
-def _delete(session: Session, model: Any, ids: list[str]) -> None:
+def _delete(session: Session, model: Any, layer: Layer, ids: list[str]) -> None:
     table = model.__table__
     for start in range(0, len(ids), 500):  # within every database's limit on bound values
-        session.execute(delete(table).where(table.c.id.in_(ids[start : start + 500])))
+        chunk = ids[start : start + 500]
+        session.execute(delete(table).where(_in_layer(model, layer), table.c.id.in_(chunk)))
 
 
 def _write(
-    session: Session, model: Any, rows: dict[str, Row], added: list[str], updated: list[str]
+    session: Session,
+    model: Any,
+    layer: Layer,
+    rows: dict[str, Row],
+    added: list[str],
+    updated: list[str],
+    owner: dict[str, str],
+    on_add: dict[str, Any],
+    on_update: dict[str, Any],
 ) -> None:
     """New rows in multi-row inserts, changed rows updated by id, without ORM objects."""
     table = model.__table__
     if added:
-        session.execute(insert(table), [rows[i] for i in added])
+        session.execute(insert(table), [{**rows[i], **owner, **on_add} for i in added])
     for rid in updated:
-        session.execute(update(table).where(table.c.id == rid).values(**rows[rid]))
+        session.execute(
+            update(table)
+            .where(_in_layer(model, layer), table.c.id == rid)
+            .values(**rows[rid], **on_update)
+        )

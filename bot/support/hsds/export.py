@@ -10,8 +10,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlmodel import Session, select
-
 from bot.support.hsds import schemas
 from bot.support.hsds.problems import Problem, Where
 from bot.support.models import SupportOrganization, SupportService
@@ -61,6 +59,7 @@ def _location(loc: dict[str, Any]) -> dict[str, Any]:
 def service(svc: SupportService, org: dict[str, Any], topics: dict[str, str]) -> dict[str, Any]:
     extra = dict(svc.extra or {})
     costs = extra.pop("cost_options", [])
+    areas = extra.pop("service_areas", [])
     out: dict[str, Any] = {"id": svc.id, "name": svc.name, "status": svc.status, **extra}
     for key in ("description", "url", "email", "fees_description"):
         if getattr(svc, key):
@@ -74,6 +73,8 @@ def service(svc: SupportService, org: dict[str, Any], topics: dict[str, str]) ->
     out["schedules"] = list(svc.schedules)
     out["service_at_locations"] = [_location(loc) for loc in svc.locations]
     out["cost_options"] = costs
+    if areas:
+        out["service_areas"] = areas
     out["attributes"] = [
         {
             "id": _uid(svc.id, code),
@@ -94,20 +95,31 @@ def service(svc: SupportService, org: dict[str, Any], topics: dict[str, str]) ->
     return out
 
 
-def documents(session: Session, topics: dict[str, str]) -> list[dict[str, Any]]:
-    """Every service as a whole HSDS 3 object; organizations without services on their own."""
-    orgs = {o.id: organization(o) for o in session.exec(select(SupportOrganization)).all()}
-    services = session.exec(select(SupportService).order_by(SupportService.id)).all()  # type: ignore[arg-type]
-    out = [
-        service(s, orgs.get(s.organization_id, {"id": s.organization_id}), topics) for s in services
-    ]
-    used = {s.organization_id for s in services}
-    return out + [o for oid, o in sorted(orgs.items()) if oid not in used]
+def documents(
+    services: list[SupportService], orgs: list[SupportOrganization], topics: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Every service as a whole HSDS 3 object, each with its own layer's organization; the
+    organizations without services on their own."""
+    by_key = {(o.platform, o.community_id, o.id): organization(o) for o in orgs}
+
+    def key(s: SupportService) -> tuple[str, str, str]:
+        return s.platform, s.community_id, s.organization_id
+
+    ordered = sorted(services, key=lambda s: s.id)
+    out = [service(s, by_key.get(key(s), {"id": s.organization_id}), topics) for s in ordered]
+    used = {key(s) for s in services}
+    return out + [o for k, o in sorted(by_key.items()) if k not in used]
 
 
-def export(session: Session, path: Path, fmt: Format, topics: dict[str, str]) -> list[Problem]:
-    """Write the directory; returns schema problems of what was written (none when valid)."""
-    docs = documents(session, topics)
+def export(
+    path: Path,
+    fmt: Format,
+    topics: dict[str, str],
+    services: list[SupportService],
+    orgs: list[SupportOrganization],
+) -> list[Problem]:
+    """Write these services; returns schema problems of what was written (none when valid)."""
+    docs = documents(services, orgs, topics)
     problems: list[Problem] = []
     for i, doc in enumerate(docs):
         kind = "service" if "status" in doc else "organization"
@@ -156,6 +168,8 @@ def tables(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             put("schedules.csv", sched, service_id=sid)
         for cost in doc["cost_options"]:
             put("cost_options.csv", cost, service_id=sid)
+        for area in doc.get("service_areas", []):
+            put("service_areas.csv", area, service_id=sid)
         for attr in doc["attributes"]:
             put("attributes.csv", attr)
             put("taxonomy_terms.csv", attr["taxonomy_term"])
@@ -191,7 +205,8 @@ def write_tables(docs: list[dict[str, Any]], folder: Path) -> None:
     rows = tables(docs)
     for name in ("organizations.csv", "services.csv", "locations.csv", "service_at_location.csv",
                  "phones.csv", "languages.csv", "schedules.csv", "addresses.csv",
-                 "cost_options.csv", "attributes.csv", "taxonomy_terms.csv", "taxonomies.csv"):  # fmt: skip
+                 "cost_options.csv", "service_areas.csv", "attributes.csv", "taxonomy_terms.csv",
+                 "taxonomies.csv"):  # fmt: skip
         columns = [f["name"] for f in package[name]["schema"]["fields"]]
         if name == "schedules.csv":
             columns.append("timezone_name")  # an extra column: the IANA zone, when known

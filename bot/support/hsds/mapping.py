@@ -133,6 +133,10 @@ class Mapper:
         costs = [scalars(c, "cost_option") for c in obj.get("cost_options") or []]
         if costs:
             extra["cost_options"] = costs
+        # The countries a service without places serves (a national line): kept for search.
+        areas = [scalars(a, "service_area") for a in obj.get("service_areas") or []]
+        if areas:
+            extra["service_areas"] = areas
         return {
             "id": str(obj.get("id", "")),
             "organization_id": org_id,

@@ -21,7 +21,7 @@ READ = {
     "3.0": (
         "organizations.csv", "services.csv", "locations.csv", "service_at_location.csv",
         "phones.csv", "languages.csv", "schedules.csv", "addresses.csv", "attributes.csv",
-        "taxonomy_terms.csv", "taxonomies.csv", "cost_options.csv",
+        "taxonomy_terms.csv", "taxonomies.csv", "cost_options.csv", "service_areas.csv",
     ),
     "1.1": (
         "organizations.csv", "services.csv", "locations.csv", "services_at_location.csv",
@@ -201,6 +201,7 @@ def _join(t: dict[str, list[Row]], feed: Feed) -> None:
     attach("schedules.csv", "schedules", ("service_id", "service_at_location_id", "location_id"))
     attach("addresses.csv", "addresses", ("location_id",))
     attach("cost_options.csv", "cost_options", ("service_id",))
+    attach("service_areas.csv", "service_areas", ("service_id",))
     terms = {r["id"]: r for r in t.get("taxonomy_terms.csv", []) if "id" in r}
     for row in t.get("attributes.csv", []):
         term = terms.get(row.get("taxonomy_term_id"))
