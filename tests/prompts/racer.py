@@ -34,7 +34,8 @@ class RecordingPlatform(Platform):
     @handles(a.Post)
     async def accept(self, action: a.Action) -> a.ActionResult:
         """Creates a post, honouring the outbox's idempotency key as Discord honours a nonce
-        with enforce_nonce: the same key twice returns the post already created. (The racers'
+        with enforce_nonce, atomically: the same key twice, even at one instant, returns the
+        post already created. (The racers'
         simulated clocks are not in step, so one can see the other's lease as expired and
         send the same entry again; the key is what keeps the platform from posting twice.)"""
         assert isinstance(action, a.Post)
@@ -44,8 +45,7 @@ class RecordingPlatform(Platform):
             conn.execute(
                 text(
                     "INSERT INTO delivered (channel, body, owner, nonce) "
-                    "SELECT :c, :b, :o, CAST(:n AS TEXT) WHERE CAST(:n AS TEXT) IS NULL "
-                    "OR NOT EXISTS (SELECT 1 FROM delivered WHERE nonce = CAST(:n AS TEXT))"
+                    "VALUES (:c, :b, :o, CAST(:n AS TEXT)) ON CONFLICT (nonce) DO NOTHING"
                 ),
                 {"c": action.place.channel, "b": action.message.text, "o": PROCESS_ID, "n": nonce},
             )

@@ -33,7 +33,9 @@ def shared() -> Iterator[Store]:
         conn.execute(
             text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT, nonce TEXT)")
         )
-        conn.execute(text("CREATE INDEX delivered_nonce ON delivered (nonce)"))
+        # Unique, as the platform's own nonce check is atomic: two sends of one entry at the
+        # same instant must not both post (sends without a key, NULL, stay distinct).
+        conn.execute(text("CREATE UNIQUE INDEX delivered_nonce ON delivered (nonce)"))
     yield store
     drop_postgres_store(store)
 
