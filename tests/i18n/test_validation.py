@@ -181,7 +181,9 @@ def test_a_pack_missing_one_note_in_a_language_loses_that_language(tmp_path: Pat
     pack = content / "prompts" / "red-flags.yaml"
     lines = pack.read_text(encoding="utf-8").splitlines(keepends=True)
     # the Tagalog content note of the third prompt, and nothing else
-    notes = [i for i, line in enumerate(lines) if line.startswith("    tl: ") and "/help-now" in line]
+    notes = [
+        i for i, line in enumerate(lines) if line.startswith("    tl: ") and "/help-now" in line
+    ]
     del lines[notes[2]]
     pack.write_text("".join(lines), encoding="utf-8")
     validated = _crossings("content", "validate", "--json", content=content)
