@@ -20,14 +20,12 @@ from bot.prompts.packs import Library, load_library
 
 
 def pack_languages(lib: Library) -> dict[str, dict[str, list[str]]]:
-    """Per theme, the languages in which its title and every prompt are written."""
-    out: dict[str, dict[str, list[str]]] = {}
-    for theme, pack in sorted(lib.packs.items()):
-        complete = set(pack.title)
-        for prompt in pack.prompts:
-            complete &= set(prompt.text)
-        out[theme] = {"languages": sorted(complete)}
-    return out
+    """Per theme, the languages in which its title, description and every prompt, follow-up
+    and content note are written."""
+    return {
+        theme: {"languages": sorted(pack.complete_locales)}
+        for theme, pack in sorted(lib.packs.items())
+    }
 
 
 def validate_summary() -> dict[str, Any]:

@@ -133,6 +133,33 @@ class Pack:
             found |= set(p.text)
         return found
 
+    def gaps(self, locale: str) -> list[str]:
+        """What the pack lacks in `locale`: its title or description, or the prompts (by id)
+        whose text, follow-ups or content note are not written in it. A member reading in
+        `locale` would meet English exactly there."""
+        missing = [part for part in ("title", "description") if not _written(self, part, locale)]
+        return missing + [p.id for p in self.prompts if _prompt_gap(p, locale)]
+
+    @property
+    def complete_locales(self) -> set[str]:
+        """The locales in which every text of the pack is written."""
+        return {locale for locale in self.locales if not self.gaps(locale)}
+
+
+def _written(pack: Pack, part: str, locale: str) -> bool:
+    """True when `part` is written in `locale`, or English has nothing to translate either."""
+    values: Localized = getattr(pack, part)
+    return locale in values or BASE_LOCALE not in values
+
+
+def _prompt_gap(prompt: Prompt, locale: str) -> bool:
+    if locale not in prompt.text:
+        return True
+    if prompt.content_note and locale not in prompt.content_note:
+        return True
+    english = prompt.follow_ups.get(BASE_LOCALE, [])
+    return len(prompt.follow_ups.get(locale, [])) != len(english)
+
 
 def _pick(values: dict[str, Any], locale: str) -> Any:
     """The text for a locale: exact, then its language (pt-BR -> pt, zh-CN -> zh-Hans), then
@@ -237,11 +264,11 @@ class Library:
         return sorted(found)
 
     def missing_translations(self) -> list[str]:
-        """Locales a pack uses somewhere but not for every prompt (a warning, not an error)."""
+        """Locales a pack uses somewhere but not for all its texts (a warning, not an error)."""
         notes = []
         for pack in self.packs.values():
             for locale in sorted(pack.locales - {BASE_LOCALE}):
-                missing = [p.id for p in pack.prompts if locale not in p.text]
+                missing = pack.gaps(locale)
                 if missing:
                     notes.append(f"{pack.source}: '{locale}' missing for {', '.join(missing)}")
         return notes

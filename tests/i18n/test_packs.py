@@ -1,4 +1,5 @@
-"""Every prompt pack reads in eight languages, notes and follow-ups included."""
+"""Every prompt pack reads in all twelve interface languages, notes and follow-ups included,
+and speaks to both partners: the one who moved and the one at home."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from bot.prompts.packs import Pack, load_library, parse_pack
 
 pytestmark = pytest.mark.i18n
 
-LANGUAGES = ["es", "pt", "fr", "de", "ja", "zh-Hans", "ko"]
+LANGUAGES = ["es", "pt", "fr", "de", "ja", "zh-Hans", "ko", "vi", "tl", "id", "ar"]
+# Phrases that take the reader to be the partner who moved.
+MOVER_ONLY = ("your new life", "back home", "new here", "locals")
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +23,10 @@ def packs() -> dict[str, Pack]:
     return lib.packs
 
 
-def test_thirteen_packs_load(packs: dict[str, Pack]) -> None:
-    assert len(packs) == 13
+def test_fifteen_packs_load(packs: dict[str, Pack]) -> None:
+    assert len(packs) == 15
+    for theme in ("faith-and-religion", "in-laws-extended-family"):
+        assert len(packs[theme].prompts) >= 8, theme
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
@@ -56,7 +61,18 @@ def test_platform_locales_pick_the_pack_language(packs: dict[str, Pack]) -> None
     assert prompt.text_in("zh-CN") == prompt.text["zh-Hans"]
     assert prompt.text_in("pt-BR") == prompt.text["pt"]
     assert prompt.text_in("de-AT") == prompt.text["de"]
-    assert prompt.text_in("vi") == prompt.text["en"]
+    assert prompt.text_in("vi") == prompt.text["vi"]
+    assert prompt.text_in("fil-PH") == prompt.text["tl"]
+    assert prompt.text_in("it") == prompt.text["en"]
+
+
+def test_prompts_speak_to_both_partners(packs: dict[str, Pack]) -> None:
+    for pack in packs.values():
+        texts = [pack.title["en"], pack.description.get("en", "")]
+        for prompt in pack.prompts:
+            texts += [prompt.text["en"], *prompt.follow_ups.get("en", [])]
+        for text in texts:
+            assert not any(phrase in text.lower() for phrase in MOVER_ONLY), (pack.theme, text)
 
 
 def test_a_pack_with_a_bad_locale_code_is_refused_with_its_line() -> None:

@@ -20,7 +20,6 @@ from crossings.content import validate_summary
 pytestmark = pytest.mark.i18n
 
 CATALOG_LOCALES = ["en", "es", "pt", "fr", "de", "ja", "zh-Hans", "ko", "vi", "tl", "id", "ar"]
-PACK_LOCALES = ["en", "es", "pt", "fr", "de", "ja", "zh-Hans", "ko"]
 
 
 def write_catalog(root: Path, locale: str, entries: dict[str, str]) -> Path:
@@ -181,9 +180,39 @@ def test_shipped_content_validates_with_every_language() -> None:
     assert set(CATALOG_LOCALES) <= set(summary["catalogs"]["languages"])
     assert summary["catalogs"]["missing"] == {} and summary["catalogs"]["unused"] == {}
     assert summary["catalogs"]["unused_keys"] == 0  # one source for every text: none unread
-    assert len(summary["packs"]) == 13
-    for theme, info in summary["packs"].items():
-        assert set(PACK_LOCALES) <= set(info["languages"]), theme
+    assert len(summary["packs"]) == 15
+
+
+def test_every_pack_reads_in_every_interface_language() -> None:
+    validated = _crossings("content", "validate", "--json", content=CONTENT_DIR)
+    assert validated.returncode == 0, validated.stdout
+    summary = json.loads(validated.stdout)
+    assert summary["errors"] == [] and summary["warnings"] == []
+    assert summary["themes"] == 15 and summary["catalogs"]["unused_keys"] == 0
+    interface = summary["catalogs"]["languages"]
+    assert sorted(CATALOG_LOCALES) == interface
+    assert {theme: info["languages"] for theme, info in summary["packs"].items()} == {
+        theme: interface for theme in summary["packs"]
+    }
+
+
+def test_a_pack_missing_one_note_in_a_language_loses_that_language(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    pack = content / "prompts" / "red-flags.yaml"
+    lines = pack.read_text(encoding="utf-8").splitlines(keepends=True)
+    # the Tagalog content note of the third prompt, and nothing else
+    notes = [
+        i for i, line in enumerate(lines) if line.startswith("    tl: ") and "/help-now" in line
+    ]
+    del lines[notes[2]]
+    pack.write_text("".join(lines), encoding="utf-8")
+    validated = _crossings("content", "validate", "--json", content=content)
+    assert validated.returncode == 0  # members read the English note there: a warning
+    summary = json.loads(validated.stdout)
+    assert "tl" not in summary["packs"]["red-flags"]["languages"]
+    assert "tl" in summary["packs"]["money-transparency"]["languages"]
+    assert summary["warnings"] == ["red-flags.yaml: 'tl' missing for red-03"]
 
 
 def _crossings(*args: str, content: Path) -> subprocess.CompletedProcess[str]:
