@@ -34,7 +34,8 @@ def shared() -> Iterator[Store]:
         conn.execute(
             text("CREATE TABLE delivered (channel TEXT, body TEXT, owner TEXT, nonce TEXT)")
         )
-        conn.execute(text("CREATE INDEX delivered_nonce ON delivered (nonce)"))
+        # Unique: the recording platform dedupes by nonce atomically, as Discord does.
+        conn.execute(text("CREATE UNIQUE INDEX delivered_nonce ON delivered (nonce)"))
     yield store
     drop_postgres_store(store)
 
