@@ -205,6 +205,19 @@ class ConsolePlatform(Platform):
         self.say(f"  (message {act.message_id} removed: {act.reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
 
+    @handles(a.ClearPrivate)
+    async def _do_ClearPrivate(self, act: a.ClearPrivate) -> a.ActionResult:
+        """The bot's own messages in the member's DM go; the member's own stay."""
+        mine = [
+            p
+            for p in self.messages.values()
+            if p.channel == f"@{act.user_id}" and p.author_id == self.bot.user_id and not p.deleted
+        ]
+        for post in mine:
+            post.deleted = True
+        self.say(f"  ({len(mine)} of Crossings' messages to {self.name_of(act.user_id)} removed)", "", "dim")
+        return a.ActionResult(True, channel_id=f"@{act.user_id}")
+
     def _member_action(self, verb: str, user_id: str, reason: str) -> a.ActionResult:
         self.say(f"  ({self.name_of(user_id)} {verb}: {reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
