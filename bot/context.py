@@ -205,7 +205,10 @@ class Context:
 
     def send_private(self, user_id: str, message: str | Message, *, kind: str = "dm") -> bool:
         """A DM through the outbox; False when discreet mode kept it back."""
-        return self.send(a.SendPrivate(self.place, user_id, as_message(message)), kind=kind) is not None
+        return (
+            self.send(a.SendPrivate(self.place, user_id, as_message(message)), kind=kind)
+            is not None
+        )
 
     def is_discreet(self, user_id: str) -> bool:
         prefs = self.prefs(user_id, create=False)

@@ -215,7 +215,11 @@ class ConsolePlatform(Platform):
         ]
         for post in mine:
             post.deleted = True
-        self.say(f"  ({len(mine)} of Crossings' messages to {self.name_of(act.user_id)} removed)", "", "dim")
+        self.say(
+            f"  ({len(mine)} of Crossings' messages to {self.name_of(act.user_id)} removed)",
+            "",
+            "dim",
+        )
         return a.ActionResult(True, channel_id=f"@{act.user_id}")
 
     def _member_action(self, verb: str, user_id: str, reason: str) -> a.ActionResult:
