@@ -35,6 +35,7 @@ class Posted:
     thread: str | None = None
     components: list[Component] = field(default_factory=list)
     deleted: bool = False
+    ephemeral: bool = False  # a private answer ("only you see this"), not a DM
 
 
 class ConsolePlatform(Platform):
@@ -140,6 +141,7 @@ class ConsolePlatform(Platform):
         who = self.name_of(act.user_id)
         if act.private:
             post = self.record_post(f"@{act.user_id}", self.bot.user_id, act.message)
+            post.ephemeral = True
             self.say(f"  Crossings (only {who} sees this) [{post.id}]", act.message, "bold cyan")
         else:
             channel = act.place.channel or "general"
