@@ -18,8 +18,8 @@ from bot import actions as a
 from bot.message import Message
 from bot.safety import replies
 from tests.conftest import RecordingConsole
-from tests.safety.test_platforms import CONCERN
 from tests.safety.test_neutral_previews import FORBIDDEN
+from tests.safety.test_platforms import CONCERN
 from tests.web.conftest import SHOTS
 
 STYLE = """
