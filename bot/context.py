@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import actions as a
 from bot import i18n
@@ -211,8 +211,14 @@ class Context:
         )
 
     def is_discreet(self, user_id: str) -> bool:
-        prefs = self.prefs(user_id, create=False)
-        return bool(prefs and prefs.discreet)
+        """Discreet mode holds across every community on the platform: a phone that is watched
+        shows every DM, and on Discord a DM to the bot belongs to no server at all."""
+        query = select(MemberPrefs.id).where(
+            MemberPrefs.platform == self.place.platform,
+            MemberPrefs.user_id == user_id,
+            col(MemberPrefs.discreet).is_(True),
+        )
+        return self.session.exec(query).first() is not None
 
     def may_write_to(self, user_id: str) -> bool:
         """Discreet mode: the bot never writes to the member first. It answers what they asked

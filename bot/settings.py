@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import langcodes
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission, command_key
@@ -235,9 +235,17 @@ async def me_discreet(ctx: Context, mode: str) -> None:
     while moderators still hear of crisis signals and are told how to reach out."""
     prefs = ctx.prefs()
     assert prefs is not None
-    prefs.discreet = mode == "on"
-    prefs.updated_at = ctx.now
+    prefs.discreet, prefs.updated_at = mode == "on", ctx.now
     ctx.session.add(prefs)
+    if not prefs.discreet:  # it held on the whole platform (Context.is_discreet): off everywhere
+        query = select(MemberPrefs).where(
+            MemberPrefs.platform == ctx.place.platform,
+            MemberPrefs.user_id == ctx.actor_id,
+            col(MemberPrefs.discreet).is_(True),
+        )
+        for row in ctx.session.exec(query):
+            row.discreet, row.updated_at = False, ctx.now
+            ctx.session.add(row)
     ctx.reply(ctx.t("core.me.discreet_on" if prefs.discreet else "core.me.discreet_off"))
 
 

@@ -208,3 +208,29 @@ async def test_erasing_ones_data_keeps_discreet_mode(community: RecordingConsole
     await community.type(f"/click '{i18n.t('privacy.delete.yes', 'en')}'")
     await community.type(URGENT)
     assert dms(community, "amira") == []
+
+
+async def test_discreet_mode_on_and_off_with_a_clear_error_for_anything_else(
+    community: RecordingConsole,
+) -> None:
+    await setup(community, "Amira")
+    assert i18n.t("core.me.discreet_on", "en") in await community.type("/me discreet on")
+    assert "must be one of: on, off" in await community.type("/me discreet maybe")
+    assert i18n.t("core.me.discreet_off", "en") in await community.type("/me discreet off")
+    await community.type(URGENT)
+    assert dms(community, "amira")
+
+
+async def test_discreet_mode_chosen_anywhere_holds_in_every_community_of_the_platform(
+    community: RecordingConsole,
+) -> None:
+    """On Discord a DM to the bot belongs to no server: discreet mode chosen there must still
+    keep the bot from writing first about a message in the server."""
+    await setup(community, "Amira")
+    with community.app.store.session() as s:  # type: ignore[attr-defined]
+        s.add(MemberPrefs(platform="console", community_id="dm", user_id="amira", discreet=True))
+        s.commit()
+    await community.type(URGENT)
+    assert dms(community, "amira") == []
+    await community.type("/me discreet off", "/clock +7h", URGENT)  # off everywhere; a new window
+    assert dms(community, "amira")
