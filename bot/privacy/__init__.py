@@ -164,6 +164,7 @@ def _clear(ctx: Context) -> None:
     bot restarts. The answer is private (ephemeral where the platform has it), so it leaves
     nothing behind either."""
     ctx.send(a.ClearPrivate(ctx.place, ctx.actor_id), kind="privacy.clear")
+    ctx.app.outbox.forget_private(ctx.session, ctx.place.platform, ctx.actor_id)
     ctx.reply(ctx.t("privacy.clear.started"))
 
 

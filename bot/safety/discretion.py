@@ -46,6 +46,7 @@ async def clear(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
         raise CommandError(ctx.t("privacy.clear.not_yours"))
     lang = replies.pick_language(args[1] if len(args) > 1 else None, ctx.locale)
     ctx.send(a.ClearPrivate(ctx.place, ctx.actor_id), kind="privacy.clear")
+    ctx.app.outbox.forget_private(ctx.session, ctx.place.platform, ctx.actor_id)
     ctx.reply(replies.text("cleared", lang))
 
 

@@ -234,3 +234,24 @@ async def test_discreet_mode_chosen_anywhere_holds_in_every_community_of_the_pla
     assert dms(community, "amira") == []
     await community.type("/me discreet off", "/clock +7h", URGENT)  # off everywhere; a new window
     assert dms(community, "amira")
+
+
+async def test_clearing_leaves_no_copy_of_the_dms_in_the_outbox(
+    community: RecordingConsole,
+) -> None:
+    from bot.store.models import OutboxEntry
+
+    await setup(community, "Amira")
+    await community.type(URGENT)
+    opening = replies.text("suicide", "en")[:30]
+
+    def kept() -> list[str]:
+        with community.app.store.session() as s:  # type: ignore[attr-defined]
+            return [e.payload for e in s.exec(select(OutboxEntry)) if opening in e.payload]
+
+    assert kept()  # the reply as it was sent
+    await community.type("/privacy clear-dms")
+    assert kept() == []
+    with community.app.store.session() as s:  # type: ignore[attr-defined]
+        kinds = [e.kind for e in s.exec(select(OutboxEntry))]
+    assert "safety.reply" in kinds  # that it was sent stays
