@@ -121,7 +121,7 @@ async def answered(ctx: Context, args: list[str], values: tuple[str, ...]) -> No
     they hear that it did."""
     community = community_of_click(ctx, args)
     answer = args[3] if len(args) > 3 else ""
-    if community is None or answer not in ANSWERS:
+    if community is None or args[0] != ctx.actor_id or answer not in ANSWERS:
         raise CommandError(ctx.t("privacy.clear.not_yours"))
 
     def t(key: str, **values: object) -> str:

@@ -179,3 +179,25 @@ async def test_on_slack_discreet_mode_stops_the_dm_and_the_card_says_why(
     assert em.dms("UAMIRA") == []
     await ws.command("UAMIRA", "privacy clear-dms")  # asked for: answered, ephemerally
     assert em.dms("UAMIRA") == []
+
+
+@pytest.mark.discord
+async def test_on_discord_a_moderator_asks_is_it_safe_to_talk_and_the_member_answers(
+    dc: DiscordCommunity,
+) -> None:
+    from tests.emulators.discord.server import OWNER_ID
+
+    em = dc.emulator
+    queue = await set_queue(dc)
+    await em.post("111", em.channel_id("general"), CONCERN)
+    await dc.settle(lambda: _bot_dms(dc, "111") and em.in_channel(queue))
+    [card] = [m for m in em.in_channel(queue) if m.get("components")]
+    ask = _button(card["components"], i18n.t("safety.checkin.button", "en"))
+    await dc.answered(await em.click(OWNER_ID, card, str(ask["custom_id"])))
+    await dc.settle(lambda: len(_bot_dms(dc, "111")) == 2)
+    check_in = _bot_dms(dc, "111")[-1]
+    assert check_in["content"] == i18n.t("core.preview", "en")  # the notification
+    yes = _button(check_in["components"], i18n.t("safety.checkin.yes", "en"))
+    answer = await dc.answered(await em.click("111", check_in, str(yes["custom_id"])))
+    assert i18n.t("safety.checkin.thanks_yes", "en") in str(answer)
+    await dc.settle(lambda: any("said yes" in t for t in texts(em.in_channel(queue))))

@@ -255,3 +255,18 @@ async def test_clearing_leaves_no_copy_of_the_dms_in_the_outbox(
     with community.app.store.session() as s:  # type: ignore[attr-defined]
         kinds = [e.kind for e in s.exec(select(OutboxEntry))]
     assert "safety.reply" in kinds  # that it was sent stays
+
+
+async def test_only_the_member_can_answer_their_check_in(community: RecordingConsole) -> None:
+    await setup(community, "Amira")
+    await community.type(CONCERN, "/as Noor", f"/click '{i18n.t('safety.checkin.button', 'en')}'")
+    [check_in] = [
+        m
+        for m in community.platform.messages.values()
+        if m.channel == "@amira" and i18n.t("safety.checkin.text", "en") in m.text
+    ]
+    out = await community.type(
+        "/as Sam", f'/click {check_in.id} "{i18n.t("safety.checkin.yes", "en")}"'
+    )
+    assert i18n.t("privacy.clear.not_yours", "en") in out
+    assert not any("said yes" in card for card in queue(community))
