@@ -92,6 +92,14 @@ class DeleteMessage(Action):
 
 
 @dataclass(frozen=True)
+class ClearPrivate(Action):
+    """Delete every message the bot sent in its direct conversation with one member. The
+    member's own messages stay: no platform lets a bot delete those in a DM."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
 class TimeoutMember(Action):
     """Time a member out until `until`; None lifts a timeout."""
 

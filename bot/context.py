@@ -16,12 +16,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import actions as a
 from bot import i18n
 from bot.commands import Permission
-from bot.events import Actor, Event, Place
+from bot.events import Actor, Event, MessagePosted, Place
 from bot.forms import Form
 from bot.message import Message, as_message
 from bot.store.models import Community, MemberPrefs, OutboxEntry
@@ -195,13 +195,43 @@ class Context:
         dedupe_key: str | None = None,
         context: dict[str, Any] | None = None,
     ) -> OutboxEntry | None:
-        """Deliver through the outbox, atomically with this context's writes."""
+        """Deliver through the outbox, atomically with this context's writes. A DM to a
+        member in discreet mode that they did not ask for is not sent (None)."""
+        if isinstance(action, a.SendPrivate) and not self.may_write_to(action.user_id):
+            return None
         return self.app.outbox.enqueue(
             self.session, action, self.now, kind=kind, dedupe_key=dedupe_key, context=context
         )
 
-    def send_private(self, user_id: str, message: str | Message, *, kind: str = "dm") -> None:
-        self.send(a.SendPrivate(self.place, user_id, as_message(message)), kind=kind)
+    def send_private(self, user_id: str, message: str | Message, *, kind: str = "dm") -> bool:
+        """A DM through the outbox; False when discreet mode kept it back."""
+        return (
+            self.send(a.SendPrivate(self.place, user_id, as_message(message)), kind=kind)
+            is not None
+        )
+
+    def is_discreet(self, user_id: str) -> bool:
+        """Discreet mode holds across every community on the platform: a phone that is watched
+        shows every DM, and on Discord a DM to the bot belongs to no server at all."""
+        query = select(MemberPrefs.id).where(
+            MemberPrefs.platform == self.place.platform,
+            MemberPrefs.user_id == user_id,
+            col(MemberPrefs.discreet).is_(True),
+        )
+        return self.session.exec(query).first() is not None
+
+    def may_write_to(self, user_id: str) -> bool:
+        """Discreet mode: the bot never writes to the member first. It answers what they asked
+        for themselves (a command, a click, a DM to the bot); a message they posted in a
+        channel, a moderator's action or a timer is not a request to be written to."""
+        if not self.is_discreet(user_id):
+            return True
+        event = self.event
+        if event is None or event.actor.user_id != user_id:
+            return False
+        if isinstance(event, MessagePosted):
+            return event.is_dm
+        return True
 
     def stop(self) -> None:
         """Later listeners skip this message (e.g. automod removed it)."""

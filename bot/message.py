@@ -86,7 +86,11 @@ class Attachment:
 @dataclass(frozen=True)
 class Message:
     """What the bot says. `rows` are rows of components (at most 5 rows of 5 buttons, or one
-    select per row). `tone` lets adapters colour cards (Discord embed colour, console style)."""
+    select per row). `tone` lets adapters colour cards (Discord embed colour, console style).
+
+    `preview` makes the message discreet: that neutral line is all a notification or a lock
+    screen shows, and everything else is folded below it (Discord: behind spoilers; Slack:
+    after a first block, with the preview as the notification text; console: after it)."""
 
     text: str = ""
     title: str | None = None
@@ -95,10 +99,11 @@ class Message:
     footer: str | None = None
     tone: Literal["info", "success", "warning", "danger", "urgent"] = "info"
     attachments: tuple[Attachment, ...] = field(default=(), compare=False)
+    preview: str | None = None
 
     def plain(self) -> str:
         """A readable plain-text rendering (console, logs in tests, fallbacks)."""
-        parts: list[str] = []
+        parts: list[str] = [self.preview] if self.preview else []
         if self.title:
             parts.append(to_plain(self.title))
         if self.text:

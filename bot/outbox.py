@@ -26,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,10 +42,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from bot import codec, metrics, outbox_batch
-from bot.actions import Action, ActionResult
+from bot.actions import Action, ActionResult, Respond, SendPrivate
 from bot.claims import PROCESS_ID
 from bot.config import OutboxSettings
 from bot.idempotency import Attempt, attempting
+from bot.message import Message
 from bot.outbox_batch import Batch, Leased, Outcome
 from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order, posts_a_message
 from bot.platform import Platform
@@ -115,6 +117,24 @@ class Outbox:
         except IntegrityError:
             return None
         return entry
+
+    def forget_private(self, session: Session, platform: str, user_id: str) -> int:
+        """The member cleared their DM: the copies the outbox keeps of DMs already sent to
+        them lose their text, so nothing they asked to clear stays here either. What was sent,
+        when and of which kind stays (the delivery record moderation relies on)."""
+        query = select(OutboxEntry).where(
+            OutboxEntry.platform == platform,
+            OutboxEntry.status != "pending",
+            col(OutboxEntry.payload).contains(f'"user_id":{json.dumps(user_id)}'),
+        )
+        forgotten = 0
+        for entry in session.exec(query):
+            action = codec.loads(entry.payload)
+            if isinstance(action, SendPrivate | Respond) and action.user_id == user_id:
+                entry.payload = codec.dumps(replace(action, message=Message()))
+                session.add(entry)
+                forgotten += 1
+        return forgotten
 
     def hook(self, kind: str) -> Callable[[DeliveredHook], DeliveredHook]:
         """Decorator: run after an entry of `kind` was accepted (e.g. record a thread id)."""

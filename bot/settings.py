@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import langcodes
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot import i18n, l10n
 from bot.commands import Choice, CommandError, Option, OptionType, Permission, command_key
@@ -43,13 +43,23 @@ def _prefs_rows(session: Session, who: Subject) -> list[MemberPrefs]:
 
 
 def _export_prefs(session: Session, who: Subject) -> list[dict[str, Any]]:
-    return [{"language": p.locale, "timezone": p.timezone} for p in _prefs_rows(session, who)]
+    return [
+        {"language": p.locale, "timezone": p.timezone, "discreet": p.discreet}
+        for p in _prefs_rows(session, who)
+    ]
 
 
 def _erase_prefs(session: Session, who: Subject) -> int:
+    """Language and time zone go. Discreet mode stays: erasing one's data must not let the
+    bot start writing first again to someone who asked it never to (it names no one else
+    and says nothing about why; `/me discreet off` ends it)."""
     rows = _prefs_rows(session, who)
     for row in rows:
-        session.delete(row)
+        if row.discreet:
+            row.locale = row.timezone = None
+            session.add(row)
+        else:
+            session.delete(row)
     return len(rows)
 
 
@@ -206,6 +216,37 @@ async def me_timezone(ctx: Context, zone: str) -> None:
     prefs.updated_at = ctx.now
     ctx.session.add(prefs)
     ctx.reply(ctx.t("core.me.timezone_set", zone=zone))
+
+
+@feature.command(
+    "me discreet",
+    "Discreet mode: the bot never writes to you first",
+    options=[
+        Option(
+            "mode",
+            OptionType.CHOICE,
+            "on: the bot never writes to you first; off: as before",
+            choices=(Choice("on", "on"), Choice("off", "off")),
+        )
+    ],
+)
+async def me_discreet(ctx: Context, mode: str) -> None:
+    """For members whose phone may be watched: no DM they did not ask for (Context.send),
+    while moderators still hear of crisis signals and are told how to reach out."""
+    prefs = ctx.prefs()
+    assert prefs is not None
+    prefs.discreet, prefs.updated_at = mode == "on", ctx.now
+    ctx.session.add(prefs)
+    if not prefs.discreet:  # it held on the whole platform (Context.is_discreet): off everywhere
+        query = select(MemberPrefs).where(
+            MemberPrefs.platform == ctx.place.platform,
+            MemberPrefs.user_id == ctx.actor_id,
+            col(MemberPrefs.discreet).is_(True),
+        )
+        for row in ctx.session.exec(query):
+            row.discreet, row.updated_at = False, ctx.now
+            ctx.session.add(row)
+    ctx.reply(ctx.t("core.me.discreet_on" if prefs.discreet else "core.me.discreet_off"))
 
 
 @feature.home_section(order=10)

@@ -35,6 +35,7 @@ class Posted:
     thread: str | None = None
     components: list[Component] = field(default_factory=list)
     deleted: bool = False
+    ephemeral: bool = False  # a private answer ("only you see this"), not a DM
 
 
 class ConsolePlatform(Platform):
@@ -140,6 +141,7 @@ class ConsolePlatform(Platform):
         who = self.name_of(act.user_id)
         if act.private:
             post = self.record_post(f"@{act.user_id}", self.bot.user_id, act.message)
+            post.ephemeral = True
             self.say(f"  Crossings (only {who} sees this) [{post.id}]", act.message, "bold cyan")
         else:
             channel = act.place.channel or "general"
@@ -204,6 +206,23 @@ class ConsolePlatform(Platform):
         post.deleted = True
         self.say(f"  (message {act.message_id} removed: {act.reason or 'no reason'})", "", "red")
         return a.ActionResult(True)
+
+    @handles(a.ClearPrivate)
+    async def _do_ClearPrivate(self, act: a.ClearPrivate) -> a.ActionResult:
+        """The bot's own messages in the member's DM go; the member's own stay."""
+        mine = [
+            p
+            for p in self.messages.values()
+            if p.channel == f"@{act.user_id}" and p.author_id == self.bot.user_id and not p.deleted
+        ]
+        for post in mine:
+            post.deleted = True
+        self.say(
+            f"  ({len(mine)} of Crossings' messages to {self.name_of(act.user_id)} removed)",
+            "",
+            "dim",
+        )
+        return a.ActionResult(True, channel_id=f"@{act.user_id}")
 
     def _member_action(self, verb: str, user_id: str, reason: str) -> a.ActionResult:
         self.say(f"  ({self.name_of(user_id)} {verb}: {reason or 'no reason'})", "", "red")

@@ -32,9 +32,12 @@ def render_markdown(text: str, names: dict[str, str] | None = None) -> Text:
 
 def render_message(message: Message, names: dict[str, str] | None = None) -> Text:
     out = Text()
+    if message.preview:  # the neutral line a notification shows; the rest below it
+        out.append(message.preview + "\n")
     if message.title:
-        out.append(render_markdown(message.title, names))
-        out.stylize("bold " + _TONES[message.tone])
+        title = render_markdown(message.title, names)
+        title.stylize("bold " + _TONES[message.tone])
+        out.append(title)
         out.append("\n")
     if message.text:
         out.append(render_markdown(message.text, names))

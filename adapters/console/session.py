@@ -288,6 +288,8 @@ class ConsoleSession:
             else reversed(list(self.platform.messages.values()))
         )
         for post in candidates:
+            if post.deleted:  # gone from the conversation, buttons and all
+                continue
             for comp in post.components:
                 if isinstance(comp, Button) and i18n.same_label(label, comp.label):
                     await self._clicked(post.id, comp.custom_id, ())

@@ -49,6 +49,7 @@ from bot.plugin import AdapterPlugin
 log = logging.getLogger(__name__)
 
 NAME = "discord"
+CLEAR_LIMIT = 2000  # "clear this conversation" reaches back this many messages
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
 
@@ -159,6 +160,8 @@ class DiscordPlatform(Platform):
         for i, embeds in enumerate(groups):
             last = i == len(groups) - 1
             kwargs: dict[str, Any] = {"embeds": embeds, "allowed_mentions": render.NO_PINGS}
+            if i == 0 and render.content_for(message):
+                kwargs["content"] = render.content_for(message)
             if last and view is not None:
                 kwargs["view"] = view
             if last and files:
@@ -194,6 +197,20 @@ class DiscordPlatform(Platform):
         msg = await self._send(user, action.message)
         return a.ActionResult(ok=True, message_id=str(msg.id), channel_id=str(msg.channel.id))
 
+    @handles(a.ClearPrivate)
+    async def _clear_private(self, action: a.ClearPrivate) -> a.ActionResult:
+        """Delete the bot's own messages in its DM with the member, newest first. The member's
+        own stay (Discord refuses a bot that tries, 50003); ephemeral answers are not kept."""
+        user = self.client.get_user(int(action.user_id)) or await self.client.fetch_user(
+            int(action.user_id)
+        )
+        channel = user.dm_channel or await user.create_dm()
+        me = self.client.user
+        async for message in channel.history(limit=CLEAR_LIMIT):
+            if me is not None and message.author.id == me.id:
+                await message.delete()
+        return a.ActionResult(ok=True, channel_id=str(channel.id))
+
     @handles(a.StartThread)
     async def _start_thread(self, action: a.StartThread) -> a.ActionResult:
         channel = await self._channel(action.place.channel)
@@ -214,6 +231,7 @@ class DiscordPlatform(Platform):
     async def _edit(self, action: a.EditMessage) -> a.ActionResult:
         channel = await self._channel(action.place.target)
         await channel.get_partial_message(int(action.message_id)).edit(
+            content=render.content_for(action.message),
             embeds=render.embeds_for(action.message)[0],
             view=render.view_for(action.message) or discord.utils.MISSING,
             allowed_mentions=render.NO_PINGS,
@@ -279,6 +297,8 @@ class DiscordPlatform(Platform):
                 "ephemeral": action.private,
                 "allowed_mentions": render.NO_PINGS,
             }
+            if first and render.content_for(action.message):
+                kwargs["content"] = render.content_for(action.message)
             if i == len(groups) - 1:
                 if view is not None:
                     kwargs["view"] = view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -113,8 +114,38 @@ def chunks(text: str, size: int = EMBED_TEXT) -> list[str]:
     return out
 
 
+def spoiler(text: str) -> str:
+    """Hidden until tapped. A `||` in the text would end the spoiler early: member text is
+    escaped (bot.message.escape), and the bot's own texts never hold one."""
+    return f"||{text}||" if text.strip() else text
+
+
+def folded(message: Message) -> Message:
+    """A discreet message as Discord shows it: the preview is the message content (all a
+    notification shows); title, text, field values and footer go behind spoilers in a plain
+    embed, so neither a lock screen nor a glance at the open app reads them."""
+    head = f"**{message.title}**\n" if message.title else ""
+    tail = f"\n\n{message.footer}" if message.footer else ""
+    body = head + message.text + tail
+    return replace(
+        message,
+        title=None,
+        text="\n".join(spoiler(part) for part in chunks(body, EMBED_TEXT - 8)),
+        fields=tuple(replace(f, value=spoiler(f.value[:1018])) for f in message.fields),
+        footer=None,
+        tone="info",
+    )
+
+
+def content_for(message: Message) -> str | None:
+    """The message content: only a discreet message's neutral preview."""
+    return message.preview[:2000] if message.preview else None
+
+
 def embeds_for(message: Message) -> list[list[discord.Embed]]:
     """One list of embeds per Discord message: long texts become several messages."""
+    if message.preview:
+        message = folded(message)
     colour = COLOURS.get(message.tone, COLOURS["info"])
     parts = chunks(message.text) if message.text else [""]
     out: list[list[discord.Embed]] = []

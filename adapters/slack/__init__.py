@@ -74,6 +74,7 @@ RETRYABLE_ERRORS = {
     "service_unavailable",
     "request_timeout",
 }
+CLEAR_PAGES = 10  # "clear this conversation" reaches back 2,000 messages
 NOT_A_MEMBER = {"channel_not_found", "not_in_channel", "user_not_in_channel"}
 
 
@@ -240,6 +241,27 @@ class SlackPlatform(Platform):
         view = {"type": "home", "blocks": render.blocks_for(action.message)}
         await self.client.views_publish(user_id=action.user_id, view=view)
         return a.ActionResult(ok=True)
+
+    @handles(a.ClearPrivate)
+    async def _clear_private(self, action: a.ClearPrivate) -> a.ActionResult:
+        """Delete what the bot posted in its DM with the member, page by page from the newest
+        (conversations.history, im:history). The member's own messages stay: a bot token
+        cannot delete them. Ephemeral answers were never stored."""
+        client = self.client
+        me = await client.auth_test()
+        bot_id, bot_user = me.get("bot_id"), me.get("user_id")
+        channel = await self._dm(action.user_id)
+        latest: str | None = None
+        for _ in range(CLEAR_PAGES):
+            page = await client.conversations_history(channel=channel, limit=200, latest=latest)
+            messages = page.get("messages") or []
+            for message in messages:
+                if message.get("bot_id") == bot_id or message.get("user") == bot_user:
+                    await client.chat_delete(channel=channel, ts=message["ts"])
+            if not page.get("has_more") or not messages:
+                break
+            latest = str(messages[-1]["ts"])
+        return a.ActionResult(ok=True, channel_id=channel)
 
     # Slack does not let apps time out, kick or ban members: those actions have no handler.
     @handles(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from bot.commands import CommandRegistry
@@ -56,7 +57,15 @@ def _chunks(text: str, size: int = SECTION_TEXT) -> list[str]:
 
 
 def blocks_for(message: Message) -> list[dict[str, Any]]:
+    """A discreet message opens with its neutral preview as a block of its own, and the title
+    comes down into the text: a header would stand out before the fold."""
     blocks: list[dict[str, Any]] = []
+    if message.preview:
+        preview = mrkdwn_escape(message.preview)[:SECTION_TEXT]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": preview}})
+        blocks.append({"type": "divider"})
+        if message.title:
+            message = replace(message, title=None, text=f"**{message.title}**\n{message.text}")
     if message.title:
         blocks.append(
             {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}}
@@ -115,7 +124,10 @@ def blocks_for(message: Message) -> list[dict[str, Any]]:
 
 
 def fallback_text(message: Message) -> str:
-    """The notification text (and what screen readers get): plain, escaped."""
+    """The notification text (and what screen readers get): plain, escaped; for a discreet
+    message only its neutral preview, since that is what a lock screen shows."""
+    if message.preview:
+        return mrkdwn_escape(message.preview)[:3000]
     return mrkdwn_escape(message.plain())[:3000] or " "
 
 

@@ -69,7 +69,8 @@ async def me_page(request: web.Request) -> web.Response:
     locale, language, zone = _mine(app, found)
     words = {w: i18n.t(f"web.me.{w}", locale) for w in WORDS}
     values = {
-        "title": to_plain(shown.title or "") if shown else i18n.t("privacy.show.title", locale),
+        # The tab title, and what browser history keeps: neutral, whoever looks at the device.
+        "title": i18n.t("web.me.title", locale),
         "shown": _message_view(shown) if shown else None,
         "error": outcome.error,
         "lang": locale.replace("_", "-"),

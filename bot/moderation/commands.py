@@ -628,7 +628,8 @@ async def appeal_decided(ctx: Context, args: list[str], values: tuple[str, ...])
     if entry.status == "accepted":
         _revert(ctx, row)
     svc.audit(ctx, f"appeal.{entry.status}", actor=ctx.actor_id, target=entry.user_id, case=row)
-    ctx.send_private(entry.user_id, ctx.t(f"mod.appeal.{entry.status}", number=row.number))
+    decided = ctx.t(f"mod.appeal.{entry.status}", number=row.number)
+    ctx.send_private(entry.user_id, svc.discreet(ctx, entry.user_id, decided))
     ctx.reply(ctx.t("mod.appeal.decided", number=row.number, verdict=entry.status))
 
 

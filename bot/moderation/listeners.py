@@ -212,12 +212,8 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         ctx.stop()
     if "reply" in actions or removes:
         key = "mod.automod.held" if "hold" in actions else "mod.automod.removed"
-        ctx.send_private(
-            author,
-            Message(
-                text=ctx.t(key, reason=svc.reason_label(ctx, first.rule.category)), tone="warning"
-            ),
-        )
+        text = ctx.t(key, reason=svc.reason_label(ctx, first.rule.category))
+        ctx.send_private(author, svc.discreet(ctx, author, Message(text=text, tone="warning")))
     if "warn" in actions:
         await svc.warn(
             ctx,

@@ -70,7 +70,9 @@ async def file_report(
         )
         svc.audit(ctx, "report", actor=reporter_id, target=target_user_id, case=case, reason=reason)
     queue.post_card(ctx, case, update=existing is not None)
-    thanks = Message(text=ctx.t("mod.report.received", number=case.number), tone="success")
+    thanks = svc.discreet(
+        ctx, reporter_id, Message(text=ctx.t("mod.report.received", number=case.number))
+    )
     if ctx.actor is not None and ctx.actor.user_id == reporter_id:
         ctx.reply(thanks)  # ephemeral where the platform has it, else a DM
     else:

@@ -7,6 +7,7 @@ the member is told it was received.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from bot import actions as a
 from bot import l10n
 from bot.commands import CommandError, Permission
 from bot.events import Actor
-from bot.message import Message, escape
+from bot.message import Button, Message, as_message, escape
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
 from bot.store import aware
 
@@ -177,13 +178,22 @@ async def check_hierarchy(ctx: Context, target_id: str) -> None:
         raise CommandError(ctx.t("mod.error.hierarchy"))
 
 
+def discreet(ctx: Context, user_id: str, message: str | Message) -> Message:
+    """A report or case DM as a watched phone should see it: a neutral first line (all a
+    notification shows), the rest below the fold, and "clear this conversation" (the privacy
+    feature's button) under it."""
+    message = as_message(message)
+    clear = Button(ctx.t("privacy.clear.button"), f"privacy-clear:{user_id}")
+    return replace(message, preview=ctx.t("core.preview"), rows=(*message.rows, (clear,)))
+
+
 def _tell(ctx: Context, user_id: str, key: str, case: ModCase, **values: object) -> None:
     text = (
         ctx.t(key, number=case.number, **values)
         + "\n\n"
         + ctx.t("mod.appeal_hint", number=case.number)
     )
-    ctx.send_private(user_id, Message(text=text, tone="warning"))
+    ctx.send_private(user_id, discreet(ctx, user_id, Message(text=text, tone="warning")))
 
 
 async def warn(
@@ -332,7 +342,8 @@ def close(ctx: Context, case: ModCase, outcome: str, *, status: str = "closed") 
     case.closed_at = ctx.now
     ctx.session.add(case)
     if case.kind == "report" and case.reporter_id:
-        ctx.send_private(case.reporter_id, ctx.t("mod.report.closed", number=case.number))
+        closed = ctx.t("mod.report.closed", number=case.number)
+        ctx.send_private(case.reporter_id, discreet(ctx, case.reporter_id, closed))
 
 
 def is_expired(case: ModCase, now: datetime) -> bool:

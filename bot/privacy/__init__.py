@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import actions as a
 from bot import i18n
 from bot.claims import claim
 from bot.commands import Command, CommandError, Permission
@@ -130,10 +131,41 @@ async def export(ctx: Context) -> None:
         ctx.actor_id,
         Message(
             text=ctx.t("privacy.export.text"),
-            attachments=(Attachment("crossings-my-data.json", body, "application/json"),),
+            attachments=(Attachment(export_name(ctx), body, "application/json"),),
         ),
     )
     ctx.reply(ctx.t("privacy.export.sent"))
+
+
+def export_name(ctx: Context) -> str:
+    """A file name that says nothing about where it came from: someone who looks through the
+    member's downloads sees an export with a date."""
+    return f"export-{ctx.now:%Y-%m-%d}.json"
+
+
+@feature.command(
+    "privacy clear-dms", "Delete every message the bot sent you in your direct messages"
+)
+async def clear_dms(ctx: Context) -> None:
+    _clear(ctx)
+
+
+@feature.component("privacy-clear")
+async def clear_clicked(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """The "clear this conversation" button under a report receipt or a case notice: only
+    the member it was made for can use it."""
+    if not args or args[0] != ctx.actor_id:
+        raise CommandError(ctx.t("privacy.clear.not_yours"))
+    _clear(ctx)
+
+
+def _clear(ctx: Context) -> None:
+    """Through the outbox: the deletions are carried out even if the platform is slow or the
+    bot restarts. The answer is private (ephemeral where the platform has it), so it leaves
+    nothing behind either."""
+    ctx.send(a.ClearPrivate(ctx.place, ctx.actor_id), kind="privacy.clear")
+    ctx.app.outbox.forget_private(ctx.session, ctx.place.platform, ctx.actor_id)
+    ctx.reply(ctx.t("privacy.clear.started"))
 
 
 @feature.command("privacy delete", "Delete your personal data here (asks you to confirm)")

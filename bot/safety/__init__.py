@@ -43,12 +43,15 @@ def reach_out(
 ) -> bool:
     """Private support for the member the first time a level shows in a window, and a card
     for the moderators; a repeat updates the open card instead. True when the moderators
-    were told; the reply says so, and offers "don't contact me", only when they were."""
+    were told; the reply says so, and offers "don't contact me", only when they were. A member
+    in discreet mode hears nothing they did not ask for; their card says how to reach them."""
     family = replies.family_of(assessment.categories)
     chosen = helplines.for_signal(member_country(ctx, user_id), family)
     row, new = alerts.record(ctx, user_id, assessment, source, excerpt, chosen.country)
+    row.discreet = not ctx.may_write_to(user_id)
+    ctx.session.add(row)
     told = alerts.show(ctx, row, new=new)
-    if new:
+    if new and not row.discreet:
         lang = replies.pick_language(assessment.language, ctx.locale)
         opening = family if family != "suicide" or chosen.crisis_line else "suicide_directory"
         buttons = [Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary")]
@@ -65,8 +68,9 @@ def reach_out(
                 text=text,
                 fields=_fields(ctx, chosen, lang, user_id),
                 tone="urgent" if assessment.urgent else "warning",
-                rows=(tuple(buttons),),
+                rows=(tuple(buttons), discretion.buttons(ctx, user_id, lang)),
                 footer=replies.text("footer", lang),
+                preview=replies.text("preview", lang),
             ),
         )
         ctx.send(reply, kind="safety.reply", context={"signal_id": row.id})
@@ -158,8 +162,10 @@ async def help_now(ctx: Context) -> None:
             tone="urgent",
             rows=(
                 (Button(replies.text("talk_button", lang), talk_id(ctx, ctx.actor_id), "primary"),),
+                discretion.buttons(ctx, ctx.actor_id, lang),
             ),
             footer=replies.text("footer", lang),
+            preview=replies.text("preview", lang),
         )
     )
 
@@ -193,3 +199,6 @@ async def dont_contact(ctx: Context, args: list[str], values: tuple[str, ...]) -
         ctx.session.add(row)
         alerts.show_no_contact(ctx, row, community)
     ctx.reply(replies.text("dont_contact_done", lang))
+
+
+from bot.safety import discretion  # noqa: E402  (its handlers use the helpers above)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select, update
 from bot import actions as a
 from bot import i18n
 from bot.events import Place
-from bot.message import Field, Message, escape, mention
+from bot.message import Button, Field, Message, escape, mention
 from bot.moderation import queue
 from bot.privacy.contract import Subject
 from bot.safety.models import SafetySignal
@@ -127,7 +127,9 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
         )
     if row.excerpt:
         fields.append(Field(t("safety.card.excerpt"), "> " + escape(row.excerpt, EXCERPT)))
-    if row.reply_failed:
+    if row.discreet:
+        text = t("safety.card.discreet")
+    elif row.reply_failed:
         text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
     elif row.no_contact:
         text = t("safety.card.no_contact", country=row.country)
@@ -137,11 +139,16 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
         title = t("safety.card.update_title")
     else:
         title = t("safety.card.title" if urgent else "safety.card.concern_title")
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if not urgent and not row.discreet and not row.no_contact and row.id is not None:
+        # "Is it safe to talk?": a neutral check-in the member answers with one click.
+        rows = ((Button(t("safety.checkin.button"), f"safety-checkin:{row.id}", "primary"),),)
     return Message(
         title=title,
         text=text,
         fields=tuple(fields),
         tone="urgent" if urgent else "warning",
+        rows=rows,
     )
 
 

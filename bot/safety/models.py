@@ -40,5 +40,7 @@ class SafetySignal(CommunityScoped, SQLModel, table=True):
     reply_failed: str | None = Field(default=None, max_length=200)
     # The member chose "don't contact me" in the reply: the card says so.
     no_contact: bool = False
+    # The member is in discreet mode: the bot sent them nothing; the card says how to reach out.
+    discreet: bool = False
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
     updated_at: datetime = Field(sa_column=dt_column(nullable=False))

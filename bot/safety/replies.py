@@ -31,6 +31,11 @@ KEYS = (
     "dont_contact_done",
     "open_now",  # beside a line whose stated schedule is open at the moment of the reply
     "help_now",
+    "preview",  # the neutral first line: all a notification or a lock screen shows
+    "clear_button",
+    "cleared",
+    "discreet_button",
+    "discreet_done",
 )
 FALLBACK = "en"
 NO_SPACES = {"ja", "zh"}  # sentences follow each other without a space

@@ -63,6 +63,8 @@ class MemberPrefs(CommunityScoped, SQLModel, table=True):
     user_id: str = Field(max_length=64, index=True)
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
+    # Discreet mode: the bot never writes to this member first (bot.context.Context.send).
+    discreet: bool = False
     updated_at: datetime | None = Field(default=None, sa_column=dt_column())
 
 

@@ -314,6 +314,7 @@ class DiscordEmulator:
             ("PUT", "/applications/{app}/commands", self.put_commands),
             ("PUT", "/applications/{app}/guilds/{guild}/commands", self.put_commands),
             ("POST", "/channels/{channel}/messages", self.create_message),
+            ("GET", "/channels/{channel}/messages", self.list_messages),
             ("GET", "/channels/{channel}/messages/{message}", self.get_message),
             ("PATCH", "/channels/{channel}/messages/{message}", self.edit_message),
             ("DELETE", "/channels/{channel}/messages/{message}", self.delete_message),
@@ -605,9 +606,37 @@ class DiscordEmulator:
         msg["edited_timestamp"] = "2026-03-02T08:00:01+00:00"
         return jresp(msg)
 
+    async def list_messages(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        """A channel's history, newest first, as Discord pages it (`limit` 1-100, `before`).
+        Ephemeral messages are never part of it."""
+        if p["channel"] not in self.channels:
+            return error(404, "Unknown Channel", 10003)
+        try:
+            limit = int(request.query.get("limit", "50"))
+        except ValueError:
+            return error(400, "Invalid Form Body: limit", 50035)
+        if not 1 <= limit <= 100:
+            return error(400, "Invalid Form Body: limit: must be between 1 and 100", 50035)
+        before = request.query.get("before")
+        found = [
+            m
+            for m in self.messages.values()
+            if m["channel_id"] == p["channel"]
+            and not (m.get("flags") or 0) & 64
+            and (before is None or int(m["id"]) < int(before))
+        ]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return jresp(found[:limit])
+
     async def delete_message(self, request: web.Request, p: dict[str, str]) -> web.Response:
-        if self.messages.pop(p["message"], None) is None:
+        msg = self.messages.get(p["message"])
+        if msg is None or msg["channel_id"] != p["channel"]:
             return error(404, "Unknown Message", 10008)
+        channel = self.channels.get(p["channel"]) or {}
+        if channel.get("type") == 1 and msg["author"]["id"] != BOT_ID:
+            # In a DM a bot may delete only its own messages.
+            return error(403, "Cannot execute action on a DM channel", 50003)
+        del self.messages[p["message"]]
         return web.Response(status=204)
 
     def _thread(self, parent: str, name: str, kind: int, tid: str | None = None) -> dict[str, Any]:

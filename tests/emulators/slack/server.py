@@ -33,6 +33,7 @@ APP_TOKEN = "xapp-emulator"
 SIGNING_SECRET = "emulator-signing-secret"
 TEAM_ID = "T0001"
 BOT_USER = "UBOT"
+BOT_ID = "BBOT"  # the app's bot id, on every message it posts (auth.test gives it)
 ACK_DEADLINE = 3.0
 
 BLOCK_TYPES = {"section", "context", "actions", "divider", "header", "input", "image", "rich_text"}
@@ -294,6 +295,8 @@ class SlackEmulator:
             "thread_ts": args.get("thread_ts"),
             "user": args.get("user"),
         }
+        if store is self.messages:
+            msg["bot_id"] = BOT_ID  # as Slack marks every message an app posts
         metadata = args.get("metadata")
         if metadata:
             msg["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
@@ -307,7 +310,7 @@ class SlackEmulator:
             "user": "crossings",
             "team_id": team,
             "user_id": BOT_USER,
-            "bot_id": "BBOT",
+            "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
 
@@ -358,6 +361,8 @@ class SlackEmulator:
         )
         if msg is None:
             return {"ok": False, "error": "message_not_found"}
+        if msg["channel"].startswith("D") and not msg.get("bot_id"):
+            return {"ok": False, "error": "cant_delete_message"}  # a member's own, in a DM
         self.messages.remove(msg)
         return {"channel": msg["channel"], "ts": msg["ts"]}
 
@@ -381,7 +386,12 @@ class SlackEmulator:
         if not self._channel_ok(channel, team) or channel in self.absent:
             return {"ok": False, "error": "channel_not_found"}
         limit = int(args.get("limit") or 100)
-        top = [m for m in self.messages if m["channel"] == channel and not m.get("thread_ts")]
+        latest = float(args.get("latest") or "inf")  # only messages before it, as Slack pages
+        top = [
+            m
+            for m in self.messages
+            if m["channel"] == channel and not m.get("thread_ts") and float(m["ts"]) < latest
+        ]
         newest_first = list(reversed(top))[:limit]
         return {"messages": self._shown(newest_first, args), "has_more": len(top) > limit}
 
