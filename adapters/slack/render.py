@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.commands import CommandRegistry
 from bot.forms import Form
-from bot.message import Button, Message, Select, tokenize
+from bot.message import Button, Message, Select, tokenize, unescape
 
 SECTION_TEXT = 3000
 MAX_BLOCKS = 50
@@ -68,12 +68,16 @@ def blocks_for(message: Message) -> list[dict[str, Any]]:
             message = replace(message, title=None, text=f"**{message.title}**\n{message.text}")
     if message.title:
         blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}}
+            {
+                "type": "header",
+                "text": {"type": "plain_text", "text": unescape(message.title)[:150]},
+            }
         )
     for part in _chunks(mrkdwn(message.text)) if message.text else []:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
     fields = [
-        {"type": "mrkdwn", "text": f"*{mrkdwn_escape(f.name)}*\n{mrkdwn(f.value)}"[:2000]}
+        # Names are in the bot's markup like values (a helpline's escaped name, "\\(...\\)").
+        {"type": "mrkdwn", "text": f"*{mrkdwn(f.name)}*\n{mrkdwn(f.value)}"[:2000]}
         for f in message.fields
     ]
     for i in range(0, len(fields), 10):

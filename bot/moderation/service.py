@@ -304,7 +304,9 @@ async def ban(
         closed_at=ctx.now,
     )
     audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
-    length = l10n.duration(duration, ctx.locale) if duration else ctx.t("mod.permanent")
+    # "for 1 day" / "permanently": the sentence takes either without a preposition of its own.
+    spelled = l10n.duration(duration, ctx.locale) if duration else ""
+    length = ctx.t("mod.for_duration", duration=spelled) if duration else ctx.t("mod.permanent")
     _tell(ctx, target, "mod.told.ban", case, reason=escape(reason, 300), duration=length)
     ctx.act(a.BanMember(ctx.place, target, reason[:400]))
     if until is not None:

@@ -276,3 +276,13 @@ async def test_an_edit_meets_automod_on_the_console(mods: RecordingConsole) -> N
     assert not sams[-1].deleted
     await mods.type("/edit go back to your country")
     assert sams[-1].deleted
+
+
+async def test_the_banned_member_is_told_for_how_long_in_a_sentence(
+    mods: RecordingConsole,
+) -> None:
+    await mods.type("/as Noor moderator", '/mod ban member:@sam reason:"cool off" duration:2d')
+    await mods.type('/mod ban member:@amira reason:"spam"')
+    told = "\n".join(dms(mods, "sam") + dms(mods, "amira"))
+    assert "banned from this community for 2 days" in told
+    assert "banned from this community permanently" in told
