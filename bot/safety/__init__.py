@@ -47,7 +47,8 @@ def reach_out(
     in discreet mode hears nothing they did not ask for; their card says how to reach them."""
     family = replies.family_of(assessment.categories)
     chosen = helplines.for_signal(member_country(ctx, user_id), family)
-    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, chosen.country)
+    country = "" if chosen.country == helplines.FALLBACK else chosen.country  # "" = not known
+    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
     row.discreet = not ctx.may_write_to(user_id)
     ctx.session.add(row)
     told = alerts.show(ctx, row, new=new)

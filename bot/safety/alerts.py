@@ -102,6 +102,11 @@ def record(
     return top, False
 
 
+def _country(t: Translate, code: str) -> str:
+    """The member's country as moderators read it ("not known" when the member never said)."""
+    return code or t("safety.card.country_unknown")
+
+
 def _merged(old: str, new: tuple[str, ...]) -> str:
     names = [c for c in old.split(", ") if c] + list(new)
     return ", ".join(dict.fromkeys(names))[:300]
@@ -132,9 +137,9 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
     elif row.reply_failed:
         text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
     elif row.no_contact:
-        text = t("safety.card.no_contact", country=row.country)
+        text = t("safety.card.no_contact", country=_country(t, row.country))
     else:
-        text = t("safety.card.text", country=row.country)
+        text = t("safety.card.text", country=_country(t, row.country))
     if update:
         title = t("safety.card.update_title")
     else:

@@ -158,3 +158,16 @@ async def test_a_repeat_within_the_limit_updates_the_moderators_card(
     assert len(cards) == 1  # the card was edited, not duplicated
     assert "2 in this window" in cards[0]
     assert "reads all my chats" in cards[0]  # the newest excerpt
+
+
+async def test_the_card_names_the_members_country_or_says_it_is_not_known(
+    community: RecordingConsole,
+) -> None:
+    await setup(community, "Omar")
+    await community.type("I don't want to live anymore")
+    await community.type("/as Lucia", "/support location city:Madrid country:ES", "/in #general")
+    await community.type("ya no quiero vivir")
+    cards = "\n".join(posted(community, "moderators"))
+    assert "(country: not known)" in cards  # Omar never said where he lives
+    assert "(country: ES)" in cards
+    assert "XX" not in cards
