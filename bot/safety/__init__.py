@@ -46,15 +46,15 @@ def reach_out(
     were told; the reply says so, and offers "don't contact me", only when they were. A member
     in discreet mode hears nothing they did not ask for; their card says how to reach them."""
     family = replies.family_of(assessment.categories)
-    chosen = helplines.for_signal(member_country(ctx, user_id), family)
-    country = "" if chosen.country == helplines.FALLBACK else chosen.country  # "" = not known
-    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, country)
+    where = member_country(ctx, user_id)  # None: the member never said where they live
+    chosen = helplines.for_signal(where, family)
+    row, new = alerts.record(ctx, user_id, assessment, source, excerpt, where or "")
     row.discreet = not ctx.may_write_to(user_id)
     ctx.session.add(row)
     told = alerts.show(ctx, row, new=new)
     if new and not row.discreet:
         lang = replies.pick_language(assessment.language, ctx.locale)
-        opening = family if family != "suicide" or chosen.crisis_line else "suicide_directory"
+        opening = replies.opening(family, crisis_line=chosen.crisis_line, country_known=bool(where))
         buttons = [Button(replies.text("talk_button", lang), talk_id(ctx, user_id), "primary")]
         if told:
             label = replies.text("dont_contact_button", lang)

@@ -22,6 +22,7 @@ FAMILIES = ("suicide", "danger", "control")
 KEYS = (
     *FAMILIES,
     "suicide_directory",  # the suicide reply where no crisis line is verified for the country
+    "suicide_unknown",  # the suicide reply when the member's country is not known
     "always",  # only when every listed line answers round the clock
     "hours",  # otherwise: each line shows its hours
     "told",  # the moderators were told; "{button}" names the don't-contact button
@@ -77,6 +78,15 @@ def pick_language(*candidates: str | None) -> str:
 
 def text(key: str, language: str) -> str:
     return catalog()[pick_language(language)][key]
+
+
+def opening(family: str, *, crisis_line: bool, country_known: bool) -> str:
+    """The key of a reply's first words: its family's, unless a suicide signal's lines hold no
+    crisis line (the directory stands in), which the text says as it is: no line checked for
+    the member's country, or a country the member never gave."""
+    if family != "suicide" or crisis_line:
+        return family
+    return "suicide_directory" if country_known else "suicide_unknown"
 
 
 def compose(opening: str, *, always_open: bool, told: bool, language: str) -> str:

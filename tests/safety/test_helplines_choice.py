@@ -103,6 +103,7 @@ def test_every_language_has_the_alternative_sentences() -> None:
         assert "{button}" in texts["told"], lang
         assert texts["always"] != texts["hours"], lang
         assert texts["suicide_directory"] != texts["suicide"], lang
+        assert texts["suicide_unknown"] not in (texts["suicide"], texts["suicide_directory"]), lang
 
 
 def test_a_line_with_stated_hours_is_open_only_within_them() -> None:

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.safety
 # Each DM the bot starts about safety, abuse, a report or a case -> where its first line comes
 # from: ("replies", key) in content/safety/replies/*.yaml, ("catalog", key) in the locales.
 FIRST_LINES = {
-    "safety reply: suicide, danger, control, suicide_directory": ("replies", "preview"),
+    "safety reply: suicide, danger, control, suicide_directory, suicide_unknown": (
+        "replies",
+        "preview",
+    ),
     "/help-now answer": ("replies", "preview"),
     "report receipt": ("catalog", "core.preview"),
     "report closed": ("catalog", "core.preview"),

@@ -171,3 +171,18 @@ async def test_the_card_names_the_members_country_or_says_it_is_not_known(
     assert "(country: not known)" in cards  # Omar never said where he lives
     assert "(country: ES)" in cards
     assert "XX" not in cards
+
+
+async def test_the_suicide_reply_says_why_the_directory_stands_in(
+    community: RecordingConsole,
+) -> None:
+    """No country given: the reply says so (not "no line for your country"); a country given
+    that has no checked crisis line: the reply says that, and the card names the country."""
+    await setup(community, "Omar")
+    await community.type("I don't want to live anymore")
+    await community.type("/as Giulia", "/support location city:Rome country:IT", "/in #general")
+    await community.type("I don't want to live anymore")
+    assert any(replies.text("suicide_unknown", "en")[-60:] in t for t in posted(community, "@omar"))
+    giulia = posted(community, "@giulia")
+    assert any(replies.text("suicide_directory", "en")[-60:] in t for t in giulia)
+    assert "(country: IT)" in "\n".join(posted(community, "moderators"))
