@@ -17,6 +17,7 @@ import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -238,6 +239,7 @@ def locale_nplurals(files: LocaleFiles) -> int:
     return declared[0] if declared else len(plural_categories(files.locale))
 
 
+@lru_cache(maxsize=64)  # a language's files share one header: compare it once
 def _disagrees(locale: str, nplurals: int, expr: str) -> tuple[int, int, int] | None:
     """The first count (0-1000) whose form differs between `expr` and the CLDR rule."""
     rule = gettext.c2py(expr)

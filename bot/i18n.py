@@ -128,6 +128,7 @@ def _plural_rule(locale: str) -> PluralRule:
     raise LookupError(locale)  # unreachable: CLDR knows English
 
 
+@lru_cache(maxsize=64)
 def plural_categories(locale: str) -> tuple[str, ...]:
     """The CLDR plural categories of a language, in form order (`other` always last)."""
     tags = _plural_rule(locale).tags
