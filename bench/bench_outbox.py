@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot import actions as a
-from bot.events import Place
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.store import Store
+from bot.kernel import actions as a
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Place
+from bot.kernel.message import Message
+from bot.kernel.store import Store
 
 HERE = Path(__file__).resolve().parent
 ENTRIES = 6_000

@@ -21,13 +21,13 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from adapters.console.platform import ConsolePlatform
-from bot.app import App
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.prompts import burst, engine
+from bot.kernel.app import App
+from bot.kernel.clock import SystemClock
+from bot.kernel.config import Settings
+from bot.kernel.store import Store, aware
+from bot.kernel.store.models import Community
+from bot.prompts import burst, engine, tick
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import Store, aware
-from bot.store.models import Community
 from crossings import build_app
 
 
@@ -87,7 +87,7 @@ async def _claim_lags(tmp: Path, name: str, due: int) -> list[float]:
     due_at = datetime.now(UTC)
     with store.session() as s:
         s.execute(update(PromptSchedule).values(next_fire_at=due_at))
-    await engine.run_due(app, datetime.now(UTC))
+    await tick.run_due(app, datetime.now(UTC))
     with store.session() as s:
         posts = s.exec(select(PromptPost)).all()
     assert len(posts) == due, f"{len(posts)} of {due} prompts claimed"

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.store import Store
+from bot.kernel.store import Store
 from bot.support import directory, gazetteer
 
 CITIES = [

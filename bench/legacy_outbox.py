@@ -1,4 +1,4 @@
-"""The outbox as it was before batch leasing (bot/outbox.py at commit 092f60f), kept unchanged
+"""The outbox as it was before batch leasing (bot/kernel/delivery/outbox.py at commit 092f60f), kept unchanged
 but for this paragraph so bench_outbox.py can measure it next to the current one, on the same
 data, in the same run: one conditional UPDATE per entry to lease it, one to renew it, one to mark
 it, and one heartbeat task per send. Not used by the bot.
@@ -15,7 +15,7 @@ Exactly once on the platform, not only in the database: every lease carries a fe
 (stored as `lease_owner`, "<process>#<token>"); renewing, recording a step and marking an entry
 sent all require the token to still be ours, so a send that outlived its lease cannot be
 completed twice. While a send waits on the platform (a 429 inside the client's own retry loop)
-the lease is renewed in the background. Adapters get an `Attempt` (bot.idempotency) with a key
+the lease is renewed in the background. Adapters get an `Attempt` (bot.kernel.delivery.idempotency) with a key
 stable across processes and the steps already done, and reconcile before resending anything
 whose outcome is unknown.
 """
@@ -37,14 +37,14 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot import codec, metrics
-from bot.actions import Action, ActionResult
-from bot.claims import PROCESS_ID
-from bot.config import OutboxSettings
-from bot.idempotency import Attempt, attempting
-from bot.platform import Platform
-from bot.store import Store, aware
-from bot.store.models import OutboxEntry
+from bot.kernel import codec, metrics
+from bot.kernel.actions import Action, ActionResult
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.config import OutboxSettings
+from bot.kernel.delivery.idempotency import Attempt, attempting
+from bot.kernel.platform import Platform
+from bot.kernel.store import Store, aware
+from bot.kernel.store.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class Outbox:
             return int(done.rowcount)  # type: ignore[attr-defined]
 
     def attempt_for(self, entry: OutboxEntry) -> Attempt:
-        """The idempotency handle adapters use for this entry (see bot.idempotency)."""
+        """The idempotency handle adapters use for this entry (see bot.kernel.delivery.idempotency)."""
         recorded = dict((entry.result or {}).get("steps") or {})
         return Attempt(
             key=entry_key(entry),

@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import actions as a
-from bot.events import Actor
-from bot.outbox import Outbox
-from bot.platform import Platform, handles
-from bot.store import Store
+from bot.kernel import actions as a
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Actor
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store import Store
 
 
 class AcceptingPlatform(Platform):

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 import langcodes
 from sqlmodel import Session, col, select
 
-from bot import i18n, l10n
-from bot.commands import Choice, CommandError, Option, OptionType, Permission, command_key
-from bot.feature import Feature
-from bot.message import Field, Message, escape
-from bot.privacy.contract import PersonalData, Subject
-from bot.store.models import MemberPrefs
+from bot.kernel import i18n
+from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission, command_key
+from bot.kernel.feature import Feature
+from bot.kernel.message import Field, Message, escape
+from bot.kernel.personal import PersonalData, Subject
+from bot.kernel.store.models import MemberPrefs
 
 if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.events import Actor
+    from bot.kernel.context import Context
+    from bot.kernel.events import Actor
 
 feature = Feature("settings")
 
@@ -166,7 +166,7 @@ async def settings_language(ctx: Context, language: str) -> None:
     ctx.reply(
         ctx.t(
             "core.settings.language_set",
-            language=l10n.language_name(ctx.community.language, ctx.locale),
+            language=i18n.language_name(ctx.community.language, ctx.locale),
         )
     )
 
@@ -201,7 +201,7 @@ async def me_language(ctx: Context, language: str) -> None:
     ctx._locale = prefs.locale
     available = prefs.locale.split("-")[0] in {loc.split("-")[0] for loc in i18n.locales()}
     key = "core.me.language_set" if available else "core.me.language_fallback"
-    ctx.reply(ctx.t(key, language=l10n.language_name(prefs.locale, ctx.locale)))
+    ctx.reply(ctx.t(key, language=i18n.language_name(prefs.locale, ctx.locale)))
 
 
 @feature.command(

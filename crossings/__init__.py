@@ -3,7 +3,7 @@ installed as plug-ins, and runs them (`crossings` on the command line)."""
 
 import os
 
-# The embeddings' small matrix products (bot/embeddings.py) gain nothing from BLAS threads, and
+# The embeddings' small matrix products (bot/kernel/embeddings.py) gain nothing from BLAS threads, and
 # their busy-waiting would take a second core from the event loop: measured, one thread halves
 # the CPU time of a crisis scan at the same latency (docs/safety.md). Set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.config import ConfigError, Settings
-from bot.logs import configure
+from bot.kernel.config import ConfigError, Settings
+from bot.kernel.logs import configure
 from crossings import content
 from crossings.features import build_app, features
 from crossings.plugins import adapter_plugins, enabled_plugins, enabled_services, section
@@ -38,7 +38,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
+    from bot.kernel.store import Store
     from crossings.migrate import current_revision, upgrade
 
     store = Store(settings.database_url)
@@ -48,7 +48,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.store import Store
+    from bot.kernel.store import Store
     from crossings.migrate import DatabaseNotReady, check_ready
 
     try:
@@ -117,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _build_app(settings: Settings) -> Any:
-    from bot.clock import SystemClock
-    from bot.store import Store
+    from bot.kernel.clock import SystemClock
+    from bot.kernel.store import Store
 
     return build_app(Store(settings.database_url), settings, SystemClock())
 

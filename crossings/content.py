@@ -12,10 +12,10 @@ import argparse
 import json
 from typing import Any
 
-from bot.catalog_check import CatalogReport, check_catalogs, load_locales
-from bot.commands import CommandRegistry, command_key, name_key, option_key
-from bot.locales import FALLBACK, normalize
-from bot.paths import CONTENT_DIR
+from bot.kernel.catalog_check import CatalogReport, check_catalogs, load_locales
+from bot.kernel.commands import CommandRegistry, command_key, name_key, option_key
+from bot.kernel.i18n import FALLBACK, normalize
+from bot.kernel.paths import CONTENT_DIR
 from bot.prompts.packs import Library, load_library
 
 

@@ -11,12 +11,12 @@ from rich.console import Console
 from rich.text import Text
 
 from adapters.console.session import build
-from bot import i18n
-from bot.clock import SimulatedClock
-from bot.config import CommunityDefaults, PrivacySettings, Settings
-from bot.locales import normalize
-from bot.paths import CONTENT_DIR
-from bot.store import Store
+from bot.kernel import i18n
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import CommunityDefaults, PrivacySettings, Settings
+from bot.kernel.i18n import normalize
+from bot.kernel.paths import CONTENT_DIR
+from bot.kernel.store import Store
 from crossings import build_app
 from crossings.migrate import upgrade
 

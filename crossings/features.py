@@ -10,12 +10,12 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
-from bot.app import App
-from bot.clock import Clock
-from bot.config import Settings
-from bot.feature import Feature
-from bot.platform import Platform
-from bot.store import Store
+from bot.kernel.app import App
+from bot.kernel.clock import Clock
+from bot.kernel.config import Settings
+from bot.kernel.feature import Feature
+from bot.kernel.platform import Platform
+from bot.kernel.store import Store
 
 FEATURES = (
     "bot.settings",

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from bot.store.db import Store
+from bot.kernel.store.db import Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

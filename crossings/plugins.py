@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 
-from bot.plugin import AdapterPlugin
+from bot.kernel.plugin import AdapterPlugin
 
 GROUP = "crossings.adapters"
 

@@ -14,12 +14,12 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import metrics, timers
-from bot.clock import Clock, SteerableClock, SystemClock
-from bot.config import Settings
-from bot.health import HealthServer
-from bot.plugin import Adapter, AdapterPlugin
-from bot.store import Store
+from bot.kernel import metrics, timers
+from bot.kernel.clock import Clock, SteerableClock, SystemClock
+from bot.kernel.config import Settings
+from bot.kernel.health import HealthServer
+from bot.kernel.plugin import Adapter, AdapterPlugin
+from bot.kernel.store import Store
 from crossings import build_app
 from crossings.migrate import check_ready, migrate_if_new
 from crossings.plugins import enabled_plugins, enabled_services, section

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import Field, ValidationError, create_model
 from pydantic_settings import SettingsConfigDict
 
-from bot.config import ConfigError, check_no_secrets
-from bot.config import Settings as CoreSettings
+from bot.kernel.config import ConfigError, check_no_secrets
+from bot.kernel.config import Settings as CoreSettings
 from crossings.plugins import adapter_plugins
 
 

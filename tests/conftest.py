@@ -15,10 +15,10 @@ from rich.console import Console
 from sqlalchemy import text
 
 from adapters.console import ConsoleSession, build
-from bot.app import App
-from bot.clock import SimulatedClock
-from bot.config import Settings
-from bot.store import Store
+from bot.kernel.app import App
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.store import Store
 from crossings import build_app
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday

@@ -3,7 +3,7 @@
 from adapters.console.platform import ConsolePlatform
 from adapters.console.repl import ConsoleAdapter, build_adapter
 from adapters.console.session import ConsoleSession, build
-from bot.plugin import AdapterPlugin
+from bot.kernel.plugin import AdapterPlugin
 
 plugin = AdapterPlugin(
     name="console",

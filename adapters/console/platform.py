@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.text import Text
 
 from adapters.console.render import render_message
-from bot import actions as a
-from bot.events import Actor
-from bot.forms import Form
-from bot.message import Component, Message
-from bot.platform import Named, Platform, Survey, handles
+from bot.kernel import actions as a
+from bot.kernel.events import Actor
+from bot.kernel.forms import Form
+from bot.kernel.message import Component, Message
+from bot.kernel.platform import Named, Platform, Survey, handles
 
 NAME = "console"
 COMMUNITY = "home"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from bot.message import Button, Message, Select, tokenize
+from bot.kernel.message import Button, Message, Select, tokenize
 
 _STYLES = {"bold": "bold", "italic": "italic", "code": "cyan", "link": "underline blue"}
 _TONES = {

@@ -12,8 +12,8 @@ from rich.text import Text
 
 from adapters.console.platform import ConsolePlatform
 from adapters.console.session import build
-from bot.app import App
-from bot.config import Settings
+from bot.kernel.app import App
+from bot.kernel.config import Settings
 
 BANNER = """Crossings console community. You are Admin; channels: #general #prompts #support #moderators.
 Type a message, or /help for the bot's commands and /console-help for console controls.

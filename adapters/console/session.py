@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, TextIO
 from rich.text import Text
 
 from adapters.console.platform import COMMUNITY, NAME, ConsolePlatform
-from bot import i18n
-from bot.commands import CommandError, parse_datetime, parse_duration
-from bot.events import (
+from bot.kernel import i18n
+from bot.kernel.commands import CommandError, parse_datetime, parse_duration
+from bot.kernel.events import (
     Actor,
     CommandInvoked,
     ComponentClicked,
@@ -40,10 +40,10 @@ from bot.events import (
     MessageRef,
     Place,
 )
-from bot.message import Button, Message, Select
+from bot.kernel.message import Button, Message, Select
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.kernel.app import App
 
 CONTROLS = {
     "as", "in", "dm", "clock", "click", "on", "submit", "edit", "channels", "who", "console-help",

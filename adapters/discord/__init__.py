@@ -22,14 +22,16 @@ import yarl
 from adapters.discord import render
 from adapters.discord import survey as surveying
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
-from bot import actions as a
-from bot import metrics, signins
-from bot.answering import answer_within
-from bot.app import App
-from bot.claims import first_sight, schedule_pruning
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.events import (
+from bot.kernel import actions as a
+from bot.kernel import metrics, signins
+from bot.kernel.answering import answer_within
+from bot.kernel.app import App
+from bot.kernel.claims import first_sight, schedule_pruning
+from bot.kernel.clock import SystemClock
+from bot.kernel.config import Settings
+from bot.kernel.delivery.idempotency import Attempt, current
+from bot.kernel.pacing import Limits, Rate
+from bot.kernel.events import (
     Actor,
     CommandInvoked,
     ComponentClicked,
@@ -41,10 +43,8 @@ from bot.events import (
     MessageRef,
     Place,
 )
-from bot.idempotency import Attempt, current
-from bot.pacing import Limits, Rate
-from bot.platform import Platform, Survey, handles
-from bot.plugin import AdapterPlugin
+from bot.kernel.platform import Platform, Survey, handles
+from bot.kernel.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
 
@@ -377,7 +377,7 @@ class _FakeResponse:
 
 
 def _msg(text: str) -> Any:
-    from bot.message import Message
+    from bot.kernel.message import Message
 
     return Message(text=text, tone="warning")
 
@@ -502,7 +502,7 @@ class CrossingsClient(discord.AutoShardedClient):
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         """Roles changed (needs the members intent): the member's dashboard sessions that did
-        privileged work under the old roles end (bot.signins)."""
+        privileged work under the old roles end (bot.kernel.signins)."""
         if signins.fingerprint(actor_of(before)) != signins.fingerprint(actor_of(after)):
             self._member_changed(after.guild.id, after.id, actor_of(after))
 

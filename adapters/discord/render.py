@@ -8,8 +8,8 @@ from typing import Any
 
 import discord
 
-from bot import i18n
-from bot.commands import (
+from bot.kernel import i18n
+from bot.kernel.commands import (
     Command,
     CommandRegistry,
     Option,
@@ -18,8 +18,8 @@ from bot.commands import (
     name_key,
     option_key,
 )
-from bot.forms import Form
-from bot.message import Button, Message, Select
+from bot.kernel.forms import Form
+from bot.kernel.message import Button, Message, Select
 
 COLOURS = {
     "info": 0x5865F2,
@@ -116,7 +116,7 @@ def chunks(text: str, size: int = EMBED_TEXT) -> list[str]:
 
 def spoiler(text: str) -> str:
     """Hidden until tapped. A `||` in the text would end the spoiler early: member text is
-    escaped (bot.message.escape), and the bot's own texts never hold one."""
+    escaped (bot.kernel.message.escape), and the bot's own texts never hold one."""
     return f"||{text}||" if text.strip() else text
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from bot.config import blank_is_unset
+from bot.kernel.config import blank_is_unset
 
 
 class DiscordSettings(BaseModel):

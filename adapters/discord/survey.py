@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.platform import Named, Survey
+from bot.kernel.platform import Named, Survey
 
 ADMINISTRATOR = 1 << 3
 VIEW, SEND = 1 << 10, 1 << 11

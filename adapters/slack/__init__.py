@@ -35,15 +35,16 @@ from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.members import Members, actor_of
 from adapters.slack.settings import SECRETS, SlackSettings, enabled
-from bot import actions as a
-from bot import metrics, signins
-from bot.answering import answer_first, is_slow
-from bot.app import App
-from bot.claims import first_sight, schedule_pruning
-from bot.clock import SystemClock
-from bot.commands import CommandError
-from bot.config import Settings
-from bot.events import (
+from bot.kernel import actions as a
+from bot.kernel import metrics, signins
+from bot.kernel.answering import answer_first, is_slow
+from bot.kernel.app import App
+from bot.kernel.claims import first_sight, schedule_pruning
+from bot.kernel.clock import SystemClock
+from bot.kernel.commands import CommandError
+from bot.kernel.config import Settings
+from bot.kernel.pacing import Limits, Rate
+from bot.kernel.events import (
     Actor,
     CommandInvoked,
     ComponentClicked,
@@ -56,10 +57,9 @@ from bot.events import (
     MessageRef,
     Place,
 )
-from bot.message import Message
-from bot.pacing import Limits, Rate
-from bot.platform import Named, Platform, Survey, handles
-from bot.plugin import AdapterPlugin
+from bot.kernel.message import Message
+from bot.kernel.platform import Named, Platform, Survey, handles
+from bot.kernel.plugin import AdapterPlugin
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from adapters.slack import render
-from bot import actions as a
+from bot.kernel import actions as a
 
 log = logging.getLogger(__name__)
 

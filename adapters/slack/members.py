@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from bot.events import Actor
+from bot.kernel.events import Actor
 
 MAX_MEMBERS = 5_000  # members cached at once; the least recently used go first
 

@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from bot.commands import CommandRegistry
-from bot.forms import Form
-from bot.message import Button, Message, Select, tokenize, unescape
+from bot.kernel.commands import CommandRegistry
+from bot.kernel.forms import Form
+from bot.kernel.message import Button, Message, Select, tokenize, unescape
 
 SECTION_TEXT = 3000
 MAX_BLOCKS = 50

@@ -18,8 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
-from bot.idempotency import Attempt, current
-from bot.message import Message
+from bot.kernel.delivery.idempotency import Attempt, current
+from bot.kernel.message import Message
 
 log = logging.getLogger(__name__)
 

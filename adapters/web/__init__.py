@@ -13,9 +13,9 @@ from typing import Any
 
 from adapters.web.server import dashboard
 from adapters.web.settings import SECRETS, WebSettings, enabled, summary
-from bot.app import App
-from bot.config import Settings
-from bot.plugin import AdapterPlugin
+from bot.kernel.app import App
+from bot.kernel.config import Settings
+from bot.kernel.plugin import AdapterPlugin
 
 
 def mount(app: App, settings: Settings) -> tuple[str, Any]:

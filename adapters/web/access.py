@@ -2,9 +2,9 @@
 
 The session holds only who signed in (platform, user id, and for Slack the workspace). Their
 roles come from the platform now (`Platform.fetch_member`) and their level from the core's own
-check (`bot.context.level_of`), the same one commands use; a role removed a minute ago counts.
+check (`bot.kernel.context.level_of`), the same one commands use; a role removed a minute ago counts.
 The session also notes the roles each community's pages were opened with, so that the
-platform's report of a change ends it (bot.signins.member_changed).
+platform's report of a change ends it (bot.kernel.signins.member_changed).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from sqlmodel import Session, col, func, select
 
 from adapters.web import sessions
 from adapters.web.keys import APP, BASE
-from bot import signins
-from bot.app import App
-from bot.commands import Permission
-from bot.context import level_of
-from bot.events import Actor
-from bot.store.models import Community
+from bot.kernel import signins
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.context import level_of
+from bot.kernel.events import Actor
+from bot.kernel.store.models import Community
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from adapters.web import access, search
 from adapters.web.access import Standing
 from adapters.web.keys import APP
 from adapters.web.pages import common, render
-from bot import l10n
-from bot.app import App
-from bot.commands import Permission
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.store import aware
 from bot.moderation.models import AuditEntry
-from bot.store import aware
 
 C = "/c/{platform}/{community}"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -64,7 +64,7 @@ async def audit_page(request: web.Request) -> web.Response:
         ([], 0) if f.errors else _rows(request.app[APP], found, f, search.PAGE_SIZE, f.offset)
     )
     locale = found.actor.locale or found.community.language
-    rows = [{"entry": e, "when": l10n.when(aware(e.at), locale, zone)} for e in entries]
+    rows = [{"entry": e, "when": i18n.when(aware(e.at), locale, zone)} for e in entries]
     values: dict[str, Any] = {
         "title": "Audit log",
         "rows": rows,

@@ -17,11 +17,11 @@ from adapters.web.access import Standing
 from adapters.web.audit import csv_response
 from adapters.web.keys import APP
 from adapters.web.pages import common, render
-from bot import l10n
-from bot.app import App
-from bot.commands import Permission
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.store import aware
 from bot.moderation.models import ModCase
-from bot.store import aware
 
 C = "/c/{platform}/{community}"
 HEADER = [
@@ -79,7 +79,7 @@ def _rows(
 def _view(case: ModCase, locale: str, zone: str) -> dict[str, Any]:
     return {
         "number": case.number,
-        "opened": l10n.when(aware(case.created_at), locale, zone),
+        "opened": i18n.when(aware(case.created_at), locale, zone),
         "kind": case.kind,
         "status": case.status,
         "member": case.target_id or "",

@@ -32,11 +32,11 @@ from adapters.web import access, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
-from bot.app import App
-from bot.commands import Permission
-from bot.context import Context
-from bot.events import Place
-from bot.message import Message, to_plain
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.context import Context
+from bot.kernel.events import Place
+from bot.kernel.message import Message, to_plain
 from bot.moderation import service as moderation
 from bot.support import directory, entries, hsds, layers
 from bot.support.hsds import export as export_hsds

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.app import App
-from bot.platform import Survey
-from bot.store.models import Community
+from bot.kernel.app import App
+from bot.kernel.platform import Survey
+from bot.kernel.store.models import Community
 
 
 @dataclass

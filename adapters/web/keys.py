@@ -6,7 +6,7 @@ from aiohttp import web
 
 from adapters.web.limits import AddressLimit
 from adapters.web.settings import WebSettings
-from bot.app import App
+from bot.kernel.app import App
 
 APP = web.AppKey("crossings", App)
 CFG = web.AppKey("cfg", WebSettings)

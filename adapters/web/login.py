@@ -31,8 +31,8 @@ from adapters.web.access import Viewer
 from adapters.web.keys import APP, CFG, LIMITS
 from adapters.web.limits import client_address
 from adapters.web.settings import WebSettings
-from bot import signins
-from bot.app import App
+from bot.kernel import signins
+from bot.kernel.app import App
 
 log = logging.getLogger(__name__)
 TIMEOUT = aiohttp.ClientTimeout(total=10)

@@ -16,12 +16,12 @@ from adapters.web import access, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
-from bot import i18n, l10n
-from bot.app import App
-from bot.commands import Permission
-from bot.context import Context
-from bot.events import Event, Place
-from bot.message import Message, to_plain
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.context import Context
+from bot.kernel.events import Event, Place
+from bot.kernel.message import Message, to_plain
 
 C = "/c/{platform}/{community}"
 # The page's own words, from content/locales/*/web.po (keys "web.me.<word>").
@@ -77,7 +77,7 @@ async def me_page(request: web.Request) -> web.Response:
         "words": words,
         "delete_text": i18n.t("privacy.delete.confirm", locale),
         "delete_button": i18n.t("privacy.delete.yes", locale),
-        "languages": [(c, l10n.language_name(c, locale)) for c in sorted(i18n.locales())],
+        "languages": [(c, i18n.language_name(c, locale)) for c in sorted(i18n.locales())],
         "my_language": language or "",
         "my_zone": zone or "",
         "community_zone": found.community.timezone,

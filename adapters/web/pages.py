@@ -16,11 +16,11 @@ from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
-from bot.app import App
-from bot.commands import Permission
-from bot.context import Context
-from bot.events import Place
-from bot.message import Message, to_plain, tokenize
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.context import Context
+from bot.kernel.events import Place
+from bot.kernel.message import Message, to_plain, tokenize
 from bot.moderation import queue
 from bot.moderation.models import ModCase
 

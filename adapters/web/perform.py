@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import actions as a
-from bot.app import App
-from bot.commands import CommandError, FormErrors, parse_options
-from bot.context import Context
-from bot.events import Actor, CommandInvoked, ComponentClicked, Event, FormSubmitted, Place
-from bot.message import Message
+from bot.kernel import actions as a
+from bot.kernel.app import App
+from bot.kernel.commands import CommandError, FormErrors, parse_options
+from bot.kernel.context import Context
+from bot.kernel.events import Actor, CommandInvoked, ComponentClicked, Event, FormSubmitted, Place
+from bot.kernel.message import Message
 from bot.moderation import service as moderation
 
 # Answers meant for the chat interaction itself; the page shows them instead.

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.kernel.store import aware
 from bot.prompts import engine
 from bot.prompts.models import PromptPost, PromptSchedule
 from bot.prompts.timing import next_fire
-from bot.store import aware
 
 KINDS = ("week", "month")
 # An every-minute cron would fill a month with 44,640 posts; the page shows this many per

@@ -25,16 +25,16 @@ from adapters.web import prompt_calendar as calendar
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
-from bot import i18n, l10n
-from bot.app import App
-from bot.commands import CommandError, Permission
-from bot.context import Context
-from bot.events import Place
-from bot.locales import normalize
-from bot.message import to_plain
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.commands import CommandError, Permission
+from bot.kernel.context import Context
+from bot.kernel.events import Place
+from bot.kernel.i18n import normalize
+from bot.kernel.message import to_plain
+from bot.kernel.store import aware
 from bot.prompts import engine
 from bot.prompts.models import PromptPost, PromptReply, PromptSchedule, PromptSuggestion
-from bot.store import aware
 
 C = "/c/{platform}/{community}/prompts"
 OPS = ("pause", "resume", "skip", "delete", "edit")
@@ -148,7 +148,7 @@ def _calendar_view(
 
 def _dates(reader: Reader) -> dict[str, Callable[..., str]]:
     """Date and time formats in the reader's language (Babel, CLDR)."""
-    loc = l10n.babel_locale(reader.locale)
+    loc = i18n.babel_locale(reader.locale)
     return {
         "day_name": lambda d: format_date(d, "EEEE d MMMM", locale=loc),
         "short_day": lambda d: format_date(d, "EEE d", locale=loc),
@@ -170,7 +170,7 @@ async def prompts_page(
     reader = _reader(app, found)
     rows = _active(app, found)
     schedules = [
-        {"row": r, "next": l10n.when(aware(r.next_fire_at), reader.locale, r.timezone)}
+        {"row": r, "next": i18n.when(aware(r.next_fire_at), reader.locale, r.timezone)}
         for r in rows
     ]
     values = _values(
@@ -314,7 +314,7 @@ async def themes_page(request: web.Request) -> web.Response:
             "slug": slug,
             "title": pack.title_in(reader.locale),
             "prompts": len(pack.prompts),
-            "languages": l10n.language_names(sorted(pack.locales), reader.locale),
+            "languages": i18n.language_names(sorted(pack.locales), reader.locale),
             "stats": stats.get(slug, empty),
         }
         for slug, pack in sorted(engine.library(app).packs.items())
@@ -327,8 +327,8 @@ def _language(code: str, reader: Reader) -> dict[str, Any]:
     return {
         "code": code,
         "lang": code,
-        "own": l10n.language_name(code, code),
-        "yours": l10n.language_name(code, reader.locale),
+        "own": i18n.language_name(code, code),
+        "yours": i18n.language_name(code, reader.locale),
         "rtl": code.split("-")[0] in RTL,
     }
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.store import Store
+from bot.kernel.store import Store
 
 PAGE_SIZE = 50
 CSV_LIMIT = 10_000

@@ -30,7 +30,7 @@ from adapters.web.limits import AddressLimit
 from adapters.web.security import guard
 from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
-from bot.app import App
+from bot.kernel.app import App
 
 HERE = Path(__file__).parent
 HTMX = "htmx-2.0.4.min.js"

@@ -1,5 +1,5 @@
 """Sessions with a server side: the cookie carries a random id and nothing else; the session's
-data lives in the `web_sessions` table (bot.signins), found by the id's keyed hash.
+data lives in the `web_sessions` table (bot.kernel.signins), found by the id's keyed hash.
 
 So a session can end for good: signing out ends it in the database and a copy of the cookie
 replayed afterwards finds an ended row and gets the sign-in page; "sign out everywhere" ends
@@ -19,10 +19,10 @@ from aiohttp import web
 from aiohttp_session import AbstractStorage, Session, SessionData
 
 from adapters.web.settings import WebSettings
-from bot import signins
-from bot.clock import Clock, SystemClock
-from bot.signins import Found, Lifetimes
-from bot.store import Store, aware
+from bot.kernel import signins
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.signins import Found, Lifetimes
+from bot.kernel.store import Store, aware
 
 LOADED = web.RequestKey("crossings_session", Found)  # the session row as loaded
 COOKIE = "crossings_dashboard"

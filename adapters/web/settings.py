@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from bot.config import blank_is_unset
+from bot.kernel.config import blank_is_unset
 
 
 class WebSettings(BaseModel):

@@ -17,12 +17,12 @@ from adapters.web import access, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
-from bot import i18n, l10n
-from bot.app import App
-from bot.commands import Permission
-from bot.events import Place
-from bot.platform import Survey
-from bot.store.models import Community
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.events import Place
+from bot.kernel.platform import Survey
+from bot.kernel.store.models import Community
 
 C = "/c/{platform}/{community}"
 ZONES = sorted(zoneinfo.available_timezones())
@@ -50,7 +50,7 @@ def _current(c: Community) -> dict[str, Any]:
 
 
 def _languages(locale: str) -> list[tuple[str, str]]:
-    return [(code, l10n.language_name(code, locale)) for code in sorted(i18n.locales())]
+    return [(code, i18n.language_name(code, locale)) for code in sorted(i18n.locales())]
 
 
 async def _survey(app: App, found: Standing) -> Survey:

@@ -1,6 +1,6 @@
 """Moderation: private reports, one queue, cases and warnings, automod, appeals, audit log."""
 
-from bot.feature import Feature
+from bot.kernel.feature import Feature
 
 feature = Feature("moderation")
 

@@ -26,10 +26,10 @@ import ahocorasick
 import re2
 import yaml
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation import links, pitch
 from bot.moderation.normalize import Forms, normalise_phrase
 from bot.moderation.pitch import Evidence
-from bot.paths import CONTENT_DIR
 
 ACTIONS = ("delete", "hold", "warn", "timeout", "alert", "reply")
 KINDS = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.commands import Choice, CommandError, Option, OptionType, Permission
-from bot.message import Message, escape
+from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.kernel.message import Message, escape
 from bot.moderation import automod, feature
 from bot.moderation import service as svc
 from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run, set_rule_enabled
@@ -13,7 +13,7 @@ from bot.moderation.listeners import bump_version, community_rules, learned_hits
 from bot.moderation.models import AutomodRuleRow
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 feature.group("automod", "Automatic moderation rules")
 MOD = Permission.MODERATOR

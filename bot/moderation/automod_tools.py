@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandError
-from bot.message import Field, Message, escape
+from bot.kernel.commands import CommandError
+from bot.kernel.message import Field, Message, escape
 from bot.moderation import automod
 from bot.moderation import service as svc
 from bot.moderation.listeners import all_rules, automod_settings, bump_version, ruleset
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 
 def set_rule_dry_run(ctx: Context, rule: str, on: bool) -> None:

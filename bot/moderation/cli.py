@@ -27,7 +27,7 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def _export_csv(args: argparse.Namespace, settings: Any) -> int:
-    from bot.store import Store
+    from bot.kernel.store import Store
 
     store = Store(settings.database_url)
     stream = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from bot import actions as a
-from bot import l10n
-from bot.commands import Choice, CommandError, Option, OptionType, Permission, parse_duration
-from bot.events import MessageRef, Place
-from bot.forms import Form, FormField
-from bot.message import Field, Message, Select, SelectOption, escape, excerpt, mention
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission, parse_duration
+from bot.kernel.events import MessageRef, Place
+from bot.kernel.forms import Form, FormField
+from bot.kernel.message import Field, Message, Select, SelectOption, escape, excerpt, mention
 from bot.moderation import feature, queue, reports
 from bot.moderation import service as svc
 from bot.moderation.models import Appeal, AuditEntry, ModCase, ReportDraft
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 MOD = Permission.MODERATOR
 REASON_CHOICES = tuple(Choice(r, r) for r in svc.REASONS)
@@ -375,7 +375,7 @@ async def mod_history(ctx: Context, member: str) -> None:
         .limit(15)
     ).all()
     lines = [
-        f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {l10n.day(r.created_at, ctx.locale)} · {ctx.t('mod.status.' + r.status)}"
+        f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {i18n.day(r.created_at, ctx.locale)} · {ctx.t('mod.status.' + r.status)}"
         + (f" · {escape(r.details, 80)}" if r.details and r.kind != "report" else "")
         for r in rows
     ]
@@ -509,7 +509,7 @@ async def my_warnings(ctx: Context) -> None:
     for r in rows:
         state = ctx.t("mod.mine.expired") if svc.is_expired(r, ctx.now) else ""
         lines.append(
-            f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {l10n.day(r.created_at, ctx.locale)} · "
+            f"#{r.number} · {ctx.t('mod.kind.' + r.kind)} · {i18n.day(r.created_at, ctx.locale)} · "
             f"{escape(r.details or '', 120)} {state}".rstrip()
         )
     ctx.reply(
@@ -575,7 +575,7 @@ async def appeal_submitted(ctx: Context, args: list[str], fields: dict[str, str]
     svc.audit(ctx, "appeal", actor=ctx.actor_id, target=ctx.actor_id, case=row)
     c = ctx.community
     if c.queue_channel:
-        from bot.message import Button
+        from bot.kernel.message import Button
 
         ctx.send(
             a.Post(

@@ -17,39 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.moderation.automod import DEFAULT_RULES, Message, RuleSet, load_rules
+from bot.moderation.labelled import EvalError, Tally, read_labelled
 from bot.moderation.scam_model import HEAD, RULE_ID, ScamModel, load_model
-
-EXPECT = ("flag", "pass")
-
-
-class EvalError(ValueError):
-    """A labelled file that cannot be read."""
-
-
-@dataclass
-class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-
-    def add(self, expected: bool, flagged: bool) -> None:
-        if expected:
-            self.tp, self.fn = self.tp + flagged, self.fn + (not flagged)
-        else:
-            self.fp, self.tn = self.fp + flagged, self.tn + (not flagged)
-
-    def figures(self) -> dict[str, Any]:
-        def ratio(a: int, b: int) -> float | None:
-            return round(a / b, 4) if b else None
-
-        return {
-            "precision": ratio(self.tp, self.tp + self.fp),
-            "recall": ratio(self.tp, self.tp + self.fn),
-            "false_alarm_rate": ratio(self.fp, self.fp + self.tn),
-            "n": self.tp + self.fp + self.fn + self.tn,
-            "flagged": self.tp + self.fp,
-        }
 
 
 @dataclass
@@ -71,23 +40,6 @@ class Report:
         if by_writer:
             out["by_writer"] = {k: v.figures() for k, v in sorted(self.by_writer.items())}
         return out
-
-
-def read_labelled(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise EvalError(f"{path}:{n}: needs a text")
-        if row.get("expect") not in EXPECT:
-            raise EvalError(f"{path}:{n}: expect must be flag or pass")
-        rows.append(row)
-    return rows
 
 
 def evaluate(

@@ -22,8 +22,8 @@ import yaml
 from confusable_homoglyphs import confusables
 from rapidfuzz.distance import OSA
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation.normalize import CONFUSABLES, INVISIBLE, ZERO_WIDTH
-from bot.paths import CONTENT_DIR
 
 DEFAULT_BRANDS = CONTENT_DIR / "automod" / "brands.yaml"
 

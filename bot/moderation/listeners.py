@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot import actions as a
-from bot import metrics
-from bot.actions import ActionResult
-from bot.commands import CommandError, Permission
-from bot.events import MessageEdited, MessagePosted, Place
-from bot.message import Message
+from bot.kernel import actions as a
+from bot.kernel import metrics
+from bot.kernel.actions import ActionResult
+from bot.kernel.commands import CommandError, Permission
+from bot.kernel.events import MessageEdited, MessagePosted, Place
+from bot.kernel.message import Message
+from bot.kernel.store.models import OutboxEntry, Timer
 from bot.moderation import automod, feature, queue, reports, scam_model
 from bot.moderation import service as svc
 from bot.moderation.models import AutomodRuleRow, ModCase
-from bot.store.models import OutboxEntry, Timer
 
 if TYPE_CHECKING:
-    from bot.context import Context, Kernel
+    from bot.kernel.context import Context, Kernel
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
+from bot.kernel.config import Settings
+from bot.kernel.personal import PersonalData, Subject
 from bot.moderation import feature
 from bot.moderation.models import Appeal, ModCase, ReportDraft
-from bot.privacy.contract import PersonalData, Subject
 
 
 def _mine(who: Subject) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 import re2
 import yaml
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation.normalize import pitch_pattern
-from bot.paths import CONTENT_DIR
 
 DEFAULT_SIGNALS = CONTENT_DIR / "automod" / "signals.yaml"
 

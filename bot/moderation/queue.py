@@ -10,22 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, func, select
 
-from bot import actions as a
-from bot import i18n, l10n, metrics
-from bot.actions import ActionResult
-from bot.commands import Permission
-from bot.context import level_of
-from bot.events import Place
-from bot.message import Button, Field, Message, Select, SelectOption, escape, mention
+from bot.kernel import actions as a
+from bot.kernel import i18n, metrics
+from bot.kernel.actions import ActionResult
+from bot.kernel.commands import Permission
+from bot.kernel.context import level_of
+from bot.kernel.events import Place
+from bot.kernel.message import Button, Field, Message, Select, SelectOption, escape, mention
+from bot.kernel.store.models import Community, OutboxEntry
 from bot.moderation import feature
 from bot.moderation import service as svc
 from bot.moderation.models import ModCase
-from bot.store.models import Community, OutboxEntry
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.context import Context
-    from bot.events import Actor
+    from bot.kernel.app import App
+    from bot.kernel.context import Context
+    from bot.kernel.events import Actor
 
 
 def where(ctx: Context, community: Community | None = None) -> Place | None:
@@ -119,7 +119,7 @@ def _missing_note(ctx: Context) -> str | None:
     return ctx.t(
         "mod.card.cannot",
         platform=ctx.platform.name,
-        actions=l10n.join((ctx.t(f"mod.cap.{m}") for m in missing), ctx.locale, style="or"),
+        actions=i18n.join((ctx.t(f"mod.cap.{m}") for m in missing), ctx.locale, style="or"),
     )
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from bot.message import Message
+from bot.kernel.message import Message
 from bot.moderation import queue
 from bot.moderation import service as svc
 from bot.moderation.models import ModCase, ReportAttempt
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 
 async def file_report(

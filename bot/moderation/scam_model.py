@@ -1,5 +1,5 @@
 """Automod's learned layer: pitches that no rule names, read by a linear head over the shared
-sentence embeddings (bot/embeddings.py).
+sentence embeddings (bot/kernel/embeddings.py).
 
 Rules stay the first, explainable layer. A message no rule flagged is read by the head only
 when it carries a cue (a word near money, payment, contact, jobs, visa services, prizes or a
@@ -27,9 +27,9 @@ import ahocorasick
 import numpy as np
 import yaml
 
-from bot.embeddings import Embedder, Exemplars, shared_embedder
+from bot.kernel.embeddings import Embedder, Exemplars, shared_embedder
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation.normalize import readable
-from bot.paths import CONTENT_DIR
 
 log = logging.getLogger(__name__)
 HEAD = CONTENT_DIR / "automod" / "model" / "scam_head.json"

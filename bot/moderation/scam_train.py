@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import DiskCache, Exemplars
+from bot.kernel.embeddings import DiskCache, Exemplars
+from bot.kernel.paths import CONTENT_DIR, ROOT
 from bot.moderation.automod import Message, RuleSet, load_rules
-from bot.moderation.evaluate import read_labelled
+from bot.moderation.labelled import read_labelled
 from bot.moderation.scam_model import HEAD, Cues, model_text
-from bot.paths import CONTENT_DIR, ROOT
 
 SEED = 20261207
 EVAL = CONTENT_DIR / "automod" / "eval"
@@ -150,7 +150,7 @@ class Result:
     thresholds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        from bot.moderation.evaluate import Tally
+        from bot.moderation.labelled import Tally
 
         overall = Tally()
         by_writer: dict[str, Tally] = {}

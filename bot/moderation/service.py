@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from bot import actions as a
-from bot import l10n
-from bot.commands import CommandError, Permission
-from bot.events import Actor
-from bot.message import Button, Message, as_message, escape
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.commands import CommandError, Permission
+from bot.kernel.events import Actor
+from bot.kernel.message import Button, Message, as_message, escape
+from bot.kernel.store import aware
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
-from bot.store import aware
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 REASONS = (
     "harassment",
@@ -151,7 +151,7 @@ def check_report_limits(ctx: Context, reporter: str) -> None:
             )
         ).one()
         if int(recent) >= count:
-            wait = l10n.duration(timedelta(seconds=seconds), ctx.locale)
+            wait = i18n.duration(timedelta(seconds=seconds), ctx.locale)
             raise CommandError(ctx.t("mod.error.report_limit", count=count, window=wait))
 
 
@@ -168,7 +168,7 @@ async def check_hierarchy(ctx: Context, target_id: str) -> None:
         target = await platform.fetch_member(ctx.community.community_id, target_id)
     if target is None:
         return
-    from bot.context import level_of
+    from bot.kernel.context import level_of
 
     if target.is_owner or target.is_bot:
         raise CommandError(ctx.t("mod.error.untouchable"))
@@ -259,7 +259,7 @@ async def timeout(
         "mod.told.timeout",
         case,
         reason=escape(reason, 300),
-        duration=l10n.duration(duration, ctx.locale),
+        duration=i18n.duration(duration, ctx.locale),
     )
     return case
 
@@ -305,7 +305,7 @@ async def ban(
     )
     audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
     # "for 1 day" / "permanently": the sentence takes either without a preposition of its own.
-    spelled = l10n.duration(duration, ctx.locale) if duration else ""
+    spelled = i18n.duration(duration, ctx.locale) if duration else ""
     length = ctx.t("mod.for_duration", duration=spelled) if duration else ctx.t("mod.permanent")
     _tell(ctx, target, "mod.told.ban", case, reason=escape(reason, 300), duration=length)
     ctx.act(a.BanMember(ctx.place, target, reason[:400]))

@@ -11,21 +11,21 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot import actions as a
-from bot import i18n, l10n
-from bot.commands import Choice, CommandError, Option, OptionType, Permission
-from bot.events import Actor, Place
-from bot.feature import Feature
-from bot.message import Button, Field, Message, escape, mention
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.kernel.events import Actor, Place
+from bot.kernel.feature import Feature
+from bot.kernel.message import Button, Field, Message, escape, mention
+from bot.kernel.personal import PersonalData, Subject
+from bot.kernel.store import aware
+from bot.kernel.store.models import Community, Timer
 from bot.moderation import reports
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerBlock, PeerPair, PeerProfile, PeerRound, PeerSchedule
-from bot.privacy.contract import PersonalData, Subject
-from bot.store import aware
-from bot.store.models import Community, Timer
 
 if TYPE_CHECKING:
-    from bot.context import Context, Kernel
+    from bot.kernel.context import Context, Kernel
 
 feature = Feature("peers")
 
@@ -139,7 +139,7 @@ async def join(ctx: Context, tags: str, languages: str, region: str | None = Non
     profile.active, profile.paused_until = True, None
     ctx.session.add(profile)
     ctx.reply(
-        ctx.t("peers.joined", tags=l10n.join((tag_label(ctx, t) for t in chosen), ctx.locale))
+        ctx.t("peers.joined", tags=i18n.join((tag_label(ctx, t) for t in chosen), ctx.locale))
     )
 
 
@@ -198,11 +198,11 @@ async def status(ctx: Context) -> None:
             fields=(
                 Field(
                     ctx.t("peers.status.tags"),
-                    l10n.join((tag_label(ctx, t) for t in p.tags), ctx.locale),
+                    i18n.join((tag_label(ctx, t) for t in p.tags), ctx.locale),
                 ),
                 Field(
                     ctx.t("peers.status.languages"),
-                    l10n.language_names(p.languages, ctx.locale),
+                    i18n.language_names(p.languages, ctx.locale),
                 ),
                 Field(ctx.t("peers.status.state"), state),
             ),
@@ -240,7 +240,7 @@ async def schedule(ctx: Context, every: str, channel: str, start: datetime | Non
     row.next_at = start or ctx.now + timedelta(hours=1)
     ctx.session.add(row)
     ctx.reply(
-        ctx.t("peers.scheduled", when=l10n.when(aware(row.next_at), ctx.locale, "UTC", year=False))
+        ctx.t("peers.scheduled", when=i18n.when(aware(row.next_at), ctx.locale, "UTC", year=False))
     )
 
 
@@ -258,7 +258,7 @@ async def stats(ctx: Context) -> None:
     members = ctx.session.exec(
         select(func.count()).select_from(PeerProfile).where(*PeerProfile.scope(c))
     ).one()
-    rate = l10n.percent(len(met) / len(answered), ctx.locale) if answered else "-"
+    rate = i18n.percent(len(met) / len(answered), ctx.locale) if answered else "-"
     ctx.reply(
         ctx.t("peers.stats", members=members, rounds=len(rounds), pairs=len(pairs), rate=rate)
     )
@@ -513,9 +513,9 @@ def _introduce(
     )
     text = ctx.t(
         "peers.intro.text",
-        people=l10n.join((mention(u) for u in pair.members), ctx.locale),
-        shared=l10n.join(shared, ctx.locale),
-        languages=l10n.language_names(common, ctx.locale),
+        people=i18n.join((mention(u) for u in pair.members), ctx.locale),
+        shared=i18n.join(shared, ctx.locale),
+        languages=i18n.language_names(common, ctx.locale),
     )
     message = Message(
         title=ctx.t("peers.intro.title"),

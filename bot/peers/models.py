@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.db import dt_column, json_column
-from bot.store.models import CommunityScoped
+from bot.kernel.store.db import dt_column, json_column
+from bot.kernel.store.models import CommunityScoped
 
 
 class PeerProfile(CommunityScoped, SQLModel, table=True):

@@ -10,17 +10,17 @@ from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import actions as a
-from bot import i18n
-from bot.claims import claim
-from bot.commands import Command, CommandError, Permission
-from bot.feature import Feature
-from bot.message import Attachment, Button, Field, Message
-from bot.privacy.contract import Subject
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.claims import claim
+from bot.kernel.commands import Command, CommandError, Permission
+from bot.kernel.feature import Feature
+from bot.kernel.message import Attachment, Button, Field, Message
+from bot.kernel.personal import Subject
 
 if TYPE_CHECKING:
-    from bot.context import Context, Kernel
-    from bot.events import Actor
+    from bot.kernel.context import Context, Kernel
+    from bot.kernel.events import Actor
 
 feature = Feature("privacy")
 

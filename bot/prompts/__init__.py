@@ -1,6 +1,6 @@
 """Scheduled discussion prompts: content packs, schedules, rotation, threads and stats."""
 
-from bot.feature import Feature
+from bot.kernel.feature import Feature
 
 feature = Feature("prompts")
 

@@ -26,17 +26,17 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot import codec, metrics
-from bot.claims import PROCESS_ID
+from bot.kernel import codec, metrics
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.store import aware
+from bot.kernel.store.models import Community, OutboxEntry
 from bot.prompts import engine
 from bot.prompts.models import PromptPost, PromptSchedule
 from bot.prompts.packs import Prompt
 from bot.prompts.timing import next_fire
-from bot.store import aware
-from bot.store.models import Community, OutboxEntry
 
 if TYPE_CHECKING:
-    from bot.context import Kernel as App
+    from bot.kernel.context import Kernel as App
 
 BATCH = 250  # schedules per transaction: big enough to amortise, small enough to stay short
 

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
-from bot import l10n
-from bot.commands import CommandError, FormErrors, Option, OptionType, Permission
-from bot.forms import Form, FormField
-from bot.message import Button, Field, Message, channel_link, escape
+from bot.kernel import i18n
+from bot.kernel.commands import CommandError, FormErrors, Option, OptionType, Permission
+from bot.kernel.forms import Form, FormField
+from bot.kernel.message import Button, Field, Message, channel_link, escape
+from bot.kernel.store import aware
 from bot.prompts import engine, feature
 from bot.prompts.models import (
     CustomPrompt,
@@ -24,10 +25,9 @@ from bot.prompts.models import (
 )
 from bot.prompts.packs import parse_pack
 from bot.prompts.timing import next_fire, next_fires, parse_rule
-from bot.store import aware
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 NEAR_DUPLICATE = 0.72
 ORG = Permission.ORGANIZER
@@ -60,7 +60,7 @@ def _schedule(ctx: Context, schedule_id: int) -> PromptSchedule:
 
 
 def _local(when: datetime | None, zone: str, locale: str | None = None) -> str:
-    return l10n.when(when, locale, zone)
+    return i18n.when(when, locale, zone)
 
 
 def _normal(text: str) -> str:

@@ -19,21 +19,21 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from bot import actions as a
-from bot import i18n, l10n, metrics
-from bot.claims import PROCESS_ID
-from bot.events import Place
-from bot.message import Message
+from bot.kernel import actions as a
+from bot.kernel import i18n, metrics
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.events import Place
+from bot.kernel.message import Message
+from bot.kernel.store import aware
+from bot.kernel.store.models import Community
 from bot.prompts.models import CustomPrompt, PromptPost, PromptSchedule
 from bot.prompts.packs import Library, Prompt, load_library
 from bot.prompts.timing import Rule, next_fire, parse_rule
-from bot.store import aware
-from bot.store.models import Community
 
 if TYPE_CHECKING:
-    from bot.context import Kernel
+    from bot.kernel.context import Kernel
 
 log = logging.getLogger(__name__)
 
@@ -348,12 +348,12 @@ def _record_missed(
     return row
 
 
-def _report_missed(
+def report_missed(
     app: Kernel, session: Session, schedule: PromptSchedule, missed: list[datetime], now: datetime
 ) -> None:
     community = session.exec(Community.of(schedule)).one()
     shown = [
-        l10n.when(f, community.language, schedule.timezone) for f in missed[:MISSED_REPORT_LIMIT]
+        i18n.when(f, community.language, schedule.timezone) for f in missed[:MISSED_REPORT_LIMIT]
     ]
     text = i18n.t(
         "prompts.missed",
@@ -361,69 +361,10 @@ def _report_missed(
         id=schedule.id,
         theme=schedule.theme,
         count=len(missed),
-        times=l10n.join(shown, community.language),
+        times=i18n.join(shown, community.language),
         channel=schedule.channel,
     )
     place = Place(schedule.platform, schedule.community_id)
     action = a.SendPrivate(place, schedule.created_by, Message(text=text, tone="warning"))
     app.outbox.enqueue(session, action, now, kind="prompt.missed")
     log.warning("schedule %s: %d fires missed beyond the grace period", schedule.id, len(missed))
-
-
-async def run_due(app: Kernel, now: datetime) -> None:
-    """Tick hook: fire every due schedule, each in its own transaction."""
-    grace = timedelta(minutes=app.settings.scheduler.catch_up_grace_minutes)
-    with app.store.session() as s:
-        due = s.exec(
-            select(PromptSchedule.id)
-            .where(
-                col(PromptSchedule.active).is_(True),
-                col(PromptSchedule.paused).is_(False),
-                col(PromptSchedule.next_fire_at) <= now,
-            )
-            .order_by(col(PromptSchedule.next_fire_at), col(PromptSchedule.id))  # due order
-        ).all()
-    # Within one tick the themes' prompt lists don't change: look each up once.
-    app.cache["prompts.tick_memo"] = {}
-    try:
-        await _fire_all(app, due, now, grace)
-    finally:
-        app.cache.pop("prompts.tick_memo", None)
-    app.outbox_kick()
-
-
-async def _fire_all(
-    app: Kernel, due: Sequence[int | None], now: datetime, grace: timedelta
-) -> None:
-    from bot.prompts import burst  # it builds on this module
-
-    slow: list[int | None] = []
-    for start in range(0, len(due), burst.BATCH):
-        batch = due[start : start + burst.BATCH]
-        try:
-            slow += burst.fire_batch(app, batch, now, grace)
-        except Exception:
-            log.exception("a batch of prompt schedules failed; firing them one by one")
-            slow += batch
-    for schedule_id in slow:
-        try:
-            with app.store.session() as s:
-                schedule = s.get(PromptSchedule, schedule_id)
-                if schedule is None or not schedule.active or schedule.paused:
-                    continue
-                missed = fire_schedule(app, s, schedule, now, grace)
-                if missed:
-                    _report_missed(app, s, schedule, missed, now)
-        except Exception:
-            log.exception("prompt schedule %s failed to fire", schedule_id)
-
-
-def next_due(app: Kernel, now: datetime) -> datetime | None:
-    with app.store.session() as s:
-        return aware(
-            s.exec(
-                select(func.min(PromptSchedule.next_fire_at)).where(
-                    col(PromptSchedule.active).is_(True), col(PromptSchedule.paused).is_(False)
-                )
-            ).one()
-        )

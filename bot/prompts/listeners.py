@@ -8,21 +8,21 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 
-from bot import l10n
-from bot.actions import ActionResult
-from bot.commands import Permission
-from bot.context import level_of
-from bot.events import Actor, MessagePosted
-from bot.message import Field
-from bot.prompts import engine, feature
+from bot.kernel import i18n
+from bot.kernel.actions import ActionResult
+from bot.kernel.commands import Permission
+from bot.kernel.context import level_of
+from bot.kernel.events import Actor, MessagePosted
+from bot.kernel.message import Field
+from bot.kernel.store import aware
+from bot.kernel.store.models import OutboxEntry
+from bot.prompts import engine, feature, tick
 from bot.prompts.models import PromptPost, PromptReply, PromptSchedule
-from bot.store import aware
-from bot.store.models import OutboxEntry
 
 if TYPE_CHECKING:
-    from bot.context import Context, Kernel
+    from bot.kernel.context import Context, Kernel
 
-feature.tick("prompts", engine.run_due, engine.next_due)
+feature.tick("prompts", tick.run_due, tick.next_due)
 
 
 @feature.warm_up
@@ -83,4 +83,4 @@ def home_next_prompt(ctx: Context, actor: Actor) -> list[Field]:
         )
     ).one()
     when = aware(nxt)
-    return [Field(ctx.t("home.next_prompt"), l10n.when(when, ctx.locale, "UTC", year=False))]
+    return [Field(ctx.t("home.next_prompt"), i18n.when(when, ctx.locale, "UTC", year=False))]

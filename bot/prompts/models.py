@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Column, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.db import dt_column, json_column
-from bot.store.models import CommunityScoped
+from bot.kernel.store.db import dt_column, json_column
+from bot.kernel.store.models import CommunityScoped
 
 # Optimistic concurrency: the ORM adds one to it on every change it writes and refuses an
 # UPDATE whose row moved on meanwhile; a form carries the version it was made from.

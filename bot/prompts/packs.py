@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from bot.locales import candidates
-from bot.paths import CONTENT_DIR
+from bot.kernel.i18n import candidates
+from bot.kernel.paths import CONTENT_DIR
 
 PACK_DIR = CONTENT_DIR / "prompts"
 BASE_LOCALE = "en"

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.config import Settings
-from bot.privacy.contract import PersonalData, Subject
+from bot.kernel.config import Settings
+from bot.kernel.personal import PersonalData, Subject
 from bot.prompts import feature
 from bot.prompts.models import PromptPost, PromptReply, PromptSuggestion
 

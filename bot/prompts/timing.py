@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from bot.commands import CommandError
+from bot.kernel.commands import CommandError
 
 _DAYS = {
     "monday": 1,

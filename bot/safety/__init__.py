@@ -11,18 +11,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import actions as a
-from bot.events import MessageEdited, MessagePosted
-from bot.feature import Feature
-from bot.message import Button, Field, Message, mention
+from bot.kernel import actions as a
+from bot.kernel.events import MessageEdited, MessagePosted
+from bot.kernel.feature import Feature
+from bot.kernel.message import Button, Field, Message, mention
+from bot.kernel.personal import PersonalData
 from bot.moderation import queue
-from bot.privacy.contract import PersonalData
 from bot.support import helplines, member_country
 
 if TYPE_CHECKING:
-    from bot.actions import ActionResult
-    from bot.context import Context, Kernel
-    from bot.store.models import Community, OutboxEntry
+    from bot.kernel.actions import ActionResult
+    from bot.kernel.context import Context, Kernel
+    from bot.kernel.store.models import Community, OutboxEntry
 
 DM_COMMUNITY = "dm"  # the community of a Discord DM (adapters.discord.place_of)
 
@@ -115,7 +115,7 @@ def community_of_click(ctx: Context, args: list[str]) -> Community | None:
         return None
     from sqlmodel import select
 
-    from bot.store.models import Community
+    from bot.kernel.store.models import Community
 
     query = select(Community).where(
         Community.platform == ctx.place.platform, Community.community_id == args[1]

@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
-from bot import actions as a
-from bot import i18n
-from bot.events import Place
-from bot.message import Button, Field, Message, escape, mention
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.events import Place
+from bot.kernel.message import Button, Field, Message, escape, mention
+from bot.kernel.personal import Subject
 from bot.moderation import queue
-from bot.privacy.contract import Subject
 from bot.safety.models import SafetySignal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.actions import ActionResult
-    from bot.context import Context, Kernel
+    from bot.kernel.actions import ActionResult
+    from bot.kernel.context import Context, Kernel
+    from bot.kernel.store.models import Community, OutboxEntry
     from bot.safety.detector import Assessment
-    from bot.store.models import Community, OutboxEntry
 
     Translate = Callable[..., str]  # ctx.t, or i18n.t in the community's language
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 EVAL_DIR = CONTENT_DIR / "safety" / "eval"
 SOURCE_DIR = EVAL_DIR / "source"

@@ -13,18 +13,18 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from bot import actions as a
-from bot import i18n
-from bot.commands import CommandError, Permission
-from bot.message import Button, Message, mention
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.commands import CommandError, Permission
+from bot.kernel.message import Button, Message, mention
+from bot.kernel.store.models import MemberPrefs
 from bot.moderation import queue
 from bot.safety import community_of_click, feature, replies
 from bot.safety.models import SafetySignal
-from bot.store.models import MemberPrefs
 
 if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.store.models import Community
+    from bot.kernel.context import Context
+    from bot.kernel.store.models import Community
 
 ANSWERS = ("yes", "later")
 

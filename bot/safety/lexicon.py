@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 LEXICON_DIR = CONTENT_DIR / "safety" / "lexicon"
 URGENT = "urgent"

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import Embedder, Exemplars, shared_embedder
-from bot.paths import CONTENT_DIR
+from bot.kernel.embeddings import Embedder, Exemplars, shared_embedder
+from bot.kernel.paths import CONTENT_DIR
 
 log = logging.getLogger(__name__)
 MODEL_DIR = CONTENT_DIR / "safety" / "model"

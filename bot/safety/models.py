@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.db import dt_column
-from bot.store.models import CommunityScoped
+from bot.kernel.store.db import dt_column
+from bot.kernel.store.models import CommunityScoped
 
 
 class SafetySignal(CommunityScoped, SQLModel, table=True):

@@ -15,7 +15,7 @@ from functools import cache
 
 import yaml
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 REPLIES_DIR = CONTENT_DIR / "safety" / "replies"
 FAMILIES = ("suicide", "danger", "control")

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.embeddings import DiskCache, Exemplars
-from bot.paths import ROOT
+from bot.kernel.embeddings import DiskCache, Exemplars
+from bot.kernel.paths import ROOT
 from bot.safety.corpus import EASY_NEGATIVES, EVAL_DIR, load_sources, read_jsonl
 from bot.safety.detector import WINDOW_BYTES, windows_of
 from bot.safety.evaluate import Report, evaluate

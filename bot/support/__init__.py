@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
-from bot import i18n, l10n
-from bot.commands import Choice, CommandError, Option, OptionType
-from bot.feature import Feature
-from bot.message import Field, Message, Select, SelectOption, escape
-from bot.privacy.contract import PersonalData, Subject
+from bot.kernel import i18n
+from bot.kernel.commands import Choice, CommandError, Option, OptionType
+from bot.kernel.feature import Feature
+from bot.kernel.message import Field, Message, Select, SelectOption, escape
+from bot.kernel.personal import PersonalData, Subject
 from bot.support import directory, gazetteer, helplines, layers, operator, places
 from bot.support.models import MemberPlace, SupportOrganization, SupportService
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 feature = Feature("support")
 
@@ -227,14 +227,14 @@ def _find(
 
 def _result(ctx: Context, m: directory.Match) -> Field:
     s = m.service
-    why = l10n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
+    why = i18n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
     where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
     contact = " · ".join(str(p.get("number", "")).strip('"') for p in directory.phones(s)[:1])
     value = (
         ctx.t(
             "support.find.line",
             where=where,
-            languages=l10n.language_names(directory.language_tags(s), ctx.locale),
+            languages=i18n.language_names(directory.language_tags(s), ctx.locale),
             fees=escape(s.fees_description or ""),
             why=why,
         )
@@ -253,11 +253,11 @@ def _vouch_text(ctx: Context, origin: str, checked: date | None, added: date | N
     checked; marked when that was over a year ago."""
     if origin == "community":
         text = ctx.t("support.vouch.community")
-        return f"{text} · {l10n.day(added, ctx.locale)}" if added else text
+        return f"{text} · {i18n.day(added, ctx.locale)}" if added else text
     if origin == "shipped" and checked is not None:
-        text = ctx.t("support.vouch.shipped", date=l10n.day(checked, ctx.locale))
+        text = ctx.t("support.vouch.shipped", date=i18n.day(checked, ctx.locale))
     elif checked is not None:
-        text = ctx.t("support.vouch.operator", date=l10n.day(checked, ctx.locale))
+        text = ctx.t("support.vouch.operator", date=i18n.day(checked, ctx.locale))
     else:
         text = ctx.t("support.vouch.operator_undated")
     if layers.is_stale(checked, ctx.now.date()):
@@ -340,7 +340,7 @@ async def languages(ctx: Context, languages: str) -> None:
     )
     place.languages, place.updated_at = tags, ctx.now
     ctx.session.add(place)
-    ctx.reply(ctx.t("support.languages.saved", languages=l10n.language_names(tags, ctx.locale)))
+    ctx.reply(ctx.t("support.languages.saved", languages=i18n.language_names(tags, ctx.locale)))
 
 
 @feature.command("support forget", "Clear your saved city and languages")

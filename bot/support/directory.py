@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 from bot.support import hsds, layers
 from bot.support.gazetteer import distance_km
 from bot.support.hsds import export as export_hsds

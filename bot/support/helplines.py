@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.message import Field, escape
-from bot.paths import CONTENT_DIR
+from bot.kernel.message import Field, escape
+from bot.kernel.paths import CONTENT_DIR
 
 FALLBACK = "XX"
 ALWAYS = "24/7"

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.db import dt_column, json_column
-from bot.store.models import CommunityScoped
+from bot.kernel.store.db import dt_column, json_column
+from bot.kernel.store.models import CommunityScoped
 
 
 class SupportOrganization(CommunityScoped, SQLModel, table=True):

@@ -81,7 +81,7 @@ def _who() -> str:
 
 
 def _store(settings: Any) -> Any:
-    from bot.store import Store
+    from bot.kernel.store import Store
 
     return Store(settings.database_url)
 

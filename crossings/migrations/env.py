@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.store.models  # noqa: F401
+import bot.kernel.store.models  # noqa: F401
 import crossings.features  # noqa: F401  (every feature's tables)
 
 config = context.config
@@ -15,7 +15,7 @@ target_metadata = SQLModel.metadata
 def run() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
-        from bot.store.db import Store
+        from bot.kernel.store.db import Store
 
         engine = Store(config.get_main_option("sqlalchemy.url") or "").engine
     with engine.connect() as connection:

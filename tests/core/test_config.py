@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError
+from bot.kernel.config import ConfigError
 from crossings.plugins import enabled_plugins
 from crossings.settings import load_settings
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.app import App
-from bot.commands import Option, OptionType, Permission
-from bot.context import Context, level_of
-from bot.events import Actor, CommandInvoked, Place
-from bot.store.models import Community, MemberPrefs
+from bot.kernel.app import App
+from bot.kernel.commands import Option, OptionType, Permission
+from bot.kernel.context import Context, level_of
+from bot.kernel.events import Actor, CommandInvoked, Place
+from bot.kernel.store.models import Community, MemberPrefs
 from tests.conftest import START, RecordingConsole
 
 pytestmark = pytest.mark.core
@@ -89,7 +89,7 @@ async def test_a_failing_handler_answers_privately_and_rolls_back(app: App) -> N
 
 
 async def test_unknown_buttons_are_answered_not_crashed(community: RecordingConsole) -> None:
-    from bot.events import ComponentClicked
+    from bot.kernel.events import ComponentClicked
 
     actions = await community.app.handle(
         ComponentClicked(PLACE, Actor("a"), START, interaction="i", custom_id="gone:1")

@@ -8,18 +8,18 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import select
 
-from bot import actions as a
-from bot.app import App
-from bot.claims import claim
-from bot.clock import SimulatedClock
-from bot.config import OutboxSettings, Settings
-from bot.context import Context
-from bot.events import Actor, Place
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.platform import Platform, handles
-from bot.store import Store
-from bot.store.models import OutboxEntry, Timer
+from bot.kernel import actions as a
+from bot.kernel.app import App
+from bot.kernel.claims import claim
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import OutboxSettings, Settings
+from bot.kernel.context import Context
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Actor, Place
+from bot.kernel.message import Message
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry, Timer
 from crossings import build_app
 from tests.conftest import START
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot import actions as a
-from bot.app import App
-from bot.config import Settings
-from bot.events import Actor, CommandInvoked, Place
-from bot.platform import Platform, handles
-from bot.plugin import AdapterPlugin
+from bot.kernel import actions as a
+from bot.kernel.app import App
+from bot.kernel.config import Settings
+from bot.kernel.events import Actor, CommandInvoked, Place
+from bot.kernel.platform import Platform, handles
+from bot.kernel.plugin import AdapterPlugin
 
 pytestmark = pytest.mark.core
 

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bot import actions as a
-from bot.events import Actor
-from bot.idempotency import current
-from bot.outbox import Outbox
-from bot.platform import Platform, handles
-from bot.store import Store
+from bot.kernel import actions as a
+from bot.kernel.delivery.idempotency import current
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Actor
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store import Store
 
 
 class DyingPlatform(Platform):

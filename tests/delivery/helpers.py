@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot import actions as a
-from bot.app import App
-from bot.events import Place
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.store.models import OutboxEntry
+from bot.kernel import actions as a
+from bot.kernel.app import App
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Place
+from bot.kernel.message import Message
+from bot.kernel.store.models import OutboxEntry
 
 
 def real_now() -> datetime:

@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from bot import actions as a
-from bot.events import Place
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.store import Store
-from bot.store.models import OutboxEntry
+from bot.kernel import actions as a
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Place
+from bot.kernel.message import Message
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry
 from crossings.migrate import upgrade
 from tests.emulators.discord.server import GUILD_ID, TOKEN, DiscordEmulator
 from tests.emulators.slack.server import APP_TOKEN, BOT_TOKEN, TEAM_ID, SlackEmulator

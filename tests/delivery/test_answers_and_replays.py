@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.claims import prune_replays
-from bot.store.models import Claim
+from bot.kernel.claims import prune_replays
+from bot.kernel.store.models import Claim
 from tests.emulators.discord.harness import DiscordCommunity, discord_community
 from tests.emulators.discord.server import OWNER_ID
 from tests.emulators.slack.harness import SlackWorkspace, slack_workspace
@@ -290,8 +290,8 @@ async def test_slack_reads_plain_and_escaped_mentions(sl: SlackWorkspace) -> Non
 
 def test_the_manifest_asks_slack_to_escape_names(tmp_path: Path) -> None:
     from adapters.slack import render
-    from bot.clock import SimulatedClock
-    from bot.store import Store
+    from bot.kernel.clock import SimulatedClock
+    from bot.kernel.store import Store
     from crossings import build_app
 
     app = build_app(Store("sqlite://"), clock=SimulatedClock())

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import actions as a
-from bot.events import Place
-from bot.message import Message
+from bot.kernel import actions as a
+from bot.kernel.events import Place
+from bot.kernel.message import Message
 from tests.delivery.helpers import card, enqueue, entry, process, prompt_post, real_now
 from tests.emulators.discord.harness import DiscordCommunity, discord_community
 

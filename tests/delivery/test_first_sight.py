@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.claims import first_sight, prune_replays
-from bot.clock import SimulatedClock
-from bot.store import Store
+from bot.kernel.claims import first_sight, prune_replays
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.store import Store
 from tests.conftest import drop_postgres_store, fresh_postgres_store
 
 pytestmark = [pytest.mark.delivery]

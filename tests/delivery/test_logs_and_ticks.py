@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import metrics
-from bot.app import App
-from bot.claims import first_sight, schedule_pruning
-from bot.clock import SimulatedClock
-from bot.logs import RedactingFilter, redact
-from bot.store import Store
-from bot.timers import TickGate
+from bot.kernel import metrics
+from bot.kernel.app import App
+from bot.kernel.claims import first_sight, schedule_pruning
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.logs import RedactingFilter, redact
+from bot.kernel.store import Store
+from bot.kernel.timers import TickGate
 
 pytestmark = [pytest.mark.delivery]
 
@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.delivery]
     "text",
     [
         "bot.moderation.listeners failed",
-        "bot.outbox: entry 12 sent",
+        "bot.kernel.delivery.outbox: entry 12 sent",
         "the bot reconnected to the gateway after a blip",
         "Bot ready as Crossings#0001",
     ],

@@ -23,15 +23,15 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from bot import actions as a
-from bot.events import Actor, Place
-from bot.idempotency import current
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.pacing import Limits, Rate
-from bot.platform import Platform, handles
-from bot.store import Store
-from bot.store.models import OutboxEntry
+from bot.kernel import actions as a
+from bot.kernel.delivery.idempotency import current
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.pacing import Limits, Rate
+from bot.kernel.events import Actor, Place
+from bot.kernel.message import Message
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry
 
 pytestmark = [pytest.mark.delivery, pytest.mark.scheduling]
 

@@ -1,4 +1,4 @@
-"""Pacing (bot.pacing): the limiter keeps each channel's and the platform's rate, books slots
+"""Pacing (bot.kernel.pacing): the limiter keeps each channel's and the platform's rate, books slots
 in order, lets a 429 hold back only its own channel; lanes name what must stay in order."""
 
 from __future__ import annotations
@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import actions as a
-from bot import codec
-from bot.events import Place
-from bot.message import Message
-from bot.pacing import Limiter, Limits, Rate, lane_of, lane_of_payload, posts_a_message
+from bot.kernel import actions as a
+from bot.kernel import codec
+from bot.kernel.pacing import (
+    Limiter,
+    Limits,
+    Rate,
+    lane_of,
+    lane_of_payload,
+    posts_a_message,
+)
+from bot.kernel.events import Place
+from bot.kernel.message import Message
 
 pytestmark = pytest.mark.delivery
 

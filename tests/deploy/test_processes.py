@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot import actions as a
-from bot.events import Place
-from bot.message import Message
-from bot.outbox import Outbox
-from bot.store import Store
-from bot.store.models import OutboxEntry, Timer
-from bot.timers import Timers
+from bot.kernel import actions as a
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import Place
+from bot.kernel.message import Message
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry, Timer
+from bot.kernel.timers import Timers
 from crossings.migrate import upgrade
 from tests.conftest import drop_postgres_store, fresh_postgres_store
 
@@ -123,7 +123,7 @@ def test_work_of_a_killed_process_is_taken_over_after_its_lease(shared_db: Store
         with shared_db.session() as s:
             timer = s.exec(select(Timer)).one()
             entry = s.exec(select(OutboxEntry)).one()
-            # An outbox lease is "<process>#<fencing token>" (bot/outbox.py).
+            # An outbox lease is "<process>#<fencing token>" (bot/kernel/delivery/outbox.py).
             entry_owner = (entry.lease_owner or "").split("#")[0]
             return timer.lease_owner == doomed.owner and entry_owner == doomed.owner
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import metrics
-from bot.config import Settings
-from bot.store import Store
+from bot.kernel import metrics
+from bot.kernel.config import Settings
+from bot.kernel.store import Store
 from crossings.migrate import upgrade
 from crossings.runtime import Runtime
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.store import Store
-from bot.store.models import OutboxEntry
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry
 from crossings.migrate import upgrade
 
 pytestmark = pytest.mark.deploy

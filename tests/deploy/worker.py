@@ -15,14 +15,14 @@ import os
 
 from sqlalchemy import text
 
-from bot import actions as a
-from bot.claims import PROCESS_ID
-from bot.config import Settings
-from bot.context import Context
-from bot.events import Actor, Place
-from bot.message import Message
-from bot.platform import Platform, handles
-from bot.store.models import Timer
+from bot.kernel import actions as a
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.config import Settings
+from bot.kernel.context import Context
+from bot.kernel.events import Actor, Place
+from bot.kernel.message import Message
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store.models import Timer
 from crossings.runtime import Runtime
 
 PLATFORM = "rec"

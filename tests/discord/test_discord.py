@@ -337,9 +337,9 @@ async def test_a_429_is_retried_until_it_succeeds(dc: DiscordCommunity) -> None:
     em = dc.emulator
     general = em.channel_id("general")
     em.fail("POST", f"/channels/{general}/messages", 429, times=1, retry_after=0.05)
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     result = await dc.adapter.platform.execute(
         a.Post(Place("discord", dc.guild, general), Message(text="hello"))
@@ -354,9 +354,9 @@ async def test_a_5xx_is_surfaced_as_retryable(dc: DiscordCommunity) -> None:
     em = dc.emulator
     general = em.channel_id("general")
     em.fail("POST", f"/channels/{general}/messages", 503, times=10)
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     result = await dc.adapter.platform.execute(
         a.Post(Place("discord", dc.guild, general), Message(text="hello"))
@@ -365,9 +365,9 @@ async def test_a_5xx_is_surfaced_as_retryable(dc: DiscordCommunity) -> None:
 
 
 async def test_a_refused_action_is_reported_not_retried(dc: DiscordCommunity) -> None:
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     result = await dc.adapter.platform.execute(
         a.Post(Place("discord", dc.guild, "123456"), Message(text="x"))
@@ -376,9 +376,9 @@ async def test_a_refused_action_is_reported_not_retried(dc: DiscordCommunity) ->
 
 
 async def test_an_over_long_message_is_split_cleanly(dc: DiscordCommunity) -> None:
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     general = dc.emulator.channel_id("general")
     text = "\n".join(f"line {i} " + "x" * 90 for i in range(100))  # about 10,000 characters
@@ -431,7 +431,7 @@ async def test_an_interaction_cannot_be_answered_twice(dc: DiscordCommunity) -> 
 async def test_a_slow_command_is_deferred_then_answered(dc: DiscordCommunity) -> None:
     import asyncio
 
-    from bot.commands import Command
+    from bot.kernel.commands import Command
 
     async def slow(ctx: object) -> None:
         await asyncio.sleep(2.3)
@@ -537,9 +537,9 @@ async def test_peer_introductions_open_a_private_thread(dc: DiscordCommunity) ->
 
 
 async def test_a_500_is_retried_by_discord_py_then_surfaced(dc: DiscordCommunity) -> None:
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     em = dc.emulator
     general = em.channel_id("general")

@@ -9,8 +9,8 @@ from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from bot import i18n
-from bot.locales import candidates
+from bot.kernel import i18n
+from bot.kernel.i18n import candidates
 
 pytestmark = pytest.mark.i18n
 

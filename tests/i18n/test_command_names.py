@@ -11,10 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot import i18n
-from bot.catalog_check import check_catalogs
-from bot.clock import SimulatedClock
-from bot.store import Store
+from bot.kernel import i18n
+from bot.kernel.catalog_check import check_catalogs
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.store import Store
 from crossings import build_app
 from crossings.content import NAMES_PO, names_catalog
 from tests.emulators.discord.commands import upsert_problems

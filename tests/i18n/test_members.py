@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
-from bot import l10n
+from bot.kernel import i18n
+from bot.kernel.pseudo import is_pseudo
 from bot.prompts.packs import load_library
-from bot.pseudo import is_pseudo
 from crossings.demo import run_demo
 from tests.conftest import RecordingConsole
 
@@ -62,24 +62,24 @@ async def test_prompts_post_in_the_communitys_language(community: RecordingConso
 
 def test_dates_follow_the_readers_language() -> None:
     moment = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
-    assert l10n.when(moment, "en", "Europe/Madrid") == "Mon 02 Mar 2026 19:00 CET"
-    assert l10n.when(moment, "ja", "Asia/Tokyo") == "2026年3月3日(火) 3:00 JST"
-    assert l10n.when(moment, "de", "Europe/Berlin") == "Mo., 2. März 2026, 19:00 CET"
-    assert l10n.when(None, "fr") == "-"
+    assert i18n.when(moment, "en", "Europe/Madrid") == "Mon 02 Mar 2026 19:00 CET"
+    assert i18n.when(moment, "ja", "Asia/Tokyo") == "2026年3月3日(火) 3:00 JST"
+    assert i18n.when(moment, "de", "Europe/Berlin") == "Mo., 2. März 2026, 19:00 CET"
+    assert i18n.when(None, "fr") == "-"
 
 
 def test_durations_lists_numbers_and_language_names() -> None:
     span = timedelta(days=1, hours=2)
-    assert l10n.duration(span, "en") == "1 day, 2 hours"
-    assert l10n.duration(span, "ja") == "1 日 2 時間"
-    assert l10n.duration(timedelta(seconds=5), "es") == "5 segundos"
-    assert l10n.join(["a", "b", "c"], "es") == "a, b y c"
-    assert l10n.join(["a", "b"], "fr", style="or") == "a ou b"
-    assert l10n.join([], "en") == "-"
-    assert l10n.percent(0.5, "de") == "50\u00a0%"
-    assert l10n.language_name("pt-BR", "ja") == "ポルトガル語 (ブラジル)"
-    assert l10n.language_names(["es", "ja"], "fr") == "espagnol et japonais"
-    assert l10n.language_name("not a code", "en") == "not a code"
+    assert i18n.duration(span, "en") == "1 day, 2 hours"
+    assert i18n.duration(span, "ja") == "1 日 2 時間"
+    assert i18n.duration(timedelta(seconds=5), "es") == "5 segundos"
+    assert i18n.join(["a", "b", "c"], "es") == "a, b y c"
+    assert i18n.join(["a", "b"], "fr", style="or") == "a ou b"
+    assert i18n.join([], "en") == "-"
+    assert i18n.percent(0.5, "de") == "50\u00a0%"
+    assert i18n.language_name("pt-BR", "ja") == "ポルトガル語 (ブラジル)"
+    assert i18n.language_names(["es", "ja"], "fr") == "espagnol et japonais"
+    assert i18n.language_name("not a code", "en") == "not a code"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import i18n
+from bot.kernel import i18n
 from tests.discord.test_discord import texts
 from tests.emulators.discord.harness import DiscordCommunity, discord_community
 from tests.emulators.slack.harness import SlackWorkspace, slack_workspace
@@ -77,8 +77,8 @@ async def test_a_slack_user_with_ja_jp_gets_japanese(ws: SlackWorkspace) -> None
 def test_the_command_catalog_matches_the_registry() -> None:
     """Command descriptions are translated from content/locales/en/commands.po, which must say
     exactly what the registry says (regenerate with `crossings content commands --write`)."""
-    from bot.clock import SimulatedClock
-    from bot.store import Store
+    from bot.kernel.clock import SimulatedClock
+    from bot.kernel.store import Store
     from crossings import build_app
     from crossings.content import COMMANDS_PO, commands_catalog
 

@@ -8,12 +8,12 @@ import string
 
 import pytest
 
-from bot import i18n
-from bot.app import App
-from bot.events import Actor, CommandInvoked, MessageRef, Place
-from bot.forms import Form
-from bot.message import Message
-from bot.pseudo import CLOSE, OPEN, is_pseudo, pseudo
+from bot.kernel import i18n
+from bot.kernel.app import App
+from bot.kernel.events import Actor, CommandInvoked, MessageRef, Place
+from bot.kernel.forms import Form
+from bot.kernel.message import Message
+from bot.kernel.pseudo import CLOSE, OPEN, is_pseudo, pseudo
 from tests.conftest import START
 
 pytestmark = pytest.mark.i18n

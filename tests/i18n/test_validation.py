@@ -13,8 +13,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from bot.catalog_check import check_catalogs
-from bot.paths import CONTENT_DIR, ROOT
+from bot.kernel.catalog_check import check_catalogs
+from bot.kernel.paths import CONTENT_DIR, ROOT
 from crossings.content import validate_summary
 
 pytestmark = pytest.mark.i18n

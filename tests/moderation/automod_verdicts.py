@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation.automod import Message, RuleSet, load_rules
-from bot.paths import CONTENT_DIR
 
 EVAL = CONTENT_DIR / "automod" / "eval"
 SPLITS = ("train.jsonl", "dev.jsonl")  # never the frozen test split

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import re2
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation import links
 from bot.moderation.automod import Message, Rule, RuleError, RuleSet, load_rules
 from bot.moderation.normalize import match_text, pitch_pattern, pitch_text
-from bot.paths import CONTENT_DIR
 from crossings.cli import main
 from tests.conftest import RecordingConsole
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.clock import SimulatedClock
-from bot.config import Settings
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.store import Store
 from bot.moderation.models import AuditEntry, ModCase
-from bot.store import Store
 from crossings import build_app
 from tests.conftest import RecordingConsole
 

@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import SimulatedClock
-from bot.config import Settings
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.store import Store
 from bot.peers import run_due
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerPair, PeerProfile, PeerRound
-from bot.store import Store
 from crossings import build_app
 from tests.conftest import RecordingConsole
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from bot.feature import Feature
-from bot.logs import RedactingFilter, redact
+from bot.kernel.feature import Feature
+from bot.kernel.logs import RedactingFilter, redact
+from bot.kernel.personal import PersonalData, Subject
 from bot.moderation.models import ModCase
-from bot.privacy.contract import PersonalData, Subject
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.privacy
@@ -138,7 +138,7 @@ async def test_retention_purges_old_free_text_and_dry_run_changes_nothing(
 def test_purge_command_line_dry_run(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     url = f"sqlite:///{tmp_path}/p.db"
-    from bot.store import Store
+    from bot.kernel.store import Store
 
     Store(url).create_all()
     done = subprocess.run(

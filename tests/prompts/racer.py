@@ -13,15 +13,15 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot import actions as a
-from bot.claims import PROCESS_ID
-from bot.clock import SimulatedClock
-from bot.config import Settings
-from bot.events import Actor
-from bot.idempotency import current
-from bot.platform import Platform, handles
-from bot.prompts import engine
-from bot.store import Store
+from bot.kernel import actions as a
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.delivery.idempotency import current
+from bot.kernel.events import Actor
+from bot.kernel.platform import Platform, handles
+from bot.kernel.store import Store
+from bot.prompts import engine, tick
 from crossings import build_app
 
 
@@ -64,7 +64,7 @@ async def main(url: str, start: datetime, minutes: int, go: Path) -> None:
     for minute in range(minutes + 1):
         now = start + timedelta(minutes=minute)
         clock.set(now)
-        await engine.run_due(app, now)
+        await tick.run_due(app, now)
         await app.outbox.deliver_due(now)
     # Drain only once both racers are through the minutes: a drain five simulated minutes ahead
     # would see the other racer's live leases as long expired and take its sends mid-flight.

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.app import App
-from bot.prompts import engine
+from bot.kernel.app import App
+from bot.kernel.store import aware
+from bot.kernel.store.models import Community, OutboxEntry
+from bot.prompts import engine, tick
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import aware
-from bot.store.models import Community, OutboxEntry
 from tests.conftest import START
 
 pytestmark = pytest.mark.scheduling
@@ -42,8 +42,8 @@ async def test_a_burst_posts_every_due_schedule_once_in_due_order(app: App) -> N
         s.add(schedule("paused", 5, paused=True))
         s.add(schedule("shared", 3))
         s.add(schedule("shared", 2))  # same channel and theme: the second must not repeat
-    await engine.run_due(app, START)
-    await engine.run_due(app, START)  # a second tick finds nothing left to do
+    await tick.run_due(app, START)
+    await tick.run_due(app, START)  # a second tick finds nothing left to do
 
     with app.store.session() as s:
         posts = s.exec(select(PromptPost)).all()

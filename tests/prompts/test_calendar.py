@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import col, select
 
 from adapters.web import prompt_calendar as calendar
+from bot.kernel.store import aware
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import aware
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.scheduling

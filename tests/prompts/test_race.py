@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.kernel.store import Store
+from bot.kernel.store.models import Community
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import Store
-from bot.store.models import Community
 from tests.conftest import drop_postgres_store, fresh_postgres_store
 
 pytestmark = [pytest.mark.scheduling, pytest.mark.postgres]

@@ -11,8 +11,8 @@ from alembic import command
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
+from bot.kernel.store import Store
 from bot.prompts.models import PromptSchedule
-from bot.store import Store
 from crossings.migrate import alembic_config, upgrade
 from tests.conftest import RecordingConsole
 

@@ -8,12 +8,12 @@ import pytest
 from sqlmodel import select
 
 from adapters.console.platform import ConsolePlatform
-from bot import actions as a
-from bot.clock import SimulatedClock
-from bot.config import Settings
+from bot.kernel import actions as a
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.config import Settings
+from bot.kernel.store import Store
+from bot.kernel.store.models import OutboxEntry
 from bot.prompts.models import PromptPost, PromptSchedule
-from bot.store import Store
-from bot.store.models import OutboxEntry
 from crossings import build_app
 from tests.conftest import RecordingConsole
 from tests.prompts.conftest import prompt_posts
@@ -248,9 +248,9 @@ async def test_a_crash_between_claim_and_send_still_posts_once(
     await first.type(f"/prompt schedule theme:red-flags channel:#prompts {WEEKLY}")
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=UTC))
     # The claim and the outbox entry commit; the process dies before delivering anything.
-    from bot.prompts import engine
+    from bot.prompts import tick
 
-    await engine.run_due(first.app, clock.now())
+    await tick.run_due(first.app, clock.now())
     assert prompt_posts(first) == []
     clock.advance(timedelta(minutes=2))  # past the dead process's lease
     second = new_process(store, clock)

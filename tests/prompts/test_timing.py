@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.commands import CommandError
+from bot.kernel.commands import CommandError
 from bot.prompts.timing import next_fires, parse_rule
 
 pytestmark = pytest.mark.scheduling

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
-from bot.store import Store
+from bot.kernel.store import Store
 from crossings.migrate import alembic_config, upgrade
 
 BEFORE = "0007_web_sessions"

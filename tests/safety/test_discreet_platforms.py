@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot import i18n
+from bot.kernel import i18n
 from bot.safety import replies
 from tests.discord.test_discord import dc, set_queue, texts
 from tests.emulators.discord.harness import DiscordCommunity

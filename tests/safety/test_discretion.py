@@ -10,9 +10,9 @@ import json
 import pytest
 from sqlmodel import select
 
-from bot import i18n
+from bot.kernel import i18n
+from bot.kernel.store.models import MemberPrefs
 from bot.safety import replies
-from bot.store.models import MemberPrefs
 from tests.conftest import RecordingConsole
 from tests.safety.test_platforms import CONCERN, URGENT
 
@@ -239,7 +239,7 @@ async def test_discreet_mode_chosen_anywhere_holds_in_every_community_of_the_pla
 async def test_clearing_leaves_no_copy_of_the_dms_in_the_outbox(
     community: RecordingConsole,
 ) -> None:
-    from bot.store.models import OutboxEntry
+    from bot.kernel.store.models import OutboxEntry
 
     await setup(community, "Amira")
     await community.type(URGENT)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from bot.embeddings import engine_library
+from bot.kernel.embeddings import engine_library
 
 TEXTS = [
     "I don't want to live anymore",
@@ -25,7 +25,7 @@ TEXTS = [
 
 VECTORS = """
 import json, sys
-from bot.embeddings import Embedder
+from bot.kernel.embeddings import Embedder
 e = Embedder(threads=1)
 print(json.dumps({"engine": e.engine, "vectors": e.embed(json.load(sys.stdin)).tolist()}))
 """

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import i18n
+from bot.kernel import i18n
 from bot.safety import replies
 from tests.conftest import RecordingConsole
 

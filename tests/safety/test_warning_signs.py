@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 from bot.safety.detector import safety_detector
 from bot.safety.language import SAFETY_LANGUAGES
 

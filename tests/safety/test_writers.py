@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from bot.kernel.paths import CONTENT_DIR
 from bot.moderation import scam_train
-from bot.paths import CONTENT_DIR
 from bot.safety import train
 
 pytestmark = pytest.mark.safety

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.store.models import SignInSession
+from bot.kernel.store.models import SignInSession
 from tests.web.world import WebWorld
 
 COOKIE = "crossings_dashboard"

@@ -161,7 +161,7 @@ async def _afresh(tmp_path: Path) -> None:
 
 def test_the_member_cache_is_bounded() -> None:
     from adapters.slack.members import Members
-    from bot.events import Actor
+    from bot.kernel.events import Actor
 
     cache = Members(ttl=60, size=3)
     for n in range(10):  # a flood of distinct users cannot grow it without end

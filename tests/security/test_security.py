@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from bot.app import App
-from bot.commands import Permission
-from bot.events import Actor, CommandInvoked, MessageRef, Place
+from bot.kernel.app import App
+from bot.kernel.commands import Permission
+from bot.kernel.events import Actor, CommandInvoked, MessageRef, Place
 from tests.conftest import START, RecordingConsole
 
 pytestmark = pytest.mark.security
@@ -30,7 +30,7 @@ ROLES = {
 
 
 def refusal_texts() -> tuple[str, ...]:
-    from bot import i18n
+    from bot.kernel import i18n
 
     return tuple(i18n.t(f"core.error.needs_{p.name.lower()}", "en") for p in REFUSALS)
 
@@ -168,7 +168,7 @@ def test_discord_messages_never_ping_anyone() -> None:
 
 def test_slack_rendering_escapes_member_text() -> None:
     from adapters.slack.render import blocks_for, mrkdwn
-    from bot.message import Message, escape
+    from bot.kernel.message import Message, escape
 
     member = "<!channel> <!here> <@U123> <https://evil.example|click> & *bold*"
     rendered = mrkdwn(escape(member))
@@ -180,7 +180,7 @@ def test_slack_rendering_escapes_member_text() -> None:
 
 
 def test_member_text_cannot_become_a_mention_or_link() -> None:
-    from bot.message import escape, tokenize
+    from bot.kernel.message import escape, tokenize
 
     member = "@everyone <@456> <@&123> <#789> [click](https://evil.example) **loud**"
     kinds = {t.kind for t in tokenize(escape(member))}

@@ -15,10 +15,10 @@ from alembic import command
 from playwright.sync_api import expect
 from sqlalchemy import inspect
 
-from bot import signins
-from bot.events import Actor
-from bot.store import Store
-from bot.store.models import SignInSession
+from bot.kernel import signins
+from bot.kernel.events import Actor
+from bot.kernel.store import Store
+from bot.kernel.store.models import SignInSession
 from crossings.migrate import alembic_config, upgrade
 from tests.emulators.discord.server import GUILD_ID
 from tests.security.attack import active, age, cookie_of, sessions_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from adapters.slack.render import blocks_for
-from bot.message import Field, Message, escape
+from bot.kernel.message import Field, Message, escape
 
 
 def shown(message: Message) -> str:

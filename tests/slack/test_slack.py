@@ -189,9 +189,9 @@ async def test_ratelimited_then_success(ws: SlackWorkspace) -> None:
 
 
 async def test_unknown_channel_is_reported_not_retried(ws: SlackWorkspace) -> None:
-    from bot import actions as a
-    from bot.events import Place
-    from bot.message import Message
+    from bot.kernel import actions as a
+    from bot.kernel.events import Place
+    from bot.kernel.message import Message
 
     result = await ws.adapter.platform.execute(
         a.Post(Place("slack", ws.team, "C0NOPE"), Message(text="hi"))
@@ -262,9 +262,9 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     manifest = yaml.safe_load(done.stdout)
     slash = manifest["features"]["slash_commands"][0]
-    from bot.clock import SimulatedClock
-    from bot.config import Settings
-    from bot.store import Store
+    from bot.kernel.clock import SimulatedClock
+    from bot.kernel.config import Settings
+    from bot.kernel.store import Store
     from crossings import build_app
 
     registry = build_app(Store("sqlite://"), Settings(), SimulatedClock()).registry

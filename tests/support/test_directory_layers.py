@@ -15,8 +15,8 @@ from alembic import command
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from bot.events import Place
-from bot.store import Store
+from bot.kernel.events import Place
+from bot.kernel.store import Store
 from bot.support import directory, layers
 from bot.support.models import OperatorLogEntry, SupportOrganization, SupportService
 from crossings.migrate import alembic_config, upgrade

@@ -20,7 +20,7 @@ from phonenumbers import shortnumberinfo
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 pytestmark = pytest.mark.support
 

@@ -75,7 +75,7 @@ def test_a_removed_role_counts_on_the_next_request(world: WebWorld, page: Any) -
 async def _set_slack_moderators(world: WebWorld, roles: list[str]) -> None:
     from sqlmodel import Session
 
-    from bot.events import Place
+    from bot.kernel.events import Place
 
     with Session(world.app.store.engine) as s:
         row = world.app.community(s, Place("slack", "T0001"))

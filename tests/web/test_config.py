@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import ConfigError
-from bot.store import Store
+from bot.kernel.config import ConfigError
+from bot.kernel.store import Store
 from crossings.migrate import upgrade
 from crossings.plugins import enabled_plugins, enabled_services
 from crossings.runtime import Runtime

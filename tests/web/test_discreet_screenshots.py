@@ -14,8 +14,8 @@ from typing import Any
 from adapters.console.render import render_message
 from adapters.discord import render as discord_render
 from adapters.slack import render as slack_render
-from bot import actions as a
-from bot.message import Message
+from bot.kernel import actions as a
+from bot.kernel.message import Message
 from bot.safety import replies
 from tests.conftest import RecordingConsole
 from tests.safety.test_neutral_previews import FORBIDDEN

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from bot.store.models import Community
+from bot.kernel.store.models import Community
 from bot.support.directory import DIRECTORY_DIR
 from bot.support.models import SupportService
 from tests.emulators.discord.server import BOT_ID, GUILD_ID, OWNER_ID, snowflake

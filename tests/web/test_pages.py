@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bot import i18n
+from bot.kernel import i18n
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, shoot, sign_in_discord
 from tests.web.world import MEMBER, MODERATOR, WebWorld

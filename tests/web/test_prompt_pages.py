@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from bot import i18n
+from bot.kernel import i18n
+from bot.kernel.store import aware
+from bot.kernel.store.models import MemberPrefs
 from bot.prompts.models import CustomPrompt, PromptPost, PromptSchedule, PromptSuggestion
 from bot.prompts.packs import load_library
-from bot.store import aware
-from bot.store.models import MemberPrefs
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, shoot, sign_in_discord
 from tests.web.world import MEMBER, ORGANIZER, WebWorld
@@ -303,7 +303,7 @@ def test_theme_stats_count_posts_and_name_nobody(world: WebWorld, organizer: Any
 async def _run(world: WebWorld, user: str, path: tuple[str, ...], **options: Any) -> None:
     """A command as a member would send it (through the dashboard's own core path)."""
     from adapters.web import perform
-    from bot.events import Actor, Place
+    from bot.kernel.events import Actor, Place
 
     actor = await world.app.platforms["discord"].fetch_member(GUILD_ID, user)
     assert isinstance(actor, Actor)

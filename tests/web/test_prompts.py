@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bot import i18n
-from bot.commands import CommandError
+from bot.kernel import i18n
+from bot.kernel.commands import CommandError
 from bot.prompts.timing import parse_rule
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, sign_in_discord

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bot.events import Place
+from bot.kernel.events import Place
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
 from tests.web.world import MEMBER, MODERATOR, WebWorld

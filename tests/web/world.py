@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 
 from adapters.discord import plugin as discord_plugin
 from adapters.slack import plugin as slack_plugin
-from bot.clock import SimulatedClock
-from bot.events import Place
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.events import Place
+from bot.kernel.store.models import Community, MemberPrefs, OutboxEntry
 from bot.moderation.models import AuditEntry
 from bot.moderation.reports import file_report
-from bot.store.models import Community, MemberPrefs, OutboxEntry
 from crossings.runtime import Runtime
 from crossings.settings import Settings
 from tests.emulators.discord import oauth

@@ -20,7 +20,7 @@ PENDING = sa.text("status = 'pending'")
 
 
 def _lane(payload: str) -> str:
-    """bot.pacing.lane_of_payload as it was when this migration was written."""
+    """bot.kernel.pacing.lane_of_payload as it was when this migration was written."""
     try:
         data = json.loads(payload)
     except ValueError:

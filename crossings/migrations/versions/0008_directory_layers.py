@@ -26,7 +26,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 revision: str = "0008_directory_layers"
 down_revision: str | None = "0007_web_sessions"

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord import DiscordAdapter
-from bot.app import App
-from bot.clock import SimulatedClock
-from bot.store import Store
+from bot.kernel.app import App
+from bot.kernel.clock import SimulatedClock
+from bot.kernel.store import Store
 from crossings import build_app
 from crossings.settings import Settings
 from tests.emulators.discord.server import GUILD_ID, TOKEN, DiscordEmulator, Interaction

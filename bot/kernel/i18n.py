@@ -11,26 +11,104 @@ Babel's locale data (never from a file's Plural-Forms line, which tools read but
 not). A message's forms follow the CLDR order zero, one, two, few, many, with `other` last; a
 category without a form of its own takes the last (French has "one" and "other": a million
 takes "other"). The pseudo-locale en-XA is built from English.
+
+Locale codes: platforms name locales their own way (Discord "pt-BR", "zh-CN"; Slack "ja-JP"; a
+member may type "zh_hans"); catalogs and packs use language codes with a script where it matters
+(zh-Hans). `candidates` lists what to try, best first, ending with English.
+
+Formatting through Babel (CLDR): dates, times, durations, lists, numbers and language names, so no
+member reads an English weekday, "a, b, c" lists or a bare "es". English keeps the bot's
+established date style ("Mon 02 Mar 2026 19:00"); every other language gets CLDR's pattern.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import langcodes
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, format_skeleton, format_timedelta
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.plural import PluralRule
 
-from bot.locales import FALLBACK, PSEUDO, candidates, normalize
-from bot.paths import CONTENT_DIR
-from bot.pseudo import pseudo
+from bot.kernel.paths import CONTENT_DIR
+from bot.kernel.pseudo import pseudo
 
+# --- locale codes ----------------------------------------------------------------------
+FALLBACK = "en"
+PSEUDO = "en-XA"
+
+# Platform codes whose best match is not their base language.
+_ALIASES = {
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans-cn": "zh-Hans",
+    "fil": "tl",
+    "fil-ph": "tl",
+    "in": "id",
+    "nb": "no",
+}
+# Traditional Chinese readers are not sent to the Simplified catalog.
+_TRADITIONAL = {"zh-tw", "zh-hk", "zh-mo", "zh-hant"}
+
+
+def normalize(code: str) -> str:
+    """'pt_br' -> 'pt-BR', 'zh-hans' -> 'zh-Hans', 'en-xa' -> 'en-XA'."""
+    parts = [p for p in code.strip().replace("_", "-").split("-") if p]
+    if not parts:
+        return ""
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) in (2, 3):
+            out.append(part.upper())
+        else:
+            out.append(part)
+    return "-".join(out)
+
+
+@lru_cache(maxsize=512)
+def candidates(code: str | None) -> tuple[str, ...]:
+    """Locales to try for `code`, best first, always ending with English."""
+    chain: list[str] = []
+    if code:
+        norm = normalize(code)
+        alias = _ALIASES.get(norm.lower())
+        base = norm.split("-")[0]
+        base_alias = None if norm.lower() in _TRADITIONAL else _ALIASES.get(base)
+        for item in (norm, alias, base, base_alias):
+            if item and item not in chain:
+                chain.append(item)
+    if FALLBACK not in chain:
+        chain.append(FALLBACK)
+    return tuple(chain)
+
+
+def babel_locale(code: str | None) -> Locale:
+    """The Babel locale for a code, for formatting; English when Babel has no data for it."""
+    if code and normalize(code) == PSEUDO:
+        return Locale.parse(FALLBACK)
+    for candidate in candidates(code):
+        try:
+            return Locale.parse(candidate, sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(FALLBACK)
+
+
+# --- catalogs --------------------------------------------------------------------------
 log = logging.getLogger(__name__)
 
 
@@ -262,3 +340,97 @@ def translated(key: str, locale: str) -> str | None:
     if entry is None or key not in entry.texts:
         return None
     return entry.texts[key]
+
+
+# --- formatting ------------------------------------------------------------------------
+# The bot's English style, kept so English output does not change under localisation.
+_ENGLISH = {"datetime": "EEE dd MMM y HH:mm", "datetime_short": "EEE dd MMM HH:mm"}
+_SKELETONS = {"datetime": "yMMMEd", "datetime_short": "MMMEd"}
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def when(
+    moment: datetime | None, locale: str | None, zone: str | None = None, *, year: bool = True
+) -> str:
+    """A date and time for a member, in `zone` (the moment's own zone if None), zone named."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone(ZoneInfo(zone)) if zone else moment
+    loc = babel_locale(locale)
+    kind = "datetime" if year else "datetime_short"
+    if loc.language == "en":
+        text = format_datetime(local, _ENGLISH[kind], tzinfo=local.tzinfo, locale=loc)
+    else:
+        date_part = format_skeleton(_SKELETONS[kind], local, tzinfo=local.tzinfo, locale=loc)
+        time_part = format_skeleton("Hm", local, tzinfo=local.tzinfo, locale=loc)
+        pattern = str(loc.datetime_formats.get("medium", "{1} {0}"))
+        text = pattern.replace("{1}", date_part).replace("{0}", time_part)
+    name = local.tzname()
+    return f"{text} {name}" if name else text
+
+
+def day(moment: date, locale: str | None) -> str:
+    """A calendar date, medium length ("Mar 2, 2026", "2026/03/02", "2 mars 2026")."""
+    return format_date(moment, "medium", locale=babel_locale(locale))
+
+
+def duration(delta: timedelta, locale: str | None) -> str:
+    """An exact duration in words: "1 day, 2 hours"; "1日2時間"."""
+    loc = babel_locale(locale)
+    seconds = int(delta.total_seconds())
+    parts = []
+    for unit, size in _UNITS:
+        if seconds >= size:
+            amount, seconds = divmod(seconds, size)
+            parts.append(
+                format_timedelta(
+                    timedelta(seconds=amount * size), threshold=1, format="long", locale=loc
+                )
+                if unit != "second"
+                else format_timedelta(
+                    timedelta(seconds=amount), granularity="second", format="long", locale=loc
+                )
+            )
+    if not parts:
+        return format_timedelta(timedelta(0), granularity="second", format="long", locale=loc)
+    return _list(parts, "unit", loc)
+
+
+def join(items: Iterable[str], locale: str | None, *, style: str = "standard") -> str:
+    """A list in the language's way: "a, b and c", "a、b、c", "a, b ou c" (style="or")."""
+    values = [i for i in items if i]
+    if not values:
+        return "-"
+    return _list(values, style, babel_locale(locale))
+
+
+def _list(values: list[str], style: str, loc: Locale) -> str:
+    """format_list, falling back to the standard style where a locale's data lacks one."""
+    for candidate in (style, "standard"):
+        try:
+            return format_list(values, style=candidate, locale=loc)  # type: ignore[arg-type]
+        except (KeyError, ValueError):
+            continue
+    return ", ".join(values)
+
+
+def number(value: float, locale: str | None) -> str:
+    return format_decimal(value, locale=babel_locale(locale))
+
+
+def percent(ratio: float, locale: str | None) -> str:
+    """A ratio (0.5) as a percentage in the language's form: "50%", "50 %", "٥٠٪"."""
+    return format_percent(ratio, locale=babel_locale(locale))
+
+
+def language_name(code: str, locale: str | None) -> str:
+    """A language code in words, in the reader's language: ("pt-BR", "ja") -> "ポルトガル語 (ブラジル)"."""
+    try:
+        spoken = Locale.parse(normalize(code), sep="-")
+    except (UnknownLocaleError, ValueError):
+        return code
+    return spoken.get_display_name(babel_locale(locale)) or code
+
+
+def language_names(codes: Iterable[str], locale: str | None) -> str:
+    return join((language_name(c, locale) for c in codes), locale)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.message import Message
+from bot.kernel.message import Message
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.context import Context
-    from bot.events import Actor
+    from bot.kernel.app import App
+    from bot.kernel.context import Context
+    from bot.kernel.events import Actor
 
 
 def home(app: App, ctx: Context, actor: Actor) -> Message:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.config import Settings
+from bot.kernel.config import Settings
 
 
 @dataclass(frozen=True)

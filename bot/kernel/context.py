@@ -18,27 +18,27 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session, col, select
 
-from bot import actions as a
-from bot import i18n
-from bot.commands import Permission
-from bot.events import Actor, Event, MessagePosted, Place
-from bot.forms import Form
-from bot.message import Message, as_message
-from bot.store.models import Community, MemberPrefs, OutboxEntry
+from bot.kernel import actions as a
+from bot.kernel import i18n
+from bot.kernel.commands import Permission
+from bot.kernel.events import Actor, Event, MessagePosted, Place
+from bot.kernel.forms import Form
+from bot.kernel.message import Message, as_message
+from bot.kernel.store.models import Community, MemberPrefs, OutboxEntry
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.commands import CommandRegistry
-    from bot.config import Settings
-    from bot.outbox import Outbox
-    from bot.platform import Platform
-    from bot.privacy.contract import PersonalData
-    from bot.store import Store
-    from bot.timers import Timers
+    from bot.kernel.clock import Clock
+    from bot.kernel.commands import CommandRegistry
+    from bot.kernel.config import Settings
+    from bot.kernel.delivery.outbox import Outbox
+    from bot.kernel.personal import PersonalData
+    from bot.kernel.platform import Platform
+    from bot.kernel.store import Store
+    from bot.kernel.timers import Timers
 
 
 class Kernel(Protocol):
-    """What a context and the features see of the app (`bot.app.App` implements it)."""
+    """What a context and the features see of the app (`bot.kernel.app.App` implements it)."""
 
     store: Store
     settings: Settings

@@ -1,5 +1,5 @@
 """Storage: one SQLAlchemy engine (SQLite by default, PostgreSQL by URL), SQLModel tables."""
 
-from bot.store.db import Store, aware, dt_column, json_column
+from bot.kernel.store.db import Store, aware, dt_column, json_column
 
 __all__ = ["Store", "aware", "dt_column", "json_column"]

@@ -13,11 +13,11 @@ from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from bot.store.models import Claim
+from bot.kernel.store.models import Claim
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.store import Store
+    from bot.kernel.app import App
+    from bot.kernel.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from bot.commands import Permission
-from bot.events import Actor
-from bot.store import Store, aware
-from bot.store.models import SignInSession
+from bot.kernel.commands import Permission
+from bot.kernel.events import Actor
+from bot.kernel.store import Store, aware
+from bot.kernel.store.models import SignInSession
 
 PRIVILEGED = int(Permission.ORGANIZER)  # organizers and up
 TOUCH_EVERY = timedelta(seconds=30)  # seen_at is written at most this often per session

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from bot import actions as a
-from bot.events import Actor
-from bot.pacing import NO_LIMITS, Limits
+from bot.kernel import actions as a
+from bot.kernel.pacing import NO_LIMITS, Limits
+from bot.kernel.events import Actor
 
 ActionHandler = Callable[[Any, Any], Awaitable[a.ActionResult]]
 H = TypeVar("H", bound=ActionHandler)
@@ -76,7 +76,7 @@ class Platform(ABC):
 
     def pacing(self) -> Limits:
         """The rates this platform accepts (per channel, overall) and how many sends may be in
-        flight at once; the outbox paces its sends by them (bot.pacing). None by default."""
+        flight at once; the outbox paces its sends by them (bot.kernel.pacing). None by default."""
         return NO_LIMITS
 
     # --- lifecycle ------------------------------------------------------------------------

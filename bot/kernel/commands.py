@@ -241,7 +241,7 @@ def parse_datetime(text: str, zone: str, t: Translate | None = None) -> datetime
 
 
 def _english(key: str, /, **values: object) -> str:
-    from bot import i18n
+    from bot.kernel import i18n
 
     return i18n.t(key, "en", **values)
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Index, String, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel, select
 
-from bot.pacing import LANE_LENGTH, lane_of_payload
-from bot.store.db import dt_column, json_column
+from bot.kernel.pacing import LANE_LENGTH, lane_of_payload
+from bot.kernel.store.db import dt_column, json_column
 
 
 class CommunityScoped:
@@ -63,7 +63,7 @@ class MemberPrefs(CommunityScoped, SQLModel, table=True):
     user_id: str = Field(max_length=64, index=True)
     locale: str | None = Field(default=None, max_length=16)
     timezone: str | None = Field(default=None, max_length=64)
-    # Discreet mode: the bot never writes to this member first (bot.context.Context.send).
+    # Discreet mode: the bot never writes to this member first (bot.kernel.context.Context.send).
     discreet: bool = False
     updated_at: datetime | None = Field(default=None, sa_column=dt_column())
 
@@ -88,7 +88,7 @@ class OutboxEntry(SQLModel, table=True):
 
     __tablename__ = "outbox"
     # Pending rows only: the due scan in id order, and "is an earlier entry of this lane still
-    # waiting?" (bot.outbox keeps each lane in order).
+    # waiting?" (bot.kernel.delivery.outbox keeps each lane in order).
     __table_args__ = (
         Index(
             "ix_outbox_pending_due",
@@ -110,7 +110,7 @@ class OutboxEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16, index=True)
     community_id: str = Field(max_length=64)
-    # What this entry stays in order with (a channel, a member's DMs): bot.pacing.lane_of.
+    # What this entry stays in order with (a channel, a member's DMs): bot.kernel.pacing.lane_of.
     # Rows inserted without it (an executemany of raw rows) get it from their payload.
     lane: str = Field(
         default="",

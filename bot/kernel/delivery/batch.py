@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from bot.actions import ActionResult
-from bot.store import aware
-from bot.store.models import OutboxEntry
+from bot.kernel.actions import ActionResult
+from bot.kernel.store import aware
+from bot.kernel.store.models import OutboxEntry
 
 TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
 # Any fixed number: the lease statements of every process sharing the database take turns on it.

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import actions as a
-from bot import answering, i18n, metrics, simulation
-from bot.clock import Clock, SystemClock
-from bot.commands import (
+from bot.kernel import actions as a
+from bot.kernel import answering, i18n, metrics, simulation
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.commands import (
     Command,
     CommandError,
     CommandRegistry,
@@ -30,10 +30,11 @@ from bot.commands import (
     Resolver,
     parse_options,
 )
-from bot.config import Settings
-from bot.context import Context
-from bot.delivery import Delivery
-from bot.events import (
+from bot.kernel.config import Settings
+from bot.kernel.context import Context
+from bot.kernel.delivery import Delivery
+from bot.kernel.delivery.outbox import Outbox
+from bot.kernel.events import (
     Actor,
     CommandInvoked,
     ComponentClicked,
@@ -42,14 +43,13 @@ from bot.events import (
     HomeOpened,
     Place,
 )
-from bot.home import home
-from bot.message import Field, Message
-from bot.outbox import Outbox
-from bot.platform import Platform
-from bot.privacy.contract import PersonalData
-from bot.store import Store
-from bot.store.models import Community
-from bot.timers import Timers
+from bot.kernel.home import home
+from bot.kernel.message import Field, Message
+from bot.kernel.personal import PersonalData
+from bot.kernel.platform import Platform
+from bot.kernel.store import Store
+from bot.kernel.store.models import Community
+from bot.kernel.timers import Timers
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class App:
     async def run(self, event: Event) -> list[a.ActionResult]:
         """The one entry point: handle the event, deliver its answer first (durable sends go
         through the outbox), wake the outbox. Interactions with a deadline use
-        `bot.answering.answer_within`, which ends the same way."""
+        `bot.kernel.answering.answer_within`, which ends the same way."""
         return await answering.answer_first(self, await self.handle(event))
 
     async def handle(self, event: Event) -> list[a.Action]:

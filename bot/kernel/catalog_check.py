@@ -22,9 +22,15 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.i18n import catalog_dir, plural_categories, plural_index
-from bot.locales import FALLBACK, PSEUDO, normalize
-from bot.paths import ROOT
+from bot.kernel.i18n import (
+    FALLBACK,
+    PSEUDO,
+    catalog_dir,
+    normalize,
+    plural_categories,
+    plural_index,
+)
+from bot.kernel.paths import ROOT
 
 Text = str | tuple[str, ...]
 
@@ -197,14 +203,14 @@ def check_catalogs(
 
 
 # Keys generated from the command registry (names.po, commands.po): read through
-# `bot.commands.name_key` / `command_key` / `option_key`, never spelled out in code.
+# `bot.kernel.commands.name_key` / `command_key` / `option_key`, never spelled out in code.
 GENERATED = ("cmdname.", "optname.", "cmd.")
 
 
 def _check_headers(files: LocaleFiles, report: CatalogReport) -> None:
     """Every file of a language declares the same number of forms, no more than CLDR has
     categories, with a rule that agrees with the one the bot applies (tools such as Poedit
-    show forms by the header; the bot picks them by CLDR category, bot.i18n.plural_index)."""
+    show forms by the header; the bot picks them by CLDR category, bot.kernel.i18n.plural_index)."""
     nplurals = locale_nplurals(files)
     most = len(plural_categories(files.locale))
     for source, header in files.headers:

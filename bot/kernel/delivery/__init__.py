@@ -11,11 +11,11 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from bot import actions as a
-from bot import metrics
+from bot.kernel import actions as a
+from bot.kernel import metrics
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.kernel.app import App
 
 log = logging.getLogger(__name__)
 

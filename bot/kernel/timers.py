@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
-from bot import metrics
-from bot.claims import PROCESS_ID
-from bot.store import Store, aware
-from bot.store.models import Timer
+from bot.kernel import metrics
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.store import Store, aware
+from bot.kernel.store.models import Timer
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    from bot.kernel.context import Context
 
 log = logging.getLogger(__name__)
 

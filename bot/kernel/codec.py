@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot import actions, events, forms, message
+from bot.kernel import actions, events, forms, message
 
 _TYPES: dict[str, type[Any]] = {}
 for _module in (actions, events, forms, message):

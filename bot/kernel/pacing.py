@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot import actions as a
+from bot.kernel import actions as a
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.commands import CommandKind, Handler, Option, Permission
+from bot.kernel.commands import CommandKind, Handler, Option, Permission
 
 if TYPE_CHECKING:
-    from bot.actions import ActionResult
-    from bot.app import App
-    from bot.context import Context
-    from bot.events import Actor
-    from bot.message import Field
-    from bot.privacy.contract import PersonalData
-    from bot.store.models import OutboxEntry
+    from bot.kernel.actions import ActionResult
+    from bot.kernel.app import App
+    from bot.kernel.context import Context
+    from bot.kernel.events import Actor
+    from bot.kernel.message import Field
+    from bot.kernel.personal import PersonalData
+    from bot.kernel.store.models import OutboxEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
 TickRun = Callable[["App", datetime], Awaitable[None]]

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.events import Place
-from bot.forms import Form
-from bot.message import Message
+from bot.kernel.events import Place
+from bot.kernel.forms import Form
+from bot.kernel.message import Message
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.config import Settings
-    from bot.platform import Platform
+    from bot.kernel.app import App
+    from bot.kernel.config import Settings
+    from bot.kernel.platform import Platform
 
 Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
 

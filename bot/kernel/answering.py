@@ -16,11 +16,11 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
-from bot import actions as a
-from bot.events import CommandInvoked, Event
+from bot.kernel import actions as a
+from bot.kernel.events import CommandInvoked, Event
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.kernel.app import App
 
 ANSWERS = (a.Respond, a.OpenForm, a.RejectForm, a.PublishHome)
 DURABLE = (a.SendPrivate, a.Post, a.StartThread)

@@ -2,11 +2,11 @@
 
 Enqueue inside the same transaction as the state change it belongs to (a claimed prompt, a
 filed report), so a crash between the two loses nothing. Delivery leases due rows in batches
-(one statement per batch, bot.outbox_batch) for a while; if a process dies mid-delivery, another
+(one statement per batch, bot.kernel.delivery.batch) for a while; if a process dies mid-delivery, another
 takes the rows over when the lease expires. Retryable errors (429, 5xx, timeouts) back off
 exponentially and honour `retry_after`; permanent ones are reported, never dropped silently.
 
-A batch is sent by lanes (bot.pacing): the entries of one channel, or of one member's DMs, go
+A batch is sent by lanes (bot.kernel.pacing): the entries of one channel, or of one member's DMs, go
 out one after another in the order they were stored, different lanes in parallel through a
 bounded pool per platform, each send paced at the platform's declared rates. An entry that must
 wait for a retry holds back the rest of its lane. What happened to the whole batch is written
@@ -17,7 +17,7 @@ Exactly once on the platform, not only in the database: every lease carries a fe
 marking an entry sent all require the token to still be ours, so a send that outlived its lease
 cannot be completed twice. The batch's lease is renewed in the background while sends wait on
 the platform, and before any send once a third of it has gone by. Adapters get an `Attempt`
-(bot.idempotency) with a key stable across processes and the steps already done, and reconcile
+(bot.kernel.delivery.idempotency) with a key stable across processes and the steps already done, and reconcile
 before resending anything whose outcome is unknown.
 """
 
@@ -41,17 +41,25 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from bot import codec, metrics, outbox_batch
-from bot.actions import Action, ActionResult, Respond, SendPrivate
-from bot.claims import PROCESS_ID
-from bot.config import OutboxSettings
-from bot.idempotency import Attempt, attempting
-from bot.message import Message
-from bot.outbox_batch import Batch, Leased, Outcome
-from bot.pacing import NO_LIMITS, Limiter, Limits, lane_of, lanes_in_order, posts_a_message
-from bot.platform import Platform
-from bot.store import Store, aware
-from bot.store.models import OutboxEntry
+from bot.kernel import codec, metrics
+from bot.kernel.actions import Action, ActionResult, Respond, SendPrivate
+from bot.kernel.claims import PROCESS_ID
+from bot.kernel.config import OutboxSettings
+from bot.kernel.delivery import batch as outbox_batch
+from bot.kernel.delivery.batch import Batch, Leased, Outcome
+from bot.kernel.delivery.idempotency import Attempt, attempting
+from bot.kernel.pacing import (
+    NO_LIMITS,
+    Limiter,
+    Limits,
+    lane_of,
+    lanes_in_order,
+    posts_a_message,
+)
+from bot.kernel.message import Message
+from bot.kernel.platform import Platform
+from bot.kernel.store import Store, aware
+from bot.kernel.store.models import OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +348,7 @@ class Outbox:
             return int(done.rowcount)  # type: ignore[attr-defined]
 
     def attempt_for(self, entry: Entry) -> Attempt:
-        """The idempotency handle adapters use for this entry (see bot.idempotency)."""
+        """The idempotency handle adapters use for this entry (see bot.kernel.delivery.idempotency)."""
         recorded = dict((entry.result or {}).get("steps") or {})
         return Attempt(
             key=entry_key(entry),

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.paths import CONTENT_DIR
+from bot.kernel.paths import CONTENT_DIR
 
 log = logging.getLogger(__name__)
 DIMENSIONS = 384
@@ -35,7 +35,7 @@ NO_SPARSE_HEAD = CONTENT_DIR / "safety" / "model" / "no-sparse-head"
 MAX_THREADS = 2  # past two cores an embedding of a chat message barely gets faster
 
 
-ENGINE_DIR = Path(__file__).resolve().parent
+ENGINE_DIR = Path(__file__).resolve().parents[1]  # bot/, where setup.py builds it
 
 
 def engine_library() -> Path | None:
