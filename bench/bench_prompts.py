@@ -26,7 +26,7 @@ from bot.kernel.clock import SystemClock
 from bot.kernel.config import Settings
 from bot.kernel.store import Store, aware
 from bot.kernel.store.models import Community
-from bot.prompts import burst, engine, tick
+from bot.prompts import burst, tick
 from bot.prompts.models import PromptPost, PromptSchedule
 from crossings import build_app
 

@@ -30,7 +30,6 @@ from bot.kernel.claims import first_sight, schedule_pruning
 from bot.kernel.clock import SystemClock
 from bot.kernel.config import Settings
 from bot.kernel.delivery.idempotency import Attempt, current
-from bot.kernel.pacing import Limits, Rate
 from bot.kernel.events import (
     Actor,
     CommandInvoked,
@@ -43,6 +42,7 @@ from bot.kernel.events import (
     MessageRef,
     Place,
 )
+from bot.kernel.pacing import Limits, Rate
 from bot.kernel.platform import Platform, Survey, handles
 from bot.kernel.plugin import AdapterPlugin
 

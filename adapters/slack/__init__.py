@@ -43,7 +43,6 @@ from bot.kernel.claims import first_sight, schedule_pruning
 from bot.kernel.clock import SystemClock
 from bot.kernel.commands import CommandError
 from bot.kernel.config import Settings
-from bot.kernel.pacing import Limits, Rate
 from bot.kernel.events import (
     Actor,
     CommandInvoked,
@@ -58,6 +57,7 @@ from bot.kernel.events import (
     Place,
 )
 from bot.kernel.message import Message
+from bot.kernel.pacing import Limits, Rate
 from bot.kernel.platform import Named, Platform, Survey, handles
 from bot.kernel.plugin import AdapterPlugin
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from bot.kernel import actions as a
-from bot.kernel.pacing import NO_LIMITS, Limits
 from bot.kernel.events import Actor
+from bot.kernel.pacing import NO_LIMITS, Limits
 
 ActionHandler = Callable[[Any, Any], Awaitable[a.ActionResult]]
 H = TypeVar("H", bound=ActionHandler)

@@ -26,9 +26,9 @@ from sqlmodel import select
 from bot.kernel import actions as a
 from bot.kernel.delivery.idempotency import current
 from bot.kernel.delivery.outbox import Outbox
-from bot.kernel.pacing import Limits, Rate
 from bot.kernel.events import Actor, Place
 from bot.kernel.message import Message
+from bot.kernel.pacing import Limits, Rate
 from bot.kernel.platform import Platform, handles
 from bot.kernel.store import Store
 from bot.kernel.store.models import OutboxEntry

@@ -9,6 +9,8 @@ import pytest
 
 from bot.kernel import actions as a
 from bot.kernel import codec
+from bot.kernel.events import Place
+from bot.kernel.message import Message
 from bot.kernel.pacing import (
     Limiter,
     Limits,
@@ -17,8 +19,6 @@ from bot.kernel.pacing import (
     lane_of_payload,
     posts_a_message,
 )
-from bot.kernel.events import Place
-from bot.kernel.message import Message
 
 pytestmark = pytest.mark.delivery
 

@@ -21,7 +21,7 @@ from bot.kernel.delivery.idempotency import current
 from bot.kernel.events import Actor
 from bot.kernel.platform import Platform, handles
 from bot.kernel.store import Store
-from bot.prompts import engine, tick
+from bot.prompts import tick
 from crossings import build_app
 
 

@@ -48,6 +48,7 @@ from bot.kernel.config import OutboxSettings
 from bot.kernel.delivery import batch as outbox_batch
 from bot.kernel.delivery.batch import Batch, Leased, Outcome
 from bot.kernel.delivery.idempotency import Attempt, attempting
+from bot.kernel.message import Message
 from bot.kernel.pacing import (
     NO_LIMITS,
     Limiter,
@@ -56,7 +57,6 @@ from bot.kernel.pacing import (
     lanes_in_order,
     posts_a_message,
 )
-from bot.kernel.message import Message
 from bot.kernel.platform import Platform
 from bot.kernel.store import Store, aware
 from bot.kernel.store.models import OutboxEntry
