@@ -20,11 +20,11 @@ from adapters.console.platform import ConsolePlatform
 from bot.kernel import actions as a
 from bot.kernel.app import App
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.events import Actor, CommandInvoked, Place
 from bot.kernel.message import Message
 from bot.kernel.store import Store
 from crossings import build_app
+from crossings.settings import Settings
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

@@ -23,12 +23,12 @@ from sqlmodel import select
 from adapters.console.platform import ConsolePlatform
 from bot.kernel.app import App
 from bot.kernel.clock import SystemClock
-from bot.kernel.config import Settings
 from bot.kernel.store import Store, aware
 from bot.kernel.store.models import Community
 from bot.prompts import burst, tick
 from bot.prompts.models import PromptPost, PromptSchedule
 from crossings import build_app
+from crossings.settings import Settings
 
 
 def _store(tmp: Path, name: str) -> Store:

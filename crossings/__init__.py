@@ -8,6 +8,6 @@ import os
 # the CPU time of a crisis scan at the same latency (docs/safety.md). Set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from crossings.features import build_app
+from crossings.build import build_app
 
 __all__ = ["build_app"]

@@ -12,7 +12,8 @@ from typing import Any
 from bot.kernel.config import ConfigError, Settings
 from bot.kernel.logs import configure
 from crossings import content
-from crossings.features import build_app, features
+from crossings.build import build_app
+from crossings.features import features
 from crossings.plugins import adapter_plugins, enabled_plugins, enabled_services, section
 from crossings.settings import load_settings
 

@@ -13,12 +13,14 @@ from rich.text import Text
 from adapters.console.session import build
 from bot.kernel import i18n
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import CommunityDefaults, PrivacySettings, Settings
+from bot.kernel.config import CommunityDefaults
 from bot.kernel.i18n import normalize
 from bot.kernel.paths import CONTENT_DIR
 from bot.kernel.store import Store
+from bot.privacy.feature import PrivacySettings
 from crossings import build_app
 from crossings.migrate import upgrade
+from crossings.settings import Settings
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday morning
 

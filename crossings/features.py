@@ -1,47 +1,29 @@
-"""The features this distribution installs, in order, and the app they make.
+"""The features this distribution installs, found through the `crossings.features` entry-point
+group (pyproject.toml).
 
-Each feature package exposes one `feature: Feature`; importing it registers its tables on
-SQLModel.metadata (migrations and `Store.create_all` see them) and its handlers on the feature.
+Each entry point names a feature's leaf object (`bot.<name>.feature:feature`); loading it
+imports the modules that register on it, which puts its tables on SQLModel.metadata (migrations
+and `Store.create_all` see them) and its handlers on the feature. Features are installed in
+name order; where order matters (which listener hears a message first) the feature says so by
+name (`@feature.on(..., after="automod")`).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
-from types import ModuleType
+from functools import cache
+from importlib.metadata import entry_points
 
-from bot.kernel.app import App
-from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.feature import Feature
-from bot.kernel.platform import Platform
-from bot.kernel.store import Store
 
-FEATURES = (
-    "bot.settings",
-    "bot.moderation",
-    "bot.safety",
-    "bot.support",
-    "bot.prompts",
-    "bot.peers",
-    "bot.privacy",
-)
-
-MODULES: tuple[ModuleType, ...] = tuple(importlib.import_module(name) for name in FEATURES)
+GROUP = "crossings.features"
 
 
-def features() -> list[Feature]:
-    return [module.feature for module in MODULES]
-
-
-def build_app(
-    store: Store,
-    settings: Settings | None = None,
-    clock: Clock | None = None,
-    platforms: Iterable[Platform] = (),
-) -> App:
-    """An app with every feature installed."""
-    app = App(store, settings, clock, platforms)
-    for feature in features():
-        feature.install(app)
-    return app
+@cache
+def features() -> tuple[Feature, ...]:
+    found: dict[str, Feature] = {}
+    for entry in entry_points(group=GROUP):
+        feature = entry.load()
+        if not isinstance(feature, Feature):
+            raise TypeError(f"entry point {entry.name} ({entry.value}) is not a Feature")
+        found.setdefault(feature.name, feature.load())
+    return tuple(found[name] for name in sorted(found))

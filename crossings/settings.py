@@ -12,13 +12,20 @@ from pydantic_settings import SettingsConfigDict
 
 from bot.kernel.config import ConfigError, check_no_secrets
 from bot.kernel.config import Settings as CoreSettings
+from crossings.features import features
 from crossings.plugins import adapter_plugins
 
 
 @cache
 def settings_class() -> type[CoreSettings]:
-    """The core settings plus one section per adapter plug-in (`[discord]`, `[slack]`...)."""
+    """The core settings plus one section per feature (`[moderation]`, `[privacy]`...) and per
+    adapter plug-in (`[discord]`, `[slack]`...)."""
     sections: dict[str, Any] = {
+        f.settings.name: (f.settings.model, Field(default_factory=f.settings.model))
+        for f in features()
+        if f.settings is not None
+    }
+    sections |= {
         p.name: (p.settings, Field(default_factory=p.settings))
         for p in adapter_plugins()
         if p.settings is not None

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from adapters.console import ConsoleSession, build
 from bot.kernel.app import App
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.store import Store
 from crossings import build_app
+from crossings.settings import Settings
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 POSTGRES_ENV = "CROSSINGS_TEST_POSTGRES_URL"

@@ -36,6 +36,7 @@ from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.context import Context
 from bot.kernel.events import Place
+from bot.kernel.feature import Slot
 from bot.kernel.message import Message, to_plain
 from bot.moderation import service as moderation
 from bot.support import directory, entries, hsds, layers
@@ -46,7 +47,7 @@ from bot.support.models import SupportService
 C = "/c/{platform}/{community}"
 OWN = C + "/directory/own/{sid}"
 MAX_UPLOAD = 1024**2  # the bot's HTTP server takes request bodies up to 1 MiB (aiohttp's default)
-UPLOADS = "directory.uploads"  # app.cache key: token -> (community, folder)
+UPLOADS: Slot[dict[str, Any]] = Slot("web.uploads", dict)  # token -> (community, folder)
 LISTED = 200  # shipped and operator entries listed at once (a name filter finds the rest)
 NOT_FOUND = "No such entry in this community's directory."
 
@@ -253,7 +254,7 @@ async def check_import(request: web.Request) -> web.Response:
         shutil.rmtree(folder, ignore_errors=True)
         return await directory_page(request, report=report, status=422)
     token = secrets.token_urlsafe(16)
-    app.cache.setdefault(UPLOADS, {})[token] = (common(found)["here"], path)
+    UPLOADS.of(app)[token] = (common(found)["here"], path)
     session = await get_session(request)
     session["directory_upload"] = token
     report["token"] = token
@@ -273,7 +274,7 @@ async def confirm_import(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     token = str((await request.post()).get("token", ""))
     session = await get_session(request)
-    held = app.cache.get(UPLOADS, {})
+    held = UPLOADS.of(app)
     if not token or session.get("directory_upload") != token or token not in held:
         return await _flash(
             request, found, "error", "That check is out of date: upload the file again."

@@ -44,6 +44,7 @@ from bot.kernel.events import (
     Place,
 )
 from bot.kernel.home import home
+from bot.kernel.listeners import NamedListener, in_order
 from bot.kernel.message import Field, Message
 from bot.kernel.personal import PersonalData
 from bot.kernel.platform import Platform
@@ -80,14 +81,15 @@ class App:
         self.clock: Clock = clock or SystemClock()
         self.platforms: dict[str, Platform] = {p.name: p for p in platforms}
         self.registry = CommandRegistry()
-        self.listeners: dict[type, list[tuple[int, Listener]]] = {}
+        self.listeners: dict[type, list[Listener]] = {}
+        self._declared: dict[type, list[NamedListener]] = {}
         self.command_guards: list[CommandGuard] = []
         self.tick_hooks: list[TickHook] = []
         self.home_sections: list[tuple[int, HomeSection]] = []
         self.personal_data: list[PersonalData] = []
         self.warm_ups: list[Callable[[], object]] = [i18n.load]
-        # Per-process caches features keep between events (indexes, loaded packs).
-        self.cache: dict[str, Any] = {}
+        # Each feature's per-process state, keyed by its `Slot` (bot.kernel.feature).
+        self.feature_state: dict[Any, Any] = {}
         lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
         self.outbox = Outbox(
             store, self.platforms, self.settings.outbox, lease=lease, clock=self.clock.now
@@ -99,10 +101,18 @@ class App:
     def add_platform(self, platform: Platform) -> None:
         self.platforms[platform.name] = platform
 
-    def add_listener(self, event_type: type, fn: Listener, order: int = 50) -> None:
-        """Lower order runs first (automod 10, safety 20, features 50)."""
-        self.listeners.setdefault(event_type, []).append((order, fn))
-        self.listeners[event_type].sort(key=lambda pair: pair[0])
+    def add_listener(
+        self,
+        event_type: type,
+        fn: Listener,
+        name: str,
+        after: tuple[str, ...] = (),
+        before: tuple[str, ...] = (),
+    ) -> None:
+        """Listeners run in the order their `after`/`before` names ask, else as installed."""
+        declared = self._declared.setdefault(event_type, [])
+        declared.append(NamedListener(name, fn, after, before))
+        self.listeners[event_type] = in_order(declared)
 
     def on_tick(self, name: str, run: TickRun, next_due: TickDue) -> None:
         self.tick_hooks.append(TickHook(name, run, next_due))
@@ -242,7 +252,7 @@ class App:
         await route.handler(ctx, args, payload)
 
     async def _listeners(self, ctx: Context, event: Event) -> None:
-        for _order, listener in self.listeners.get(type(event), []):
+        for listener in self.listeners.get(type(event), []):
             if ctx.stopped:
                 break
             try:

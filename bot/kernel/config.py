@@ -70,47 +70,6 @@ class MetricsSettings(BaseModel):
     port: int = Field(default=9108, ge=0, le=65535)
 
 
-class EscalationStep(BaseModel):
-    points: int = Field(ge=1)
-    action: Literal["timeout", "ban"]
-    duration_hours: float | None = Field(default=None, gt=0)  # None: a permanent ban
-
-
-class ModerationSettings(BaseModel):
-    warning_expiry_days: int = Field(default=90, ge=1)
-    # Points counted over this window decide escalation.
-    escalation_window_days: int = Field(default=30, ge=1)
-    escalation: list[EscalationStep] = Field(
-        default_factory=lambda: [
-            EscalationStep(points=3, action="timeout", duration_hours=24),
-            EscalationStep(points=5, action="ban"),
-        ]
-    )
-    # Per-reporter report limits as (count, seconds): 1 per 5 s, 3 per 5 min, 10 per hour, 24 a day.
-    report_limits: list[tuple[int, int]] = Field(
-        default_factory=lambda: [(1, 5), (3, 300), (10, 3600), (24, 86400)]
-    )
-    # Closed cases keep their free text (details, excerpts) this long, then lose it.
-    retention_days: int = Field(default=30, ge=1)
-
-
-class PrivacySettings(BaseModel):
-    retention_days: int = Field(default=30, ge=1)
-    purge_hour_utc: int = Field(default=3, ge=0, le=23)  # the daily retention purge
-    # Per-member command limits as (count, seconds): a burst, then a sustained rate.
-    command_limits: list[tuple[int, int]] = Field(default_factory=lambda: [(8, 10), (60, 300)])
-
-
-class SupportSettings(BaseModel):
-    default_country: str | None = None
-    # The directory shipped in content/directory/ (brought up to date at start); off: not shown.
-    shipped_directory: bool = True
-
-
-class PeersSettings(BaseModel):
-    no_repeat_rounds: int = Field(default=6, ge=0)
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CROSSINGS_",
@@ -125,10 +84,6 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
-    moderation: ModerationSettings = Field(default_factory=ModerationSettings)
-    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
-    support: SupportSettings = Field(default_factory=SupportSettings)
-    peers: PeersSettings = Field(default_factory=PeersSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -48,7 +48,7 @@ class Kernel(Protocol):
     platforms: dict[str, Platform]
     registry: CommandRegistry
     personal_data: list[PersonalData]
-    cache: dict[str, Any]
+    feature_state: dict[Any, Any]
 
     def community(self, session: Session, place: Place) -> Community: ...
 

@@ -1,19 +1,26 @@
-"""`Feature`: how a feature plugs into the app.
+"""`Feature`: how a feature plugs into the app, the way `AdapterPlugin` plugs in a platform.
 
-A feature's `__init__.py` builds one `Feature`; its modules register module-level handlers on
-it with decorators (`@feature.command`, `.component`, `.form`, `.on`, `.timer`, `.tick`,
-`.outbox_hook`, `.guard`, `.personal_data`, `.home_section`), and the composition root
-installs it into an `App`. Nothing runs at import time except recording the registrations,
-so every handler can be named, imported and tested on its own.
+A feature package holds one leaf module, `bot/<name>/feature.py`, that builds its `Feature` and
+imports nothing else of the package, so no module imports back into the package that loads it.
+The package's modules register module-level handlers on it with decorators
+(`@feature.command`, `.component`, `.form`, `.on`, `.timer`, `.tick`, `.outbox_hook`, `.guard`,
+`.personal_data`, `.home_section`); `Feature.load` imports them (the leaf names them, nothing
+else does). The composition root finds features through the `crossings.features` entry-point
+group and installs them into an `App`. A feature owns its settings section (`Feature.section`:
+`[<name>]` in crossings.toml) and its per-process state (`Feature.slot`), so no string-keyed bag
+is shared between features.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel
 
 from bot.kernel.commands import CommandKind, Handler, Option, Permission
 
@@ -27,22 +34,66 @@ if TYPE_CHECKING:
     from bot.kernel.store.models import OutboxEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 TickRun = Callable[["App", datetime], Awaitable[None]]
 TickDue = Callable[["App", datetime], "datetime | None"]
 HomeSection = Callable[["Context", "Actor"], "list[Field]"]
 OutboxHook = Callable[["App", "OutboxEntry", "ActionResult"], Awaitable[None]]
 
-# Listener order: lower runs first. The crisis pathway hears every message before automod can
-# hide it; automod then acts before anything else sees the message.
-ORDER = {"safety": 5, "automod": 10, "default": 50}
+
+class Section(Generic[M]):
+    """A feature's settings section: `section.of(app)` is the validated `[name]` table."""
+
+    def __init__(self, name: str, model: type[M]) -> None:
+        self.name, self.model = name, model
+
+    def of(self, holder: Any) -> M:
+        """From an app, a context's app or the settings object itself."""
+        settings = getattr(holder, "settings", holder)
+        found = getattr(settings, self.name, None)
+        return found if isinstance(found, self.model) else self.model()
+
+
+class Slot(Generic[T]):
+    """Per-process state a feature keeps between events (an index, a cache), one per app."""
+
+    def __init__(self, name: str, factory: Callable[[], T]) -> None:
+        self.name, self.factory = name, factory
+
+    def of(self, app: Any) -> T:
+        states: dict[Slot[Any], Any] = app.feature_state
+        if self not in states:
+            states[self] = self.factory()
+        return states[self]  # type: ignore[no-any-return]
 
 
 @dataclass
 class Feature:
     name: str
+    # The package whose `modules` register on this feature (None: nothing to import).
+    package: str | None = None
+    modules: tuple[str, ...] = ()
     # `crossings <subcommand>`s of this feature, added to the command line by the root.
     register_cli: Callable[[Any], None] | None = None
+    settings: Section[Any] | None = None
     _steps: list[Callable[[App], object]] = field(default_factory=list, repr=False)
+
+    def load(self) -> Feature:
+        """Import the package and the modules that register on this feature (once)."""
+        if self.package is not None:
+            importlib.import_module(self.package)
+            for module in self.modules:
+                importlib.import_module(f"{self.package}.{module}")
+        return self
+
+    def section(self, model: type[M]) -> Section[M]:
+        """Declare this feature's settings section, `[<name>]`; returns its typed reader."""
+        self.settings = Section(self.name, model)
+        return self.settings
+
+    def slot(self, factory: Callable[[], T], name: str = "state") -> Slot[T]:
+        return Slot(f"{self.name}.{name}", factory)
 
     def _record(self, step: Callable[[App], object]) -> None:
         self._steps.append(step)
@@ -114,14 +165,24 @@ class Feature:
         return fn
 
     # --- events and time ------------------------------------------------------------------
-    def on(self, *event_types: type, order: str | int = "default") -> Callable[[F], F]:
-        """A listener for message, member and reaction events, in `order` (see ORDER)."""
-        rank = ORDER[order] if isinstance(order, str) else order
+    def on(
+        self,
+        *event_types: type,
+        name: str | None = None,
+        after: str | Sequence[str] = (),
+        before: str | Sequence[str] = (),
+    ) -> Callable[[F], F]:
+        """A listener for message, member and reaction events. It runs after the listeners
+        named in `after` and before those in `before` (names of other listeners, whichever
+        feature installed them; a name nobody installed is ignored)."""
 
         def wrap(fn: F) -> F:
+            listener = name or f"{self.name}.{fn.__name__}"
+            order = (_names(after), _names(before))
+
             def add(app: App) -> None:
                 for event_type in event_types:
-                    app.add_listener(event_type, fn, rank)
+                    app.add_listener(event_type, fn, listener, *order)
 
             self._record(add)
             return fn
@@ -170,3 +231,7 @@ class Feature:
             return fn
 
         return wrap
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.kernel.message import Message, escape
-from bot.moderation import automod, feature
+from bot.moderation import automod
 from bot.moderation import service as svc
 from bot.moderation.automod_tools import automod_test_reply, set_rule_dry_run, set_rule_enabled
+from bot.moderation.feature import feature
 from bot.moderation.listeners import bump_version, community_rules, learned_hits, ruleset
 from bot.moderation.models import AutomodRuleRow
 

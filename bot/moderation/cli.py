@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.moderation import feature
+from bot.moderation.feature import feature
 from bot.moderation.models import AuditEntry
 
 

@@ -13,8 +13,9 @@ from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permis
 from bot.kernel.events import MessageRef, Place
 from bot.kernel.forms import Form, FormField
 from bot.kernel.message import Field, Message, Select, SelectOption, escape, excerpt, mention
-from bot.moderation import feature, queue, reports
+from bot.moderation import queue, reports
 from bot.moderation import service as svc
+from bot.moderation.feature import feature
 from bot.moderation.models import Appeal, AuditEntry, ModCase, ReportDraft
 
 if TYPE_CHECKING:

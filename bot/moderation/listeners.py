@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +18,9 @@ from bot.kernel.commands import CommandError, Permission
 from bot.kernel.events import MessageEdited, MessagePosted, Place
 from bot.kernel.message import Message
 from bot.kernel.store.models import OutboxEntry, Timer
-from bot.moderation import automod, feature, queue, reports, scam_model
+from bot.moderation import automod, queue, reports, scam_model
 from bot.moderation import service as svc
+from bot.moderation.feature import feature
 from bot.moderation.models import AutomodRuleRow, ModCase
 
 if TYPE_CHECKING:
@@ -28,11 +29,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+RECENT = 5000  # message ids (no text) remembered per process for /mod purge
+
+
+@dataclass
+class AutomodState:
+    """What this process keeps between messages: the built-in rules, each community's compiled
+    rules by version, and the ids of messages it saw."""
+
+    default_rules: list[automod.Rule] | None = None
+    compiled: dict[tuple[str, str], tuple[int, automod.RuleSet]] = field(default_factory=dict)
+    recent: deque[tuple[str, str, str | None, str, str]] = field(
+        default_factory=lambda: deque(maxlen=RECENT)
+    )
+
+
+STATE = feature.slot(AutomodState)
+
+
 def default_rules(app: Kernel) -> list[automod.Rule]:
-    rules = app.cache.get("automod.default_rules")
-    if rules is None:
-        rules = app.cache["automod.default_rules"] = automod.load_rules()
-    return rules  # type: ignore[no-any-return]
+    state = STATE.of(app)
+    if state.default_rules is None:
+        state.default_rules = automod.load_rules()
+    return state.default_rules
 
 
 def community_rules(ctx: Context) -> list[automod.Rule]:
@@ -60,9 +79,7 @@ def ruleset(ctx: Context) -> automod.RuleSet:
     """The compiled rules of this community, rebuilt only when its rules change."""
     c = ctx.community
     version = automod_settings(ctx).get("version", 0)
-    cache: dict[tuple[str, str], tuple[int, automod.RuleSet]] = ctx.app.cache.setdefault(
-        "automod.cache", {}
-    )
+    cache = STATE.of(ctx.app).compiled
     hit = cache.get((c.platform, c.community_id))
     if hit is not None and hit[0] == version:
         return hit[1]
@@ -89,12 +106,9 @@ def bump_version(ctx: Context, **changes: Any) -> None:
     ctx.session.add(c)
 
 
-RECENT = 5000  # message ids (no text) remembered per process for /mod purge
-
-
 def recent_messages(app: Kernel) -> deque[tuple[str, str, str | None, str, str]]:
     """(platform, community, channel, message id, author) of messages this process saw."""
-    return app.cache.setdefault("moderation.recent", deque(maxlen=RECENT))  # type: ignore[no-any-return]
+    return STATE.of(app).recent
 
 
 def explanation(hits: list[automod.Hit]) -> str:
@@ -108,7 +122,7 @@ def load_the_learned_layer_in_the_background(app: object) -> None:
     scam_model.reader().warm_up()
 
 
-@feature.on(MessagePosted, MessageEdited, order="automod")
+@feature.on(MessagePosted, MessageEdited, name="automod")
 async def run_automod(ctx: Context, event: MessagePosted) -> None:
     if not event.is_dm and not event.actor.is_bot:
         p = event.place
@@ -151,7 +165,7 @@ async def learned_hits(rules: list[automod.Rule], msg: automod.Message) -> list[
     return [automod.Hit(rules[0], msg.text[:80], why)]
 
 
-@feature.on(MessagePosted, order=60)
+@feature.on(MessagePosted, after="automod")
 async def report_by_dm(ctx: Context, event: MessagePosted) -> None:
     if not event.is_dm or event.actor.is_bot or ctx.stopped or not event.text.strip():
         return

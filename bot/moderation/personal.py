@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from bot.kernel.config import Settings
 from bot.kernel.personal import PersonalData, Subject
-from bot.moderation import feature
+from bot.moderation.feature import config, feature
 from bot.moderation.models import Appeal, ModCase, ReportDraft
+from bot.privacy.feature import config as privacy
 
 
 def _mine(who: Subject) -> Any:
@@ -75,14 +76,14 @@ def _erase(session: Session, who: Subject) -> int:
 def _purge(session: Session, now: datetime, dry_run: bool, settings: Settings) -> int:
     """Closed cases lose their free text after `moderation.retention_days`; reports a member
     started and never sent go after `privacy.retention_days`."""
-    cutoff = now - timedelta(days=settings.moderation.retention_days)
+    cutoff = now - timedelta(days=config.of(settings).retention_days)
     rows = session.exec(
         select(ModCase).where(
             col(ModCase.closed_at) < cutoff,
             (col(ModCase.details).is_not(None)) | (col(ModCase.excerpt).is_not(None)),
         )
     ).all()
-    draft_cutoff = now - timedelta(days=settings.privacy.retention_days)
+    draft_cutoff = now - timedelta(days=privacy.of(settings).retention_days)
     drafts = session.exec(
         select(ReportDraft).where(col(ReportDraft.created_at) < draft_cutoff)
     ).all()

@@ -18,8 +18,8 @@ from bot.kernel.context import level_of
 from bot.kernel.events import Place
 from bot.kernel.message import Button, Field, Message, Select, SelectOption, escape, mention
 from bot.kernel.store.models import Community, OutboxEntry
-from bot.moderation import feature
 from bot.moderation import service as svc
+from bot.moderation.feature import feature
 from bot.moderation.models import ModCase
 
 if TYPE_CHECKING:

@@ -20,6 +20,7 @@ from bot.kernel.commands import CommandError, Permission
 from bot.kernel.events import Actor
 from bot.kernel.message import Button, Message, as_message, escape
 from bot.kernel.store import aware
+from bot.moderation.feature import config
 from bot.moderation.models import AuditEntry, ModCase, ReportAttempt
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def open_cases(ctx: Context, user_id: str) -> int:
 
 def check_report_limits(ctx: Context, reporter: str) -> None:
     c = ctx.community
-    for count, seconds in ctx.app.settings.moderation.report_limits:
+    for count, seconds in config.of(ctx.app).report_limits:
         recent = ctx.session.exec(
             select(func.count())
             .select_from(ReportAttempt)
@@ -199,7 +200,7 @@ def _tell(ctx: Context, user_id: str, key: str, case: ModCase, **values: object)
 async def warn(
     ctx: Context, target: str, reason: str, points: int = 1, *, actor: str | None = None
 ) -> ModCase:
-    expiry = timedelta(days=ctx.app.settings.moderation.warning_expiry_days)
+    expiry = timedelta(days=config.of(ctx.app).warning_expiry_days)
     case = new_case(
         ctx,
         "warn",
@@ -219,7 +220,7 @@ async def warn(
 
 
 async def escalate_if_needed(ctx: Context, target: str) -> None:
-    settings = ctx.app.settings.moderation
+    settings = config.of(ctx.app)
     points = active_points(ctx, target, timedelta(days=settings.escalation_window_days))
     step = next(
         (s for s in sorted(settings.escalation, key=lambda s: -s.points) if points >= s.points),

@@ -15,19 +15,18 @@ from bot.kernel import actions as a
 from bot.kernel import i18n
 from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
 from bot.kernel.events import Actor, Place
-from bot.kernel.feature import Feature
 from bot.kernel.message import Button, Field, Message, escape, mention
 from bot.kernel.personal import PersonalData, Subject
 from bot.kernel.store import aware
 from bot.kernel.store.models import Community, Timer
 from bot.moderation import reports
+from bot.peers.feature import config, feature
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerBlock, PeerPair, PeerProfile, PeerRound, PeerSchedule
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context, Kernel
 
-feature = Feature("peers")
 
 __all__ = ["PeerBlock", "PeerPair", "PeerProfile", "PeerRound", "PeerSchedule"]
 log = logging.getLogger(__name__)
@@ -365,7 +364,7 @@ async def run_due(app: Kernel, now: datetime) -> None:
                 if schedule is None:
                     continue
                 people = _candidates(s, schedule, now)
-                forbidden = _forbidden(s, schedule, app.settings.peers.no_repeat_rounds)
+                forbidden = _forbidden(s, schedule, config.of(app).no_repeat_rounds)
             grouping = await asyncio.to_thread(pair_round, people, forbidden, now)
             ctx = app.system_context()
             schedule = ctx.session.get(PeerSchedule, schedule_id)
@@ -413,7 +412,7 @@ def run_round(
         return None  # another process ran this round
     if matched is None:
         people = _candidates(session, schedule, now)
-        forbidden = _forbidden(session, schedule, app.settings.peers.no_repeat_rounds)
+        forbidden = _forbidden(session, schedule, config.of(app).no_repeat_rounds)
         groups, left = pair_round(people, forbidden, now)
     else:
         people, (groups, left) = matched

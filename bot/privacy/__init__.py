@@ -14,15 +14,14 @@ from bot.kernel import actions as a
 from bot.kernel import i18n
 from bot.kernel.claims import claim
 from bot.kernel.commands import Command, CommandError, Permission
-from bot.kernel.feature import Feature
 from bot.kernel.message import Attachment, Button, Field, Message
 from bot.kernel.personal import Subject
+from bot.privacy.feature import config, feature
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context, Kernel
     from bot.kernel.events import Actor
 
-feature = Feature("privacy")
 
 PURGE_KIND = "privacy.purge"
 
@@ -78,12 +77,15 @@ class RateLimiter:
 feature.group("privacy", "See, export or delete what the bot holds about you")
 
 
+LIMITER = feature.slot(list[RateLimiter], "limiter")  # one limiter, made on first use
+
+
 def limiter(app: Any) -> RateLimiter:
     """This process's member command limiter, sized from the settings."""
-    found = app.cache.get("privacy.limiter")
-    if found is None:
-        found = app.cache["privacy.limiter"] = RateLimiter(app.settings.privacy.command_limits)
-    return found  # type: ignore[no-any-return]
+    held = LIMITER.of(app)
+    if not held:
+        held.append(RateLimiter(config.of(app).command_limits))
+    return held[0]
 
 
 def rate_guard(ctx: Context, command: Command) -> None:
@@ -198,14 +200,14 @@ async def kept(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
 
 
 def _next_purge(app: Kernel, now: datetime) -> datetime:
-    hour = app.settings.privacy.purge_hour_utc
+    hour = config.of(app).purge_hour_utc
     today = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
     return today if today > now else today + timedelta(days=1)
 
 
 async def _purge_tick(app: Kernel, now: datetime) -> None:
     """Once a day, exactly once across processes: the claim is the day's purge."""
-    hour = app.settings.privacy.purge_hour_utc
+    hour = config.of(app).purge_hour_utc
     day = now.astimezone(UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
     if now < day:
         return

@@ -1,12 +1,6 @@
 """Scheduled discussion prompts: content packs, schedules, rotation, threads and stats."""
 
-from bot.kernel.feature import Feature
-
-feature = Feature("prompts")
-
-# Importing the modules registers their handlers on `feature`.
-from bot.prompts import commands, listeners, personal  # noqa: E402, F401
-from bot.prompts.models import (  # noqa: E402
+from bot.prompts.models import (
     CustomPrompt,
     PromptPost,
     PromptReply,
@@ -20,5 +14,4 @@ __all__ = [
     "PromptReply",
     "PromptSchedule",
     "PromptSuggestion",
-    "feature",
 ]

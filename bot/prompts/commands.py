@@ -15,7 +15,8 @@ from bot.kernel.commands import CommandError, FormErrors, Option, OptionType, Pe
 from bot.kernel.forms import Form, FormField
 from bot.kernel.message import Button, Field, Message, channel_link, escape
 from bot.kernel.store import aware
-from bot.prompts import engine, feature
+from bot.prompts import engine
+from bot.prompts.feature import feature
 from bot.prompts.models import (
     CustomPrompt,
     PromptPost,

@@ -28,6 +28,7 @@ from bot.kernel.events import Place
 from bot.kernel.message import Message
 from bot.kernel.store import aware
 from bot.kernel.store.models import Community
+from bot.prompts.feature import feature
 from bot.prompts.models import CustomPrompt, PromptPost, PromptSchedule
 from bot.prompts.packs import Library, Prompt, load_library
 from bot.prompts.timing import Rule, next_fire, parse_rule
@@ -41,11 +42,22 @@ POST_KIND = "prompt.post"
 MISSED_REPORT_LIMIT = 20  # fires listed in one "missed" report; the rest are counted
 
 
+@dataclass
+class PromptsState:
+    """The loaded packs, and during one tick each theme's prompts looked up once."""
+
+    library: Library | None = None
+    tick_memo: dict[tuple[str, str, str], list[Prompt]] | None = None
+
+
+STATE = feature.slot(PromptsState)
+
+
 def library(app: Kernel) -> Library:
-    lib = app.cache.get("prompts.library")
-    if lib is None:
-        lib = app.cache["prompts.library"] = load_library()
-    return lib  # type: ignore[no-any-return]
+    state = STATE.of(app)
+    if state.library is None:
+        state.library = load_library()
+    return state.library
 
 
 def rule_of(schedule: PromptSchedule) -> Rule:
@@ -185,7 +197,7 @@ def enqueue_post(
 ) -> PromptPost | None:
     """Claim (schedule, fire_at) and enqueue its post; None if another process already did."""
     platform, cid = community.platform, community.community_id
-    memo: dict[tuple[str, str, str], list[Prompt]] | None = app.cache.get("prompts.tick_memo")
+    memo = STATE.of(app).tick_memo
     key = (platform, cid, theme)
     if memo is not None and key in memo:
         prompts = memo[key]

@@ -16,7 +16,8 @@ from bot.kernel.events import Actor, MessagePosted
 from bot.kernel.message import Field
 from bot.kernel.store import aware
 from bot.kernel.store.models import OutboxEntry
-from bot.prompts import engine, feature, tick
+from bot.prompts import engine, tick
+from bot.prompts.feature import feature
 from bot.prompts.models import PromptPost, PromptReply, PromptSchedule
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ async def posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
         )
 
 
-@feature.on(MessagePosted, order=60)
+@feature.on(MessagePosted, after="automod")
 async def count_reply(ctx: Context, event: MessagePosted) -> None:
     if event.actor.is_bot or not event.place.thread:
         return

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, select
 
 from bot.kernel.config import Settings
 from bot.kernel.personal import PersonalData, Subject
-from bot.prompts import feature
+from bot.privacy.feature import config as privacy
+from bot.prompts.feature import feature
 from bot.prompts.models import PromptPost, PromptReply, PromptSuggestion
 
 
@@ -77,7 +78,7 @@ def _erase(session: Session, who: Subject) -> int:
 def _purge(session: Session, now: datetime, dry_run: bool, settings: Settings) -> int:
     """Suggestions that were turned down lose their text and author after
     `privacy.retention_days` (approved ones live on as the community's prompts)."""
-    cutoff = now - timedelta(days=settings.privacy.retention_days)
+    cutoff = now - timedelta(days=privacy.of(settings).retention_days)
     rows = session.exec(
         select(PromptSuggestion).where(
             PromptSuggestion.status == "rejected",

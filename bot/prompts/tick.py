@@ -34,11 +34,11 @@ async def run_due(app: Kernel, now: datetime) -> None:
             .order_by(col(PromptSchedule.next_fire_at), col(PromptSchedule.id))  # due order
         ).all()
     # Within one tick the themes' prompt lists don't change: look each up once.
-    app.cache["prompts.tick_memo"] = {}
+    engine.STATE.of(app).tick_memo = {}
     try:
         await _fire_all(app, due, now, grace)
     finally:
-        app.cache.pop("prompts.tick_memo", None)
+        engine.STATE.of(app).tick_memo = None
     app.outbox_kick()
 
 

@@ -19,7 +19,9 @@ from bot.kernel.commands import CommandError, Permission
 from bot.kernel.message import Button, Message, mention
 from bot.kernel.store.models import MemberPrefs
 from bot.moderation import queue
-from bot.safety import community_of_click, feature, replies
+from bot.safety import replies
+from bot.safety.clicks import community_of_click
+from bot.safety.feature import feature
 from bot.safety.models import SafetySignal
 
 if TYPE_CHECKING:

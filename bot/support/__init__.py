@@ -9,16 +9,15 @@ from sqlmodel import Session, select
 
 from bot.kernel import i18n
 from bot.kernel.commands import Choice, CommandError, Option, OptionType
-from bot.kernel.feature import Feature
 from bot.kernel.message import Field, Message, Select, SelectOption, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.support import directory, gazetteer, helplines, layers, operator, places
+from bot.support.feature import config, feature
 from bot.support.models import MemberPlace, SupportOrganization, SupportService
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context
 
-feature = Feature("support")
 
 __all__ = ["MemberPlace", "SupportOrganization", "SupportService"]
 
@@ -44,7 +43,7 @@ def saved_place(ctx: Context, user_id: str | None = None) -> MemberPlace | None:
 
 def member_country(ctx: Context, user_id: str | None = None) -> str | None:
     place = saved_place(ctx, user_id)
-    return (place.country if place else None) or ctx.app.settings.support.default_country
+    return (place.country if place else None) or config.of(ctx.app).default_country
 
 
 def _country(ctx: Context, country: str | None) -> str | None:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.kernel.paths import CONTENT_DIR
 from bot.support import hsds, layers
+from bot.support.feature import config, feature
 from bot.support.gazetteer import distance_km
 from bot.support.hsds import export as export_hsds
 from bot.support.hsds.hours import open_at
@@ -404,16 +405,31 @@ class View:
         return index if layers.is_community(key) else None
 
 
-CACHE = "support.index"  # app.cache: layer -> (revision, Index, hidden ids); "synced" flag
+@dataclass
+class Indexes:
+    """This process's index of each layer: layer -> (revision, Index, hidden ids); whether the
+    shipped layer was brought up to date since start."""
+
+    held: dict[LayerKey, tuple[int, Index, frozenset[str]]] = field(default_factory=dict)
+    synced: bool = False
+
+
+INDEXES = feature.slot(Indexes, "indexes")
+
+
+def forget_indexes(app: Any) -> None:
+    """Drop this process's indexes (the next search rebuilds and re-syncs them)."""
+    INDEXES.of(app).__init__()  # type: ignore[misc]
 
 
 def view(app: Any, session: Session, community: LayerKey | None) -> View:
     """What a community's members see (None: the shipped and operator layers alone). Each
     layer's index is kept per process and rebuilt when its revision in the database moves, so
     a change made by another process (the dashboard, the CLI) counts on the next search."""
-    cache: dict[Any, Any] = app.cache.setdefault(CACHE, {})
-    if not cache.get("synced"):
-        cache["synced"] = True
+    indexes = INDEXES.of(app)
+    cache = indexes.held
+    if not indexes.synced:
+        indexes.synced = True
         sync_shipped(app)
     keys = [community] if community and layers.is_community(community) else []
     keys += list(layers.BASE)
@@ -434,7 +450,7 @@ def sync_shipped(app: Any, now: datetime | None = None) -> hsds.Changes | None:
     """Bring the shipped layer to what this release ships (`support.shipped_directory = false`
     empties it). Another process doing the same at the same moment is not an error."""
     now = now or datetime.now(UTC)
-    enabled = getattr(getattr(app.settings, "support", None), "shipped_directory", True)
+    enabled = config.of(app).shipped_directory
     try:
         with app.store.session() as s:
             if enabled:

@@ -132,7 +132,7 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
     store = _store(settings)
     with store.session() as s:
         if key is None:
-            app = SimpleNamespace(cache={}, settings=settings, store=store)
+            app = SimpleNamespace(feature_state={}, settings=settings, store=store)
             problems = directory.export_view(
                 s, directory.view(app, s, None), Path(args.path), args.format
             )

@@ -12,7 +12,7 @@ from bot.kernel import actions as a
 from bot.kernel.app import App
 from bot.kernel.claims import claim
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import OutboxSettings, Settings
+from bot.kernel.config import OutboxSettings
 from bot.kernel.context import Context
 from bot.kernel.delivery.outbox import Outbox
 from bot.kernel.events import Actor, Place
@@ -21,6 +21,7 @@ from bot.kernel.platform import Platform, handles
 from bot.kernel.store import Store
 from bot.kernel.store.models import OutboxEntry, Timer
 from crossings import build_app
+from crossings.settings import Settings
 from tests.conftest import START
 
 pytestmark = pytest.mark.core

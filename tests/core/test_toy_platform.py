@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from bot.kernel import actions as a
 from bot.kernel.app import App
-from bot.kernel.config import Settings
 from bot.kernel.events import Actor, CommandInvoked, Place
 from bot.kernel.platform import Platform, handles
 from bot.kernel.plugin import AdapterPlugin
+from crossings.settings import Settings
 
 pytestmark = pytest.mark.core
 

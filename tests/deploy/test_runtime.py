@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 
 from bot.kernel import metrics
-from bot.kernel.config import Settings
 from bot.kernel.store import Store
 from crossings.migrate import upgrade
 from crossings.runtime import Runtime
+from crossings.settings import Settings
 
 pytestmark = pytest.mark.deploy
 

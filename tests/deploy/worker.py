@@ -17,13 +17,13 @@ from sqlalchemy import text
 
 from bot.kernel import actions as a
 from bot.kernel.claims import PROCESS_ID
-from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.events import Actor, Place
 from bot.kernel.message import Message
 from bot.kernel.platform import Platform, handles
 from bot.kernel.store.models import Timer
 from crossings.runtime import Runtime
+from crossings.settings import Settings
 
 PLATFORM = "rec"
 

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.store import Store
 from bot.moderation.models import AuditEntry, ModCase
 from crossings import build_app
+from crossings.settings import Settings
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.moderation

@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.store import Store
 from bot.peers import run_due
 from bot.peers.matching import Candidate, pair_round
 from bot.peers.models import PeerPair, PeerProfile, PeerRound
 from crossings import build_app
+from crossings.settings import Settings
 from tests.conftest import RecordingConsole
 
 pytestmark = pytest.mark.peers

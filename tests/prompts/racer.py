@@ -16,13 +16,13 @@ from sqlalchemy import text
 from bot.kernel import actions as a
 from bot.kernel.claims import PROCESS_ID
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.delivery.idempotency import current
 from bot.kernel.events import Actor
 from bot.kernel.platform import Platform, handles
 from bot.kernel.store import Store
 from bot.prompts import tick
 from crossings import build_app
+from crossings.settings import Settings
 
 
 class RecordingPlatform(Platform):

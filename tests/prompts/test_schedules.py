@@ -10,11 +10,11 @@ from sqlmodel import select
 from adapters.console.platform import ConsolePlatform
 from bot.kernel import actions as a
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.config import Settings
 from bot.kernel.store import Store
 from bot.kernel.store.models import OutboxEntry
 from bot.prompts.models import PromptPost, PromptSchedule
 from crossings import build_app
+from crossings.settings import Settings
 from tests.conftest import RecordingConsole
 from tests.prompts.conftest import prompt_posts
 

@@ -263,7 +263,7 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
     manifest = yaml.safe_load(done.stdout)
     slash = manifest["features"]["slash_commands"][0]
     from bot.kernel.clock import SimulatedClock
-    from bot.kernel.config import Settings
+    from crossings.settings import Settings
     from bot.kernel.store import Store
     from crossings import build_app
 

@@ -429,7 +429,7 @@ def test_the_shipped_directory_can_be_turned_off(app: Any) -> None:
         directory.view(app, s, None)
         assert layers.count(s, layers.SHIPPED) == len(SHIPPED)
     app.settings.support.shipped_directory = False
-    app.cache.pop(directory.CACHE)
+    directory.forget_indexes(app)
     try:
         with app.store.session() as s:
             assert directory.view(app, s, None).visible() == []

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.kernel.store.models import Community
+from bot.support import directory
 from bot.support.directory import DIRECTORY_DIR
 from bot.support.models import SupportService
 from tests.emulators.discord.server import BOT_ID, GUILD_ID, OWNER_ID, snowflake
@@ -336,7 +337,7 @@ def test_directory_import_after_the_dry_run_imports_that_file(world: WebWorld, p
             row = s.exec(select(SupportService).where(SupportService.id == service["id"])).one()
             s.delete(row)
             s.commit()
-        world.app.cache.pop("support.index", None)
+        directory.forget_indexes(world.app)
 
 
 def test_directory_an_admin_corrects_and_deletes_an_entry_of_their_own(
@@ -404,7 +405,7 @@ def test_directory_an_admin_corrects_and_deletes_an_entry_of_their_own(
             for row in s.exec(select(SupportService).where(SupportService.id == sid)):
                 s.delete(row)
             s.commit()
-        world.app.cache.pop("support.index", None)
+        directory.forget_indexes(world.app)
 
 
 def test_settings_changed_elsewhere_are_not_overwritten(world: WebWorld, new_page: Any) -> None:

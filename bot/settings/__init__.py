@@ -10,16 +10,15 @@ from sqlmodel import Session, col, select
 
 from bot.kernel import i18n
 from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission, command_key
-from bot.kernel.feature import Feature
 from bot.kernel.message import Field, Message, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.kernel.store.models import MemberPrefs
+from bot.settings.feature import feature
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context
     from bot.kernel.events import Actor
 
-feature = Feature("settings")
 
 _ROLE_KINDS = (Choice("moderators", "moderator"), Choice("organizers", "organizer"))
 
