@@ -41,6 +41,9 @@ class AcceptingPlatform(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
 
 async def drain(outbox: Any) -> None:
     """Until nothing is pending: a round that leased nothing (the others had the rows) is not

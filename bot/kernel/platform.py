@@ -8,7 +8,7 @@ before offering a button the platform could not honour.
 
 from __future__ import annotations
 
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -99,9 +99,10 @@ class Platform(ABC):
         return result
 
     # --- members and channels -------------------------------------------------------------
+    @abstractmethod
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
-        """Resolve a member (roles, rank) for permission and hierarchy checks."""
-        return None
+        """Resolve a member (roles, rank) for permission and hierarchy checks: every platform
+        must, or nobody could be told apart from a stranger (None: not a member)."""
 
     def mention_member(self, text: str) -> str | None:
         """A member id from this platform's own mention syntax (`<@123>` on Discord)."""
@@ -119,6 +120,7 @@ class Platform(ABC):
         """A channel id from a typed name, for platforms where members type names."""
         return None
 
+    @abstractmethod
     async def survey(self, community: str) -> Survey | None:
-        """The community as the bot sees it now; None when this platform cannot tell."""
-        return None
+        """The community as the bot sees it now (channels, roles, missing permissions), for the
+        dashboard's pickers and health warnings; None when this platform cannot tell."""

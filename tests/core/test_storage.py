@@ -59,6 +59,9 @@ class FakePlatform(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
 
 def post(text: str) -> a.Post:
     return a.Post(PLACE, Message(text=text))

@@ -37,6 +37,12 @@ class ToyPlatform(Platform):
         self.said.append(action.message.plain())
         return a.ActionResult(ok=True)
 
+    async def fetch_member(self, community: str, user_id: str) -> Actor | None:
+        return Actor(user_id, user_id, is_owner=user_id == "u1")
+
+    async def survey(self, community: str) -> None:
+        return None  # a toy cannot tell which channels it has
+
 
 class ToyAdapter:
     """Takes one typed line from its users: `/help`, as the community's owner."""
@@ -106,3 +112,18 @@ async def test_a_toy_platform_plugs_in_through_the_entry_point(
         settings_class.cache_clear()
     assert isinstance(toy, ToyPlatform)
     assert any("/help" in said for said in toy.said)
+
+
+class Forgetful(Platform):
+    """A platform that forgot how to resolve a member: the dashboard would refuse everyone."""
+
+    name = "forgetful"
+
+    async def survey(self, community: str) -> None:
+        return None
+
+
+def test_a_platform_that_lacks_a_required_method_cannot_be_made() -> None:
+    with pytest.raises(TypeError, match="fetch_member"):
+        Forgetful()  # type: ignore[abstract]
+    assert ToyPlatform().name == "toy"

@@ -48,6 +48,9 @@ class DyingPlatform(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
 
 async def main(url: str, sends: int) -> None:
     store = Store(url)

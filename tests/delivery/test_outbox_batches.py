@@ -119,6 +119,9 @@ class Recorder(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
     def bodies(self) -> dict[str, list[str]]:
         lanes: dict[str, list[str]] = defaultdict(list)
         for s in self.sent:

@@ -53,6 +53,9 @@ class RecordingPlatform(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
 
 def install_jobs(runtime: Runtime, hang_on: str | None) -> None:
     @runtime.app.timers.on("job")

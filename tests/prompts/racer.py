@@ -54,6 +54,9 @@ class RecordingPlatform(Platform):
     async def fetch_member(self, community: str, user_id: str) -> Actor | None:
         return None
 
+    async def survey(self, community: str) -> None:
+        return None  # this test platform cannot tell
+
 
 async def main(url: str, start: datetime, minutes: int, go: Path) -> None:
     store = Store(url)
