@@ -48,6 +48,14 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_revision(args: argparse.Namespace, settings: Settings) -> int:
+    from crossings.migrate import new_revision
+
+    path = new_revision(args.message)
+    print(f"wrote {path}: read it, then `crossings db upgrade`")
+    return 0
+
+
 def cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.kernel.store import Store
     from crossings.migrate import DatabaseNotReady, check_ready
@@ -98,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("check", help="fail unless the database is reachable and current").set_defaults(
         handler=cmd_db_check
     )
+    rev = db.add_parser("revision", help="write the next migration from the features' tables")
+    rev.add_argument("-m", "--message", required=True, help="what the migration changes")
+    rev.set_defaults(handler=cmd_db_revision)
 
     cfg = sub.add_parser("config", help="configuration").add_subparsers(dest="cfg", required=True)
     cfg.add_parser("check", help="validate configuration and print a summary").set_defaults(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from pathlib import Path
 
 from alembic import command
@@ -24,6 +26,7 @@ def alembic_config(store: Store) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    cfg.set_main_option("file_template", "%%(rev)s")  # the id carries the slug already
     cfg.attributes["engine"] = store.engine
     return cfg
 
@@ -71,3 +74,22 @@ def check_ready(store: Store) -> None:
             f"database schema is at {current or 'nothing'}, the code needs {head}: "
             "run `crossings db upgrade`"
         )
+
+
+def new_revision(message: str) -> Path:
+    """Write the next migration, `NNNN_<slug>.py`, with the changes between the tables the
+    installed features declare and the schema the existing migrations build (compared on a
+    scratch SQLite database brought to head). Read it before committing: autogenerate misses
+    renames and data moves."""
+    slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "change"
+    with tempfile.TemporaryDirectory() as scratch:
+        store = Store(f"sqlite:///{scratch}/head.db")
+        try:
+            upgrade(store)
+            script = ScriptDirectory.from_config(alembic_config(store))
+            head = script.get_current_head() or "0000"
+            rev_id = f"{int(head.split('_', 1)[0]) + 1:04d}_{slug}"
+            command.revision(alembic_config(store), message, autogenerate=True, rev_id=rev_id)
+        finally:
+            store.engine.dispose()
+    return MIGRATIONS / "versions" / f"{rev_id}.py"

@@ -6,7 +6,9 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import bot.kernel.store.models  # noqa: F401
-import crossings.features  # noqa: F401  (every feature's tables)
+from crossings.features import features
+
+features()  # loading every installed feature puts its tables on the metadata
 
 config = context.config
 target_metadata = SQLModel.metadata
