@@ -83,38 +83,7 @@ def blocks_for(message: Message) -> list[dict[str, Any]]:
     for i in range(0, len(fields), 10):
         blocks.append({"type": "section", "fields": fields[i : i + 10]})
     for row in message.rows[:5]:
-        elements: list[dict[str, Any]] = []
-        for comp in row[:25]:
-            if isinstance(comp, Button):
-                element: dict[str, Any] = {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": comp.label[:75]},
-                }
-                if comp.url:
-                    element.update(url=comp.url, action_id=f"link:{comp.label[:40]}")
-                else:
-                    element.update(action_id=comp.custom_id[:255], value=comp.custom_id[:2000])
-                    if comp.style in ("primary", "danger"):
-                        element["style"] = comp.style
-                elements.append(element)
-            elif isinstance(comp, Select):
-                elements.append(
-                    {
-                        "type": "static_select",
-                        "action_id": comp.custom_id[:255],
-                        "placeholder": {
-                            "type": "plain_text",
-                            "text": (comp.placeholder or "Choose")[:150],
-                        },
-                        "options": [
-                            {
-                                "text": {"type": "plain_text", "text": o.label[:75]},
-                                "value": o.value[:150],
-                            }
-                            for o in comp.options[:100]
-                        ],
-                    }
-                )
+        elements = [_element(comp) for comp in row[:25]]
         if elements:
             blocks.append({"type": "actions", "elements": elements})
     if message.footer:
@@ -125,6 +94,31 @@ def blocks_for(message: Message) -> list[dict[str, Any]]:
             }
         )
     return blocks[:MAX_BLOCKS]
+
+
+def _element(comp: Button | Select) -> dict[str, Any]:
+    """One button or select of an actions block."""
+    if isinstance(comp, Select):
+        return {
+            "type": "static_select",
+            "action_id": comp.custom_id[:255],
+            "placeholder": {"type": "plain_text", "text": (comp.placeholder or "Choose")[:150]},
+            "options": [
+                {"text": {"type": "plain_text", "text": o.label[:75]}, "value": o.value[:150]}
+                for o in comp.options[:100]
+            ],
+        }
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": comp.label[:75]},
+    }
+    if comp.url:
+        element.update(url=comp.url, action_id=f"link:{comp.label[:40]}")
+    else:
+        element.update(action_id=comp.custom_id[:255], value=comp.custom_id[:2000])
+        if comp.style in ("primary", "danger"):
+            element["style"] = comp.style
+    return element
 
 
 def fallback_text(message: Message) -> str:
@@ -181,6 +175,31 @@ def view_values(view: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+BOT_EVENTS = (
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "member_joined_channel",
+    "app_home_opened",
+    "user_change",  # roles live: admin flags, deactivation (users:read)
+    "team_join",
+)
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+    "users:read",
+    "reactions:write",
+    "channels:manage",
+    "groups:write",
+)
+
+
 def manifest(
     registry: CommandRegistry,
     command: str = "/crossings",
@@ -190,33 +209,7 @@ def manifest(
     """The Slack app manifest. Every core command is reached through one slash command
     (`/crossings mod warn @someone ...`); the usage hint lists them all."""
     usage = ", ".join(sorted(c.name for c in registry.commands.values() if c.kind == "slash"))
-    shortcuts = [
-        {
-            "name": (c.label or c.name)[:24],
-            "type": "message",
-            "callback_id": c.name,
-            "description": c.description[:150],
-        }
-        for c in registry.commands.values()
-        if c.kind == "message"
-    ]
-    settings: dict[str, Any] = {
-        "event_subscriptions": {
-            "bot_events": [
-                "message.channels",
-                "message.groups",
-                "message.im",
-                "member_joined_channel",
-                "app_home_opened",
-                "user_change",  # roles live: admin flags, deactivation (users:read)
-                "team_join",
-            ]
-        },
-        "interactivity": {"is_enabled": True},
-        "org_deploy_enabled": False,
-        "socket_mode_enabled": socket_mode,
-        "token_rotation_enabled": False,
-    }
+    settings = _manifest_settings(socket_mode)
     slash: dict[str, Any] = {
         "command": command,
         "description": "Crossings: prompts, support, peers, reports",
@@ -241,27 +234,34 @@ def manifest(
                 "messages_tab_read_only_enabled": False,
             },
             "slash_commands": [slash],
-            "shortcuts": shortcuts,
+            "shortcuts": _shortcuts(registry),
         },
-        "oauth_config": {
-            "scopes": {
-                "bot": [
-                    "commands",
-                    "chat:write",
-                    "chat:write.public",
-                    "files:write",
-                    "im:write",
-                    "im:history",
-                    "channels:history",
-                    "groups:history",
-                    "users:read",
-                    "reactions:write",
-                    "channels:manage",
-                    "groups:write",
-                ]
-            }
-        },
+        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
         "settings": settings,
+    }
+
+
+def _shortcuts(registry: CommandRegistry) -> list[dict[str, Any]]:
+    """Message commands ("Report message") as message shortcuts."""
+    return [
+        {
+            "name": (c.label or c.name)[:24],
+            "type": "message",
+            "callback_id": c.name,
+            "description": c.description[:150],
+        }
+        for c in registry.commands.values()
+        if c.kind == "message"
+    ]
+
+
+def _manifest_settings(socket_mode: bool) -> dict[str, Any]:
+    return {
+        "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
     }
 
 

@@ -186,14 +186,32 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
     for hit in hits if dry_run else acting:
         actions.extend(x for x in hit.actions if x not in actions)
     first = hits[0] if dry_run else acting[0]
-    author = event.actor.user_id
     log.info(
         "automod: %s -> %s%s",
         ", ".join(h.rule.id for h in hits),
         ", ".join(actions),
         " (dry run)" if dry_run else "",
     )
-    removes = not dry_run and ("delete" in actions or "hold" in actions)
+    case = _open_case(ctx, event, hits, first, actions, dry_run)
+    if dry_run:
+        case.outcome = ctx.t("mod.automod.dry_run", actions=", ".join(actions))
+        queue.post_card(ctx, case, update=False)
+        return
+    await _act(ctx, event, hits, first, actions)
+    if "alert" in actions or "hold" in actions or not case.held:
+        queue.post_card(ctx, case, update=False)
+
+
+def _open_case(
+    ctx: Context,
+    event: MessagePosted,
+    hits: list[automod.Hit],
+    first: automod.Hit,
+    actions: list[str],
+    dry_run: bool,
+) -> ModCase:
+    """The case automod opens for the message, counted and written to the audit log."""
+    author = event.actor.user_id
     case = svc.new_case(
         ctx,
         "automod",
@@ -217,35 +235,35 @@ async def _enforce(ctx: Context, event: MessagePosted, hits: list[automod.Hit]) 
         case=case,
         reason=", ".join(actions),
     )
-    if dry_run:
-        case.outcome = ctx.t("mod.automod.dry_run", actions=", ".join(actions))
-        queue.post_card(ctx, case, update=False)
-        return
+    return case
+
+
+async def _act(
+    ctx: Context,
+    event: MessagePosted,
+    hits: list[automod.Hit],
+    first: automod.Hit,
+    actions: list[str],
+) -> None:
+    """Remove or hold the message, tell the author privately, warn or time them out."""
+    author = event.actor.user_id
+    removes = "delete" in actions or "hold" in actions
+    reason = svc.reason_label(ctx, first.rule.category)
     if removes:
         ctx.act(a.DeleteMessage(event.place, event.message_id, f"automod: {first.rule.id}"))
         ctx.stop()
     if "reply" in actions or removes:
         key = "mod.automod.held" if "hold" in actions else "mod.automod.removed"
-        text = ctx.t(key, reason=svc.reason_label(ctx, first.rule.category))
+        text = ctx.t(key, reason=reason)
         ctx.send_private(author, svc.discreet(ctx, author, Message(text=text, tone="warning")))
     if "warn" in actions:
         await svc.warn(
-            ctx,
-            author,
-            ctx.t("mod.automod.warn_reason", reason=svc.reason_label(ctx, first.rule.category)),
-            actor="automod",
+            ctx, author, ctx.t("mod.automod.warn_reason", reason=reason), actor="automod"
         )
     if "timeout" in actions and ctx.can(a.TimeoutMember):
         minutes = max(h.rule.timeout_minutes for h in hits)
-        await svc.timeout(
-            ctx,
-            author,
-            timedelta(minutes=minutes),
-            ctx.t("mod.automod.timeout_reason"),
-            actor="automod",
-        )
-    if "alert" in actions or "hold" in actions or not case.held:
-        queue.post_card(ctx, case, update=False)
+        reason_text = ctx.t("mod.automod.timeout_reason")
+        await svc.timeout(ctx, author, timedelta(minutes=minutes), reason_text, actor="automod")
 
 
 @feature.timer(svc.UNBAN_TIMER)
