@@ -22,7 +22,7 @@ from bot.kernel import signins
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.context import level_of
-from bot.kernel.events import Actor
+from bot.kernel.events import Actor, Place
 from bot.kernel.store.models import Community
 
 
@@ -42,6 +42,11 @@ class Standing:
     community: Community
     actor: Actor
     level: Permission
+
+    @property
+    def place(self) -> Place:
+        """The community as a core place (no channel: the dashboard is not in one)."""
+        return Place(self.community.platform, self.community.community_id)
 
 
 async def viewer(request: web.Request) -> Viewer | None:

@@ -35,7 +35,6 @@ from adapters.web.pages import common, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.context import Context
-from bot.kernel.events import Place
 from bot.kernel.message import Message, to_plain
 from bot.moderation import service as moderation
 from bot.support import directory, entries, hsds, layers
@@ -62,10 +61,6 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(OWN, save_entry, name="directory_entry_save")
     sub.router.add_post(OWN + "/delete", delete_entry, name="directory_entry_delete")
     sub.router.add_get(OWN + "/export.json", export_entry, name="directory_entry_export")
-
-
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
 
 
 def _layer(found: Standing) -> LayerKey:
@@ -97,7 +92,7 @@ async def _preview(app: App, found: Standing, form: dict[str, str]) -> tuple[lis
     if not form["topic"]:
         return [], None
     options = {k.replace("_", "-"): v for k, v in form.items() if v}
-    event = perform.command(_place(found), found.actor, app, ("support", "find"), **options)
+    event = perform.command(found.place, found.actor, app, ("support", "find"), **options)
     outcome = await perform.perform(app, event, audit=None)
     return [_shown(m) for m in outcome.replies], outcome.error
 
@@ -313,12 +308,9 @@ def _imported(report: dict[str, Any]) -> str:
 def _changing(app: App, found: Standing) -> Iterator[Context]:
     """A change to this community's directory and its audit entry, in one transaction: both
     are written, or neither."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         yield ctx
         ctx.commit()
-    finally:
-        ctx.close()
 
 
 def _audit(

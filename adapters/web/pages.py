@@ -18,8 +18,6 @@ from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.security import csrf_token
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.context import Context
-from bot.kernel.events import Place
 from bot.kernel.message import Message, to_plain, tokenize
 from bot.moderation import queue
 from bot.moderation.models import ModCase
@@ -75,10 +73,6 @@ def _here(found: Standing) -> str:
     return f"/c/{found.community.platform}/{found.community.community_id}"
 
 
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
-
-
 def _answer(outcome: perform.Outcome) -> tuple[str, str]:
     if not outcome.ok:
         return "error", outcome.error or "That did not work."
@@ -127,8 +121,7 @@ async def community_page(request: web.Request) -> web.Response:
 
 def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
     """Open cases as the chat queue shows them: the same card, so the same anonymity."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         cases = ctx.session.exec(
             select(ModCase)
             .where(*ModCase.scope(found.community), col(ModCase.status).in_(OPEN))
@@ -136,8 +129,6 @@ def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
             .limit(50)
         ).all()
         return [(queue.card(ctx, case), case) for case in cases]
-    finally:
-        ctx.close()
 
 
 async def _names(app: App, found: Standing, cards: list[tuple[Message, ModCase]]) -> dict[str, str]:
@@ -207,7 +198,7 @@ async def claim(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     number = request.match_info["number"]
     access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
-    event = perform.click(_place(found), found.actor, app, f"mod-card:claim:{number}")
+    event = perform.click(found.place, found.actor, app, f"mod-card:claim:{number}")
     outcome = await perform.perform(app, event, audit=f"web claim #{number}")
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
 
@@ -221,7 +212,7 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Unknown action.")
     access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.submit(
-        _place(found),
+        found.place,
         found.actor,
         app,
         f"mod-act:{action}:{number}",

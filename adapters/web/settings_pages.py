@@ -20,7 +20,6 @@ from adapters.web.pages import common, render
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.events import Place
 from bot.kernel.platform import Survey
 from bot.kernel.store.models import Community
 
@@ -163,7 +162,7 @@ async def save_settings(request: web.Request) -> web.Response:
     errors = _picked(await _survey(app, found), before, after)
     if errors:
         return await settings_page(request, form=after, errors=errors, status=422)
-    place = Place(found.community.platform, found.community.community_id)
+    place = found.place
     done: list[str] = []
     for field, path, options in _commands(before, after):
         event = perform.command(place, found.actor, app, path, **options)
