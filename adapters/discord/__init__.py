@@ -19,7 +19,7 @@ import aiohttp
 import discord
 import yarl
 
-from adapters.discord import render
+from adapters.discord import render, signin
 from adapters.discord import survey as surveying
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot.kernel import actions as a
@@ -666,4 +666,5 @@ plugin = AdapterPlugin(
     build=build,
     enabled=enabled,
     secrets=SECRETS,
+    sign_in=signin.sign_in,
 )

@@ -30,7 +30,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import acking, guard, render, sending
+from adapters.slack import acking, guard, render, sending, signin
 from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.members import Members, actor_of
@@ -845,6 +845,7 @@ plugin = AdapterPlugin(
     build=build,
     enabled=enabled,
     secrets=SECRETS,
+    sign_in=signin.sign_in,
     register_cli=register_cli,
     summary=lambda section: section.mode,
 )

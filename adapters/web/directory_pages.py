@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from adapters.web import access, perform
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH
+from adapters.web.keys import APP, BASE_PATH, UPLOADS
 from adapters.web.pages import common, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
@@ -45,7 +45,6 @@ from bot.support.models import SupportService
 C = "/c/{platform}/{community}"
 OWN = C + "/directory/own/{sid}"
 MAX_UPLOAD = 1024**2  # the bot's HTTP server takes request bodies up to 1 MiB (aiohttp's default)
-UPLOADS = "directory.uploads"  # app.cache key: token -> (community, folder)
 LISTED = 200  # shipped and operator entries listed at once (a name filter finds the rest)
 NOT_FOUND = "No such entry in this community's directory."
 
@@ -248,7 +247,7 @@ async def check_import(request: web.Request) -> web.Response:
         shutil.rmtree(folder, ignore_errors=True)
         return await directory_page(request, report=report, status=422)
     token = secrets.token_urlsafe(16)
-    app.cache.setdefault(UPLOADS, {})[token] = (common(found)["here"], path)
+    request.app[UPLOADS][token] = (common(found)["here"], path)
     session = await get_session(request)
     session["directory_upload"] = token
     report["token"] = token
@@ -268,7 +267,7 @@ async def confirm_import(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     token = str((await request.post()).get("token", ""))
     session = await get_session(request)
-    held = app.cache.get(UPLOADS, {})
+    held = request.app[UPLOADS]
     if not token or session.get("directory_upload") != token or token not in held:
         return await _flash(
             request, found, "error", "That check is out of date: upload the file again."

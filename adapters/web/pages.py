@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH, CFG
+from adapters.web.keys import APP, BASE_PATH, PROVIDERS
 from adapters.web.security import csrf_token
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
@@ -59,8 +59,19 @@ async def render(
     return aiohttp_jinja2.render_template(template, request, page, status=status)
 
 
-def _providers(request: web.Request) -> list[str]:
-    return login.providers(request.app[CFG])
+def _providers(request: web.Request) -> list[dict[str, str]]:
+    return [{"name": p.name, "label": p.label} for p in login.providers(request)]
+
+
+def platform_labels(request: web.Request) -> dict[str, str]:
+    """What each platform calls a community, as its adapter's sign-in says."""
+    return {name: p.community_label for name, p in request.app[PROVIDERS].items()}
+
+
+def roles_label(request: web.Request, platform: str) -> str:
+    """What a community's rights are granted to on this platform ("Roles" unless it says)."""
+    found = request.app[PROVIDERS].get(platform)
+    return found.roles_label if found is not None else "Roles"
 
 
 async def _flash_and_return(request: web.Request, kind: str, text: str, where: str) -> web.Response:
@@ -107,7 +118,8 @@ async def index(request: web.Request) -> web.Response:
                 else None
             )
             rows.append({"standing": found, "health": checked})
-    return await render(request, "communities.html", {"title": "Your communities", "rows": rows})
+    values = {"title": "Your communities", "rows": rows, "labels": platform_labels(request)}
+    return await render(request, "communities.html", values)
 
 
 async def community_page(request: web.Request) -> web.Response:

@@ -16,7 +16,7 @@ from sqlmodel import select
 from adapters.web import access, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
-from adapters.web.pages import common, render
+from adapters.web.pages import common, render, roles_label
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
@@ -89,7 +89,7 @@ async def settings_page(
         "organizer_options": _options(survey, values["organizers"]),
         "languages": _languages(found.actor.locale or community.language),
         "zones": ZONES,
-        "role_word": "Members" if found.community.platform == "slack" else "Roles",
+        "role_word": roles_label(request, found.community.platform),
         **common(found),
     }
     return await render(request, "settings.html", page, status=status)
