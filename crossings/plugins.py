@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 
+from bot.kernel.config import Settings
 from bot.kernel.plugin import AdapterPlugin
+from bot.kernel.signins import SignInProvider
 
 GROUP = "crossings.adapters"
 
@@ -43,3 +45,8 @@ def enabled_plugins(settings: object) -> list[AdapterPlugin]:
 def enabled_services(settings: object) -> list[AdapterPlugin]:
     """Web services (the dashboard) configured to run on the bot's HTTP server."""
     return [p for p in adapter_plugins() if p.mount is not None and p.enabled(section(settings, p))]
+
+
+def sign_in_providers(settings: Settings) -> list[SignInProvider]:
+    """Every installed adapter's dashboard sign-in, configured or not."""
+    return [p.sign_in(settings) for p in adapter_plugins() if p.sign_in is not None]

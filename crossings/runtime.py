@@ -22,7 +22,7 @@ from bot.kernel.plugin import Adapter, AdapterPlugin
 from bot.kernel.store import Store
 from crossings import build_app
 from crossings.migrate import check_ready, migrate_if_new
-from crossings.plugins import enabled_plugins, enabled_services, section
+from crossings.plugins import enabled_plugins, enabled_services, section, sign_in_providers
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ class Runtime:
         self.health = HealthServer(m.host, m.port, self.readiness, metrics=m.enabled)
         for service in services:
             assert service.mount is not None
-            self.health.mount(*service.mount(self.app, self.settings))
+            providers = sign_in_providers(self.settings)
+            self.health.mount(*service.mount(self.app, self.settings, providers))
         await self.health.start()
         for service in services:
             where = section(self.settings, service)

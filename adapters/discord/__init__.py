@@ -19,12 +19,11 @@ import aiohttp
 import discord
 import yarl
 
-from adapters.discord import render
+from adapters.discord import render, signin
 from adapters.discord import survey as surveying
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot.kernel import actions as a
-from bot.kernel import metrics, signins
-from bot.kernel.answering import answer_within
+from bot.kernel import answering, metrics, signins
 from bot.kernel.app import App
 from bot.kernel.claims import first_sight, schedule_pruning
 from bot.kernel.clock import SystemClock
@@ -525,24 +524,31 @@ class CrossingsClient(discord.AutoShardedClient):
             return  # delivered again (a resumed session): it was handled once already
         self.platform.interactions[key] = interaction
         try:
-            actions, results = await answer_within(
-                self.app,
-                event,
-                ANSWER_WITHIN,
-                lambda: interaction.response.defer(ephemeral=True, thinking=True),
+            answered = await self.app.run(
+                event, answering.WithinDeadline(ANSWER_WITHIN, self._deferral(interaction))
             )
             if not interaction.response.is_done() and not any(
-                isinstance(x, a.OpenForm | a.Respond) for x in actions
+                isinstance(x, a.OpenForm | a.Respond) for x in answered.actions
             ):
-                await interaction.response.defer(
-                    ephemeral=True
-                )  # nothing to say: still acknowledge
-            for result in results:
+                await interaction.response.defer(ephemeral=True)  # nothing to say: still ack
+            for result in answered.results:
                 if not result.ok:
                     log.warning("interaction %s: action failed: %s", key, result.error)
         finally:
             self.platform.interactions.pop(key, None)
-            self.app.outbox_kick()
+
+    @staticmethod
+    def _deferral(interaction: discord.Interaction) -> answering.Acknowledge:
+        """Discord is acknowledged by the answer itself when it is ready in time (the first
+        response); at the deadline, by a deferral that the answer then follows up."""
+
+        async def acknowledge(ready: list[a.Action] | None) -> list[a.Action]:
+            if ready is None:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+                return []
+            return ready
+
+        return acknowledge
 
     def _interaction_event(self, interaction: discord.Interaction) -> Event | None:
         data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
@@ -660,4 +666,5 @@ plugin = AdapterPlugin(
     build=build,
     enabled=enabled,
     secrets=SECRETS,
+    sign_in=signin.sign_in,
 )

@@ -11,8 +11,13 @@ from bot.kernel.config import blank_is_unset
 
 class DiscordSettings(BaseModel):
     token: SecretStr | None = None
+    # The application's OAuth2 client, for signing in to the dashboard (adapters/discord/
+    # signin.py); the secret only from the environment (CROSSINGS_DISCORD__CLIENT_SECRET).
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    authorize_url: str = "https://discord.com/oauth2/authorize"
 
-    _blank_token = field_validator("token", mode="before")(blank_is_unset)
+    _blank_token = field_validator("token", "client_secret", mode="before")(blank_is_unset)
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
     command_sync: Literal["global", "guild", "off"] = "global"
@@ -26,7 +31,7 @@ class DiscordSettings(BaseModel):
     organizer_roles: dict[str, list[str]] = Field(default_factory=dict)
 
 
-SECRETS = ("token",)
+SECRETS = ("token", "client_secret")
 
 
 def enabled(section: DiscordSettings) -> bool:

@@ -30,14 +30,14 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import acking, guard, render, sending
+from adapters.slack import acking, guard, render, sending, signin
 from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.members import Members, actor_of
 from adapters.slack.settings import SECRETS, SlackSettings, enabled
 from bot.kernel import actions as a
-from bot.kernel import metrics, signins
-from bot.kernel.answering import answer_first, is_slow
+from bot.kernel import answering, metrics, signins
+from bot.kernel.answering import DELIVER_NOW
 from bot.kernel.app import App
 from bot.kernel.claims import first_sight, schedule_pruning
 from bot.kernel.clock import SystemClock
@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 NAME = "slack"
 ANSWER_WITHIN = 2.0
+AckWith = Callable[[list[a.Action]], Awaitable[list[a.Action]]]
 ACTOR_WAIT = 0.5  # users.info may be rate limited: never let it hold an answer back
 DRAIN_ON_STOP = 5.0  # seconds in-flight work gets to finish when the adapter stops
 RETRYABLE_ERRORS = {
@@ -565,13 +566,43 @@ class SlackAdapter:
             return Actor(user_id, user_id)
         return actor or Actor(user_id, user_id)
 
-    async def _run(self, event: Event) -> None:
+    async def _run(self, event: Event, how: answering.Answering[object] = DELIVER_NOW) -> None:
         try:
-            await self.core.run(event)
+            await self.core.run(event, how)
         finally:
             if event.interaction:
                 self.platform.pending.pop(event.interaction, None)
-            self.core.outbox_kick()
+
+    async def _acked(self, event: Event, started: float, ack: Any, with_answer: AckWith) -> None:
+        """Run the event and return once Slack's ack is decided: with the answer when it is
+        ready within the deadline (`with_answer` builds that ack and returns what it did not
+        carry), a plain ack otherwise. The rest is delivered after the listener returns,
+        which is when Bolt sends the ack."""
+        acked = asyncio.Event()
+        acked_by_us = False
+
+        async def acknowledge(ready: list[a.Action] | None) -> list[a.Action]:
+            nonlocal acked_by_us
+            acked_by_us = True
+            try:
+                if ready is None:
+                    await ack()
+                    return []
+                return await with_answer(ready)
+            finally:
+                acked.set()
+
+        async def work() -> None:
+            try:
+                budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
+                await self._run(event, answering.WithinDeadline(budget, acknowledge))
+            finally:
+                acked.set()
+
+        self.background.spawn(work())
+        await acked.wait()
+        if not acked_by_us:  # handling failed before the deadline: still answer Slack
+            await ack()
 
     def _pending(
         self, key: str, team: str, channel: str | None, user: str, body: dict[str, Any]
@@ -608,33 +639,13 @@ class SlackAdapter:
         event = CommandInvoked(
             place, actor, self.core.clock.now(), interaction=key, path=command.path, options=raw
         )
-        handling = await self._handled_in_time(event, started)
-        if not handling.done():  # slow: a plain ack now, the answer follows
-            await ack()
-            self.background.spawn(self._answer_rest(key, handling))
-            return
-        answer, actions = acking.take_answer(handling.result(), key)
-        await (ack(**acking.ack_body(answer)) if answer else ack())
-        self.background.spawn(self._answer_rest(key, actions))
 
-    async def _handled_in_time(self, event: Event, started: float) -> asyncio.Task[list[a.Action]]:
-        """Start handling the event and wait for it until the answer deadline (not at all for
-        a command marked `slow`). The task is returned done, or still running."""
-        task = asyncio.get_running_loop().create_task(self.core.handle(event))
-        if not is_slow(self.core, event):
-            budget = ANSWER_WITHIN - (asyncio.get_running_loop().time() - started)
-            await asyncio.wait({task}, timeout=max(budget, 0.05))
-        return task
+        async def with_answer(ready: list[a.Action]) -> list[a.Action]:
+            answer, rest = acking.take_answer(ready, key)
+            await (ack(**acking.ack_body(answer)) if answer else ack())
+            return rest
 
-    async def _answer_rest(
-        self, key: str, actions: list[a.Action] | asyncio.Task[list[a.Action]]
-    ) -> None:
-        """After the ack: the answers it could not carry, the outbox, edits and removals."""
-        try:
-            await answer_first(self.core, actions if isinstance(actions, list) else await actions)
-        finally:
-            self.platform.pending.pop(key, None)
-            self.core.outbox_kick()
+        await self._acked(event, started, ack, with_answer)
 
     async def _on_shortcut(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -717,22 +728,19 @@ class SlackAdapter:
             custom_id=view["callback_id"],
             fields=render.view_values(view),
         )
-        handling = await self._handled_in_time(event, started)
-        if not handling.done():  # slow: close the modal now (a plain ack), the answers follow
-            await ack()
-            self.background.spawn(self._answer_rest(key, handling))
-            return
-        actions = handling.result()
-        rejected = next((x for x in actions if isinstance(x, a.RejectForm)), None)
-        if rejected is not None:  # shown inside the modal, which stays open
-            await ack(
+
+        async def with_answer(ready: list[a.Action]) -> list[a.Action]:
+            rejected = next((x for x in ready if isinstance(x, a.RejectForm)), None)
+            if rejected is None:
+                await ack()
+                return ready
+            await ack(  # shown inside the modal, which stays open
                 response_action="errors",
                 errors={k: v[:150] for k, v in rejected.errors.items()},
             )
-            actions = [x for x in actions if x is not rejected]
-        else:
-            await ack()
-        self.background.spawn(self._answer_rest(key, actions))
+            return [x for x in ready if x is not rejected]
+
+        await self._acked(event, started, ack, with_answer)
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or event.get("team") or ""
@@ -837,6 +845,7 @@ plugin = AdapterPlugin(
     build=build,
     enabled=enabled,
     secrets=SECRETS,
+    sign_in=signin.sign_in,
     register_cli=register_cli,
     summary=lambda section: section.mode,
 )

@@ -17,9 +17,20 @@ class SlackSettings(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     mode: Literal["socket", "http"] = "socket"
+    # Sign in with Slack for the dashboard (adapters/slack/signin.py): the app's client unless
+    # these name another; the secret only from the environment.
+    signin_client_id: str | None = None
+    signin_client_secret: SecretStr | None = None
+    signin_authorize_url: str = "https://slack.com/openid/connect/authorize"
 
     _blank_secrets = field_validator(
-        "bot_token", "app_token", "user_token", "signing_secret", "client_secret", mode="before"
+        "bot_token",
+        "app_token",
+        "user_token",
+        "signing_secret",
+        "client_secret",
+        "signin_client_secret",
+        mode="before",
     )(blank_is_unset)
     api_base_url: str = "https://slack.com/api/"
     http_host: str = "0.0.0.0"
@@ -30,7 +41,14 @@ class SlackSettings(BaseModel):
     member_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
 
 
-SECRETS = ("bot_token", "app_token", "user_token", "signing_secret", "client_secret")
+SECRETS = (
+    "bot_token",
+    "app_token",
+    "user_token",
+    "signing_secret",
+    "client_secret",
+    "signin_client_secret",
+)
 
 
 def enabled(section: SlackSettings) -> bool:

@@ -9,6 +9,7 @@ core's own permission check and handlers; nothing here decides who may do what o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.web.server import dashboard
@@ -16,11 +17,12 @@ from adapters.web.settings import SECRETS, WebSettings, enabled, summary
 from bot.kernel.app import App
 from bot.kernel.config import Settings
 from bot.kernel.plugin import AdapterPlugin
+from bot.kernel.signins import SignInProvider
 
 
-def mount(app: App, settings: Settings) -> tuple[str, Any]:
+def mount(app: App, settings: Settings, providers: Sequence[SignInProvider]) -> tuple[str, Any]:
     cfg: WebSettings = getattr(settings, "web", None) or WebSettings()
-    return cfg.prefix, dashboard(app, cfg)
+    return cfg.prefix, dashboard(app, cfg, providers)
 
 
 def _not_a_platform(app: App, settings: Settings) -> Any:

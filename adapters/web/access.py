@@ -1,6 +1,7 @@
 """Who is looking, and what they may do here, asked afresh on every request.
 
-The session holds only who signed in (platform, user id, and for Slack the workspace). Their
+The session holds only who signed in (platform, user id, and the one community a sign-in is for
+when the platform's sign-in holds for one only: its scope). Their
 roles come from the platform now (`Platform.fetch_member`) and their level from the core's own
 check (`bot.kernel.context.level_of`), the same one commands use; a role removed a minute ago counts.
 The session also notes the roles each community's pages were opened with, so that the
@@ -22,7 +23,7 @@ from bot.kernel import signins
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.context import level_of
-from bot.kernel.events import Actor
+from bot.kernel.events import Actor, Place
 from bot.kernel.store.models import Community
 
 
@@ -31,10 +32,16 @@ class Viewer:
     platform: str
     user_id: str
     name: str
-    team: str | None = None  # Slack: the workspace the sign-in was for
+    scope: str | None = None  # the one community the sign-in is for, if the provider said so
 
     def as_dict(self) -> dict[str, Any]:
-        return {"platform": self.platform, "id": self.user_id, "name": self.name, "team": self.team}
+        # Kept as "team" (the sessions table's column) so that sessions made before still hold.
+        return {
+            "platform": self.platform,
+            "id": self.user_id,
+            "name": self.name,
+            "team": self.scope,
+        }
 
 
 @dataclass(frozen=True)
@@ -43,21 +50,27 @@ class Standing:
     actor: Actor
     level: Permission
 
+    @property
+    def place(self) -> Place:
+        """The community as a core place (no channel: the dashboard is not in one)."""
+        return Place(self.community.platform, self.community.community_id)
+
 
 async def viewer(request: web.Request) -> Viewer | None:
     session = await get_session(request)
     user = session.get("user")
     if not isinstance(user, dict) or not user.get("id"):
         return None
-    return Viewer(user["platform"], user["id"], user.get("name") or "", user.get("team"))
+    return Viewer(user["platform"], user["id"], user.get("name") or "", user.get("team") or None)
 
 
 def communities_of(app: App, who: Viewer) -> list[Community]:
-    """The communities on the viewer's platform the bot knows (Slack: their workspace only)."""
+    """The communities on the viewer's platform the bot knows (only the sign-in's scope, if it
+    has one)."""
     with Session(app.store.engine) as s:
         query = select(Community).where(Community.platform == who.platform)
-        if who.platform == "slack":
-            query = query.where(Community.community_id == (who.team or ""))
+        if who.scope is not None:
+            query = query.where(Community.community_id == who.scope)
         return list(s.exec(query.order_by(Community.name, Community.community_id)).all())
 
 
@@ -65,7 +78,7 @@ async def standing(app: App, who: Viewer, platform: str, community_id: str) -> S
     """The viewer's current standing in this community, or None when they have none here."""
     if platform != who.platform:
         return None
-    if who.platform == "slack" and community_id != who.team:
+    if who.scope is not None and community_id != who.scope:
         return None
     live = app.platforms.get(platform)
     if live is None:

@@ -16,8 +16,6 @@ from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.context import Context
-from bot.kernel.events import Place
 from bot.kernel.message import Message, to_plain
 from bot.moderation.listeners import all_rules, automod_settings
 
@@ -31,14 +29,9 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(C + "/automod/change", change, name="automod_change")
 
 
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
-
-
 def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
     """Every rule with its state here, and whether the whole community is in dry run."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         settings = automod_settings(ctx)
         off = set(settings.get("disabled_rules") or ())
         dry = set(settings.get("dry_run_rules") or ())
@@ -55,8 +48,6 @@ def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
             for r in all_rules(ctx)
         ]
         return rows, bool(settings.get("dry_run"))
-    finally:
-        ctx.close()
 
 
 async def automod_page(
@@ -97,7 +88,7 @@ async def test_message(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
     app: App = request.app[APP]
     text = str((await request.post()).get("text", ""))
-    event = perform.command(_place(found), found.actor, app, ("automod", "test"), text=text)
+    event = perform.command(found.place, found.actor, app, ("automod", "test"), text=text)
     outcome = await perform.perform(app, event, audit=None)
     if not outcome.ok:
         return await automod_page(request, tested=text, error=outcome.error)
@@ -123,7 +114,7 @@ async def change(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Unknown change.")
     path = _CHANGES[op][0]
     options: dict[str, Any] = {**_CHANGES[op][1], **({"rule": rule} if rule else {})}
-    event = perform.command(_place(found), found.actor, app, path, **options)
+    event = perform.command(found.place, found.actor, app, path, **options)
     label = f"web automod {op}"
     outcome = await perform.perform(app, event, audit=label, target=None)
     kind = "ok" if outcome.ok else "error"

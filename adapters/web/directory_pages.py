@@ -30,13 +30,11 @@ from sqlmodel import Session
 
 from adapters.web import access, perform
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH
+from adapters.web.keys import APP, BASE_PATH, UPLOADS
 from adapters.web.pages import common, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.context import Context
-from bot.kernel.events import Place
-from bot.kernel.feature import Slot
 from bot.kernel.message import Message, to_plain
 from bot.moderation import service as moderation
 from bot.support import directory, entries, hsds, layers
@@ -47,7 +45,6 @@ from bot.support.models import SupportService
 C = "/c/{platform}/{community}"
 OWN = C + "/directory/own/{sid}"
 MAX_UPLOAD = 1024**2  # the bot's HTTP server takes request bodies up to 1 MiB (aiohttp's default)
-UPLOADS: Slot[dict[str, Any]] = Slot("web.uploads", dict)  # token -> (community, folder)
 LISTED = 200  # shipped and operator entries listed at once (a name filter finds the rest)
 NOT_FOUND = "No such entry in this community's directory."
 
@@ -63,10 +60,6 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(OWN, save_entry, name="directory_entry_save")
     sub.router.add_post(OWN + "/delete", delete_entry, name="directory_entry_delete")
     sub.router.add_get(OWN + "/export.json", export_entry, name="directory_entry_export")
-
-
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
 
 
 def _layer(found: Standing) -> LayerKey:
@@ -98,7 +91,7 @@ async def _preview(app: App, found: Standing, form: dict[str, str]) -> tuple[lis
     if not form["topic"]:
         return [], None
     options = {k.replace("_", "-"): v for k, v in form.items() if v}
-    event = perform.command(_place(found), found.actor, app, ("support", "find"), **options)
+    event = perform.command(found.place, found.actor, app, ("support", "find"), **options)
     outcome = await perform.perform(app, event, audit=None)
     return [_shown(m) for m in outcome.replies], outcome.error
 
@@ -254,7 +247,7 @@ async def check_import(request: web.Request) -> web.Response:
         shutil.rmtree(folder, ignore_errors=True)
         return await directory_page(request, report=report, status=422)
     token = secrets.token_urlsafe(16)
-    UPLOADS.of(app)[token] = (common(found)["here"], path)
+    request.app[UPLOADS][token] = (common(found)["here"], path)
     session = await get_session(request)
     session["directory_upload"] = token
     report["token"] = token
@@ -274,7 +267,7 @@ async def confirm_import(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     token = str((await request.post()).get("token", ""))
     session = await get_session(request)
-    held = UPLOADS.of(app)
+    held = request.app[UPLOADS]
     if not token or session.get("directory_upload") != token or token not in held:
         return await _flash(
             request, found, "error", "That check is out of date: upload the file again."
@@ -314,12 +307,9 @@ def _imported(report: dict[str, Any]) -> str:
 def _changing(app: App, found: Standing) -> Iterator[Context]:
     """A change to this community's directory and its audit entry, in one transaction: both
     are written, or neither."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         yield ctx
         ctx.commit()
-    finally:
-        ctx.close()
 
 
 def _audit(

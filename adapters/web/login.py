@@ -1,26 +1,21 @@
-"""Signing in: Discord OAuth2 (`identify`) and Sign in with Slack (OpenID Connect).
+"""Signing in through the providers the platform adapters contribute (bot.kernel.signins).
 
 `state` is random and only its hash is kept, in the server-side session of the browser it was
 made for; it is spent in the database before anything is sent to the provider, so a callback
-whose state was never issued, or is replayed, makes no outbound request. Slack's `nonce` is
-checked in the ID token. The ID token comes straight from Slack's token endpoint over TLS, which
-OpenID Connect Core (3.1.3.7) accepts in place of checking its signature. Sign-in is rate
-limited per client address and per account. After signing in the session starts afresh (a new
-id; the old session ends), so nothing from before the sign-in carries over.
+whose state was never issued, or is replayed, makes no outbound request. The `nonce` goes to the
+provider, which checks it where its protocol has one (an OpenID Connect ID token). Sign-in is
+rate limited per client address and per account. After signing in the session starts afresh (a
+new id; the old session ends), so nothing from before the sign-in carries over.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 import time
 from datetime import timedelta
-from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
@@ -28,18 +23,14 @@ from aiohttp_session import get_session, new_session
 
 from adapters.web import sessions
 from adapters.web.access import Viewer
-from adapters.web.keys import APP, CFG, LIMITS
+from adapters.web.keys import APP, CFG, LIMITS, PROVIDERS
 from adapters.web.limits import client_address
 from adapters.web.settings import WebSettings
 from bot.kernel import signins
 from bot.kernel.app import App
+from bot.kernel.signins import SignInFailed, SignInProvider
 
 log = logging.getLogger(__name__)
-TIMEOUT = aiohttp.ClientTimeout(total=10)
-
-
-class SignInFailed(Exception):
-    """The provider refused, or the answer was not what was asked for."""
 
 
 def routes(sub: web.Application) -> None:
@@ -49,12 +40,15 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post("/logout/everywhere", logout_everywhere, name="logout_everywhere")
 
 
-def providers(cfg: WebSettings) -> list[str]:
-    found = []
-    if cfg.discord_client_id and cfg.discord_client_secret:
-        found.append("discord")
-    if cfg.slack_client_id and cfg.slack_client_secret:
-        found.append("slack")
+def providers(request: web.Request) -> list[SignInProvider]:
+    """The sign-ins set up here, in the order the adapters are installed."""
+    return [p for p in request.app[PROVIDERS].values() if p.configured()]
+
+
+def _provider(request: web.Request) -> SignInProvider:
+    found = request.app[PROVIDERS].get(request.match_info["provider"])
+    if found is None or not found.configured():
+        raise web.HTTPNotFound(text="That sign-in is not set up here.")
     return found
 
 
@@ -78,49 +72,17 @@ def _limit_address(request: web.Request) -> None:
 
 async def start(request: web.Request) -> web.Response:
     cfg: WebSettings = request.app[CFG]
-    provider = request.match_info["provider"]
-    if provider not in providers(cfg):
-        raise web.HTTPNotFound(text="That sign-in is not set up here.")
+    provider = _provider(request)
     _limit_address(request)
     session = await get_session(request)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session["oauth"] = {
-        "provider": provider,
+        "provider": provider.name,
         "state": _hashed(state),
         "nonce": nonce,
         "at": time.time(),
     }
-    if provider == "discord":
-        url = (
-            cfg.discord_authorize_url
-            + "?"
-            + urlencode(
-                {
-                    "client_id": cfg.discord_client_id,
-                    "redirect_uri": _redirect_uri(cfg, provider),
-                    "response_type": "code",
-                    "scope": "identify",
-                    "state": state,
-                    "prompt": "none",
-                }
-            )
-        )
-    else:
-        url = (
-            cfg.slack_authorize_url
-            + "?"
-            + urlencode(
-                {
-                    "client_id": cfg.slack_client_id,
-                    "redirect_uri": _redirect_uri(cfg, provider),
-                    "response_type": "code",
-                    "scope": "openid profile",
-                    "state": state,
-                    "nonce": nonce,
-                }
-            )
-        )
-    raise web.HTTPSeeOther(url)
+    raise web.HTTPSeeOther(provider.authorize_url(state, nonce, _redirect_uri(cfg, provider.name)))
 
 
 def _spend_state(request: web.Request, pending: object, provider: str) -> bool:
@@ -141,94 +103,25 @@ def _spend_state(request: web.Request, pending: object, provider: str) -> bool:
 
 async def callback(request: web.Request) -> web.Response:
     cfg: WebSettings = request.app[CFG]
-    provider = request.match_info["provider"]
+    provider = _provider(request)
     _limit_address(request)
     session = await get_session(request)
     pending = session.pop("oauth", None)  # used once, whatever happens next
-    if not _spend_state(request, pending, provider):
+    if not _spend_state(request, pending, provider.name):
         raise web.HTTPBadRequest(text="This sign-in link has expired or was not started here.")
     assert isinstance(pending, dict)
-    code = request.query.get("code", "")
+    code, nonce = request.query.get("code", ""), str(pending.get("nonce", ""))
     try:
-        async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
-            if provider == "discord":
-                who = await _discord(http, cfg, code)
-            else:
-                who = await _slack(http, cfg, code, str(pending.get("nonce", "")))
+        found = await provider.exchange(code, nonce, _redirect_uri(cfg, provider.name))
     except (SignInFailed, aiohttp.ClientError, TimeoutError, ValueError, KeyError) as exc:
-        log.warning("sign-in with %s failed: %s", provider, exc)
+        log.warning("sign-in with %s failed: %s", provider.name, exc)
         raise web.HTTPBadRequest(text="Signing in did not work. Please try again.") from None
+    who = Viewer(provider.name, found.user_id, found.name, found.scope)
     _limit_account(request, who)
     fresh = await new_session(request)
     fresh["user"] = who.as_dict()
     fresh["csrf"] = secrets.token_urlsafe(32)
     raise web.HTTPSeeOther(cfg.base + "/")
-
-
-async def _discord(http: aiohttp.ClientSession, cfg: WebSettings, code: str) -> Viewer:
-    assert cfg.discord_client_id and cfg.discord_client_secret
-    secret = cfg.discord_client_secret.get_secret_value()
-    pair = base64.b64encode(f"{cfg.discord_client_id}:{secret}".encode()).decode()
-    auth = {"Authorization": f"Basic {pair}"}
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": _redirect_uri(cfg, "discord"),
-    }
-    async with http.post(cfg.discord_api_base_url + "/oauth2/token", data=form, headers=auth) as r:
-        token = await r.json()
-        if r.status != 200 or "access_token" not in token:
-            raise SignInFailed(f"token: {r.status}")
-    if "identify" not in str(token.get("scope", "")).split():
-        raise SignInFailed("the identify scope was not granted")
-    bearer = {"Authorization": f"Bearer {token['access_token']}"}
-    async with http.get(cfg.discord_api_base_url + "/users/@me", headers=bearer) as r:
-        user = await r.json()
-        if r.status != 200:
-            raise SignInFailed(f"users/@me: {r.status}")
-    return Viewer("discord", str(user["id"]), user.get("global_name") or user["username"])
-
-
-async def _slack(http: aiohttp.ClientSession, cfg: WebSettings, code: str, nonce: str) -> Viewer:
-    assert cfg.slack_client_id and cfg.slack_client_secret
-    form = {
-        "client_id": cfg.slack_client_id,
-        "client_secret": cfg.slack_client_secret.get_secret_value(),
-        "code": code,
-        "redirect_uri": _redirect_uri(cfg, "slack"),
-        "grant_type": "authorization_code",
-    }
-    async with http.post(cfg.slack_api_base_url + "/openid.connect.token", data=form) as r:
-        token = await r.json()
-    if not token.get("ok") or "id_token" not in token:
-        raise SignInFailed(f"openid.connect.token: {token.get('error')}")
-    claims = id_token_claims(token["id_token"])
-    if not nonce or not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
-        raise SignInFailed("nonce mismatch")
-    if claims.get("aud") != cfg.slack_client_id:
-        raise SignInFailed("the ID token is for another app")
-    bearer = {"Authorization": f"Bearer {token['access_token']}"}
-    async with http.post(cfg.slack_api_base_url + "/openid.connect.userInfo", headers=bearer) as r:
-        info = await r.json()
-    if not info.get("ok"):
-        raise SignInFailed(f"openid.connect.userInfo: {info.get('error')}")
-    user_id = info.get("https://slack.com/user_id") or info["sub"]
-    team = info.get("https://slack.com/team_id") or claims.get("https://slack.com/team_id")
-    if user_id != claims.get("https://slack.com/user_id", user_id):
-        raise SignInFailed("the user info and the ID token disagree")
-    return Viewer("slack", str(user_id), str(info.get("name") or user_id), str(team or ""))
-
-
-def id_token_claims(token: str) -> dict[str, Any]:
-    """The claims of a JWT (not its signature: see the module's note)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise SignInFailed("not a JWT")
-    body = parts[1] + "=" * (-len(parts[1]) % 4)
-    claims = json.loads(base64.urlsafe_b64decode(body))
-    if not isinstance(claims, dict):
-        raise SignInFailed("JWT claims are not an object")
-    return claims
 
 
 def _limit_account(request: web.Request, who: Viewer) -> None:
@@ -255,7 +148,7 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def logout_everywhere(request: web.Request) -> web.Response:
-    """Ends every session of the member signed in here (Slack: for this workspace)."""
+    """Ends every session of the member signed in here (for a scoped sign-in: in its scope)."""
     session = await get_session(request)
     user = session.get("user")
     if isinstance(user, dict) and user.get("id"):

@@ -19,8 +19,7 @@ from adapters.web.pages import common, render
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.context import Context
-from bot.kernel.events import Event, Place
+from bot.kernel.events import Event
 from bot.kernel.message import Message, to_plain
 
 C = "/c/{platform}/{community}"
@@ -36,19 +35,12 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(C + "/me/{op}", me_action, name="me_action")
 
 
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
-
-
 def _mine(app: App, found: Standing) -> tuple[str, str | None, str | None]:
     """The member's locale (their choice, their platform's, the community's: as in chat) and
     their own stored language and time zone, if any."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         prefs = ctx.prefs(create=False)
         return ctx.locale, prefs.locale if prefs else None, prefs.timezone if prefs else None
-    finally:
-        ctx.close()
 
 
 def _message_view(message: Message) -> dict[str, Any]:
@@ -63,7 +55,7 @@ def _message_view(message: Message) -> dict[str, Any]:
 async def me_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MEMBER)
     app: App = request.app[APP]
-    event = perform.command(_place(found), found.actor, app, ("privacy", "show"))
+    event = perform.command(found.place, found.actor, app, ("privacy", "show"))
     outcome = await perform.perform(app, event, audit=None)
     shown = outcome.replies[0] if outcome.replies else None
     locale, language, zone = _mine(app, found)
@@ -87,7 +79,7 @@ async def me_page(request: web.Request) -> web.Response:
 
 
 def _event(op: str, found: Standing, app: App, form: Any, user: str) -> Event | list[Event]:
-    place = _place(found)
+    place = found.place
     if op == "export":
         return perform.command(place, found.actor, app, ("privacy", "export"))
     if op == "delete":

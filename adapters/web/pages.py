@@ -14,12 +14,10 @@ from sqlmodel import col, select
 
 from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH, CFG
+from adapters.web.keys import APP, BASE_PATH, PROVIDERS
 from adapters.web.security import csrf_token
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.context import Context
-from bot.kernel.events import Place
 from bot.kernel.message import Message, to_plain, tokenize
 from bot.moderation import queue
 from bot.moderation.models import ModCase
@@ -61,8 +59,19 @@ async def render(
     return aiohttp_jinja2.render_template(template, request, page, status=status)
 
 
-def _providers(request: web.Request) -> list[str]:
-    return login.providers(request.app[CFG])
+def _providers(request: web.Request) -> list[dict[str, str]]:
+    return [{"name": p.name, "label": p.label} for p in login.providers(request)]
+
+
+def platform_labels(request: web.Request) -> dict[str, str]:
+    """What each platform calls a community, as its adapter's sign-in says."""
+    return {name: p.community_label for name, p in request.app[PROVIDERS].items()}
+
+
+def roles_label(request: web.Request, platform: str) -> str:
+    """What a community's rights are granted to on this platform ("Roles" unless it says)."""
+    found = request.app[PROVIDERS].get(platform)
+    return found.roles_label if found is not None else "Roles"
 
 
 async def _flash_and_return(request: web.Request, kind: str, text: str, where: str) -> web.Response:
@@ -73,10 +82,6 @@ async def _flash_and_return(request: web.Request, kind: str, text: str, where: s
 
 def _here(found: Standing) -> str:
     return f"/c/{found.community.platform}/{found.community.community_id}"
-
-
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
 
 
 def _answer(outcome: perform.Outcome) -> tuple[str, str]:
@@ -113,7 +118,8 @@ async def index(request: web.Request) -> web.Response:
                 else None
             )
             rows.append({"standing": found, "health": checked})
-    return await render(request, "communities.html", {"title": "Your communities", "rows": rows})
+    values = {"title": "Your communities", "rows": rows, "labels": platform_labels(request)}
+    return await render(request, "communities.html", values)
 
 
 async def community_page(request: web.Request) -> web.Response:
@@ -127,8 +133,7 @@ async def community_page(request: web.Request) -> web.Response:
 
 def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
     """Open cases as the chat queue shows them: the same card, so the same anonymity."""
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         cases = ctx.session.exec(
             select(ModCase)
             .where(*ModCase.scope(found.community), col(ModCase.status).in_(OPEN))
@@ -136,8 +141,6 @@ def _cases(app: App, found: Standing) -> list[tuple[Message, ModCase]]:
             .limit(50)
         ).all()
         return [(queue.card(ctx, case), case) for case in cases]
-    finally:
-        ctx.close()
 
 
 async def _names(app: App, found: Standing, cards: list[tuple[Message, ModCase]]) -> dict[str, str]:
@@ -207,7 +210,7 @@ async def claim(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     number = request.match_info["number"]
     access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
-    event = perform.click(_place(found), found.actor, app, f"mod-card:claim:{number}")
+    event = perform.click(found.place, found.actor, app, f"mod-card:claim:{number}")
     outcome = await perform.perform(app, event, audit=f"web claim #{number}")
     return await _flash_and_return(request, *_answer(outcome), _here(found) + "/queue")
 
@@ -221,7 +224,7 @@ async def act(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="Unknown action.")
     access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
     event = perform.submit(
-        _place(found),
+        found.place,
         found.actor,
         app,
         f"mod-act:{action}:{number}",

@@ -17,7 +17,6 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session
 from babel.dates import format_date, format_time
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
 
 from adapters.web import access, perform
@@ -29,7 +28,6 @@ from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import CommandError, Permission
 from bot.kernel.context import Context
-from bot.kernel.events import Place
 from bot.kernel.i18n import normalize
 from bot.kernel.message import to_plain
 from bot.kernel.store import aware
@@ -73,17 +71,10 @@ class Reader:
 
 
 def _reader(app: App, found: Standing) -> Reader:
-    ctx = Context(app, app.clock.now(), _place(found), found.actor)
-    try:
+    with app.context(found.place, found.actor) as ctx:
         prefs = ctx.prefs(create=False)
         zone = (prefs.timezone if prefs else None) or found.community.timezone
         return Reader(normalize(ctx.locale), zone)
-    finally:
-        ctx.close()
-
-
-def _place(found: Standing) -> Place:
-    return Place(found.community.platform, found.community.community_id)
 
 
 def _here(found: Standing) -> str:
@@ -203,7 +194,7 @@ async def create_schedule(request: web.Request) -> web.Response:
     fields = ("theme", "channel", "when", "timezone", "weeks")
     form = {k: str(posted.get(k, "")).strip() for k in fields}
     options: dict[str, Any] = {k: v for k, v in form.items() if v}
-    event = perform.command(_place(found), found.actor, app, ("prompt", "schedule"), **options)
+    event = perform.command(found.place, found.actor, app, ("prompt", "schedule"), **options)
     outcome = await perform.perform(app, event, audit="web prompt schedule")
     if not outcome.ok:
         return await prompts_page(request, form=form, error=outcome.error)
@@ -254,10 +245,9 @@ async def change_schedule(request: web.Request) -> web.Response:
         options |= {k: v for k, v in mine.items() if v}
     reader = _reader(app, found)
     check = VersionCheck(number, _version(posted.get("version")), reader)
-    event = perform.command(_place(found), found.actor, app, ("prompt", op), **options)
-    try:
-        outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
-    except StaleDataError:  # changed between our check and our write
+    event = perform.command(found.place, found.actor, app, ("prompt", op), **options)
+    outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
+    if outcome.conflict:  # changed between our check and our write
         check.stale = True
         outcome = perform.Outcome(False, error=reader.t("conflict", id=number))
     if check.stale or (op == "edit" and not outcome.ok):
@@ -411,7 +401,7 @@ async def decide(request: web.Request) -> web.Response:
     if verdict not in ("approve", "reject"):
         raise web.HTTPNotFound(text="No such decision.")
     access.scoped(app, found, PromptSuggestion, PromptSuggestion.id == access.number(request, "id"))
-    event = perform.click(_place(found), found.actor, app, f"prompts-sugg:{verdict}:{number}")
+    event = perform.click(found.place, found.actor, app, f"prompts-sugg:{verdict}:{number}")
     outcome = await perform.perform(app, event, audit=f"web prompt {verdict} #{number}")
     return await _flash(request, outcome, _here(found) + "/suggestions")
 
@@ -440,7 +430,7 @@ async def suggest(request: web.Request) -> web.Response:
     app: App = request.app[APP]
     posted = await request.post()
     form = {k: str(posted.get(k, "")).strip() for k in ("theme", "text")}
-    event = perform.command(_place(found), found.actor, app, ("prompt", "suggest"), **form)
+    event = perform.command(found.place, found.actor, app, ("prompt", "suggest"), **form)
     outcome = await perform.perform(app, event, audit=None)
     if not outcome.ok:
         return await suggest_page(request, form=form, error=outcome.error)

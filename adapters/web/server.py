@@ -5,7 +5,7 @@ every form post passes."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -24,13 +24,14 @@ from adapters.web import (
     prompt_pages,
     settings_pages,
 )
-from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS
+from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS, PROVIDERS, UPLOADS
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.limits import AddressLimit
 from adapters.web.security import guard
 from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
 from bot.kernel.app import App
+from bot.kernel.signins import SignInProvider
 
 HERE = Path(__file__).parent
 HTMX = "htmx-2.0.4.min.js"
@@ -76,15 +77,20 @@ async def _error_page(request: web.Request, exc: web.HTTPException) -> web.Respo
     return response
 
 
-def dashboard(app: App, cfg: WebSettings) -> web.Application:
-    """The dashboard, to be mounted at `cfg.prefix` on the bot's HTTP server."""
+def dashboard(
+    app: App, cfg: WebSettings, providers: Sequence[SignInProvider] = ()
+) -> web.Application:
+    """The dashboard, to be mounted at `cfg.prefix` on the bot's HTTP server; members sign in
+    through the `providers` the platform adapters contribute."""
     sub = web.Application(middlewares=[headers])
     sub[APP] = app
     sub[CFG] = cfg
     sub[BASE] = cfg.base
     sub[BASE_PATH] = cfg.prefix
-    providers = " ".join(url for url in (cfg.discord_authorize_url, cfg.slack_authorize_url) if url)
-    sub[CSP_KEY] = CSP.format(providers=providers)
+    sub[PROVIDERS] = {p.name: p for p in providers}
+    endpoints = " ".join(p.endpoint for p in providers if p.configured())
+    sub[CSP_KEY] = CSP.format(providers=endpoints)
+    sub[UPLOADS] = {}
     sub[LIMITS] = AddressLimit(cfg.signin_per_address, cfg.signin_window_minutes * 60)
     storage = DatabaseSessions(app.store, _key(cfg), cfg)
     sub[SESSIONS] = storage

@@ -1,17 +1,22 @@
-"""The `[web]` section: the dashboard's public address, its session secret and the two sign-in
-providers. Off unless both `public_url` and `session_secret` are set."""
+"""The `[web]` section: the dashboard's public address, its session secret and its limits.
+Off unless both `public_url` and `session_secret` are set. How members sign in is each platform
+adapter's own setting (its sign-in provider)."""
 
 from __future__ import annotations
 
 from ipaddress import ip_network
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.kernel.config import blank_is_unset
 
 
 class WebSettings(BaseModel):
+    # Keys this section no longer has are kept, not dropped: a platform adapter reads its
+    # sign-in keys from here while they are deprecated (bot.kernel.config.moved_keys).
+    model_config = ConfigDict(extra="allow")
+
     # Where browsers reach the dashboard, e.g. https://bot.example.org/dashboard. Its path is
     # where the dashboard is mounted on the bot's HTTP server (default /dashboard).
     public_url: str | None = None
@@ -27,18 +32,8 @@ class WebSettings(BaseModel):
     signin_window_minutes: int = Field(default=10, ge=1)
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
     trusted_proxies: list[str] = Field(default_factory=list)
-    discord_client_id: str | None = None
-    discord_client_secret: SecretStr | None = None
-    discord_authorize_url: str = "https://discord.com/oauth2/authorize"
-    discord_api_base_url: str = "https://discord.com/api/v10"
-    slack_client_id: str | None = None
-    slack_client_secret: SecretStr | None = None
-    slack_authorize_url: str = "https://slack.com/openid/connect/authorize"
-    slack_api_base_url: str = "https://slack.com/api"
 
-    _blank = field_validator(
-        "session_secret", "discord_client_secret", "slack_client_secret", mode="before"
-    )(blank_is_unset)
+    _blank = field_validator("session_secret", mode="before")(blank_is_unset)
 
     @field_validator("public_url")
     @classmethod
@@ -81,7 +76,7 @@ class WebSettings(BaseModel):
         return f"{parts.scheme}://{parts.netloc}"
 
 
-SECRETS = ("session_secret", "discord_client_secret", "slack_client_secret")
+SECRETS = ("session_secret",)
 
 
 def enabled(section: WebSettings) -> bool:

@@ -16,11 +16,10 @@ from sqlmodel import select
 from adapters.web import access, perform
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
-from adapters.web.pages import common, render
+from adapters.web.pages import common, render, roles_label
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.kernel.events import Place
 from bot.kernel.platform import Survey
 from bot.kernel.store.models import Community
 
@@ -90,7 +89,7 @@ async def settings_page(
         "organizer_options": _options(survey, values["organizers"]),
         "languages": _languages(found.actor.locale or community.language),
         "zones": ZONES,
-        "role_word": "Members" if found.community.platform == "slack" else "Roles",
+        "role_word": roles_label(request, found.community.platform),
         **common(found),
     }
     return await render(request, "settings.html", page, status=status)
@@ -163,7 +162,7 @@ async def save_settings(request: web.Request) -> web.Response:
     errors = _picked(await _survey(app, found), before, after)
     if errors:
         return await settings_page(request, form=after, errors=errors, status=422)
-    place = Place(found.community.platform, found.community.community_id)
+    place = found.place
     done: list[str] = []
     for field, path, options in _commands(before, after):
         event = perform.command(place, found.actor, app, path, **options)

@@ -13,13 +13,15 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from bot.kernel import actions as a
-from bot.kernel import answering, i18n, metrics, simulation
+from bot.kernel import i18n, metrics, simulation
+from bot.kernel.answering import DELIVER_NOW, Answering, Handled, Step
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import (
     Command,
@@ -59,6 +61,7 @@ CommandGuard = Callable[[Context, Command], None]
 TickRun = Callable[["App", datetime], Awaitable[None]]
 TickDue = Callable[["App", datetime], "datetime | None"]
 HomeSection = Callable[[Context, Actor], list[Field]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -151,46 +154,81 @@ class App:
         return row
 
     def context(self, place: Place, actor: Actor | None = None) -> Context:
-        """A context for work nobody is waiting on (timers, ticks, the CLI): sends are durable."""
+        """A context for work outside an event (timers, ticks, the CLI, a page that reads): sends
+        are durable. The one way to get a context besides `run`; use it as a context manager
+        (`with app.context(place, actor) as ctx:`) and it closes its session."""
         return Context(self, self.clock.now(), place, actor)
 
     def system_context(self, platform: str = "", community_id: str = "") -> Context:
         return self.context(Place(platform, community_id))
 
     # --- events --------------------------------------------------------------------------
-    async def run(self, event: Event) -> list[a.ActionResult]:
-        """The one entry point: handle the event, deliver its answer first (durable sends go
-        through the outbox), wake the outbox. Interactions with a deadline use
-        `bot.kernel.answering.answer_within`, which ends the same way."""
-        return await answering.answer_first(self, await self.handle(event))
+    @overload
+    async def run(self, event: Event) -> list[a.ActionResult]: ...
+
+    @overload
+    async def run(self, event: Event, answering: Answering[T]) -> T: ...
+
+    async def run(self, event: Event, answering: Answering[Any] = DELIVER_NOW) -> Any:
+        """The one entry point for every adapter: handle the event and deliver its answer the
+        way the platform wants it (`bot.kernel.answering`: now, within an interaction's
+        deadline, or collected for a page), then wake the outbox for what is durable."""
+        try:
+            return await answering(self, event)
+        finally:
+            self.outbox_kick()
 
     async def handle(self, event: Event) -> list[a.Action]:
         """Handle one event into its answer. Never raises: problems become private answers."""
+        return (await self.handled(event)).actions
+
+    async def handled(
+        self, event: Event, *, before: Step | None = None, after: Step | None = None
+    ) -> Handled:
+        """Handle one event in one transaction (`before` and `after` run in it around the
+        handler). Never raises: a refusal rolls everything back and becomes the answer."""
         metrics.EVENTS.labels(event.place.platform, type(event).__name__).inc()
         ctx = Context(self, event.at, event.place, event.actor, event)
+        refused: str | None = None
+        conflict = False
         try:
+            if before is not None:
+                before(ctx)
             await self._dispatch(ctx, event)
+            if after is not None:
+                after(ctx)
             ctx.commit()
         except CommandError as exc:
             ctx.rollback()
+            refused = exc.render(ctx.t)
             ctx.actions = []
-            ctx.reply(Message(text=exc.render(ctx.t), tone="warning"))
+            ctx.reply(Message(text=refused, tone="warning"))
         except FormErrors as exc:
             ctx.rollback()
+            refused = " ".join(exc.errors.values())
             ctx.actions = [
                 a.RejectForm(ctx.place, event.actor.user_id, event.interaction, exc.errors)
             ]
-        except Exception:
-            metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
-            log.exception("error handling %s", type(event).__name__)
-            ctx.rollback()
-            ctx.actions = []
-            if event.interaction is not None or isinstance(event, CommandInvoked):
-                ctx.reply(Message(text=ctx.t("core.error.unexpected"), tone="danger"))
+        except Exception as exc:
+            refused = self._failed(ctx, event, exc)
+            conflict = isinstance(exc, StaleDataError)
         finally:
             ctx.close()
         self.outbox_kick()
-        return ctx.actions
+        return Handled(ctx.actions, refused, conflict)
+
+    def _failed(self, ctx: Context, event: Event, exc: Exception) -> str:
+        ctx.rollback()
+        if isinstance(exc, StaleDataError):  # a row changed under us: nothing was written
+            log.info("%s met a concurrent change; rolled back", type(event).__name__)
+        else:
+            metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
+            log.exception("error handling %s", type(event).__name__)
+        ctx.actions = []
+        text = ctx.t("core.error.unexpected")
+        if event.interaction is not None or isinstance(event, CommandInvoked):
+            ctx.reply(Message(text=text, tone="danger"))
+        return text
 
     async def deliver(self, actions: Iterable[a.Action]) -> list[a.ActionResult]:
         results = await self.delivery.deliver(actions)

@@ -8,10 +8,11 @@ start-up with one line naming the key.
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
@@ -22,10 +23,30 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+log = logging.getLogger(__name__)
+
 
 def blank_is_unset(value: Any) -> Any:
     """An empty secret (`CROSSINGS_DISCORD__TOKEN=` in an env file) means "not configured"."""
     return None if isinstance(value, str) and not value.strip() else value
+
+
+Section = TypeVar("Section", bound=BaseModel)
+
+
+def moved_keys(
+    section: Section, name: str, old: BaseModel | None, moved: dict[str, str]
+) -> Section:
+    """`section` (called `name`) with the keys still set in their old place, `old` (a section
+    that keeps unknown keys), and not in the new one, carried over: each with a deprecation
+    line naming where the key lives now."""
+    extra = (old.model_extra or {}) if old is not None else {}
+    carried = {}
+    for was, now in moved.items():
+        if extra.get(was) is not None and now not in section.model_fields_set:
+            log.warning("config key %s is deprecated: set %s.%s instead", was, name, now)
+            carried[now] = extra[was]
+    return section.model_validate(section.model_dump() | carried) if carried else section
 
 
 class ConfigError(Exception):

@@ -257,6 +257,14 @@ class Context:
             self._session.close()
             self._session = None
 
+    # `with app.context(place, actor) as ctx:` closes the session (nothing is committed unless
+    # the block commits).
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     async def flush_actions(self) -> None:
         self.close()
         self.app.outbox_kick()

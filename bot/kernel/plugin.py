@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.kernel.app import App
     from bot.kernel.config import Settings
     from bot.kernel.platform import Platform
+    from bot.kernel.signins import SignInProvider
 
 Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
@@ -50,7 +51,10 @@ class AdapterPlugin:
     # The console: runs only when no other adapter is enabled.
     fallback: bool = False
     summary: Callable[[Any], object] | None = None
-    # A web service rather than a platform (the dashboard): given the app and the settings, it
-    # returns (path prefix, aiohttp sub-application) mounted on the bot's own HTTP server next
-    # to /healthz and /metrics. `build` is never called for it.
-    mount: Callable[[App, Settings], tuple[str, Any]] | None = None
+    # A web service rather than a platform (the dashboard): given the app, the settings and
+    # every adapter's sign-in provider, it returns (path prefix, aiohttp sub-application)
+    # mounted on the bot's own HTTP server next to /healthz and /metrics. `build` is never
+    # called for it.
+    mount: Callable[[App, Settings, Sequence[SignInProvider]], tuple[str, Any]] | None = None
+    # How members of this platform sign in to the dashboard, from the settings.
+    sign_in: Callable[[Settings], SignInProvider] | None = None

@@ -1,4 +1,10 @@
-"""Sign-in sessions kept in the database (`web_sessions`), so that a session can end.
+"""Signing in to the dashboard: the providers platform adapters contribute, and the sessions
+kept in the database (`web_sessions`), so that a session can end.
+
+A platform adapter that can say who a browser's user is gives its `AdapterPlugin` a
+`sign_in` (a `SignInProvider`): the dashboard sends the browser to its authorize URL and hands
+the code that comes back to `exchange`, which answers who signed in, and for a sign-in that
+holds for one community only (a Slack workspace) which one. The dashboard names no platform.
 
 The browser holds a random id; the row is found by its keyed hash, so the table alone opens
 nothing. A session ends when its member signs out (one or all of their sessions), when it has
@@ -15,7 +21,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
@@ -24,6 +30,62 @@ from bot.kernel.commands import Permission
 from bot.kernel.events import Actor
 from bot.kernel.store import Store, aware
 from bot.kernel.store.models import SignInSession
+
+
+class SignInFailed(Exception):
+    """The provider refused, or its answer was not what was asked for."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a provider says signed in."""
+
+    user_id: str
+    name: str
+    # The one community this sign-in is for (a Slack workspace); None: any community of the
+    # platform where the member is present (a Discord account).
+    scope: str | None = None
+
+
+class SignInProvider(Protocol):
+    """A platform's sign-in (OAuth2 / OpenID Connect), as the dashboard uses it."""
+
+    @property
+    def name(self) -> str:
+        """The platform's name (`Place.platform`), also the sign-in's URL segment."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """Shown as "Sign in with <label>"."""
+        ...
+
+    @property
+    def community_label(self) -> str:
+        """What the platform calls a community ("Discord server")."""
+        ...
+
+    @property
+    def roles_label(self) -> str:
+        """What a community's permissions are granted to ("Roles", or "Members")."""
+        ...
+
+    @property
+    def endpoint(self) -> str:
+        """Where browsers are sent to sign in (allowed as a form action)."""
+        ...
+
+    def configured(self) -> bool:
+        """Whether a client id and secret are set."""
+        ...
+
+    def authorize_url(self, state: str, nonce: str, redirect_uri: str) -> str: ...
+
+    async def exchange(self, code: str, nonce: str, redirect_uri: str) -> SignedIn:
+        """The code from the redirect for who signed in; raises SignInFailed (or a network
+        error) when the provider refuses or answers something else."""
+        ...
+
 
 PRIVILEGED = int(Permission.ORGANIZER)  # organizers and up
 TOUCH_EVERY = timedelta(seconds=30)  # seen_at is written at most this often per session

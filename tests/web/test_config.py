@@ -86,6 +86,62 @@ async def _serve_and_probe(tmp_path: Path) -> None:
         await runtime.stop()
 
 
+def test_sign_in_secrets_are_refused_in_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "crossings.toml"
+    for section, key in (("discord", "client_secret"), ("slack", "signin_client_secret")):
+        config.write_text(f'[{section}]\n{key} = "s3cret"\n')
+        with pytest.raises(ConfigError, match=rf"{section}\.{key}: secrets are read only"):
+            load_settings(config)
+
+
+def test_sign_ins_come_from_the_platform_adapters_and_old_web_keys_still_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord's sign-in set in its own section, Slack's still in `[web]` as before (read, with
+    a deprecation line); the dashboard offers both, and sends the browser to each one's own
+    authorize URL with its own client id."""
+    monkeypatch.setenv("CROSSINGS_WEB__SLACK_CLIENT_ID", "4000.5000")
+    monkeypatch.setenv("CROSSINGS_WEB__SLACK_CLIENT_SECRET", "old-place-secret")
+    monkeypatch.setenv("CROSSINGS_DISCORD__CLIENT_SECRET", "discord-secret")
+    url = f"sqlite:///{tmp_path}/bot.db"
+    settings = load_settings(
+        tmp_path / "none.toml",
+        database_url=url,
+        metrics={"port": 0, "enabled": False},
+        web={"public_url": "http://127.0.0.1/dashboard", "session_secret": SECRET},
+        discord={"client_id": "900000000000000777"},
+    )
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _sign_in_pages(settings)).result(60)
+    assert "config key slack_client_id is deprecated: set slack.signin_client_id" in caplog.text
+
+
+async def _sign_in_pages(settings: object) -> None:
+    upgrade(Store(settings.database_url))  # type: ignore[attr-defined]
+    runtime = Runtime(settings, plugins=[])  # type: ignore[arg-type]
+    await runtime.start()
+    assert runtime.health is not None
+    base = f"http://127.0.0.1:{runtime.health.port}/dashboard"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/") as r:
+                page = await r.text()
+                csp = r.headers["Content-Security-Policy"]
+            assert "Sign in with Discord" in page and "Sign in with Slack" in page
+            assert "https://discord.com/oauth2/authorize" in csp
+            assert "https://slack.com/openid/connect/authorize" in csp
+            async with http.get(f"{base}/login/discord", allow_redirects=False) as r:
+                assert r.headers["Location"].startswith("https://discord.com/oauth2/authorize?")
+                assert "client_id=900000000000000777" in r.headers["Location"]
+            async with http.get(f"{base}/login/slack", allow_redirects=False) as r:
+                assert "client_id=4000.5000" in r.headers["Location"]
+                assert "nonce=" in r.headers["Location"]
+            async with http.get(f"{base}/login/console", allow_redirects=False) as r:
+                assert r.status == 404  # a platform without a sign-in offers none
+    finally:
+        await runtime.stop()
+
+
 def test_crossings_run_logs_the_dashboard_address(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSINGS_")}
     env = {

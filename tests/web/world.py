@@ -114,6 +114,9 @@ class WebWorld:
                 "gateway_url": d.gateway_url,
                 "moderator_roles": {GUILD_ID: [d.role_id("Moderators")]},
                 "organizer_roles": {GUILD_ID: [d.role_id("Organizers")]},
+                "client_id": oauth.CLIENT_ID,
+                "client_secret": oauth.CLIENT_SECRET,
+                "authorize_url": f"http://127.0.0.1:{d.port}/oauth2/authorize",
             },
             slack={
                 "bot_token": BOT_TOKEN,
@@ -121,18 +124,13 @@ class WebWorld:
                 "signing_secret": SIGNING_SECRET,
                 "mode": "socket",
                 "api_base_url": s.base_url,
+                "signin_client_id": oidc.CLIENT_ID,
+                "signin_client_secret": oidc.CLIENT_SECRET,
+                "signin_authorize_url": f"http://127.0.0.1:{s.port}/openid/connect/authorize",
             },
             web={
                 "public_url": self.base,
                 "session_secret": SECRET,
-                "discord_client_id": oauth.CLIENT_ID,
-                "discord_client_secret": oauth.CLIENT_SECRET,
-                "discord_authorize_url": f"http://127.0.0.1:{d.port}/oauth2/authorize",
-                "discord_api_base_url": d.api_base,
-                "slack_client_id": oidc.CLIENT_ID,
-                "slack_client_secret": oidc.CLIENT_SECRET,
-                "slack_authorize_url": f"http://127.0.0.1:{s.port}/openid/connect/authorize",
-                "slack_api_base_url": s.base_url.rstrip("/"),
                 # The suite signs in hundreds of times from one address; the limit tests lower
                 # these on the running dashboard (`dashboard_cfg`, `dashboard_limits`).
                 "signin_per_address": 100_000,
