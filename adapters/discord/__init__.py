@@ -559,26 +559,7 @@ class CrossingsClient(discord.AutoShardedClient):
         key = str(interaction.id)
         if interaction.type is discord.InteractionType.application_command:
             if data.get("type") == 3:  # message context menu
-                command = render.message_command_for(self.app.registry, data.get("name", ""))
-                raw = (
-                    (data.get("resolved") or {})
-                    .get("messages", {})
-                    .get(str(data.get("target_id")), {})
-                )
-                if command is None or not raw:
-                    return None
-                author = raw.get("author") or {}
-                target = MessageRef(
-                    place,
-                    str(raw.get("id")),
-                    str(author.get("id", "")),
-                    str(raw.get("content", ""))[:4000],
-                    author.get("username", ""),
-                    f"https://discord.com/channels/{interaction.guild_id}/{raw.get('channel_id')}/{raw.get('id')}",
-                )
-                return CommandInvoked(
-                    place, actor, now, interaction=key, path=command.path, target=target
-                )
+                return self._message_command(interaction, data, place, actor)
             sub, options = _flatten(list(data.get("options", [])))
             return CommandInvoked(
                 place,
@@ -599,13 +580,7 @@ class CrossingsClient(discord.AutoShardedClient):
                 message_id=str(interaction.message.id) if interaction.message else None,
             )
         if interaction.type is discord.InteractionType.modal_submit:
-            fields: dict[str, str] = {}
-            for row in data.get("components", []):
-                for comp in row.get("components", []):
-                    fields[str(comp.get("custom_id"))] = str(comp.get("value") or "")
-                if row.get("type") == 18 and "component" in row:  # labelled inputs (newer modals)
-                    comp = row["component"]
-                    fields[str(comp.get("custom_id"))] = str(comp.get("value") or "")
+            fields = _form_fields(data)
             return FormSubmitted(
                 place,
                 actor,
@@ -615,6 +590,27 @@ class CrossingsClient(discord.AutoShardedClient):
                 fields=fields,
             )
         return None
+
+    def _message_command(
+        self, interaction: discord.Interaction, data: dict[str, Any], place: Place, actor: Actor
+    ) -> Event | None:
+        """A message context-menu command ("Report message") with the message it points at."""
+        command = render.message_command_for(self.app.registry, data.get("name", ""))
+        messages = (data.get("resolved") or {}).get("messages", {})
+        raw = messages.get(str(data.get("target_id")), {})
+        if command is None or not raw:
+            return None
+        author = raw.get("author") or {}
+        target = MessageRef(
+            place,
+            str(raw.get("id")),
+            str(author.get("id", "")),
+            str(raw.get("content", ""))[:4000],
+            author.get("username", ""),
+            f"https://discord.com/channels/{interaction.guild_id}/{raw.get('channel_id')}/{raw.get('id')}",
+        )
+        now, key = self.app.clock.now(), str(interaction.id)
+        return CommandInvoked(place, actor, now, interaction=key, path=command.path, target=target)
 
 
 class DiscordAdapter:
@@ -668,3 +664,15 @@ plugin = AdapterPlugin(
     secrets=SECRETS,
     sign_in=signin.sign_in,
 )
+
+
+def _form_fields(data: dict[str, Any]) -> dict[str, str]:
+    """A modal's inputs by custom id, from action rows and from newer labelled inputs."""
+    fields: dict[str, str] = {}
+    for row in data.get("components", []):
+        for comp in row.get("components", []):
+            fields[str(comp.get("custom_id"))] = str(comp.get("value") or "")
+        if row.get("type") == 18 and "component" in row:  # labelled inputs (newer modals)
+            comp = row["component"]
+            fields[str(comp.get("custom_id"))] = str(comp.get("value") or "")
+    return fields

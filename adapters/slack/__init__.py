@@ -273,16 +273,7 @@ class SlackPlatform(Platform):
         place = action.place
         match action:
             case a.Post():
-                assert place.channel is not None
-                sent = await self._post(place.channel, action.message, place.thread)
-                thread = place.thread
-                if action.thread_name or action.first_reply:
-                    thread = sent["ts"]
-                    if action.first_reply:
-                        await self._post(place.channel, action.first_reply, thread, "reply")
-                return a.ActionResult(
-                    ok=True, message_id=sent["ts"], channel_id=place.channel, thread_id=thread
-                )
+                return await self._post_action(action)
             case a.SendPrivate():
                 channel = await self._dm(action.user_id)
                 sent = await self._post(channel, action.message)
@@ -291,43 +282,11 @@ class SlackPlatform(Platform):
             case a.Respond():
                 return await self._respond(action)
             case a.OpenForm():
-                pending = self.pending.get(action.interaction or "")
-                if pending is None or not pending.trigger_id:
-                    return a.ActionResult.failed("a form needs a fresh interaction")
-                await self.client.views_open(
-                    trigger_id=pending.trigger_id,
-                    view=render.modal_for(action.form, pending.channel or ""),
-                )
-                return a.ActionResult(ok=True)
+                return await self._open_form(action)
             case a.RejectForm():
-                pending = self.pending.get(action.interaction or "")
-                if pending is not None:
-                    pending.errors = dict(action.errors)  # shown in the modal by the ack
-                    return a.ActionResult(ok=True)
-                text = "\n".join(f"• {v}" for v in action.errors.values())
-                return await self._respond(
-                    a.Respond(place, action.user_id, Message(text=text), None)
-                )
+                return await self._reject_form(action)
             case a.StartThread():
-                if action.private:
-                    channel = (
-                        await self.client.conversations_open(users=",".join(action.members))
-                    )["channel"]["id"]
-                else:
-                    assert place.channel is not None
-                    channel = place.channel
-                sent = await self._post(
-                    channel,
-                    Message(
-                        title=action.name,
-                        text=action.message.text,
-                        fields=action.message.fields,
-                        rows=action.message.rows,
-                    ),
-                )
-                return a.ActionResult(
-                    ok=True, message_id=sent["ts"], channel_id=channel, thread_id=sent["ts"]
-                )
+                return await self._start_thread(action)
             case a.EditMessage():
                 await self.client.chat_update(
                     channel=place.target or "",
@@ -341,6 +300,59 @@ class SlackPlatform(Platform):
                 await client.chat_delete(channel=place.target or "", ts=action.message_id)
                 return a.ActionResult(ok=True)
         return a.ActionResult.failed(f"unsupported action {type(action).__name__}")
+
+    async def _post_action(self, action: a.Post) -> a.ActionResult:
+        place = action.place
+        assert place.channel is not None
+        sent = await self._post(place.channel, action.message, place.thread)
+        thread = place.thread
+        if action.thread_name or action.first_reply:
+            thread = sent["ts"]
+            if action.first_reply:
+                await self._post(place.channel, action.first_reply, thread, "reply")
+        return a.ActionResult(
+            ok=True, message_id=sent["ts"], channel_id=place.channel, thread_id=thread
+        )
+
+    async def _open_form(self, action: a.OpenForm) -> a.ActionResult:
+        pending = self.pending.get(action.interaction or "")
+        if pending is None or not pending.trigger_id:
+            return a.ActionResult.failed("a form needs a fresh interaction")
+        await self.client.views_open(
+            trigger_id=pending.trigger_id,
+            view=render.modal_for(action.form, pending.channel or ""),
+        )
+        return a.ActionResult(ok=True)
+
+    async def _reject_form(self, action: a.RejectForm) -> a.ActionResult:
+        pending = self.pending.get(action.interaction or "")
+        if pending is not None:
+            pending.errors = dict(action.errors)  # shown in the modal by the ack
+            return a.ActionResult(ok=True)
+        text = "\n".join(f"• {v}" for v in action.errors.values())
+        return await self._respond(
+            a.Respond(action.place, action.user_id, Message(text=text), None)
+        )
+
+    async def _start_thread(self, action: a.StartThread) -> a.ActionResult:
+        if action.private:
+            opened = await self.client.conversations_open(users=",".join(action.members))
+            channel = opened["channel"]["id"]
+        else:
+            assert action.place.channel is not None
+            channel = action.place.channel
+        sent = await self._post(
+            channel,
+            Message(
+                title=action.name,
+                text=action.message.text,
+                fields=action.message.fields,
+                rows=action.message.rows,
+            ),
+        )
+        return a.ActionResult(
+            ok=True, message_id=sent["ts"], channel_id=channel, thread_id=sent["ts"]
+        )
 
     async def _respond(self, action: a.Respond) -> a.ActionResult:
         pending = self.pending.get(action.interaction or "")
@@ -410,33 +422,7 @@ class SlackAdapter:
                 token=s.user_token.get_secret_value(), base_url=s.api_base_url
             )
         self.installs: DatabaseInstallations | None = None
-        oauth_settings = None
-        authorize: Any = None  # Bolt types it as a function; its own class is accepted too
-        if oauth:
-            from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
-            from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-
-            assert s.client_id is not None and s.client_secret is not None
-            self.installs = DatabaseInstallations(app.store.engine, s.client_id)
-            # Bolt checks a stored token with auth.test on every request, a round trip to Slack
-            # before the ack; what it answers for a token does not change, so it is cached.
-            authorize = AsyncInstallationStoreAuthorize(
-                logger=log,
-                installation_store=self.installs,
-                client_id=s.client_id,
-                client_secret=s.client_secret.get_secret_value(),
-                cache_enabled=True,
-            )
-            scopes = render.manifest(app.registry)["oauth_config"]["scopes"]["bot"]
-            oauth_settings = AsyncOAuthSettings(
-                client_id=s.client_id,
-                client_secret=s.client_secret.get_secret_value(),
-                scopes=scopes,
-                installation_store=self.installs,
-                state_store=DatabaseOAuthStates(app.store.engine),
-                install_path="/slack/install",
-                redirect_uri_path="/slack/oauth_redirect",
-            )
+        oauth_settings, authorize = self._oauth(app, s) if oauth else (None, None)
         self.platform = SlackPlatform(
             self.client,
             user_client,
@@ -462,6 +448,34 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self.port = s.http_port
         self._register()
+
+    def _oauth(self, app: App, s: SlackSettings) -> tuple[Any, Any]:
+        """Installs kept in the database (OAuth), and Bolt's authorize that reads them."""
+        from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+        from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
+        assert s.client_id is not None and s.client_secret is not None
+        self.installs = DatabaseInstallations(app.store.engine, s.client_id)
+        # Bolt checks a stored token with auth.test on every request, a round trip to Slack
+        # before the ack; what it answers for a token does not change, so it is cached.
+        authorize = AsyncInstallationStoreAuthorize(
+            logger=log,
+            installation_store=self.installs,
+            client_id=s.client_id,
+            client_secret=s.client_secret.get_secret_value(),
+            cache_enabled=True,
+        )
+        scopes = render.manifest(app.registry)["oauth_config"]["scopes"]["bot"]
+        oauth_settings = AsyncOAuthSettings(
+            client_id=s.client_id,
+            client_secret=s.client_secret.get_secret_value(),
+            scopes=scopes,
+            installation_store=self.installs,
+            state_store=DatabaseOAuthStates(app.store.engine),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
+        )
+        return oauth_settings, authorize
 
     # --- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:

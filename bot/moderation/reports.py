@@ -16,6 +16,24 @@ if TYPE_CHECKING:
     from bot.kernel.context import Context
 
 
+def _open_report(
+    ctx: Context, target_user_id: str | None, message_id: str | None
+) -> ModCase | None:
+    """The open report about the same message (or, without one, the same member), if any."""
+    if not (message_id or target_user_id):
+        return None
+    same = select(ModCase).where(
+        *ModCase.scope(ctx.community),
+        ModCase.kind == "report",
+        col(ModCase.status).in_(["open", "claimed", "escalated"]),
+    )
+    if message_id:
+        same = same.where(ModCase.message_id == message_id)
+    else:
+        same = same.where(ModCase.target_id == target_user_id, col(ModCase.message_id).is_(None))
+    return ctx.session.exec(same).first()
+
+
 async def file_report(
     ctx: Context,
     reporter_id: str,
@@ -38,16 +56,7 @@ async def file_report(
             platform=c.platform, community_id=c.community_id, reporter_id=reporter_id, at=ctx.now
         )
     )
-    same = select(ModCase).where(
-        *ModCase.scope(c),
-        ModCase.kind == "report",
-        col(ModCase.status).in_(["open", "claimed", "escalated"]),
-    )
-    if message_id:
-        same = same.where(ModCase.message_id == message_id)
-    elif target_user_id:
-        same = same.where(ModCase.target_id == target_user_id, col(ModCase.message_id).is_(None))
-    existing = ctx.session.exec(same).first() if (message_id or target_user_id) else None
+    existing = _open_report(ctx, target_user_id, message_id)
     if existing is not None:
         existing.reports += 1
         if details:
