@@ -1,0 +1,55 @@
+"""Local services shipped for the big cities of Europe and the Americas: a member who searches
+from the city, through the console community, finds the local office near the top, ahead of the
+national lines, with its distance; and the national lines added for the region are found from
+their country."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.support import directory
+from tests.conftest import RecordingConsole
+
+pytestmark = pytest.mark.support
+
+SHIPPED: list[dict[str, Any]] = json.loads(directory.DIRECTORY_DIR.read_text(encoding="utf-8"))
+
+# (what the member types after /support find, a local service that must be among the answers)
+CITY_SEARCHES = {
+    "Milan": ('topic:immigration-legal city:"Milan, IT" language:it', "Naga"),
+    "Vienna": (
+        'topic:domestic-abuse city:"Vienna, AT" language:de',
+        "24-Stunden Frauennotruf der Stadt Wien",
+    ),
+    "Zürich": ('topic:intercultural-couples city:"Zürich, CH" language:de', "Infodona"),
+}
+
+
+def _local_names(city: str) -> set[str]:
+    return {
+        s["name"]
+        for s in SHIPPED
+        if s.get("service_at_locations") and s["service_areas"][0]["name"] == city
+    }
+
+
+@pytest.mark.parametrize("city", sorted(CITY_SEARCHES))
+def test_each_city_has_at_least_three_local_services(city: str) -> None:
+    assert len(_local_names(city)) >= 3, city
+
+
+@pytest.mark.parametrize("city", sorted(CITY_SEARCHES))
+async def test_a_search_from_the_city_finds_its_local_service(
+    community: RecordingConsole, city: str
+) -> None:
+    query, expected = CITY_SEARCHES[city]
+    await community.type("/as Amira")
+    out = await community.type(f"/support find {query}")
+    found = out.split("Support that may fit", 1)[1]
+    assert expected in found, found
+    # Listed as near (a distance in km), not as an online service.
+    entry = found.split(expected, 1)[1].split("\n\n", 1)[0]
+    assert " km" in entry, entry
