@@ -19,7 +19,52 @@ SHIPPED: list[dict[str, Any]] = json.loads(directory.DIRECTORY_DIR.read_text(enc
 
 # (what the member types after /support find, a local service that must be among the answers)
 CITY_SEARCHES = {
+    "Amsterdam": (
+        'topic:domestic-abuse city:"Amsterdam, NL" language:nl',
+        "Veilig Thuis Amsterdam-Amstelland",
+    ),
+    "Barcelona": (
+        'topic:immigration-legal city:"Barcelona, ES" language:es',
+        "Servei d'Atenció a Immigrants, Emigrants i Refugiats (SAIER)",
+    ),
+    "Berlin": (
+        'topic:domestic-abuse city:"Berlin, DE" language:de',
+        "BIG Hotline – Berliner Hilfetelefon bei häuslicher Gewalt",
+    ),
+    "London": (
+        'topic:family-therapy city:"London, GB"',
+        "Tavistock Relationships couple therapy",
+    ),
+    "Los Angeles": (
+        'topic:domestic-abuse city:"Los Angeles, US" language:es',
+        "Peace Over Violence",
+    ),
+    "Madrid": (
+        'topic:family-therapy city:"Madrid, ES" language:es',
+        "Centros de Apoyo a las Familias (CAF) del Ayuntamiento de Madrid",
+    ),
+    "Mexico City": (
+        'topic:crisis city:"Mexico City, MX" language:es',
+        "Consejo Ciudadano – Línea de Seguridad y Chat de Confianza",
+    ),
     "Milan": ('topic:immigration-legal city:"Milan, IT" language:it', "Naga"),
+    "New York City": (
+        'topic:immigration-legal city:"New York City, US"',
+        "ActionNYC immigration legal help",
+    ),
+    "Paris": (
+        'topic:domestic-abuse city:"Paris, FR" language:fr',
+        "La Maison des femmes de l'AP-HP (Paris)",
+    ),
+    "Stockholm": (
+        'topic:family-therapy city:"Stockholm, SE" language:sv',
+        "Familjerådgivningen i Stockholms stad",
+    ),
+    "São Paulo": (
+        'topic:immigration-legal city:"São Paulo, BR" language:pt',
+        "CRAI Oriana Jara – Centro de Referência e Atendimento para Imigrantes",
+    ),
+    "Toronto": ('topic:crisis city:"Toronto, CA"', "Distress Centres 408-HELP Line"),
     "Vienna": (
         'topic:domestic-abuse city:"Vienna, AT" language:de',
         "24-Stunden Frauennotruf der Stadt Wien",
