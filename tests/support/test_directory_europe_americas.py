@@ -36,8 +36,8 @@ CITY_SEARCHES = {
         "Tavistock Relationships couple therapy",
     ),
     "Los Angeles": (
-        'topic:domestic-abuse city:"Los Angeles, US" language:es',
-        "Peace Over Violence",
+        'topic:lgbtq city:"Los Angeles, US"',
+        "Los Angeles LGBT Center – domestic violence help",
     ),
     "Madrid": (
         'topic:family-therapy city:"Madrid, ES" language:es',
@@ -48,10 +48,7 @@ CITY_SEARCHES = {
         "Consejo Ciudadano – Línea de Seguridad y Chat de Confianza",
     ),
     "Milan": ('topic:immigration-legal city:"Milan, IT" language:it', "Naga"),
-    "New York City": (
-        'topic:immigration-legal city:"New York City, US"',
-        "ActionNYC immigration legal help",
-    ),
+    "New York City": ('topic:crisis city:"New York City, US"', "NYC Well"),
     "Paris": (
         'topic:domestic-abuse city:"Paris, FR" language:fr',
         "La Maison des femmes de l'AP-HP (Paris)",

@@ -39,6 +39,11 @@ KNOWN_UNLISTED = {
     ("PE", "113"),
     ("PE", "100"),
     ("MT", "179"),
+    ("BR", "188"),
+    ("CL", "1455"),
+    ("GR", "15900"),
+    ("NL", "113"),
+    ("UA", "7333"),
 }
 
 
@@ -131,9 +136,9 @@ def test_each_phone_number_parses_for_the_country_served(record: dict[str, Any])
         parsed = phonenumbers.parse(number, country)
         if (country, number) in KNOWN_UNLISTED:
             continue
-        valid = phonenumbers.is_valid_number(parsed) and (
-            phonenumbers.region_code_for_number(parsed) == country
-        )
+        # is_valid_number_for_region, so that North American toll-free numbers (shared by the
+        # US and Canada) count for either country.
+        valid = phonenumbers.is_valid_number_for_region(parsed, country)
         short = shortnumberinfo.is_valid_short_number_for_region(parsed, country)
         harmonised = number.replace(" ", "").startswith("116") and len(number.replace(" ", "")) == 6
         sms = phone["type"] == "sms" and number.isdigit()
