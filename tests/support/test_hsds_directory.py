@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from bot.kernel.paths import CONTENT_DIR
+from bot.support import directory, gazetteer
 
 pytestmark = pytest.mark.support
 
@@ -28,10 +29,22 @@ SERVICES = CONTENT_DIR / "directory" / "services.json"
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIRS = (REPO / "bot" / "support" / "hsds" / "spec",)
 SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
-CATEGORIES = {"domestic-abuse", "immigration-legal", "community-groups", "lgbtq"}
+CATEGORIES = set(directory.TOPICS)
 # National short codes confirmed on each record's source but missing from phonenumbers' metadata,
 # and one WhatsApp contact published in its pre-ninth-digit form (messages only).
-KNOWN_UNLISTED = {("ID", "129"), ("CO", "155"), ("BR", "(61) 9610-0180")}
+KNOWN_UNLISTED = {
+    ("ID", "129"),
+    ("CO", "155"),
+    ("BR", "(61) 9610-0180"),
+    ("PE", "113"),
+    ("PE", "100"),
+    ("MT", "179"),
+    ("BR", "188"),
+    ("CL", "1455"),
+    ("GR", "15900"),
+    ("NL", "113"),
+    ("UA", "7333"),
+}
 
 
 def _schema_dir() -> Path:
@@ -87,26 +100,45 @@ def test_each_record_names_its_source_and_check_date(record: dict[str, Any]) -> 
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=_ids)
-def test_each_record_is_a_national_virtual_service_with_a_category(record: dict[str, Any]) -> None:
+def test_each_record_serves_one_country_with_a_category(record: dict[str, Any]) -> None:
     (area,) = record["service_areas"]
     assert len(area["extent"]) == 2 and area["extent"].isupper()
-    assert "service_at_locations" not in record  # no street address and no coordinates
     categories = {attribute["taxonomy_term"]["name"] for attribute in record["attributes"]}
     assert categories and categories <= CATEGORIES
-    assert record["phones"] and record["organization"]["name"]
+    assert record["organization"]["name"]
+    # A national line is reached by phone; a local office by phone, or by its own page or
+    # e-mail where its source gives no number.
+    local = "service_at_locations" in record
+    assert record.get("phones") or (local and (record.get("url") or record.get("email")))
+
+
+@pytest.mark.parametrize("record", RECORDS, ids=_ids)
+def test_a_local_service_is_placed_in_the_city_its_area_names(record: dict[str, Any]) -> None:
+    # National lines have no place; a local office has one, at its city, in its country.
+    (area,) = record["service_areas"]
+    for sal in record.get("service_at_locations", []):
+        place = sal["location"]
+        assert place["location_type"] == "physical"
+        assert -90 <= place["latitude"] <= 90 and -180 <= place["longitude"] <= 180
+        (city,) = gazetteer.lookup(area["name"], area["extent"])[:1]
+        assert abs(city.latitude - place["latitude"]) < 0.5, area["name"]
+        assert abs(city.longitude - place["longitude"]) < 0.5, area["name"]
+        for address in place.get("addresses", []):
+            assert address["country"] == area["extent"]
+            assert address["city"] == area["name"]
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=_ids)
 def test_each_phone_number_parses_for_the_country_served(record: dict[str, Any]) -> None:
     country = record["service_areas"][0]["extent"]
-    for phone in record["phones"]:
+    for phone in record.get("phones", []):
         number = phone["number"]
         parsed = phonenumbers.parse(number, country)
         if (country, number) in KNOWN_UNLISTED:
             continue
-        valid = phonenumbers.is_valid_number(parsed) and (
-            phonenumbers.region_code_for_number(parsed) == country
-        )
+        # is_valid_number_for_region, so that North American toll-free numbers (shared by the
+        # US and Canada) count for either country.
+        valid = phonenumbers.is_valid_number_for_region(parsed, country)
         short = shortnumberinfo.is_valid_short_number_for_region(parsed, country)
         harmonised = number.replace(" ", "").startswith("116") and len(number.replace(" ", "")) == 6
         sms = phone["type"] == "sms" and number.isdigit()
