@@ -28,10 +28,27 @@ SERVICES = CONTENT_DIR / "directory" / "services.json"
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIRS = (REPO / "bot" / "support" / "hsds" / "spec",)
 SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
-CATEGORIES = {"domestic-abuse", "immigration-legal", "community-groups", "lgbtq"}
+# The topic codes listed in content/directory/README.md (the community's taxonomy).
+CATEGORIES = {
+    "intercultural-couples",
+    "family-therapy",
+    "immigration-legal",
+    "domestic-abuse",
+    "crisis",
+    "parenting-bilingual",
+    "community-groups",
+    "lgbtq",
+}
 # National short codes confirmed on each record's source but missing from phonenumbers' metadata,
 # and one WhatsApp contact published in its pre-ninth-digit form (messages only).
-KNOWN_UNLISTED = {("ID", "129"), ("CO", "155"), ("BR", "(61) 9610-0180")}
+KNOWN_UNLISTED = {
+    ("ID", "129"),
+    ("CO", "155"),
+    ("BR", "(61) 9610-0180"),
+    ("KR", "109"),  # national suicide prevention line since January 2024
+    ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
+    ("PH", "122"),  # Quezon City's hotline (Quezon City Protection Center)
+}
 
 
 def _schema_dir() -> Path:
@@ -87,10 +104,22 @@ def test_each_record_names_its_source_and_check_date(record: dict[str, Any]) -> 
 
 
 @pytest.mark.parametrize("record", RECORDS, ids=_ids)
-def test_each_record_is_a_national_virtual_service_with_a_category(record: dict[str, Any]) -> None:
+def test_each_record_serves_one_country_or_one_city_with_a_category(
+    record: dict[str, Any],
+) -> None:
     (area,) = record["service_areas"]
     assert len(area["extent"]) == 2 and area["extent"].isupper()
-    assert "service_at_locations" not in record  # no street address and no coordinates
+    places = record.get("service_at_locations", [])
+    # A national service has no place; a local one has one office in the city its area names,
+    # with the coordinates the search measures distance from.
+    assert len(places) <= 1
+    for sal in places:
+        location = sal["location"]
+        (address,) = location["addresses"]
+        assert location["location_type"] == "physical"
+        assert isinstance(location["latitude"], float | int)
+        assert isinstance(location["longitude"], float | int)
+        assert address["country"] == area["extent"] and address["city"] == area["name"]
     categories = {attribute["taxonomy_term"]["name"] for attribute in record["attributes"]}
     assert categories and categories <= CATEGORIES
     assert record["phones"] and record["organization"]["name"]
@@ -114,15 +143,21 @@ def test_each_phone_number_parses_for_the_country_served(record: dict[str, Any])
 
 
 def test_ids_are_unique_across_every_nested_object() -> None:
-    # Taxonomy terms are shared on purpose (one term, many services); every other id is unique.
+    # Taxonomy terms and organizations are shared on purpose (one term or one organization,
+    # many services, each time the same object); every other id is unique.
     seen: list[str] = []
+    organizations: dict[str, str] = {}
+    for record in RECORDS:
+        org = record["organization"]
+        assert organizations.setdefault(org["id"], org["name"]) == org["name"], org["id"]
+        assert record["organization_id"] == org["id"]
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
             if "id" in node:
                 seen.append(str(node["id"]))
             for key, value in node.items():
-                if key != "taxonomy_term":
+                if key not in ("taxonomy_term", "organization"):
                     walk(value)
         elif isinstance(node, list):
             for value in node:
