@@ -36,6 +36,13 @@ KNOWN_SHORT_CODES = {
     ("CL", "1455"),  # Ministry of Women's guidance line on violence against women
     ("NL", "113"),  # 113 Zelfmoordpreventie, the national suicide prevention line
     ("BR", "188"),  # CVV, the national emotional-support and suicide prevention line
+    ("NP", "1166"),  # National Suicide Prevention Helpline, Mental Hospital Lagankhel
+    ("NP", "1145"),  # Khabar Garaun, National Women Commission
+    ("FJ", "1543"),  # Lifeline Fiji's national crisis code
+    ("FJ", "1560"),  # National Domestic Violence Helpline, Fiji Women's Crisis Centre
+    ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
+    ("ZW", "575"),  # National Gender-Based Violence Call Centre
+    ("LB", "1564"),  # Embrace Lifeline, national emotional support line
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}
