@@ -55,6 +55,7 @@ KNOWN_UNLISTED = {
     ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
     ("ZW", "575"),  # National Gender-Based Violence Call Centre
     ("LB", "1564"),  # Embrace Lifeline, national emotional support line
+    ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
 }
 
 
