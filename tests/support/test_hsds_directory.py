@@ -56,6 +56,7 @@ KNOWN_UNLISTED = {
     ("ZW", "575"),  # National Gender-Based Violence Call Centre
     ("LB", "1564"),  # Embrace Lifeline, national emotional support line
     ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
+    ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
 }
 
 
