@@ -39,6 +39,13 @@ KNOWN_SHORT_CODES = {
     ("PE", "113"),  # Ministry of Health line; option 5 is mental health
     ("PE", "100"),  # Línea 100, Ministry of Women's line on family and sexual violence
     ("MT", "179"),  # Supportline 179, Foundation for Social Welfare Services
+    ("NP", "1166"),  # National Suicide Prevention Helpline, Mental Hospital Lagankhel
+    ("NP", "1145"),  # Khabar Garaun, National Women Commission
+    ("FJ", "1543"),  # Lifeline Fiji's national crisis code
+    ("FJ", "1560"),  # National Domestic Violence Helpline, Fiji Women's Crisis Centre
+    ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
+    ("ZW", "575"),  # National Gender-Based Violence Call Centre
+    ("LB", "1564"),  # Embrace Lifeline, national emotional support line
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}

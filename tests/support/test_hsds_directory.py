@@ -44,6 +44,18 @@ KNOWN_UNLISTED = {
     ("GR", "15900"),
     ("NL", "113"),
     ("UA", "7333"),
+    ("KR", "109"),  # national suicide prevention line since January 2024
+    ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
+    ("PH", "122"),  # Quezon City's hotline (Quezon City Protection Center)
+    ("NP", "1166"),  # National Suicide Prevention Helpline, Mental Hospital Lagankhel
+    ("NP", "1145"),  # Khabar Garaun, National Women Commission
+    ("FJ", "1543"),  # Lifeline Fiji's national crisis code
+    ("FJ", "1560"),  # National Domestic Violence Helpline, Fiji Women's Crisis Centre
+    ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
+    ("ZW", "575"),  # National Gender-Based Violence Call Centre
+    ("LB", "1564"),  # Embrace Lifeline, national emotional support line
+    ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
+    ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
 }
 
 
