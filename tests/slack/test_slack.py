@@ -263,9 +263,9 @@ def test_the_manifest_lists_every_command(tmp_path: Path) -> None:
     manifest = yaml.safe_load(done.stdout)
     slash = manifest["features"]["slash_commands"][0]
     from bot.kernel.clock import SimulatedClock
-    from crossings.settings import Settings
     from bot.kernel.store import Store
     from crossings import build_app
+    from crossings.settings import Settings
 
     registry = build_app(Store("sqlite://"), Settings(), SimulatedClock()).registry
     for command in registry.commands.values():
