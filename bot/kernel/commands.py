@@ -185,7 +185,7 @@ def _option(fn: Handler, param: inspect.Parameter, where: str) -> Option:
         raise ValueError(f"{where}: an option's type is one of {names}, not {base!r}")
     wrong = set(opt.limits()) - _LIMITS.get(kind, set())
     if wrong:
-        raise ValueError(f"{where}: a {kind} option takes no {', '.join(sorted(wrong))}")
+        raise ValueError(f"{where}: an option of type {kind} takes no {', '.join(sorted(wrong))}")
     required = param.default is param.empty
     if required and may_be_none:
         raise ValueError(f"{where} may be None, so it needs a default (= None)")
