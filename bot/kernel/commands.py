@@ -1,24 +1,27 @@
 """One registry of commands: names, typed options with limits, permissions and handlers.
 
-Parsing and validation live here so every adapter gives members the same errors. Adapters
-render the registry natively (Discord application commands, Slack slash commands and the app
-manifest, console commands) and send `CommandInvoked` events with raw option values.
+A handler's signature is its option list, written once: each parameter after the context is
+`name: Annotated[<type>, Opt("description", ...limits)]`, its type gives the option type and a
+default makes it optional. Parsing and validation live here so every adapter gives members the
+same errors. Adapters render the registry natively (Discord application commands, Slack slash
+commands and the app manifest, console commands) and send `CommandInvoked` events with raw
+option values.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import re
 import shlex
+import types
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Annotated, Any, Literal, NewType, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-if TYPE_CHECKING:
-    pass
 
 
 class Permission(IntEnum):
@@ -99,6 +102,153 @@ Handler = Callable[..., Awaitable[None]]
 CommandKind = Literal["slash", "message"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+# --- options from a handler's signature ----------------------------------------------------
+
+# What a member or channel option hands its handler: the platform's id, never a mention.
+MemberId = NewType("MemberId", str)
+ChannelId = NewType("ChannelId", str)
+# An IANA zone name the parser has checked, e.g. "Europe/Berlin".
+ZoneName = NewType("ZoneName", str)
+
+_TYPES: dict[object, OptionType] = {
+    str: OptionType.STRING,
+    int: OptionType.INT,
+    bool: OptionType.BOOL,
+    timedelta: OptionType.DURATION,
+    datetime: OptionType.DATETIME,
+    MemberId: OptionType.MEMBER,
+    ChannelId: OptionType.CHANNEL,
+    ZoneName: OptionType.TIMEZONE,
+}
+# The limits each option type takes; any other limit on it is a mistake in the handler.
+_LIMITS = {
+    OptionType.STRING: {"min_length", "max_length"},
+    OptionType.INT: {"min_value", "max_value"},
+    OptionType.DURATION: {"min_duration", "max_duration"},
+    OptionType.CHOICE: {"choices"},
+}
+
+
+@dataclass(frozen=True)
+class Opt:
+    """A handler parameter's option: `count: Annotated[int, Opt("How many", min_value=1)]`.
+
+    The parameter gives the option its name (`follow_up` -> `follow-up`; a trailing underscore
+    lets a keyword be a name: `for_` -> `for`), its type (see `_TYPES`; `str` with `choices` is
+    a choice) and, with a default, makes it optional."""
+
+    description: str
+    choices: Sequence[Choice] = ()
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    min_duration: timedelta | None = None
+    max_duration: timedelta | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "choices", tuple(self.choices))
+
+    def limits(self) -> dict[str, Any]:
+        """The limits this marker sets (those it leaves unset keep `Option`'s defaults)."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "description"}
+        return {k: v for k, v in given.items() if v is not None and v != ()}
+
+
+def option_name(param: str) -> str:
+    """`follow_up` -> `follow-up`; `for_` -> `for` (a keyword cannot be a parameter)."""
+    return param.rstrip("_").replace("_", "-")
+
+
+def signature_options(fn: Handler, command: str) -> tuple[Option, ...]:
+    """The options a handler's parameters declare, after the context; a ValueError that names
+    the command and the parameter when one cannot be an option."""
+    params = list(inspect.signature(fn).parameters.values())
+    if not params:
+        raise ValueError(f"/{command}: the handler {fn.__name__} must take the context first")
+    return tuple(_option(fn, p, f"/{command}: parameter {p.name!r}") for p in params[1:])
+
+
+def _option(fn: Handler, param: inspect.Parameter, where: str) -> Option:
+    if param.kind not in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+        raise ValueError(f"{where}: every option is a named parameter (no *args, **kwargs)")
+    base, opt, may_be_none = _unwrap(_annotation(fn, param, where))
+    if opt is None:
+        raise ValueError(
+            f'{where} is not an option: annotate it `Annotated[<type>, Opt("description")]`'
+        )
+    kind = OptionType.CHOICE if opt.choices and base is str else _TYPES.get(base)
+    if kind is None:
+        names = ", ".join(getattr(t, "__name__", str(t)) for t in _TYPES)
+        raise ValueError(f"{where}: an option's type is one of {names}, not {base!r}")
+    wrong = set(opt.limits()) - _LIMITS.get(kind, set())
+    if wrong:
+        raise ValueError(f"{where}: an option of type {kind} takes no {', '.join(sorted(wrong))}")
+    required = param.default is param.empty
+    if required and may_be_none:
+        raise ValueError(f"{where} may be None, so it needs a default (= None)")
+    if param.default is None and not may_be_none:
+        raise ValueError(f"{where} defaults to None, so its type must allow None")
+    return Option(
+        option_name(param.name),
+        kind,
+        opt.description,
+        required=required,
+        default=None if required else param.default,
+        **opt.limits(),
+    )
+
+
+def _annotation(fn: Handler, param: inspect.Parameter, where: str) -> object:
+    """The parameter's annotation as an object: modules with `from __future__ import
+    annotations` hold strings, read in the handler's module (its context type may be imported
+    for type checking only, so the whole signature is never evaluated at once)."""
+    annotation = param.annotation
+    if annotation is param.empty:
+        raise ValueError(f"{where} has no annotation: every option is `Annotated[<type>, Opt()]`")
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        # The text is the handler's own source, read where it was written.
+        return eval(annotation, getattr(fn, "__globals__", {}))
+    except Exception as exc:
+        raise ValueError(f"{where}: cannot read its annotation {annotation!r}: {exc}") from None
+
+
+def _unwrap(annotation: object) -> tuple[object, Opt | None, bool]:
+    """(base type, its Opt, whether None is allowed) from `Annotated[T | None, Opt(...)]` or
+    `Annotated[T, Opt(...)] | None`."""
+    if get_origin(annotation) is Annotated:
+        inner, *extras = get_args(annotation)
+        base, _, may_be_none = _unwrap(inner)
+        opt = next((e for e in extras if isinstance(e, Opt)), None)
+        return base, opt, may_be_none
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            base, opt, _ = _unwrap(members[0])
+            return base, opt, True
+    return annotation, None, False
+
+
+def _called_with_option_names(fn: Handler, options: Sequence[Option]) -> Handler:
+    """Handlers are called with option names, dashes as underscores (`follow_up`). A parameter
+    named for a keyword (`for_`) gets its value through this thin wrapper."""
+    renamed = {
+        o.name.replace("-", "_"): p
+        for o, p in zip(options, list(inspect.signature(fn).parameters)[1:], strict=True)
+        if o.name.replace("-", "_") != p
+    }
+    if not renamed:
+        return fn
+
+    @functools.wraps(fn)
+    async def call(ctx: Any, **given: Any) -> None:
+        await fn(ctx, **{renamed.get(k, k): v for k, v in given.items()})
+
+    return call
 
 
 @dataclass(frozen=True)
@@ -368,6 +518,24 @@ def parse_options(
     return parsed
 
 
+def command_of(
+    path: str,
+    description: str,
+    handler: Handler,
+    permission: Permission = Permission.MEMBER,
+    kind: CommandKind = "slash",
+    label: str | None = None,
+    slow: bool = False,
+) -> Command:
+    """A command whose options are its handler's parameters. A message command's handler takes
+    the context and the message, so it has none."""
+    if kind == "message":
+        return Command(tuple(path.split()), description, handler, (), permission, kind, label, slow)
+    options = signature_options(handler, path)
+    call = _called_with_option_names(handler, options)
+    return Command(tuple(path.split()), description, call, options, permission, kind, label, slow)
+
+
 # --- the registry --------------------------------------------------------------------------
 
 ComponentHandler = Callable[..., Awaitable[None]]
@@ -419,27 +587,16 @@ class CommandRegistry:
         path: str,
         description: str,
         *,
-        options: Sequence[Option] = (),
         permission: Permission = Permission.MEMBER,
         kind: CommandKind = "slash",
         label: str | None = None,
         slow: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Decorator: `@registry.command("prompt schedule", "...", options=[...])`."""
+        """Decorator: `@registry.command("prompt pause", "...")`; the options are the
+        handler's parameters (see `Opt`)."""
 
         def wrap(fn: Handler) -> Handler:
-            self.add(
-                Command(
-                    tuple(path.split()),
-                    description,
-                    fn,
-                    tuple(options),
-                    permission,
-                    kind,
-                    label,
-                    slow,
-                )
-            )
+            self.add(command_of(path, description, fn, permission, kind, label, slow))
             return fn
 
         return wrap

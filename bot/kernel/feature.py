@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from bot.kernel.commands import CommandKind, Handler, Option, Permission
+from bot.kernel.commands import CommandKind, Handler, Permission, command_of
 
 if TYPE_CHECKING:
     from bot.kernel.actions import ActionResult
@@ -121,24 +121,18 @@ class Feature:
         path: str,
         description: str,
         *,
-        options: Sequence[Option] = (),
         permission: Permission = Permission.MEMBER,
         kind: CommandKind = "slash",
         label: str | None = None,
         slow: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """A command whose options are the handler's parameters (`bot.kernel.commands.Opt`).
+        They are read here, when the module is imported, so a parameter that cannot be an
+        option fails at once, naming the command."""
+
         def wrap(fn: Handler) -> Handler:
-            self._record(
-                lambda app: app.registry.command(
-                    path,
-                    description,
-                    options=options,
-                    permission=permission,
-                    kind=kind,
-                    label=label,
-                    slow=slow,
-                )(fn)
-            )
+            command = command_of(path, description, fn, permission, kind, label, slow)
+            self._record(lambda app: app.registry.add(command))
             return fn
 
         return wrap

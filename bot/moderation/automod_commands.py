@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.kernel.commands import Choice, CommandError, Opt, Permission
 from bot.kernel.message import Message, escape
 from bot.moderation import automod
 from bot.moderation import service as svc
@@ -18,26 +18,17 @@ if TYPE_CHECKING:
 
 feature.group("automod", "Automatic moderation rules")
 MOD = Permission.MODERATOR
-ACTION = Option(
-    "action",
-    OptionType.CHOICE,
-    "What to do",
-    required=False,
-    default="hold",
-    choices=tuple(Choice(x, x) for x in automod.ACTIONS),
-)
+Action = Annotated[str, Opt("What to do", choices=[Choice(x, x) for x in automod.ACTIONS])]
+RuleId = Annotated[str, Opt("Rule id (see /automod list)", max_length=60)]
+OnOff = Annotated[bool, Opt("On or off")]
 
 
-@feature.command(
-    "automod add-word",
-    "Flag a word or phrase",
-    permission=MOD,
-    options=[
-        Option("word", OptionType.STRING, "Word or phrase", min_length=2, max_length=80),
-        ACTION,
-    ],
-)
-async def add_word(ctx: Context, word: str, action: str) -> None:
+@feature.command("automod add-word", "Flag a word or phrase", permission=MOD)
+async def add_word(
+    ctx: Context,
+    word: Annotated[str, Opt("Word or phrase", min_length=2, max_length=80)],
+    action: Action = "hold",
+) -> None:
     _add_rule(
         ctx,
         {
@@ -51,16 +42,12 @@ async def add_word(ctx: Context, word: str, action: str) -> None:
     ctx.reply(ctx.t("mod.automod.added", what=escape(word)))
 
 
-@feature.command(
-    "automod add-regex",
-    "Flag a pattern (re2 syntax)",
-    permission=MOD,
-    options=[
-        Option("pattern", OptionType.STRING, "Pattern", min_length=2, max_length=200),
-        ACTION,
-    ],
-)
-async def add_regex(ctx: Context, pattern: str, action: str) -> None:
+@feature.command("automod add-regex", "Flag a pattern (re2 syntax)", permission=MOD)
+async def add_regex(
+    ctx: Context,
+    pattern: Annotated[str, Opt("Pattern", min_length=2, max_length=200)],
+    action: Action = "hold",
+) -> None:
     rule = {
         "id": f"own-regex-{len(community_rules(ctx)) + 1}",
         "kind": "regex",
@@ -78,13 +65,10 @@ async def add_regex(ctx: Context, pattern: str, action: str) -> None:
     ctx.reply(ctx.t("mod.automod.added", what=escape(pattern)))
 
 
-@feature.command(
-    "automod deny-domain",
-    "Hold links to a domain",
-    permission=MOD,
-    options=[Option("domain", OptionType.STRING, "e.g. example.com", max_length=100)],
-)
-async def deny_domain(ctx: Context, domain: str) -> None:
+@feature.command("automod deny-domain", "Hold links to a domain", permission=MOD)
+async def deny_domain(
+    ctx: Context, domain: Annotated[str, Opt("e.g. example.com", max_length=100)]
+) -> None:
     host = domain.strip().lower().removeprefix("https://").removeprefix("http://").split("/")[0]
     _add_rule(
         ctx,
@@ -99,13 +83,8 @@ async def deny_domain(ctx: Context, domain: str) -> None:
     ctx.reply(ctx.t("mod.automod.added", what=escape(host)))
 
 
-@feature.command(
-    "automod remove",
-    "Remove one of this community's rules",
-    permission=MOD,
-    options=[Option("rule", OptionType.STRING, "Rule id (see /automod list)", max_length=60)],
-)
-async def remove(ctx: Context, rule: str) -> None:
+@feature.command("automod remove", "Remove one of this community's rules", permission=MOD)
+async def remove(ctx: Context, rule: RuleId) -> None:
     c = ctx.community
     rows = [r for r in ctx.session.exec(AutomodRuleRow.of(c)) if r.rule.get("id") == rule]
     if not rows:
@@ -117,16 +96,12 @@ async def remove(ctx: Context, rule: str) -> None:
     ctx.reply(ctx.t("mod.automod.removed_rule", rule=escape(rule, 60)))
 
 
-@feature.command(
-    "automod dry-run",
-    "Only report what automod would do",
-    permission=MOD,
-    options=[
-        Option("on", OptionType.BOOL, "On or off"),
-        Option("rule", OptionType.STRING, "Only this rule (see /automod list)", required=False),
-    ],
-)
-async def dry_run(ctx: Context, on: bool, rule: str | None = None) -> None:
+@feature.command("automod dry-run", "Only report what automod would do", permission=MOD)
+async def dry_run(
+    ctx: Context,
+    on: OnOff,
+    rule: Annotated[str | None, Opt("Only this rule (see /automod list)")] = None,
+) -> None:
     if rule:
         set_rule_dry_run(ctx, rule, on)
         return
@@ -135,16 +110,8 @@ async def dry_run(ctx: Context, on: bool, rule: str | None = None) -> None:
     ctx.reply(ctx.t("mod.automod.dry_run_on" if on else "mod.automod.dry_run_off"))
 
 
-@feature.command(
-    "automod rule",
-    "Turn one rule on or off",
-    permission=MOD,
-    options=[
-        Option("rule", OptionType.STRING, "Rule id (see /automod list)", max_length=60),
-        Option("on", OptionType.BOOL, "On or off"),
-    ],
-)
-async def rule_switch(ctx: Context, rule: str, on: bool) -> None:
+@feature.command("automod rule", "Turn one rule on or off", permission=MOD)
+async def rule_switch(ctx: Context, rule: RuleId, on: OnOff) -> None:
     set_rule_enabled(ctx, rule, on)
 
 
@@ -159,12 +126,9 @@ async def list_rules(ctx: Context) -> None:
 
 
 @feature.command(
-    "automod test",
-    "What automod would do with a text (nothing is posted)",
-    permission=MOD,
-    options=[Option("text", OptionType.STRING, "Text to check", max_length=1000)],
+    "automod test", "What automod would do with a text (nothing is posted)", permission=MOD
 )
-async def test(ctx: Context, text: str) -> None:
+async def test(ctx: Context, text: Annotated[str, Opt("Text to check", max_length=1000)]) -> None:
     rules = automod.RuleSet(ruleset(ctx).rules)
     message = automod.Message(text, "automod-test")
     hits = rules.check(message)

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from sqlmodel import col, select
 
 from bot.kernel import actions as a
 from bot.kernel import i18n
-from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission, parse_duration
+from bot.kernel.commands import Choice, CommandError, MemberId, Opt, Permission, parse_duration
 from bot.kernel.events import MessageRef, Place
 from bot.kernel.forms import Form, FormField
-from bot.kernel.message import Field, Message, Select, SelectOption, escape, excerpt, mention
+from bot.kernel.message import (
+    Button,
+    Field,
+    Message,
+    Select,
+    SelectOption,
+    escape,
+    excerpt,
+    mention,
+)
 from bot.moderation import queue, reports
 from bot.moderation import service as svc
 from bot.moderation.feature import feature
@@ -23,6 +32,10 @@ if TYPE_CHECKING:
 
 MOD = Permission.MODERATOR
 REASON_CHOICES = tuple(Choice(r, r) for r in svc.REASONS)
+# The options several commands share, written once.
+Member = Annotated[MemberId, Opt("Who")]
+Why = Annotated[str, Opt("Why (the member sees this)", min_length=3, max_length=500)]
+CaseNumber = Annotated[int, Opt("Case number", min_value=1)]
 
 
 def _reason_form(ctx: Context, custom_id: str, title_key: str, *, duration: bool = False) -> Form:
@@ -71,15 +84,10 @@ def _draft(ctx: Context, draft_id: str) -> ReportDraft:
 # --- reports ------------------------------------------------------------------------
 
 
-@feature.command(
-    "report",
-    "Privately report a member to the moderators",
-    options=[
-        Option("member", OptionType.MEMBER, "Who"),
-        Option("reason", OptionType.CHOICE, "Why", choices=REASON_CHOICES),
-    ],
-)
-async def report(ctx: Context, member: str, reason: str) -> None:
+@feature.command("report", "Privately report a member to the moderators")
+async def report(
+    ctx: Context, member: Member, reason: Annotated[str, Opt("Why", choices=REASON_CHOICES)]
+) -> None:
     svc.check_report_limits(ctx, ctx.actor_id)
     draft = ReportDraft(
         platform=ctx.community.platform,
@@ -211,115 +219,76 @@ async def card_action(ctx: Context, args: list[str], fields: dict[str, str]) -> 
 # --- /mod ---------------------------------------------------------------------------
 feature.group("mod", "Moderator tools")
 
-member = Option("member", OptionType.MEMBER, "Who")
-why = Option(
-    "reason", OptionType.STRING, "Why (the member sees this)", min_length=3, max_length=500
-)
+
+def _done(ctx: Context, case: ModCase, member: str, **values: object) -> None:
+    """The moderator's answer once an action on a member is recorded: `mod.done.<kind>`."""
+    ctx.reply(ctx.t(f"mod.done.{case.kind}", number=case.number, member=mention(member), **values))
 
 
-@feature.command(
-    "mod warn",
-    "Warn a member (points count toward escalation)",
-    permission=MOD,
-    options=[
-        member,
-        why,
-        Option(
-            "points",
-            OptionType.INT,
-            "Points (1-5)",
-            required=False,
-            min_value=1,
-            max_value=5,
-            default=1,
-        ),
-    ],
-)
-async def mod_warn(ctx: Context, member: str, reason: str, points: int) -> None:
+@feature.command("mod warn", "Warn a member (points count toward escalation)", permission=MOD)
+async def mod_warn(
+    ctx: Context,
+    member: Member,
+    reason: Why,
+    points: Annotated[int, Opt("Points (1-5)", min_value=1, max_value=5)] = 1,
+) -> None:
     await svc.check_hierarchy(ctx, member)
     case = await svc.warn(ctx, member, reason, points)
-    ctx.reply(
-        ctx.t(
-            "mod.done.warn",
-            number=case.number,
-            member=mention(member),
-            points=svc.active_points(ctx, member),
-        )
-    )
+    _done(ctx, case, member, points=svc.active_points(ctx, member))
 
 
-@feature.command(
-    "mod timeout",
-    "Time a member out",
-    permission=MOD,
-    options=[
-        member,
-        Option(
-            "duration",
-            OptionType.DURATION,
+@feature.command("mod timeout", "Time a member out", permission=MOD)
+async def mod_timeout(
+    ctx: Context,
+    member: Member,
+    duration: Annotated[
+        timedelta,
+        Opt(
             "How long (max 28d)",
             min_duration=timedelta(seconds=60),
             max_duration=timedelta(days=28),
         ),
-        why,
     ],
-)
-async def mod_timeout(ctx: Context, member: str, duration: timedelta, reason: str) -> None:
-    await svc.check_hierarchy(ctx, member)
-    case = await svc.timeout(ctx, member, duration, reason)
-    ctx.reply(ctx.t("mod.done.timeout", number=case.number, member=mention(member)))
-
-
-@feature.command(
-    "mod kick", "Remove a member (they can rejoin)", permission=MOD, options=[member, why]
-)
-async def mod_kick(ctx: Context, member: str, reason: str) -> None:
-    await svc.check_hierarchy(ctx, member)
-    case = await svc.kick(ctx, member, reason)
-    ctx.reply(ctx.t("mod.done.kick", number=case.number, member=mention(member)))
-
-
-@feature.command(
-    "mod ban",
-    "Ban a member, for a while or for good",
-    permission=MOD,
-    options=[
-        member,
-        why,
-        Option(
-            "duration",
-            OptionType.DURATION,
-            "How long (empty: permanent)",
-            required=False,
-            min_duration=timedelta(minutes=1),
-        ),
-    ],
-)
-async def mod_ban(
-    ctx: Context, member: str, reason: str, duration: timedelta | None = None
+    reason: Why,
 ) -> None:
     await svc.check_hierarchy(ctx, member)
-    case = await svc.ban(ctx, member, reason, duration)
-    ctx.reply(ctx.t("mod.done.ban", number=case.number, member=mention(member)))
+    _done(ctx, await svc.timeout(ctx, member, duration, reason), member)
 
 
-@feature.command("mod unban", "Lift a ban", permission=MOD, options=[member, why])
-async def mod_unban(ctx: Context, member: str, reason: str) -> None:
-    case = await svc.unban(ctx, member, reason)
-    ctx.reply(ctx.t("mod.done.unban", number=case.number, member=mention(member)))
+@feature.command("mod kick", "Remove a member (they can rejoin)", permission=MOD)
+async def mod_kick(ctx: Context, member: Member, reason: Why) -> None:
+    await svc.check_hierarchy(ctx, member)
+    _done(ctx, await svc.kick(ctx, member, reason), member)
+
+
+@feature.command("mod ban", "Ban a member, for a while or for good", permission=MOD)
+async def mod_ban(
+    ctx: Context,
+    member: Member,
+    reason: Why,
+    duration: Annotated[
+        timedelta | None,
+        Opt("How long (empty: permanent)", min_duration=timedelta(minutes=1)),
+    ] = None,
+) -> None:
+    await svc.check_hierarchy(ctx, member)
+    _done(ctx, await svc.ban(ctx, member, reason, duration), member)
+
+
+@feature.command("mod unban", "Lift a ban", permission=MOD)
+async def mod_unban(ctx: Context, member: Member, reason: Why) -> None:
+    _done(ctx, await svc.unban(ctx, member, reason), member)
 
 
 @feature.command(
-    "mod purge",
-    "Delete a member's recent messages (those this bot has seen)",
-    permission=MOD,
-    options=[
-        member,
-        Option("count", OptionType.INT, "How many (1-100)", min_value=1, max_value=100),
-        Option("reason", OptionType.STRING, "Why", min_length=3, max_length=500),
-    ],
+    "mod purge", "Delete a member's recent messages (those this bot has seen)", permission=MOD
 )
-async def mod_purge(ctx: Context, member: str, count: int, reason: str) -> None:
+async def mod_purge(
+    ctx: Context,
+    member: Member,
+    count: Annotated[int, Opt("How many (1-100)", min_value=1, max_value=100)],
+    reason: Annotated[str, Opt("Why", min_length=3, max_length=500)],
+) -> None:
     from bot.moderation.listeners import recent_messages
 
     await svc.check_hierarchy(ctx, member)
@@ -351,20 +320,13 @@ async def mod_purge(ctx: Context, member: str, count: int, reason: str) -> None:
     ctx.reply(ctx.t("mod.done.purge", number=case.number, count=len(mine), member=mention(member)))
 
 
-@feature.command(
-    "mod case",
-    "Show a case",
-    permission=MOD,
-    options=[Option("case", OptionType.INT, "Case number", min_value=1)],
-)
-async def mod_case(ctx: Context, case: int) -> None:
+@feature.command("mod case", "Show a case", permission=MOD)
+async def mod_case(ctx: Context, case: CaseNumber) -> None:
     ctx.reply(queue.card(ctx, svc.find_case(ctx, case)))
 
 
-@feature.command(
-    "mod history", "A member's cases and warning points", permission=MOD, options=[member]
-)
-async def mod_history(ctx: Context, member: str) -> None:
+@feature.command("mod history", "A member's cases and warning points", permission=MOD)
+async def mod_history(ctx: Context, member: Member) -> None:
     c = ctx.community
     rows = ctx.session.exec(
         select(ModCase)
@@ -389,16 +351,12 @@ async def mod_history(ctx: Context, member: str) -> None:
     )
 
 
-@feature.command(
-    "mod reason",
-    "Change the reason recorded on a case",
-    permission=MOD,
-    options=[
-        Option("case", OptionType.INT, "Case number", min_value=1),
-        Option("text", OptionType.STRING, "The reason", min_length=3, max_length=500),
-    ],
-)
-async def mod_reason(ctx: Context, case: int, text: str) -> None:
+@feature.command("mod reason", "Change the reason recorded on a case", permission=MOD)
+async def mod_reason(
+    ctx: Context,
+    case: CaseNumber,
+    text: Annotated[str, Opt("The reason", min_length=3, max_length=500)],
+) -> None:
     row = svc.find_case(ctx, case)
     row.details = text
     ctx.session.add(row)
@@ -406,16 +364,12 @@ async def mod_reason(ctx: Context, case: int, text: str) -> None:
     ctx.reply(ctx.t("mod.done.reason", number=row.number))
 
 
-@feature.command(
-    "mod note",
-    "Add a private note about a member",
-    permission=MOD,
-    options=[
-        member,
-        Option("text", OptionType.STRING, "The note", min_length=3, max_length=1000),
-    ],
-)
-async def mod_note(ctx: Context, member: str, text: str) -> None:
+@feature.command("mod note", "Add a private note about a member", permission=MOD)
+async def mod_note(
+    ctx: Context,
+    member: Member,
+    text: Annotated[str, Opt("The note", min_length=3, max_length=1000)],
+) -> None:
     row = svc.new_case(
         ctx,
         "note",
@@ -451,22 +405,12 @@ async def mod_queue(ctx: Context) -> None:
     )
 
 
-@feature.command(
-    "mod log",
-    "The audit log, newest first",
-    permission=MOD,
-    options=[
-        Option("member", OptionType.MEMBER, "Only about this member", required=False),
-        Option(
-            "action",
-            OptionType.STRING,
-            "Only this action (warn, ban, ...)",
-            required=False,
-            max_length=24,
-        ),
-    ],
-)
-async def mod_log(ctx: Context, member: str | None = None, action: str | None = None) -> None:
+@feature.command("mod log", "The audit log, newest first", permission=MOD)
+async def mod_log(
+    ctx: Context,
+    member: Annotated[MemberId | None, Opt("Only about this member")] = None,
+    action: Annotated[str | None, Opt("Only this action (warn, ban, ...)", max_length=24)] = None,
+) -> None:
     c = ctx.community
     q = AuditEntry.of(c)
     if member:
@@ -522,12 +466,8 @@ async def my_warnings(ctx: Context) -> None:
     )
 
 
-@feature.command(
-    "appeal",
-    "Ask the moderators to look at a decision again",
-    options=[Option("case", OptionType.INT, "The case number", min_value=1)],
-)
-async def appeal(ctx: Context, case: int) -> None:
+@feature.command("appeal", "Ask the moderators to look at a decision again")
+async def appeal(ctx: Context, case: Annotated[int, Opt("The case number", min_value=1)]) -> None:
     row = svc.find_case(ctx, case)
     if row.target_id != ctx.actor_id or row.kind not in (
         "warn",
@@ -574,43 +514,27 @@ async def appeal_submitted(ctx: Context, args: list[str], fields: dict[str, str]
     ctx.session.add(entry)
     ctx.session.flush()
     svc.audit(ctx, "appeal", actor=ctx.actor_id, target=ctx.actor_id, case=row)
-    c = ctx.community
-    if c.queue_channel:
-        from bot.kernel.message import Button
-
-        ctx.send(
-            a.Post(
-                Place(c.platform, c.community_id, c.queue_channel),
-                Message(
-                    title=ctx.t("mod.appeal.card_title", number=row.number),
-                    text=escape(entry.text or "", 1500),
-                    fields=(
-                        Field(ctx.t("mod.card.member"), mention(ctx.actor_id), inline=True),
-                        Field(
-                            ctx.t("mod.card.reason"),
-                            escape(row.details or "", 200),
-                            inline=True,
-                        ),
-                    ),
-                    rows=(
-                        (
-                            Button(
-                                ctx.t("mod.btn.accept"),
-                                f"mod-appeal-decide:accept:{entry.id}",
-                                "success",
-                            ),
-                            Button(
-                                ctx.t("mod.btn.deny"),
-                                f"mod-appeal-decide:deny:{entry.id}",
-                                "danger",
-                            ),
-                        ),
-                    ),
-                ),
-            ),
-            kind="mod.appeal",
-        )
+    queue.post(ctx, _appeal_card(ctx, row, entry), kind="mod.appeal")
     ctx.reply(ctx.t("mod.appeal.received", number=row.number))
+
+
+def _appeal_card(ctx: Context, case: ModCase, entry: Appeal) -> Message:
+    """The moderators' view of an appeal: what the member wrote, and accept or deny."""
+    decide = f"mod-appeal-decide:{{}}:{entry.id}"
+    return Message(
+        title=ctx.t("mod.appeal.card_title", number=case.number),
+        text=escape(entry.text or "", 1500),
+        fields=(
+            Field(ctx.t("mod.card.member"), mention(entry.user_id), inline=True),
+            Field(ctx.t("mod.card.reason"), escape(case.details or "", 200), inline=True),
+        ),
+        rows=(
+            (
+                Button(ctx.t("mod.btn.accept"), decide.format("accept"), "success"),
+                Button(ctx.t("mod.btn.deny"), decide.format("deny"), "danger"),
+            ),
+        ),
+    )
 
 
 @feature.component("mod-appeal-decide", permission=MOD)

@@ -197,23 +197,32 @@ def _tell(ctx: Context, user_id: str, key: str, case: ModCase, **values: object)
     ctx.send_private(user_id, discreet(ctx, user_id, Message(text=text, tone="warning")))
 
 
+def _acted(
+    ctx: Context, kind: str, target: str, why: str, actor: str | None, **fields: Any
+) -> ModCase:
+    """The record of an action a moderator (or automod) took on a member: a case that is
+    closed as it opens (`why` its details), and its audit entry."""
+    actor = actor or ctx.actor_id
+    case = new_case(
+        ctx,
+        kind,
+        target_id=target,
+        details=why,
+        moderator_id=actor,
+        status="closed",
+        closed_at=ctx.now,
+        **fields,
+    )
+    audit(ctx, kind, actor=actor, target=target, case=case, reason=why)
+    return case
+
+
 async def warn(
     ctx: Context, target: str, reason: str, points: int = 1, *, actor: str | None = None
 ) -> ModCase:
     expiry = timedelta(days=config.of(ctx.app).warning_expiry_days)
-    case = new_case(
-        ctx,
-        "warn",
-        target_id=target,
-        reason="other",
-        details=reason,
-        points=points,
-        expires_at=ctx.now + expiry,
-        moderator_id=actor or ctx.actor_id,
-        status="closed",
-        closed_at=ctx.now,
-    )
-    audit(ctx, "warn", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
+    fields = {"reason": "other", "points": points, "expires_at": ctx.now + expiry}
+    case = _acted(ctx, "warn", target, reason, actor, **fields)
     _tell(ctx, target, "mod.told.warn", case, reason=escape(reason, 300), points=points)
     await escalate_if_needed(ctx, target)
     return case
@@ -242,17 +251,7 @@ async def timeout(
     if not ctx.can(a.TimeoutMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.timeout")))
     until = ctx.now + duration
-    case = new_case(
-        ctx,
-        "timeout",
-        target_id=target,
-        details=reason,
-        until=until,
-        moderator_id=actor or ctx.actor_id,
-        status="closed",
-        closed_at=ctx.now,
-    )
-    audit(ctx, "timeout", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
+    case = _acted(ctx, "timeout", target, reason, actor, until=until)
     ctx.act(a.TimeoutMember(ctx.place, target, until, reason[:400]))
     _tell(
         ctx,
@@ -268,16 +267,7 @@ async def timeout(
 async def kick(ctx: Context, target: str, reason: str) -> ModCase:
     if not ctx.can(a.KickMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.kick")))
-    case = new_case(
-        ctx,
-        "kick",
-        target_id=target,
-        details=reason,
-        moderator_id=ctx.actor_id,
-        status="closed",
-        closed_at=ctx.now,
-    )
-    audit(ctx, "kick", actor=ctx.actor_id, target=target, case=case, reason=reason)
+    case = _acted(ctx, "kick", target, reason, None)
     _tell(ctx, target, "mod.told.kick", case, reason=escape(reason, 300))
     ctx.act(a.KickMember(ctx.place, target, reason[:400]))
     return case
@@ -294,17 +284,7 @@ async def ban(
     if not ctx.can(a.BanMember):
         raise CommandError(ctx.t("mod.error.cannot", action=ctx.t("mod.cap.ban")))
     until = ctx.now + duration if duration else None
-    case = new_case(
-        ctx,
-        "ban",
-        target_id=target,
-        details=reason,
-        until=until,
-        moderator_id=actor or ctx.actor_id,
-        status="closed",
-        closed_at=ctx.now,
-    )
-    audit(ctx, "ban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
+    case = _acted(ctx, "ban", target, reason, actor, until=until)
     # "for 1 day" / "permanently": the sentence takes either without a preposition of its own.
     spelled = i18n.duration(duration, ctx.locale) if duration else ""
     length = ctx.t("mod.for_duration", duration=spelled) if duration else ctx.t("mod.permanent")
@@ -325,16 +305,7 @@ async def ban(
 
 
 async def unban(ctx: Context, target: str, reason: str, *, actor: str | None = None) -> ModCase:
-    case = new_case(
-        ctx,
-        "unban",
-        target_id=target,
-        details=reason,
-        moderator_id=actor or ctx.actor_id,
-        status="closed",
-        closed_at=ctx.now,
-    )
-    audit(ctx, "unban", actor=actor or ctx.actor_id, target=target, case=case, reason=reason)
+    case = _acted(ctx, "unban", target, reason, actor)
     ctx.act(a.UnbanMember(ctx.place, target, reason[:400]))
     return case
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from bot.kernel import actions as a
 from bot.kernel import i18n
-from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission
+from bot.kernel.commands import ChannelId, Choice, CommandError, MemberId, Opt, Permission
 from bot.kernel.events import Actor, Place
 from bot.kernel.message import Button, Field, Message, escape, mention
 from bot.kernel.personal import PersonalData, Subject
@@ -102,27 +102,13 @@ def _pair(ctx: Context, raw: str) -> PeerPair:
 feature.group("peers", "Meet members in a similar situation")
 
 
-@feature.command(
-    "peers join",
-    "Opt in to be introduced to a member in a similar situation",
-    options=[
-        Option(
-            "tags",
-            OptionType.STRING,
-            "What you'd like to talk about (see /peers tags)",
-            max_length=300,
-        ),
-        Option("languages", OptionType.STRING, "Languages you speak, e.g. en, es", max_length=80),
-        Option(
-            "region",
-            OptionType.STRING,
-            "Optional: a region or country",
-            required=False,
-            max_length=60,
-        ),
-    ],
-)
-async def join(ctx: Context, tags: str, languages: str, region: str | None = None) -> None:
+@feature.command("peers join", "Opt in to be introduced to a member in a similar situation")
+async def join(
+    ctx: Context,
+    tags: Annotated[str, Opt("What you'd like to talk about (see /peers tags)", max_length=300)],
+    languages: Annotated[str, Opt("Languages you speak, e.g. en, es", max_length=80)],
+    region: Annotated[str | None, Opt("Optional: a region or country", max_length=60)] = None,
+) -> None:
     chosen, langs = _tags(ctx, tags), _languages(languages)
     if not langs:
         raise CommandError(ctx.t("peers.error.languages"), "languages")
@@ -147,26 +133,22 @@ async def tags_(ctx: Context) -> None:
     ctx.reply("\n".join(f"`{k}` · {tag_label(ctx, k)}" for k in TAGS))
 
 
-@feature.command(
-    "peers pause",
-    "Skip rounds for a while",
-    options=[
-        Option(
-            "for",
-            OptionType.DURATION,
+@feature.command("peers pause", "Skip rounds for a while")
+async def pause(
+    ctx: Context,
+    for_: Annotated[
+        timedelta | None,
+        Opt(
             "How long (e.g. 14d)",
-            required=False,
             min_duration=timedelta(days=1),
             max_duration=timedelta(days=365),
-        )
-    ],
-)
-async def pause(ctx: Context, **kw: Any) -> None:
+        ),
+    ] = None,
+) -> None:
     profile = _profile(ctx)
     if profile is None or not profile.active:
         raise CommandError(ctx.t("peers.error.not_joined"))
-    duration: timedelta | None = kw.get("for")
-    profile.paused_until = ctx.now + (duration or timedelta(days=3650))
+    profile.paused_until = ctx.now + (for_ or timedelta(days=3650))
     ctx.session.add(profile)
     ctx.reply(ctx.t("peers.paused"))
 
@@ -209,27 +191,21 @@ async def status(ctx: Context) -> None:
     )
 
 
-@feature.command(
-    "peers block",
-    "Never be paired with this member (private: they are not told)",
-    options=[Option("member", OptionType.MEMBER, "Who")],
-)
-async def block(ctx: Context, member: str) -> None:
+@feature.command("peers block", "Never be paired with this member (private: they are not told)")
+async def block(ctx: Context, member: Annotated[MemberId, Opt("Who")]) -> None:
     _block(ctx, ctx.actor_id, member)
     ctx.reply(ctx.t("peers.blocked"))
 
 
 @feature.command(
-    "peers schedule",
-    "Run matching rounds in this community",
-    permission=Permission.ORGANIZER,
-    options=[
-        Option("every", OptionType.CHOICE, "How often", choices=EVERY),
-        Option("channel", OptionType.CHANNEL, "Where private introductions are opened"),
-        Option("start", OptionType.DATETIME, "First round (default: in one hour)", required=False),
-    ],
+    "peers schedule", "Run matching rounds in this community", permission=Permission.ORGANIZER
 )
-async def schedule(ctx: Context, every: str, channel: str, start: datetime | None = None) -> None:
+async def schedule(
+    ctx: Context,
+    every: Annotated[str, Opt("How often", choices=EVERY)],
+    channel: Annotated[ChannelId, Opt("Where private introductions are opened")],
+    start: Annotated[datetime | None, Opt("First round (default: in one hour)")] = None,
+) -> None:
     c = ctx.community
     row = ctx.session.exec(PeerSchedule.of(c)).first()
     row = row or PeerSchedule(

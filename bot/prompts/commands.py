@@ -5,13 +5,20 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
 
 from bot.kernel import i18n
-from bot.kernel.commands import CommandError, FormErrors, Option, OptionType, Permission
+from bot.kernel.commands import (
+    ChannelId,
+    CommandError,
+    FormErrors,
+    Opt,
+    Permission,
+    ZoneName,
+)
 from bot.kernel.forms import Form, FormField
 from bot.kernel.message import Button, Field, Message, channel_link, escape
 from bot.kernel.store import aware
@@ -32,6 +39,9 @@ if TYPE_CHECKING:
 
 NEAR_DUPLICATE = 0.72
 ORG = Permission.ORGANIZER
+# The options several commands share, written once.
+ScheduleNumber = Annotated[int, Opt("Schedule number", min_value=1)]
+Theme = Annotated[str, Opt("Theme", max_length=48)]
 
 
 def _theme(ctx: Context, value: str) -> str:
@@ -58,6 +68,12 @@ def _schedule(ctx: Context, schedule_id: int) -> PromptSchedule:
     if row is None:
         raise CommandError(ctx.t("prompts.error.no_schedule", id=schedule_id), "schedule")
     return row
+
+
+def _changed(ctx: Context, s: PromptSchedule, key: str, **values: object) -> None:
+    """Keep a schedule's change and say so: every /prompt command on one schedule ends here."""
+    ctx.session.add(s)
+    ctx.reply(ctx.t(key, id=s.id, **values))
 
 
 def _local(when: datetime | None, zone: str, locale: str | None = None) -> str:
@@ -106,49 +122,19 @@ def _schedule_line(ctx: Context, s: PromptSchedule) -> Field:
 feature.group("prompt", "Themed discussion prompts")
 
 
-@feature.command(
-    "prompt schedule",
-    "Schedule a theme's prompts in a channel",
-    permission=ORG,
-    options=[
-        Option("theme", OptionType.STRING, "Theme (see /prompt themes)", max_length=48),
-        Option("channel", OptionType.CHANNEL, "Where prompts are posted"),
-        Option(
-            "when",
-            OptionType.STRING,
-            "e.g. every monday 19:00, first sunday of the month 10:00",
-            max_length=80,
-        ),
-        Option(
-            "timezone",
-            OptionType.TIMEZONE,
-            "IANA zone (default: the community's)",
-            required=False,
-        ),
-        Option(
-            "weeks",
-            OptionType.INT,
-            "A series: stop after this many posts",
-            required=False,
-            min_value=1,
-            max_value=52,
-        ),
-        Option(
-            "forum",
-            OptionType.BOOL,
-            "The channel is a forum: one tagged post per prompt",
-            required=False,
-        ),
-    ],
-)
+@feature.command("prompt schedule", "Schedule a theme's prompts in a channel", permission=ORG)
 async def schedule(
     ctx: Context,
-    theme: str,
-    channel: str,
-    when: str,
-    timezone: str | None = None,
-    weeks: int | None = None,
-    forum: bool | None = None,
+    theme: Annotated[str, Opt("Theme (see /prompt themes)", max_length=48)],
+    channel: Annotated[ChannelId, Opt("Where prompts are posted")],
+    when: Annotated[
+        str, Opt("e.g. every monday 19:00, first sunday of the month 10:00", max_length=80)
+    ],
+    timezone: Annotated[ZoneName | None, Opt("IANA zone (default: the community's)")] = None,
+    weeks: Annotated[
+        int | None, Opt("A series: stop after this many posts", min_value=1, max_value=52)
+    ] = None,
+    forum: Annotated[bool | None, Opt("The channel is a forum: one tagged post per prompt")] = None,
 ) -> None:
     theme = _theme(ctx, theme)
     rule = parse_rule(when)
@@ -205,22 +191,13 @@ async def list_(ctx: Context) -> None:
 
 
 @feature.command(
-    "prompt preview",
-    "The next fire times and the prompt each will use",
-    permission=ORG,
-    options=[
-        Option("schedule", OptionType.INT, "Schedule number", min_value=1),
-        Option(
-            "count",
-            OptionType.INT,
-            "How many (1-10)",
-            required=False,
-            min_value=1,
-            max_value=10,
-        ),
-    ],
+    "prompt preview", "The next fire times and the prompt each will use", permission=ORG
 )
-async def preview(ctx: Context, schedule: int, count: int | None = None) -> None:
+async def preview(
+    ctx: Context,
+    schedule: ScheduleNumber,
+    count: Annotated[int | None, Opt("How many (1-10)", min_value=1, max_value=10)] = None,
+) -> None:
     s = _schedule(ctx, schedule)
     n = count or 5
     start = aware(s.next_fire_at)
@@ -250,16 +227,12 @@ async def preview(ctx: Context, schedule: int, count: int | None = None) -> None
     )
 
 
-@feature.command(
-    "prompt post-now",
-    "Post the theme's next prompt right away",
-    permission=ORG,
-    options=[
-        Option("theme", OptionType.STRING, "Theme", max_length=48),
-        Option("channel", OptionType.CHANNEL, "Where (default: here)", required=False),
-    ],
-)
-async def post_now(ctx: Context, theme: str, channel: str | None = None) -> None:
+@feature.command("prompt post-now", "Post the theme's next prompt right away", permission=ORG)
+async def post_now(
+    ctx: Context,
+    theme: Theme,
+    channel: Annotated[ChannelId | None, Opt("Where (default: here)")] = None,
+) -> None:
     theme = _theme(ctx, theme)
     target = channel or ctx.place.channel
     if not target:
@@ -280,13 +253,8 @@ async def post_now(ctx: Context, theme: str, channel: str | None = None) -> None
     ctx.reply(ctx.t("prompts.posted_now", prompt=post.prompt_id, channel=channel_link(target)))
 
 
-@feature.command(
-    "prompt skip",
-    "Skip the next post of a schedule",
-    permission=ORG,
-    options=[Option("schedule", OptionType.INT, "Schedule number", min_value=1)],
-)
-async def skip(ctx: Context, schedule: int) -> None:
+@feature.command("prompt skip", "Skip the next post of a schedule", permission=ORG)
+async def skip(ctx: Context, schedule: ScheduleNumber) -> None:
     s = _schedule(ctx, schedule)
     fire = aware(s.next_fire_at)
     if fire is None:
@@ -306,67 +274,40 @@ async def skip(ctx: Context, schedule: int) -> None:
     nxt = next_fire(engine.rule_of(s), ZoneInfo(s.timezone), fire)
     s.next_fire_at = nxt
     s.active = nxt is not None
-    ctx.session.add(s)
-    ctx.reply(
-        ctx.t(
-            "prompts.skipped",
-            id=s.id,
-            when=_local(fire, s.timezone, ctx.locale),
-            next=_local(nxt, s.timezone, ctx.locale),
-        )
+    _changed(
+        ctx,
+        s,
+        "prompts.skipped",
+        when=_local(fire, s.timezone, ctx.locale),
+        next=_local(nxt, s.timezone, ctx.locale),
     )
 
 
-@feature.command(
-    "prompt pause",
-    "Pause a schedule",
-    permission=ORG,
-    options=[Option("schedule", OptionType.INT, "Schedule number", min_value=1)],
-)
-async def pause(ctx: Context, schedule: int) -> None:
+@feature.command("prompt pause", "Pause a schedule", permission=ORG)
+async def pause(ctx: Context, schedule: ScheduleNumber) -> None:
     s = _schedule(ctx, schedule)
     s.paused = True
-    ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.paused", id=s.id))
+    _changed(ctx, s, "prompts.paused")
 
 
-@feature.command(
-    "prompt resume",
-    "Resume a paused schedule",
-    permission=ORG,
-    options=[Option("schedule", OptionType.INT, "Schedule number", min_value=1)],
-)
-async def resume(ctx: Context, schedule: int) -> None:
+@feature.command("prompt resume", "Resume a paused schedule", permission=ORG)
+async def resume(ctx: Context, schedule: ScheduleNumber) -> None:
     s = _schedule(ctx, schedule)
     # Fires that fell inside the pause are not owed: resume from now.
     s.paused = False
     s.next_fire_at = next_fire(engine.rule_of(s), ZoneInfo(s.timezone), ctx.now)
     s.active = s.next_fire_at is not None
-    ctx.session.add(s)
-    ctx.reply(
-        ctx.t("prompts.resumed", id=s.id, next=_local(s.next_fire_at, s.timezone, ctx.locale))
-    )
+    _changed(ctx, s, "prompts.resumed", next=_local(s.next_fire_at, s.timezone, ctx.locale))
 
 
-@feature.command(
-    "prompt edit",
-    "Change a schedule's time, zone, channel or theme",
-    permission=ORG,
-    options=[
-        Option("schedule", OptionType.INT, "Schedule number", min_value=1),
-        Option("when", OptionType.STRING, "New rule", required=False, max_length=80),
-        Option("timezone", OptionType.TIMEZONE, "New time zone", required=False),
-        Option("channel", OptionType.CHANNEL, "New channel", required=False),
-        Option("theme", OptionType.STRING, "New theme", required=False, max_length=48),
-    ],
-)
+@feature.command("prompt edit", "Change a schedule's time, zone, channel or theme", permission=ORG)
 async def edit(
     ctx: Context,
-    schedule: int,
-    when: str | None = None,
-    timezone: str | None = None,
-    channel: str | None = None,
-    theme: str | None = None,
+    schedule: ScheduleNumber,
+    when: Annotated[str | None, Opt("New rule", max_length=80)] = None,
+    timezone: Annotated[ZoneName | None, Opt("New time zone")] = None,
+    channel: Annotated[ChannelId | None, Opt("New channel")] = None,
+    theme: Annotated[str | None, Opt("New theme", max_length=48)] = None,
 ) -> None:
     s = _schedule(ctx, schedule)
     if not any((when, timezone, channel, theme)):
@@ -379,34 +320,23 @@ async def edit(
     s.next_fire_at = next_fire(rule, ZoneInfo(s.timezone), ctx.now)
     if s.next_fire_at is None:
         raise CommandError(ctx.t("prompts.error.in_past"), "when")
-    ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.edited", id=s.id, next=_local(s.next_fire_at, s.timezone, ctx.locale)))
+    _changed(ctx, s, "prompts.edited", next=_local(s.next_fire_at, s.timezone, ctx.locale))
 
 
-@feature.command(
-    "prompt delete",
-    "Delete a schedule (its history stays for stats)",
-    permission=ORG,
-    options=[Option("schedule", OptionType.INT, "Schedule number", min_value=1)],
-)
-async def delete(ctx: Context, schedule: int) -> None:
+@feature.command("prompt delete", "Delete a schedule (its history stays for stats)", permission=ORG)
+async def delete(ctx: Context, schedule: ScheduleNumber) -> None:
     s = _schedule(ctx, schedule)
     s.active = False
     s.next_fire_at = None
-    ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.deleted", id=s.id))
+    _changed(ctx, s, "prompts.deleted")
 
 
-@feature.command(
-    "prompt pin",
-    "Use this prompt next on a schedule",
-    permission=ORG,
-    options=[
-        Option("schedule", OptionType.INT, "Schedule number", min_value=1),
-        Option("prompt", OptionType.STRING, "Prompt id (see /prompt preview)", max_length=48),
-    ],
-)
-async def pin(ctx: Context, schedule: int, prompt: str) -> None:
+@feature.command("prompt pin", "Use this prompt next on a schedule", permission=ORG)
+async def pin(
+    ctx: Context,
+    schedule: ScheduleNumber,
+    prompt: Annotated[str, Opt("Prompt id (see /prompt preview)", max_length=48)],
+) -> None:
     s = _schedule(ctx, schedule)
     ids = {
         p.id
@@ -419,8 +349,7 @@ async def pin(ctx: Context, schedule: int, prompt: str) -> None:
             ctx.t("prompts.error.no_prompt", prompt=prompt[:48], theme=s.theme) + hint, "prompt"
         )
     s.pinned_prompt = prompt
-    ctx.session.add(s)
-    ctx.reply(ctx.t("prompts.pinned", prompt=prompt, id=s.id))
+    _changed(ctx, s, "prompts.pinned", prompt=prompt)
 
 
 @feature.command("prompt themes", "The themes and how many prompts each has")
@@ -433,23 +362,13 @@ async def themes(ctx: Context) -> None:
     ctx.reply(Message(title=ctx.t("prompts.themes.title"), text="\n".join(lines)))
 
 
-@feature.command(
-    "prompt add",
-    "Add your community's own prompt to a theme",
-    permission=ORG,
-    options=[
-        Option("theme", OptionType.STRING, "Theme", max_length=48),
-        Option("text", OptionType.STRING, "The question", min_length=10, max_length=1000),
-        Option(
-            "follow-up",
-            OptionType.STRING,
-            "A follow-up question",
-            required=False,
-            max_length=300,
-        ),
-    ],
-)
-async def add(ctx: Context, theme: str, text: str, follow_up: str | None = None) -> None:
+@feature.command("prompt add", "Add your community's own prompt to a theme", permission=ORG)
+async def add(
+    ctx: Context,
+    theme: Theme,
+    text: Annotated[str, Opt("The question", min_length=10, max_length=1000)],
+    follow_up: Annotated[str | None, Opt("A follow-up question", max_length=300)] = None,
+) -> None:
     theme = _theme(ctx, theme)
     c = ctx.community
     count = ctx.session.exec(
@@ -526,21 +445,12 @@ async def import_submitted(ctx: Context, args: list[str], fields: dict[str, str]
     ctx.reply(ctx.t("prompts.import.done", count=len(pack.prompts), theme=pack.theme))
 
 
-@feature.command(
-    "prompt suggest",
-    "Suggest a discussion prompt",
-    options=[
-        Option("theme", OptionType.STRING, "Theme", max_length=48),
-        Option(
-            "text",
-            OptionType.STRING,
-            "Your question for the community",
-            min_length=10,
-            max_length=500,
-        ),
-    ],
-)
-async def suggest(ctx: Context, theme: str, text: str) -> None:
+@feature.command("prompt suggest", "Suggest a discussion prompt")
+async def suggest(
+    ctx: Context,
+    theme: Theme,
+    text: Annotated[str, Opt("Your question for the community", min_length=10, max_length=500)],
+) -> None:
     theme = _theme(ctx, theme)
     similar, ratio = nearest_prompt(ctx, theme, text)
     c = ctx.community

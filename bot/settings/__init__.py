@@ -3,13 +3,21 @@ preferences (language, time zone)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import langcodes
 from sqlmodel import Session, col, select
 
 from bot.kernel import i18n
-from bot.kernel.commands import Choice, CommandError, Option, OptionType, Permission, command_key
+from bot.kernel.commands import (
+    ChannelId,
+    Choice,
+    CommandError,
+    Opt,
+    Permission,
+    ZoneName,
+    command_key,
+)
 from bot.kernel.message import Field, Message, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.kernel.store.models import MemberPrefs
@@ -21,6 +29,8 @@ if TYPE_CHECKING:
 
 
 _ROLE_KINDS = (Choice("moderators", "moderator"), Choice("organizers", "organizer"))
+ADMIN = Permission.ADMIN
+Language = Annotated[str, Opt("Language code: en, es, ja", max_length=20)]
 
 
 def _language(ctx: Context, code: str) -> str:
@@ -89,7 +99,14 @@ async def help_(ctx: Context) -> None:
 feature.group("settings", "Community settings (admins)")
 
 
-@feature.command("settings show", "Show this community's settings", permission=Permission.ADMIN)
+def _set(ctx: Context, field: str, value: object) -> None:
+    """Change one of the community's settings, as every `/settings <name>` does. The setter
+    answers after it, so an answer reads in the community's new language where that changed."""
+    setattr(ctx.community, field, value)
+    ctx.session.add(ctx.community)
+
+
+@feature.command("settings show", "Show this community's settings", permission=ADMIN)
 async def settings_show(ctx: Context) -> None:
     c = ctx.community
     fields = (
@@ -109,76 +126,53 @@ async def settings_show(ctx: Context) -> None:
 @feature.command(
     "settings role",
     "Give or take moderator/organizer rights for a role (or user:ID)",
-    permission=Permission.ADMIN,
-    options=[
-        Option("kind", OptionType.CHOICE, "Which rights", choices=_ROLE_KINDS),
-        Option("role", OptionType.STRING, "Role id or name, or user:ID", max_length=64),
-        Option("remove", OptionType.BOOL, "Take the rights away", required=False, default=False),
-    ],
+    permission=ADMIN,
 )
-async def settings_role(ctx: Context, kind: str, role: str, remove: bool) -> None:
+async def settings_role(
+    ctx: Context,
+    kind: Annotated[str, Opt("Which rights", choices=_ROLE_KINDS)],
+    role: Annotated[str, Opt("Role id or name, or user:ID", max_length=64)],
+    remove: Annotated[bool, Opt("Take the rights away")] = False,
+) -> None:
     role = _role_key(role)
     c = ctx.community
     attr = "moderator_roles" if kind == "moderator" else "organizer_roles"
     roles = [r for r in getattr(c, attr) if r != role]
     if not remove:
         roles.append(role)
-    setattr(c, attr, roles)
-    ctx.session.add(c)
+    _set(ctx, attr, roles)
     key = "core.settings.role_removed" if remove else "core.settings.role_added"
     ctx.reply(ctx.t(key, role=escape(role), kind=ctx.t(f"core.kind.{kind}")))
 
 
-@feature.command(
-    "settings queue",
-    "Set the moderator queue channel",
-    permission=Permission.ADMIN,
-    options=[Option("channel", OptionType.CHANNEL, "The private moderators' channel")],
-)
-async def settings_queue(ctx: Context, channel: str) -> None:
-    ctx.community.queue_channel = channel
-    ctx.session.add(ctx.community)
+@feature.command("settings queue", "Set the moderator queue channel", permission=ADMIN)
+async def settings_queue(
+    ctx: Context, channel: Annotated[ChannelId, Opt("The private moderators' channel")]
+) -> None:
+    _set(ctx, "queue_channel", channel)
     ctx.reply(ctx.t("core.settings.queue_set", channel=channel))
 
 
-@feature.command(
-    "settings timezone",
-    "Set the community's time zone",
-    permission=Permission.ADMIN,
-    options=[Option("zone", OptionType.TIMEZONE, "IANA time zone, e.g. Europe/Berlin")],
-)
-async def settings_timezone(ctx: Context, zone: str) -> None:
-    ctx.community.timezone = zone
-    ctx.session.add(ctx.community)
+@feature.command("settings timezone", "Set the community's time zone", permission=ADMIN)
+async def settings_timezone(
+    ctx: Context, zone: Annotated[ZoneName, Opt("IANA time zone, e.g. Europe/Berlin")]
+) -> None:
+    _set(ctx, "timezone", zone)
     ctx.reply(ctx.t("core.settings.timezone_set", zone=zone))
 
 
-@feature.command(
-    "settings language",
-    "Set the community's language",
-    permission=Permission.ADMIN,
-    options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
-)
-async def settings_language(ctx: Context, language: str) -> None:
-    ctx.community.language = _language(ctx, language)
-    ctx.session.add(ctx.community)
-    ctx.reply(
-        ctx.t(
-            "core.settings.language_set",
-            language=i18n.language_name(ctx.community.language, ctx.locale),
-        )
-    )
+@feature.command("settings language", "Set the community's language", permission=ADMIN)
+async def settings_language(ctx: Context, language: Language) -> None:
+    _set(ctx, "language", _language(ctx, language))
+    name = i18n.language_name(ctx.community.language, ctx.locale)
+    ctx.reply(ctx.t("core.settings.language_set", language=name))
 
 
-@feature.command(
-    "settings reporter",
-    "Whether moderators see who filed a report",
-    permission=Permission.ADMIN,
-    options=[Option("visible", OptionType.BOOL, "yes: moderators see the reporter")],
-)
-async def settings_reporter(ctx: Context, visible: bool) -> None:
-    ctx.community.show_reporter_to_moderators = visible
-    ctx.session.add(ctx.community)
+@feature.command("settings reporter", "Whether moderators see who filed a report", permission=ADMIN)
+async def settings_reporter(
+    ctx: Context, visible: Annotated[bool, Opt("yes: moderators see the reporter")]
+) -> None:
+    _set(ctx, "show_reporter_to_moderators", visible)
     key = "core.settings.reporter_visible" if visible else "core.settings.reporter_hidden"
     ctx.reply(ctx.t(key))
 
@@ -186,12 +180,8 @@ async def settings_reporter(ctx: Context, visible: bool) -> None:
 feature.group("me", "Your own preferences")
 
 
-@feature.command(
-    "me language",
-    "The language the bot uses with you",
-    options=[Option("language", OptionType.STRING, "Language code: en, es, ja", max_length=20)],
-)
-async def me_language(ctx: Context, language: str) -> None:
+@feature.command("me language", "The language the bot uses with you")
+async def me_language(ctx: Context, language: Language) -> None:
     prefs = ctx.prefs()
     assert prefs is not None
     prefs.locale = _language(ctx, language)
@@ -203,12 +193,10 @@ async def me_language(ctx: Context, language: str) -> None:
     ctx.reply(ctx.t(key, language=i18n.language_name(prefs.locale, ctx.locale)))
 
 
-@feature.command(
-    "me timezone",
-    "Your time zone (for times the bot shows you)",
-    options=[Option("zone", OptionType.TIMEZONE, "IANA time zone, e.g. Asia/Tokyo")],
-)
-async def me_timezone(ctx: Context, zone: str) -> None:
+@feature.command("me timezone", "Your time zone (for times the bot shows you)")
+async def me_timezone(
+    ctx: Context, zone: Annotated[ZoneName, Opt("IANA time zone, e.g. Asia/Tokyo")]
+) -> None:
     prefs = ctx.prefs()
     assert prefs is not None
     prefs.timezone = zone
@@ -217,19 +205,17 @@ async def me_timezone(ctx: Context, zone: str) -> None:
     ctx.reply(ctx.t("core.me.timezone_set", zone=zone))
 
 
-@feature.command(
-    "me discreet",
-    "Discreet mode: the bot never writes to you first",
-    options=[
-        Option(
-            "mode",
-            OptionType.CHOICE,
+@feature.command("me discreet", "Discreet mode: the bot never writes to you first")
+async def me_discreet(
+    ctx: Context,
+    mode: Annotated[
+        str,
+        Opt(
             "on: the bot never writes to you first; off: as before",
             choices=(Choice("on", "on"), Choice("off", "off")),
-        )
+        ),
     ],
-)
-async def me_discreet(ctx: Context, mode: str) -> None:
+) -> None:
     """For members whose phone may be watched: no DM they did not ask for (Context.send),
     while moderators still hear of crisis signals and are told how to reach out."""
     prefs = ctx.prefs()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from sqlmodel import Session, select
 
 from bot.kernel import i18n
-from bot.kernel.commands import Choice, CommandError, Option, OptionType
+from bot.kernel.commands import Choice, CommandError, Opt
 from bot.kernel.message import Field, Message, Select, SelectOption, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.support import directory, gazetteer, helplines, layers, operator, places
@@ -93,78 +93,10 @@ def _languages(ctx: Context, text: str) -> list[str]:
     return out[:5]
 
 
-COUNTRY_OPTION = Option(
-    "country",
-    OptionType.STRING,
-    "Country, if the city name is shared (GB, Canada...)",
-    required=False,
-    min_length=2,
-    max_length=60,
-)
-
-
-HELPLINE_COUNTRY = Option(
-    "country",
-    OptionType.STRING,
-    "Country code or name, e.g. ES, Japan",
-    required=False,
-    min_length=2,
-    max_length=60,
-)
-FIND_OPTIONS = (
-    Option("topic", OptionType.CHOICE, "What kind of support", choices=TOPIC_CHOICES),
-    Option(
-        "city",
-        OptionType.STRING,
-        "Near this city, e.g. Madrid or Madrid, ES (default: your saved city)",
-        required=False,
-        max_length=80,
-    ),
-    Option(
-        "language",
-        OptionType.STRING,
-        "In this language (default: yours)",
-        required=False,
-        max_length=40,
-    ),
-    COUNTRY_OPTION,
-    Option("online", OptionType.BOOL, "Online only", required=False),
-    Option("free", OptionType.BOOL, "Free only", required=False),
-    Option("open-now", OptionType.BOOL, "Open right now", required=False),
-)
-
-
-async def _find_command(
-    ctx: Context,
-    topic: str,
-    city: str | None = None,
-    language: str | None = None,
-    country: str | None = None,
-    online: bool | None = None,
-    free: bool | None = None,
-    open_now: bool | None = None,
-) -> None:
-    langs = _languages(ctx, language) if language else []
-    flags = "".join(f for f, on in (("o", online), ("f", free), ("n", open_now)) if on)
-    found = None
-    if city:
-        then = ("find", topic, ",".join(langs), flags)
-        found = resolve_city(ctx, city, country, then)
-        if found is None:
-            return  # the member picks the city from the choices offered
-    _find(ctx, topic, found, tuple(langs), flags, _country(ctx, country))
-
-
-async def _city_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
-    """A city picked from the choices: save it, or run the search it was picked for."""
-    found = gazetteer.by_id(int(values[0])) if values and values[0].isdigit() else None
-    if found is None:
-        raise CommandError(ctx.t("core.error.stale_button"))
-    if args[:1] == ["find"]:
-        topic, langs, flags = ([*args[1:], "", "", ""])[:3]
-        _find(ctx, topic, found, tuple(x for x in langs.split(",") if x), flags, None)
-    else:
-        _save_city(ctx, found)
+Country = Annotated[
+    str | None,
+    Opt("Country, if the city name is shared (GB, Canada...)", min_length=2, max_length=60),
+]
 
 
 def _save_city(ctx: Context, found: gazetteer.City) -> None:
@@ -311,25 +243,20 @@ async def topics(ctx: Context) -> None:
 
 
 @feature.command(
-    "support location",
-    "Save your city (only coarse, only if you want) to find help nearby",
-    options=[
-        Option("city", OptionType.STRING, "City", max_length=80),
-        COUNTRY_OPTION,
-    ],
+    "support location", "Save your city (only coarse, only if you want) to find help nearby"
 )
-async def location(ctx: Context, city: str, country: str | None = None) -> None:
+async def location(
+    ctx: Context, city: Annotated[str, Opt("City", max_length=80)], country: Country = None
+) -> None:
     found = resolve_city(ctx, city, country)
     if found is not None:
         _save_city(ctx, found)
 
 
-@feature.command(
-    "support languages",
-    "The languages you'd like support in",
-    options=[Option("languages", OptionType.STRING, "e.g. es, ja, pt-BR", max_length=80)],
-)
-async def languages(ctx: Context, languages: str) -> None:
+@feature.command("support languages", "The languages you'd like support in")
+async def languages(
+    ctx: Context, languages: Annotated[str, Opt("e.g. es, ja, pt-BR", max_length=80)]
+) -> None:
     tags = _languages(ctx, languages)
     place = saved_place(ctx) or MemberPlace(
         platform=ctx.community.platform,
@@ -350,20 +277,55 @@ async def forget(ctx: Context) -> None:
     ctx.reply(ctx.t("support.forgotten"))
 
 
-feature.command(
-    "support find",
-    "Find support near you, in your language (only you see the answer)",
-    options=FIND_OPTIONS,
-)(_find_command)
-feature.component("support-city")(_city_chosen)
+@feature.command(
+    "support find", "Find support near you, in your language (only you see the answer)"
+)
+async def find(
+    ctx: Context,
+    topic: Annotated[str, Opt("What kind of support", choices=TOPIC_CHOICES)],
+    city: Annotated[
+        str | None,
+        Opt("Near this city, e.g. Madrid or Madrid, ES (default: your saved city)", max_length=80),
+    ] = None,
+    language: Annotated[str | None, Opt("In this language (default: yours)", max_length=40)] = None,
+    country: Country = None,
+    online: Annotated[bool | None, Opt("Online only")] = None,
+    free: Annotated[bool | None, Opt("Free only")] = None,
+    open_now: Annotated[bool | None, Opt("Open right now")] = None,
+) -> None:
+    langs = _languages(ctx, language) if language else []
+    flags = "".join(f for f, on in (("o", online), ("f", free), ("n", open_now)) if on)
+    found = None
+    if city:
+        then = ("find", topic, ",".join(langs), flags)
+        found = resolve_city(ctx, city, country, then)
+        if found is None:
+            return  # the member picks the city from the choices offered
+    _find(ctx, topic, found, tuple(langs), flags, _country(ctx, country))
+
+
+@feature.component("support-city")
+async def city_chosen(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """A city picked from the choices: save it, or run the search it was picked for."""
+    found = gazetteer.by_id(int(values[0])) if values and values[0].isdigit() else None
+    if found is None:
+        raise CommandError(ctx.t("core.error.stale_button"))
+    if args[:1] == ["find"]:
+        topic, langs, flags = ([*args[1:], "", "", ""])[:3]
+        _find(ctx, topic, found, tuple(x for x in langs.split(",") if x), flags, None)
+    else:
+        _save_city(ctx, found)
 
 
 @feature.command(
-    "support helplines",
-    "Crisis and abuse helplines for a country (only you see this)",
-    options=[HELPLINE_COUNTRY],
+    "support helplines", "Crisis and abuse helplines for a country (only you see this)"
 )
-async def lines(ctx: Context, country: str | None = None) -> None:
+async def lines(
+    ctx: Context,
+    country: Annotated[
+        str | None, Opt("Country code or name, e.g. ES, Japan", min_length=2, max_length=60)
+    ] = None,
+) -> None:
     wanted = _country(ctx, country) or member_country(ctx)
     used, found = helplines.for_country(wanted)
     title = (

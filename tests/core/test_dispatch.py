@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
 from sqlmodel import select
 
 from bot.kernel.app import App
-from bot.kernel.commands import Option, OptionType, Permission
+from bot.kernel.commands import Opt, Permission
 from bot.kernel.context import Context, level_of
 from bot.kernel.events import Actor, CommandInvoked, Place
 from bot.kernel.store.models import Community, MemberPrefs
@@ -72,8 +74,8 @@ async def test_bad_options_get_a_private_error_and_change_nothing(
 
 
 async def test_a_failing_handler_answers_privately_and_rolls_back(app: App) -> None:
-    @app.registry.command("explode", "fails", options=[Option("n", OptionType.INT, "n")])
-    async def explode(ctx: Context, n: int) -> None:
+    @app.registry.command("explode", "fails")
+    async def explode(ctx: Context, n: Annotated[int, Opt("n")]) -> None:
         ctx.community.timezone = "Asia/Tokyo"
         ctx.session.add(ctx.community)
         ctx.session.flush()
