@@ -81,7 +81,8 @@ def new_revision(message: str) -> Path:
     installed features declare and the schema the existing migrations build (compared on a
     scratch SQLite database brought to head). Read it before committing: autogenerate misses
     renames and data moves."""
-    slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:40] or "change"
+    # alembic_version holds 32 characters: "NNNN_" and at most 27 of the message.
+    slug = re.sub(r"[^a-z0-9]+", "_", message.lower()).strip("_")[:27].strip("_") or "change"
     with tempfile.TemporaryDirectory() as scratch:
         store = Store(f"sqlite:///{scratch}/head.db")
         try:

@@ -41,6 +41,7 @@ from bot.kernel.events import (
     Place,
 )
 from bot.kernel.message import Button, Message, Select
+from bot.moderation import prefs
 
 if TYPE_CHECKING:
     from bot.kernel.app import App
@@ -66,8 +67,8 @@ class ConsoleSession:
         """A console community comes with roles mapped and a queue channel."""
         with self.app.store.session() as s:
             c = self.app.community(s, Place(NAME, COMMUNITY))
-            if not c.queue_channel:
-                c.queue_channel = "moderators"
+            if not prefs.queue_channel(s, c):
+                prefs.update(s, c, queue_channel="moderators")
                 c.moderator_roles = ["moderator"]
                 c.organizer_roles = ["organizer"]
                 c.admin_roles = ["admin"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.kernel.app import App
 from bot.kernel.platform import Survey
 from bot.kernel.store.models import Community
+from bot.moderation import prefs
 
 
 @dataclass
@@ -27,7 +28,9 @@ async def check(app: App, community: Community) -> Health:
     if platform is None:
         return Health(False, None, ["The bot is not connected to this platform right now."])
     survey = await platform.survey(community.community_id)
-    health = Health(True, survey, _queue(community, survey))
+    with app.store.session() as s:
+        queue = prefs.queue_channel(s, community)
+    health = Health(True, survey, _queue(queue, survey))
     if survey is None:
         health.warnings.append("The platform did not answer: health could not be checked now.")
         return health
@@ -48,8 +51,7 @@ async def check(app: App, community: Community) -> Health:
     return health
 
 
-def _queue(community: Community, survey: Survey | None) -> list[str]:
-    queue = community.queue_channel
+def _queue(queue: str | None, survey: Survey | None) -> list[str]:
     if not queue:
         return ["No moderator queue channel is set: reports have nowhere to go."]
     if survey is None or not survey.present:

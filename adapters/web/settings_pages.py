@@ -22,6 +22,7 @@ from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.platform import Survey
 from bot.kernel.store.models import Community
+from bot.moderation import prefs
 
 C = "/c/{platform}/{community}"
 ZONES = sorted(zoneinfo.available_timezones())
@@ -32,15 +33,15 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(C + "/settings", save_settings, name="save_settings")
 
 
-def version(c: Community) -> str:
+def version(c: Community, queue: str | None) -> str:
     """A fingerprint of the settings this page edits: a form made from an older one is stale."""
-    parts = (c.queue_channel, c.moderator_roles, c.organizer_roles, c.language, c.timezone)
+    parts = (queue, c.moderator_roles, c.organizer_roles, c.language, c.timezone)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _current(c: Community) -> dict[str, Any]:
+def _current(c: Community, queue: str | None) -> dict[str, Any]:
     return {
-        "queue": c.queue_channel or "",
+        "queue": queue or "",
         "moderators": list(c.moderator_roles),
         "organizers": list(c.organizer_roles),
         "language": c.language,
@@ -75,14 +76,14 @@ async def settings_page(
 ) -> web.Response:
     _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
-    community = _fresh(app, found)
+    community, queue = _fresh(app, found)
     survey = await _survey(app, found)
-    values = form or _current(community)
+    values = form or _current(community, queue)
     page = {
         "title": "Settings",
         "form": values,
         "errors": errors or {},
-        "version": (form or {}).get("version") or version(community),
+        "version": (form or {}).get("version") or version(community, queue),
         "channels": survey.channels,
         "reachable": survey.present,
         "moderator_options": _options(survey, values["moderators"]),
@@ -95,11 +96,13 @@ async def settings_page(
     return await render(request, "settings.html", page, status=status)
 
 
-def _fresh(app: App, found: Standing) -> Community:
+def _fresh(app: App, found: Standing) -> tuple[Community, str | None]:
+    """The community as it is now, and its moderator queue channel."""
     with app.store.session() as s:
         row = s.exec(select(Community).where(Community.id == found.community.id)).one()
+        queue = prefs.queue_channel(s, row)
         s.expunge(row)
-        return row
+        return row, queue
 
 
 def _posted(form: Any) -> dict[str, Any]:
@@ -149,8 +152,8 @@ async def save_settings(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
     after = _posted(await request.post())
-    current = _fresh(app, found)
-    if version(current) != after["version"]:
+    current, queue = _fresh(app, found)
+    if version(current, queue) != after["version"]:
         return await _flash(
             request,
             found,
@@ -158,7 +161,7 @@ async def save_settings(request: web.Request) -> web.Response:
             "Someone else changed these settings since you opened this page. Nothing was "
             "changed; here they are as they are now.",
         )
-    before = _current(current)
+    before = _current(current, queue)
     errors = _picked(await _survey(app, found), before, after)
     if errors:
         return await settings_page(request, form=after, errors=errors, status=422)
@@ -174,7 +177,7 @@ async def save_settings(request: web.Request) -> web.Response:
         else:
             errors[field] = outcome.error or "Not saved."
     if errors:
-        after["version"] = version(_fresh(app, found))
+        after["version"] = version(*_fresh(app, found))
         return await settings_page(request, form=after, errors=errors, status=422)
     text = "Saved: " + ", ".join(dict.fromkeys(done)) + "." if done else "Nothing to change."
     return await _flash(request, found, "ok", text)

@@ -13,6 +13,20 @@ from bot.kernel.store.db import dt_column, json_column
 from bot.kernel.store.models import CommunityScoped
 
 
+class ModerationPrefs(CommunityScoped, SQLModel, table=True):
+    """A community's moderation settings: where the queue is and whether moderators see who
+    reported. No row: no queue channel yet, reporters shown."""
+
+    __tablename__ = "mod_community_settings"
+    __table_args__ = (UniqueConstraint("platform", "community_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64)
+    queue_channel: str | None = Field(default=None, max_length=64)
+    show_reporter_to_moderators: bool = True
+
+
 class ModCase(CommunityScoped, SQLModel, table=True):
     __tablename__ = "mod_cases"
     __table_args__ = (UniqueConstraint("platform", "community_id", "number"),)

@@ -18,6 +18,7 @@ from bot.kernel.context import level_of
 from bot.kernel.events import Place
 from bot.kernel.message import Button, Field, Message, Select, SelectOption, escape, mention
 from bot.kernel.store.models import Community, OutboxEntry
+from bot.moderation import prefs
 from bot.moderation import service as svc
 from bot.moderation.feature import feature
 from bot.moderation.models import ModCase
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 def where(ctx: Context, community: Community | None = None) -> Place | None:
     c = community or ctx.community
-    return Place(c.platform, c.community_id, c.queue_channel) if c.queue_channel else None
+    channel = prefs.queue_channel(ctx.session, c)
+    return Place(c.platform, c.community_id, channel) if channel else None
 
 
 def card(ctx: Context, case: ModCase) -> Message:
@@ -53,7 +55,7 @@ def card(ctx: Context, case: ModCase) -> Message:
     if case.kind == "report" and case.reporter_id:
         who = (
             mention(case.reporter_id)
-            if c.show_reporter_to_moderators
+            if prefs.of(ctx.session, c).show_reporter_to_moderators
             else ctx.t("mod.card.anonymous")
         )
         fields.append(Field(ctx.t("mod.card.reporter"), who, inline=True))
@@ -190,7 +192,8 @@ async def delivery_failed(app: App, entry: OutboxEntry, result: ActionResult) ->
     with app.store.session() as s:
         place = Place(entry.platform, entry.community_id)
         community = app.community(s, place)
-        if not community.queue_channel:
+        channel = prefs.queue_channel(s, community)
+        if not channel:
             return
         text = i18n.t(
             "core.alert.delivery_failed",
@@ -198,7 +201,7 @@ async def delivery_failed(app: App, entry: OutboxEntry, result: ActionResult) ->
             kind=entry.kind or "message",
             error=(result.error or "unknown")[:200],
         )
-        alert = a.Post(place.at_channel(community.queue_channel), Message(text=text, tone="danger"))
+        alert = a.Post(place.at_channel(channel), Message(text=text, tone="danger"))
         app.outbox.enqueue(s, alert, app.clock.now(), kind="alert.failure")
 
 

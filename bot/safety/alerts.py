@@ -18,7 +18,7 @@ from bot.kernel import i18n
 from bot.kernel.events import Place
 from bot.kernel.message import Button, Field, Message, escape, mention
 from bot.kernel.personal import Subject
-from bot.moderation import queue
+from bot.moderation import prefs, queue
 from bot.safety.models import SafetySignal
 
 if TYPE_CHECKING:
@@ -209,9 +209,10 @@ def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> 
 def _correct(app: Kernel, session: Session, row: SafetySignal, message_id: str | None) -> None:
     """Enqueue the card as it stands now: an edit of `message_id`, or an update card."""
     community = app.community(session, Place(row.platform, row.community_id))
-    if not community.queue_channel:
+    channel = prefs.queue_channel(session, community)
+    if not channel:
         return
-    place = Place(row.platform, row.community_id, community.queue_channel)
+    place = Place(row.platform, row.community_id, channel)
 
     def t(key: str, **values: object) -> str:
         return i18n.t(key, community.language, **values)

@@ -21,6 +21,7 @@ from bot.kernel.commands import (
 from bot.kernel.message import Field, Message, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.kernel.store.models import MemberPrefs
+from bot.moderation import prefs
 from bot.settings.feature import feature
 
 if TYPE_CHECKING:
@@ -109,15 +110,18 @@ def _set(ctx: Context, field: str, value: object) -> None:
 @feature.command("settings show", "Show this community's settings", permission=ADMIN)
 async def settings_show(ctx: Context) -> None:
     c = ctx.community
+    mod = prefs.of(ctx.session, c)
     fields = (
         Field(ctx.t("core.settings.timezone"), c.timezone, inline=True),
         Field(ctx.t("core.settings.language"), c.language, inline=True),
-        Field(ctx.t("core.settings.queue"), f"<#{c.queue_channel}>" if c.queue_channel else "-"),
+        Field(
+            ctx.t("core.settings.queue"), f"<#{mod.queue_channel}>" if mod.queue_channel else "-"
+        ),
         Field(ctx.t("core.settings.moderators"), ", ".join(c.moderator_roles) or "-"),
         Field(ctx.t("core.settings.organizers"), ", ".join(c.organizer_roles) or "-"),
         Field(
             ctx.t("core.settings.show_reporter"),
-            ctx.t("core.yes") if c.show_reporter_to_moderators else ctx.t("core.no"),
+            ctx.t("core.yes") if mod.show_reporter_to_moderators else ctx.t("core.no"),
         ),
     )
     ctx.reply(Message(title=ctx.t("core.settings.title"), fields=fields))
@@ -149,7 +153,7 @@ async def settings_role(
 async def settings_queue(
     ctx: Context, channel: Annotated[ChannelId, Opt("The private moderators' channel")]
 ) -> None:
-    _set(ctx, "queue_channel", channel)
+    prefs.update(ctx.session, ctx.community, queue_channel=channel)
     ctx.reply(ctx.t("core.settings.queue_set", channel=channel))
 
 
@@ -172,7 +176,7 @@ async def settings_language(ctx: Context, language: Language) -> None:
 async def settings_reporter(
     ctx: Context, visible: Annotated[bool, Opt("yes: moderators see the reporter")]
 ) -> None:
-    _set(ctx, "show_reporter_to_moderators", visible)
+    prefs.update(ctx.session, ctx.community, show_reporter_to_moderators=visible)
     key = "core.settings.reporter_visible" if visible else "core.settings.reporter_hidden"
     ctx.reply(ctx.t(key))
 

@@ -21,8 +21,10 @@ COUNTRIES = [*helplines.countries(), helplines.FALLBACK]
 FAMILIES = ("suicide", "danger", "control", None)
 
 
-def test_the_data_holds_thirty_nine_countries_and_the_fallback() -> None:
-    assert len(helplines.countries()) == 39
+def test_the_data_holds_sixty_countries_and_the_fallback() -> None:
+    assert len(helplines.countries()) >= 60
+    assert helplines.FALLBACK not in helplines.countries()
+    assert helplines.for_signal(helplines.FALLBACK, "suicide").lines
 
 
 @pytest.mark.parametrize("country", COUNTRIES)

@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.kernel.store.models import Community
+from bot.moderation import prefs
 from bot.support import directory
 from bot.support.directory import DIRECTORY_DIR
 from bot.support.models import SupportService
@@ -271,7 +272,7 @@ def test_settings_pickers_render_hostile_names_inert_and_save(world: WebWorld, p
     channel = world.discord.add_channel(XSS)
     rid = snowflake()
     world.discord.roles[rid] = {"id": rid, "name": XSS + "role", "position": 1, "permissions": "0"}
-    before = world.community()
+    before, queue_before = world.community(), world.queue_channel()
     try:
         sign_in_discord(world, page, OWNER_ID)
         page.goto(world.base + HERE + "/settings")
@@ -285,14 +286,15 @@ def test_settings_pickers_render_hostile_names_inert_and_save(world: WebWorld, p
         page.get_by_role("button", name="Save settings").click()
         expect(page.locator(".notice.ok")).to_contain_text("Saved")
         after = world.community()
-        assert after.queue_channel == channel and rid in after.moderator_roles
+        assert world.queue_channel() == channel and rid in after.moderator_roles
         actions = [(e.action, e.reason) for e in world.audit()[-2:]]
         assert ("web settings queue", "via dashboard") in actions
         assert page.evaluate("window.__xss") is None
     finally:
         with Session(world.app.store.engine) as s:
             row = s.get(type(before), before.id)
-            row.queue_channel, row.moderator_roles = before.queue_channel, before.moderator_roles
+            prefs.update(s, row, queue_channel=queue_before)
+            row.moderator_roles = before.moderator_roles
             s.add(row)
             s.commit()
         del world.discord.channels[channel], world.discord.roles[rid]

@@ -21,6 +21,7 @@ from adapters.slack import plugin as slack_plugin
 from bot.kernel.clock import SimulatedClock
 from bot.kernel.events import Place
 from bot.kernel.store.models import Community, MemberPrefs, OutboxEntry
+from bot.moderation import prefs
 from bot.moderation.models import AuditEntry
 from bot.moderation.reports import file_report
 from crossings.runtime import Runtime
@@ -157,14 +158,18 @@ class WebWorld:
         with Session(self.app.store.engine) as s:
             guild = self.app.community(s, Place("discord", GUILD_ID))
             guild.name = "Crossings test"
-            guild.queue_channel = self.discord.channel_id("moderators")
-            guild.show_reporter_to_moderators = False
+            prefs.update(
+                s,
+                guild,
+                queue_channel=self.discord.channel_id("moderators"),
+                show_reporter_to_moderators=False,
+            )
             s.add(guild)
             self.app.community(s, Place("discord", OTHER_GUILD)).name = "Another server"
             team = self.app.community(s, Place("slack", TEAM_ID))
             team.name = "Crossings workspace"
             team.moderator_roles = ["user:UMOD"]
-            team.queue_channel = "C0MODS"
+            prefs.update(s, team, queue_channel="C0MODS")
             s.add(team)
             s.commit()
 
@@ -176,6 +181,10 @@ class WebWorld:
                 )
             ).one()
         return row
+
+    def queue_channel(self, platform: str = "discord", cid: str = GUILD_ID) -> str | None:
+        with Session(self.app.store.engine) as s:
+            return prefs.queue_channel(s, self.community(platform, cid))
 
     def report(self, reporter: str, details: str, place: Place | None = None) -> int:
         """A report about a new member each time (reports about one member are merged)."""

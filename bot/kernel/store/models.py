@@ -44,8 +44,6 @@ class Community(CommunityScoped, SQLModel, table=True):
     moderator_roles: list[str] = Field(default_factory=list, sa_column=json_column())
     organizer_roles: list[str] = Field(default_factory=list, sa_column=json_column())
     admin_roles: list[str] = Field(default_factory=list, sa_column=json_column())
-    queue_channel: str | None = Field(default=None, max_length=64)
-    show_reporter_to_moderators: bool = True
     # Feature settings that need no table of their own, by feature name.
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     created_at: datetime | None = Field(default=None, sa_column=dt_column())
