@@ -16,8 +16,8 @@ pytestmark = pytest.mark.support
 # services those searches must list with a distance.
 CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "Tokyo": (
-        (("domestic-abuse", "ja"),),
-        ("Tokyo Women's Plaza", "Tokyo Metropolitan Women's Consultation Center", "HELP"),
+        (("domestic-abuse", "ja"), ("crisis", "en")),
+        ("Tokyo Women's Plaza", "Tokyo Metropolitan Women's Consultation Center", "HELP", "TELL"),
     ),
     "Seoul": (
         (("immigration-legal", "ko"), ("domestic-abuse", "vi")),
@@ -48,8 +48,8 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         ("NSW Domestic Violence Line", "Legal Aid NSW Domestic Violence Unit", "LawAccess NSW"),
     ),
     '"Melbourne, Australia"': (
-        (("domestic-abuse", "en"),),
-        ("Safe Steps", "Victims of Crime Helpline", "Relationship Matters"),
+        (("domestic-abuse", "en"), ("family-therapy", "en")),
+        ("Safe Steps", "Victims of Crime Helpline", "Relationship Matters", "inTouch"),
     ),
     "Bangkok": (
         (("crisis", "th"), ("domestic-abuse", "th")),
