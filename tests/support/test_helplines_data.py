@@ -46,6 +46,7 @@ KNOWN_SHORT_CODES = {
     ("BW", "14655"),  # Botswana Gender-Based Violence Prevention and Support Centre
     ("MN", "107"),  # Mongolia's police hotline for domestic violence
     ("TN", "1899"),  # Tunisia's green line for reporting violence against women
+    ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}

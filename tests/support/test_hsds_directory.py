@@ -59,6 +59,7 @@ KNOWN_UNLISTED = {
     ("BW", "14655"),  # Botswana Gender-Based Violence Prevention and Support Centre
     ("MN", "107"),  # Mongolia's police hotline for domestic violence
     ("TN", "1899"),  # Tunisia's green line for reporting violence against women
+    ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
     ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
     ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
 }
