@@ -48,8 +48,8 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         ("NSW Domestic Violence Line", "Legal Aid NSW Domestic Violence Unit", "LawAccess NSW"),
     ),
     '"Melbourne, Australia"': (
-        (("domestic-abuse", "en"), ("family-therapy", "en")),
-        ("Safe Steps", "Victims of Crime Helpline", "Relationship Matters", "inTouch"),
+        (("domestic-abuse", "en"), ("family-therapy", "en"), ("immigration-legal", "en")),
+        ("Safe Steps", "Relationship Matters", "inTouch", "Victoria Legal Aid"),
     ),
     "Bangkok": (
         (("crisis", "th"), ("domestic-abuse", "th")),
