@@ -32,8 +32,13 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         ("PGH Women's Desk", "Bureau of Immigration main office", "CFO Guidance and Counseling"),
     ),
     "Singapore": (
-        (("domestic-abuse", "en"),),
-        ("TRANS SAFE Centre", "Care Corner Project StART", "National Anti-Violence Helpline"),
+        (("domestic-abuse", "en"), ("family-therapy", "en")),
+        (
+            "TRANS SAFE Centre",
+            "Care Corner Project StART",
+            "National Anti-Violence Helpline",
+            "AWARE",
+        ),
     ),
     '"Hong Kong"': (
         (("domestic-abuse", "en"), ("family-therapy", "en")),
