@@ -34,10 +34,10 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "Singapore": (
         (("domestic-abuse", "en"), ("family-therapy", "en")),
         (
-            "TRANS SAFE Centre",
             "Care Corner Project StART",
             "National Anti-Violence Helpline",
             "AWARE",
+            "PAVE",
         ),
     ),
     '"Hong Kong"': (
