@@ -36,7 +36,6 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         (
             "Care Corner Project StART",
             "National Anti-Violence Helpline",
-            "AWARE",
             "PAVE",
         ),
     ),
