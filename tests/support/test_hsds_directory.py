@@ -60,6 +60,7 @@ KNOWN_UNLISTED = {
     ("MN", "107"),  # Mongolia's police hotline for domestic violence
     ("TN", "1899"),  # Tunisia's green line for reporting violence against women
     ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
+    ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
     ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
     ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
 }
