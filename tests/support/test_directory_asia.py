@@ -16,8 +16,8 @@ pytestmark = pytest.mark.support
 # services those searches must list with a distance.
 CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "Tokyo": (
-        (("domestic-abuse", "ja"),),
-        ("Tokyo Women's Plaza", "Tokyo Metropolitan Women's Consultation Center", "HELP"),
+        (("domestic-abuse", "ja"), ("crisis", "en")),
+        ("Tokyo Women's Plaza", "Tokyo Metropolitan Women's Consultation Center", "HELP", "TELL"),
     ),
     "Seoul": (
         (("immigration-legal", "ko"), ("domestic-abuse", "vi")),
@@ -32,8 +32,12 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         ("PGH Women's Desk", "Bureau of Immigration main office", "CFO Guidance and Counseling"),
     ),
     "Singapore": (
-        (("domestic-abuse", "en"),),
-        ("TRANS SAFE Centre", "Care Corner Project StART", "National Anti-Violence Helpline"),
+        (("domestic-abuse", "en"), ("family-therapy", "en")),
+        (
+            "Care Corner Project StART",
+            "National Anti-Violence Helpline",
+            "PAVE",
+        ),
     ),
     '"Hong Kong"': (
         (("domestic-abuse", "en"), ("family-therapy", "en")),
@@ -48,8 +52,8 @@ CITIES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
         ("NSW Domestic Violence Line", "Legal Aid NSW Domestic Violence Unit", "LawAccess NSW"),
     ),
     '"Melbourne, Australia"': (
-        (("domestic-abuse", "en"),),
-        ("Safe Steps", "Victims of Crime Helpline", "Relationship Matters"),
+        (("domestic-abuse", "en"), ("family-therapy", "en"), ("immigration-legal", "en")),
+        ("Safe Steps", "Relationship Matters", "inTouch", "Victoria Legal Aid"),
     ),
     "Bangkok": (
         (("crisis", "th"), ("domestic-abuse", "th")),

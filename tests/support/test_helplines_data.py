@@ -46,6 +46,11 @@ KNOWN_SHORT_CODES = {
     ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
     ("ZW", "575"),  # National Gender-Based Violence Call Centre
     ("LB", "1564"),  # Embrace Lifeline, national emotional support line
+    ("BW", "14655"),  # Botswana Gender-Based Violence Prevention and Support Centre
+    ("MN", "107"),  # Mongolia's police hotline for domestic violence
+    ("TN", "1899"),  # Tunisia's green line for reporting violence against women
+    ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
+    ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}

@@ -54,6 +54,11 @@ KNOWN_UNLISTED = {
     ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
     ("ZW", "575"),  # National Gender-Based Violence Call Centre
     ("LB", "1564"),  # Embrace Lifeline, national emotional support line
+    ("BW", "14655"),  # Botswana Gender-Based Violence Prevention and Support Centre
+    ("MN", "107"),  # Mongolia's police hotline for domestic violence
+    ("TN", "1899"),  # Tunisia's green line for reporting violence against women
+    ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
+    ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
     ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
     ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
 }
