@@ -365,8 +365,44 @@ def run_round(
 ) -> PeerRound | None:
     """Claim this round (once across processes), pair, and queue the introductions, in one
     transaction: a crash before the commit leaves nothing; after it, nothing is repeated."""
-    fire_at = aware(schedule.next_at) or now
     session = ctx.session
+    round_ = _claim_round(session, schedule, now)
+    if round_ is None:
+        return None  # another process ran this round
+    if matched is None:
+        people = _candidates(session, schedule, now)
+        forbidden = _forbidden(session, schedule, config.of(app).no_repeat_rounds)
+        groups, left = pair_round(people, forbidden, now)
+    else:
+        people, (groups, left) = matched
+    round_.members, round_.pairs = len(people), len(groups)
+    community = session.exec(Community.of(schedule)).one()
+    by_id = {p.user_id: p for p in people}
+    for group in groups:
+        pair = PeerPair(
+            round_id=round_.id or 0,
+            platform=schedule.platform,
+            community_id=schedule.community_id,
+            members=list(group),
+            shared=sorted(set.intersection(*(set(by_id[u].tags) for u in group))),
+            created_at=now,
+        )
+        session.add(pair)
+        session.flush()
+        _introduce(app, ctx, community, schedule, pair, by_id, now)
+        _check_in_later(app, session, schedule, pair, now)
+    for user in left:
+        place = Place(schedule.platform, schedule.community_id)
+        sit_out = Message(text=ctx.t("peers.sit_out"))
+        ctx.send(a.SendPrivate(place, user, sit_out), kind="peers.sit_out")
+    session.add(round_)
+    return round_
+
+
+def _claim_round(session: Session, schedule: PeerSchedule, now: datetime) -> PeerRound | None:
+    """Move the schedule on and insert the round, unique on (community, fire time); None when
+    another process got there first."""
+    fire_at = aware(schedule.next_at) or now
     nxt = fire_at + timedelta(days=schedule.every_days)
     while nxt <= now:
         nxt += timedelta(days=schedule.every_days)
@@ -385,49 +421,22 @@ def run_round(
         with session.begin_nested():
             session.add(round_)
     except IntegrityError:
-        return None  # another process ran this round
-    if matched is None:
-        people = _candidates(session, schedule, now)
-        forbidden = _forbidden(session, schedule, config.of(app).no_repeat_rounds)
-        groups, left = pair_round(people, forbidden, now)
-    else:
-        people, (groups, left) = matched
-    round_.members, round_.pairs = len(people), len(groups)
-    community = session.exec(Community.of(schedule)).one()
-    by_id = {p.user_id: p for p in people}
-    for group in groups:
-        shared = sorted(set.intersection(*(set(by_id[u].tags) for u in group)))
-        pair = PeerPair(
-            round_id=round_.id or 0,
-            platform=schedule.platform,
-            community_id=schedule.community_id,
-            members=list(group),
-            shared=shared,
-            created_at=now,
-        )
-        session.add(pair)
-        session.flush()
-        _introduce(app, ctx, community, schedule, pair, by_id, now)
-        app.timers.schedule(
-            session,
-            CHECKIN_TIMER,
-            f"pair:{pair.id}",
-            now + CHECKIN_AFTER,
-            platform=schedule.platform,
-            community_id=schedule.community_id,
-            payload={"pair": pair.id},
-        )
-    for user in left:
-        ctx.send(
-            a.SendPrivate(
-                Place(schedule.platform, schedule.community_id),
-                user,
-                Message(text=ctx.t("peers.sit_out")),
-            ),
-            kind="peers.sit_out",
-        )
-    session.add(round_)
+        return None
     return round_
+
+
+def _check_in_later(
+    app: Kernel, session: Session, schedule: PeerSchedule, pair: PeerPair, now: datetime
+) -> None:
+    app.timers.schedule(
+        session,
+        CHECKIN_TIMER,
+        f"pair:{pair.id}",
+        now + CHECKIN_AFTER,
+        platform=schedule.platform,
+        community_id=schedule.community_id,
+        payload={"pair": pair.id},
+    )
 
 
 def _candidates(session: Session, schedule: PeerSchedule, now: datetime) -> list[Candidate]:
