@@ -191,8 +191,11 @@ def _option(fn: Handler, param: inspect.Parameter, where: str) -> Option:
         raise ValueError(f"{where} may be None, so it needs a default (= None)")
     if param.default is None and not may_be_none:
         raise ValueError(f"{where} defaults to None, so its type must allow None")
+    name = option_name(param.name)
+    if not _NAME.match(name):
+        raise ValueError(f"{where}: {name!r} is no option name (a-z, 0-9 and '-', up to 32)")
     return Option(
-        option_name(param.name),
+        name,
         kind,
         opt.description,
         required=required,

@@ -379,17 +379,29 @@ def run_round(
     community = session.exec(Community.of(schedule)).one()
     by_id = {p.user_id: p for p in people}
     for group in groups:
-        _pair_up(app, ctx, community, schedule, round_, group, by_id, now)
+        pair = PeerPair(
+            round_id=round_.id or 0,
+            platform=schedule.platform,
+            community_id=schedule.community_id,
+            members=list(group),
+            shared=sorted(set.intersection(*(set(by_id[u].tags) for u in group))),
+            created_at=now,
+        )
+        session.add(pair)
+        session.flush()
+        _introduce(app, ctx, community, schedule, pair, by_id, now)
+        _check_in_later(app, session, schedule, pair, now)
     for user in left:
         place = Place(schedule.platform, schedule.community_id)
-        message = Message(text=ctx.t("peers.sit_out"))
-        ctx.send(a.SendPrivate(place, user, message), kind="peers.sit_out")
+        sit_out = Message(text=ctx.t("peers.sit_out"))
+        ctx.send(a.SendPrivate(place, user, sit_out), kind="peers.sit_out")
     session.add(round_)
     return round_
 
 
 def _claim_round(session: Session, schedule: PeerSchedule, now: datetime) -> PeerRound | None:
-    """Move the schedule on and insert the round row; None if another process already did."""
+    """Move the schedule on and insert the round, unique on (community, fire time); None when
+    another process got there first."""
     fire_at = aware(schedule.next_at) or now
     nxt = fire_at + timedelta(days=schedule.every_days)
     while nxt <= now:
@@ -413,31 +425,11 @@ def _claim_round(session: Session, schedule: PeerSchedule, now: datetime) -> Pee
     return round_
 
 
-def _pair_up(
-    app: Kernel,
-    ctx: Context,
-    community: Community,
-    schedule: PeerSchedule,
-    round_: PeerRound,
-    group: tuple[str, ...],
-    by_id: dict[str, Candidate],
-    now: datetime,
+def _check_in_later(
+    app: Kernel, session: Session, schedule: PeerSchedule, pair: PeerPair, now: datetime
 ) -> None:
-    """Record one pair, introduce its members, and set the check-in timer."""
-    shared = sorted(set.intersection(*(set(by_id[u].tags) for u in group)))
-    pair = PeerPair(
-        round_id=round_.id or 0,
-        platform=schedule.platform,
-        community_id=schedule.community_id,
-        members=list(group),
-        shared=shared,
-        created_at=now,
-    )
-    ctx.session.add(pair)
-    ctx.session.flush()
-    _introduce(app, ctx, community, schedule, pair, by_id, now)
     app.timers.schedule(
-        ctx.session,
+        session,
         CHECKIN_TIMER,
         f"pair:{pair.id}",
         now + CHECKIN_AFTER,

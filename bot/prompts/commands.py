@@ -71,7 +71,7 @@ def _schedule(ctx: Context, schedule_id: int) -> PromptSchedule:
 
 
 def _changed(ctx: Context, s: PromptSchedule, key: str, **values: object) -> None:
-    """Keep a schedule's change and say so: every /prompt command on one schedule ends here."""
+    """Keep a schedule's change and say so: every /prompt command that changes one ends here."""
     ctx.session.add(s)
     ctx.reply(ctx.t(key, id=s.id, **values))
 

@@ -123,6 +123,10 @@ async def default_none_not_allowed(ctx: Context, note: Annotated[str, Opt("n")] 
     return None
 
 
+async def not_a_name(ctx: Context, _hidden: Annotated[str, Opt("n")]) -> None:
+    return None
+
+
 async def no_context() -> None:
     return None
 
@@ -138,6 +142,7 @@ async def no_context() -> None:
         (no_such_option_type, "/t: parameter 'ratio': an option's type is one of str, int"),
         (none_without_default, "/t: parameter 'note' may be None, so it needs a default"),
         (default_none_not_allowed, "/t: parameter 'note' defaults to None, so its type must"),
+        (not_a_name, "/t: parameter '_hidden': '-hidden' is no option name"),
         (no_context, "/t: the handler no_context must take the context first"),
     ],
 )
