@@ -81,7 +81,7 @@ async def test_an_answer_ready_in_time_is_handed_to_the_acknowledgement(
     community: RecordingConsole,
 ) -> None:
     _greet(community)
-    seen: list[object] = []
+    seen: list[list[a.Action] | None] = []
 
     async def acknowledge(ready: list[a.Action] | None) -> list[a.Action]:
         seen.append(ready)
@@ -91,7 +91,7 @@ async def test_an_answer_ready_in_time_is_handed_to_the_acknowledgement(
     answered = await community.app.run(_event("i-1"), WithinDeadline(2.0, acknowledge))
     assert not answered.early
     [given] = seen
-    assert any(isinstance(x, a.Respond) for x in given)  # type: ignore[union-attr]
+    assert given is not None and any(isinstance(x, a.Respond) for x in given)
     assert "hello, you" not in community.output  # carried by the ack, not sent again
     assert "a note for Bob" in await _outbox(community)
 
