@@ -591,6 +591,7 @@ class SlackAdapter:
                 return await with_answer(ready)
             finally:
                 acked.set()
+                await asyncio.sleep(0)  # the listener returns (Bolt sends the ack) first
 
         async def work() -> None:
             try:
