@@ -667,4 +667,5 @@ plugin = AdapterPlugin(
     enabled=enabled,
     secrets=SECRETS,
     sign_in=signin.sign_in,
+    moved=signin.MOVED,
 )

@@ -847,6 +847,7 @@ plugin = AdapterPlugin(
     enabled=enabled,
     secrets=SECRETS,
     sign_in=signin.sign_in,
+    moved=signin.MOVED,
     register_cli=register_cli,
     summary=lambda section: section.mode,
 )
