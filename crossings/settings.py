@@ -38,7 +38,14 @@ def Settings(**values: Any) -> CoreSettings:
 
 
 def secret_keys() -> set[tuple[str, str]]:
-    return {(p.name, key) for p in adapter_plugins() for key in p.secrets}
+    """Keys read only from the environment, in their sections and in their old places."""
+    keys = {(p.name, key) for p in adapter_plugins() for key in p.secrets}
+    for p in adapter_plugins():
+        for was, now in p.moved.items():
+            if now in p.secrets:
+                old_section, old_key = was.split(".", 1)
+                keys.add((old_section, old_key))
+    return keys
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> CoreSettings:

@@ -663,6 +663,7 @@ plugin = AdapterPlugin(
     enabled=enabled,
     secrets=SECRETS,
     sign_in=signin.sign_in,
+    moved=signin.MOVED,
 )
 
 

@@ -21,10 +21,10 @@ from bot.kernel.signins import SignedIn, SignInFailed
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # [web] keys of earlier versions -> the [discord] keys that replace them.
 MOVED = {
-    "discord_client_id": "client_id",
-    "discord_client_secret": "client_secret",
-    "discord_authorize_url": "authorize_url",
-    "discord_api_base_url": "api_base_url",
+    "web.discord_client_id": "client_id",
+    "web.discord_client_secret": "client_secret",
+    "web.discord_authorize_url": "authorize_url",
+    "web.discord_api_base_url": "api_base_url",
 }
 
 
@@ -78,4 +78,4 @@ class DiscordSignIn:
 
 def sign_in(settings: Settings) -> DiscordSignIn:
     section: DiscordSettings = getattr(settings, "discord", None) or DiscordSettings()
-    return DiscordSignIn(moved_keys(section, "discord", getattr(settings, "web", None), MOVED))
+    return DiscordSignIn(moved_keys(settings, "discord", section, MOVED))

@@ -605,6 +605,7 @@ class SlackAdapter:
                 return await with_answer(ready)
             finally:
                 acked.set()
+                await asyncio.sleep(0)  # the listener returns (Bolt sends the ack) first
 
         async def work() -> None:
             try:
@@ -860,6 +861,7 @@ plugin = AdapterPlugin(
     enabled=enabled,
     secrets=SECRETS,
     sign_in=signin.sign_in,
+    moved=signin.MOVED,
     register_cli=register_cli,
     summary=lambda section: section.mode,
 )

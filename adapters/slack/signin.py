@@ -26,10 +26,10 @@ from bot.kernel.signins import SignedIn, SignInFailed
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 # [web] keys of earlier versions -> the [slack] keys that replace them.
 MOVED = {
-    "slack_client_id": "signin_client_id",
-    "slack_client_secret": "signin_client_secret",
-    "slack_authorize_url": "signin_authorize_url",
-    "slack_api_base_url": "api_base_url",
+    "web.slack_client_id": "signin_client_id",
+    "web.slack_client_secret": "signin_client_secret",
+    "web.slack_authorize_url": "signin_authorize_url",
+    "web.slack_api_base_url": "api_base_url",
 }
 
 
@@ -117,4 +117,4 @@ def id_token_claims(token: str) -> dict[str, Any]:
 
 def sign_in(settings: Settings) -> SlackSignIn:
     section: SlackSettings = getattr(settings, "slack", None) or SlackSettings()
-    return SlackSignIn(moved_keys(section, "slack", getattr(settings, "web", None), MOVED))
+    return SlackSignIn(moved_keys(settings, "slack", section, MOVED))

@@ -34,18 +34,18 @@ def blank_is_unset(value: Any) -> Any:
 Section = TypeVar("Section", bound=BaseModel)
 
 
-def moved_keys(
-    section: Section, name: str, old: BaseModel | None, moved: dict[str, str]
-) -> Section:
-    """`section` (called `name`) with the keys still set in their old place, `old` (a section
-    that keeps unknown keys), and not in the new one, carried over: each with a deprecation
-    line naming where the key lives now."""
-    extra = (old.model_extra or {}) if old is not None else {}
+def moved_keys(settings: object, name: str, section: Section, moved: dict[str, str]) -> Section:
+    """`section` (the settings' `[name]`) with the keys still set in their old place and not in
+    the new one carried over, each with a deprecation line. `moved` maps an old dotted key
+    (`web.some_key`, in a section that keeps keys it no longer has) to its key in `section`."""
     carried = {}
     for was, now in moved.items():
-        if extra.get(was) is not None and now not in section.model_fields_set:
+        old_section, old_key = was.split(".", 1)
+        old = getattr(settings, old_section, None)
+        value = (old.model_extra or {}).get(old_key) if isinstance(old, BaseModel) else None
+        if value is not None and now not in section.model_fields_set:
             log.warning("config key %s is deprecated: set %s.%s instead", was, name, now)
-            carried[now] = extra[was]
+            carried[now] = value
     return section.model_validate(section.model_dump() | carried) if carried else section
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
@@ -58,3 +58,6 @@ class AdapterPlugin:
     mount: Callable[[App, Settings, Sequence[SignInProvider]], tuple[str, Any]] | None = None
     # How members of this platform sign in to the dashboard, from the settings.
     sign_in: Callable[[Settings], SignInProvider] | None = None
+    # Keys that moved into this section: old dotted key -> key here. Still read, with a
+    # deprecation line (bot.kernel.config.moved_keys); refused in the config file if secret.
+    moved: dict[str, str] = field(default_factory=dict)

@@ -88,7 +88,8 @@ async def _serve_and_probe(tmp_path: Path) -> None:
 
 def test_sign_in_secrets_are_refused_in_the_config_file(tmp_path: Path) -> None:
     config = tmp_path / "crossings.toml"
-    for section, key in (("discord", "client_secret"), ("slack", "signin_client_secret")):
+    moved = ("web", "slack_client_secret")  # its old place, still read: still a secret
+    for section, key in (("discord", "client_secret"), ("slack", "signin_client_secret"), moved):
         config.write_text(f'[{section}]\n{key} = "s3cret"\n')
         with pytest.raises(ConfigError, match=rf"{section}\.{key}: secrets are read only"):
             load_settings(config)
@@ -113,7 +114,7 @@ def test_sign_ins_come_from_the_platform_adapters_and_old_web_keys_still_work(
     )
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, _sign_in_pages(settings)).result(60)
-    assert "config key slack_client_id is deprecated: set slack.signin_client_id" in caplog.text
+    assert "config key web.slack_client_id is deprecated: set slack.signin_client_id" in caplog.text
 
 
 async def _sign_in_pages(settings: object) -> None:

@@ -88,8 +88,15 @@ def test_a_wrong_nonce_from_slack_is_refused(world: WebWorld, page: Any) -> None
     assert page.locator(".who").count() == 0
 
 
-def sign_in_slack_expecting_failure(world: WebWorld, page: Any) -> None:
-    world.slack.oidc.next_login = ("UMOD", "T0001")
+def test_a_slack_sign_in_that_names_no_workspace_is_refused(world: WebWorld, page: Any) -> None:
+    """A Slack sign-in holds for one workspace; one that names none would hold for every one."""
+    sign_in_slack_expecting_failure(world, page, team="")
+    assert "Signing in did not work" in page.inner_text("main")
+    assert page.locator(".who").count() == 0
+
+
+def sign_in_slack_expecting_failure(world: WebWorld, page: Any, team: str = "T0001") -> None:
+    world.slack.oidc.next_login = ("UMOD", team)
     page.goto(world.base + "/")
     page.get_by_role("link", name="Sign in with Slack").click()
     page.wait_for_load_state()
