@@ -250,11 +250,11 @@ def member_changed(
 
 
 def _ends(row: SignInSession, platform: str, community: str, actor: Actor | None, new: str) -> bool:
-    if platform == "slack" and row.team != community:
-        return False  # a Slack session belongs to one workspace
+    if row.team is not None and row.team != community:
+        return False  # a scoped session (a Slack workspace's) belongs to that community alone
     seen = (row.data.get("seen") or {}).get(seen_key(platform, community))
-    if actor is None:  # deactivated or gone: Slack's sessions are for this workspace alone
-        return platform == "slack" or seen is not None
+    if actor is None:  # deactivated or gone: a scoped session is for this community alone
+        return row.team is not None or seen is not None
     return isinstance(seen, list) and len(seen) == 2 and seen[1] >= PRIVILEGED and seen[0] != new
 
 
