@@ -40,6 +40,7 @@ KNOWN_SHORT_CODES = {
     ("PE", "100"),  # Línea 100, Ministry of Women's line on family and sexual violence
     ("MT", "179"),  # Supportline 179, Foundation for Social Welfare Services
     ("MT", "1579"),  # Mental Health Helpline of the national Mental Health Services
+    ("CY", "1440"),  # SPAVO's national helpline on domestic violence
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}
