@@ -51,6 +51,8 @@ KNOWN_SHORT_CODES = {
     ("TN", "1899"),  # Tunisia's green line for reporting violence against women
     ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
     ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
+    ("MT", "1579"),  # Mental Health Helpline of the national Mental Health Services
+    ("CY", "1440"),  # SPAVO's national helpline on domestic violence
 }
 # WhatsApp contacts published in a form that predates the ninth mobile digit; messages only.
 KNOWN_MESSAGE_ONLY = {("BR", "(61) 9610-0180")}

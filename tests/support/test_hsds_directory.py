@@ -61,6 +61,8 @@ KNOWN_UNLISTED = {
     ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
     ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
     ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
+    ("MT", "1579"),
+    ("CY", "1440"),
 }
 
 
