@@ -201,13 +201,18 @@ def _nothing_near(
     )
 
 
-def _place_name(s: SupportService) -> str:
-    """Where a service's place is: its address's city, else the area it names."""
+def _place_name(ctx: Context, s: SupportService) -> str:
+    """Where a service's place is: its address's city, else the city its service area names,
+    else its country."""
     for loc in s.locations:
         if loc.get("city"):
             return str(loc["city"])
-    areas = (s.extra or {}).get("service_areas", [])
-    return str(areas[0].get("name") or "") if areas else ""
+    for area in (s.extra or {}).get("service_areas", []):
+        name = str(area.get("name") or "")
+        if len(name) > 2:
+            return name
+    served = sorted(directory.countries(s))
+    return places.country_name(served[0], ctx.locale) if served else "?"
 
 
 def _result(ctx: Context, m: directory.Match, *, far: bool = False) -> Field:
@@ -217,7 +222,7 @@ def _result(ctx: Context, m: directory.Match, *, far: bool = False) -> Field:
     why = i18n.join((ctx.t(f"support.why.{r}") for r in reasons), ctx.locale)
     where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
     if far:
-        where = ctx.t("support.find.far", km=f"{m.distance_km or 0:.0f}", place=_place_name(s))
+        where = ctx.t("support.find.far", km=f"{m.distance_km or 0:.0f}", place=_place_name(ctx, s))
     contact = " · ".join(str(p.get("number", "")).strip('"') for p in directory.phones(s)[:1])
     value = (
         ctx.t(
