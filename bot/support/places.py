@@ -84,17 +84,20 @@ def cities(text: str, country: str | None) -> list[gazetteer.City]:
     return gazetteer.lookup(city, country or from_text, region)
 
 
-# A name belongs to one place when every other country's city of that name is a small town
-# (below MINOR people) at most a tenth of its size: "Berlin" is Berlin, Germany, not North
-# Canton, Ohio, while "London" asks (London, Ontario is a city of 400,000).
-MINOR = 100_000
-DOMINANCE = 10
+# A name belongs to one place when every other country's city of that name is smaller than
+# OTHER_CITY people and at most 1/DOMINANCE of its size: "Berlin" is Berlin, Germany (not
+# North Canton, Ohio), "Madrid" is Madrid, Spain (not Madrid, Colombia, 135,000), while
+# "London" asks (London, Ontario has 420,000) and so does "Barcelona" (Spain or Venezuela).
+# The member's own country wins when its city of the name is a city (HOME_CITY people).
+OTHER_CITY = 300_000
+DOMINANCE = 8
+HOME_CITY = 100_000
 
 
 def most_likely(found: list[gazetteer.City], home: str | None) -> gazetteer.City | None:
     """The city a person would take the name to mean, or None when it is a real question.
     `found` is biggest first; `home` the member's country, whose own city of the name wins
-    when it is the biggest or no small town."""
+    when it is the biggest or a city."""
     biggest = {c.country: c for c in reversed(found)}  # each country's biggest of the name
     by_country = sorted(biggest.values(), key=lambda c: (-c.population, c.id))
     if len(by_country) == 1:
@@ -102,9 +105,9 @@ def most_likely(found: list[gazetteer.City], home: str | None) -> gazetteer.City
     if not by_country:
         return None
     mine = next((c for c in by_country if home and c.country == home.upper()), None)
-    if mine is not None and (mine is by_country[0] or mine.population >= MINOR):
+    if mine is not None and (mine is by_country[0] or mine.population >= HOME_CITY):
         return mine
     top, second = by_country[0], by_country[1]
-    if second.population < MINOR and top.population >= DOMINANCE * second.population:
+    if second.population < OTHER_CITY and top.population >= DOMINANCE * second.population:
         return top
     return None
