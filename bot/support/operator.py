@@ -145,6 +145,8 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
         print(f"error: no such layer: {args.layer}")
         return 2
     store = _store(settings)
+    if key == layers.SHIPPED:  # as members see it: this release's file, as a search would
+        directory.sync_shipped(SimpleNamespace(settings=settings, store=store))
     with store.session() as s:
         if key is None:
             app = SimpleNamespace(feature_state={}, settings=settings, store=store)
