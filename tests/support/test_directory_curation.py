@@ -207,7 +207,7 @@ def test_check_reports_each_kind_of_problem(
     )
     assert cli("directory", "import", str(feed))[0] == 0
     # A shipped record without its source page, and a helpline listed twice.
-    unsourced = [dict(SHIPPED[0], source="")] + SHIPPED[1:]
+    unsourced = [dict(SHIPPED[0], source=""), *SHIPPED[1:]]
     monkeypatch.setattr(directory, "DIRECTORY_DIR", _feed(tmp_path, "shipped", unsourced))
     lines = helplines.all_lines()
     doubled = {**lines, "US": lines["US"] + [dict(lines["US"][0], name="Same line again")]}
