@@ -146,8 +146,10 @@ def _find(
     )
     matches = view(ctx).search(query)
     if city is not None and not query.online_only and all(m.distance_km is None for m in matches):
-        _nothing_near(ctx, query, city, matches)
-        return
+        nearest = view(ctx).nearest(replace(query, limit=2))
+        if nearest:
+            _nothing_near(ctx, query, city, nearest, matches)
+            return
     if not matches:
         lines = helplines.for_country(query.country)[1][:2]
         ctx.reply(
@@ -177,12 +179,15 @@ LINES_FOR = {
 
 
 def _nothing_near(
-    ctx: Context, query: directory.Query, city: gazetteer.City, online: list[directory.Match]
+    ctx: Context,
+    query: directory.Query,
+    city: gazetteer.City,
+    nearest: list[directory.Match],
+    online: list[directory.Match],
 ) -> None:
     """Nothing within reach of the member's city: say so plainly, then list the nearest places
     that offer it (with how far they are), what serves the whole country or reaches anywhere,
     and the country's helplines."""
-    nearest = view(ctx).nearest(replace(query, limit=2))
     topics = LINES_FOR.get(query.topic or "", ())
     lines = helplines.for_country(query.country, topics)[1][:2]
     fields = (

@@ -4,6 +4,8 @@ then find it with `/support find`."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import select
 
@@ -120,3 +122,23 @@ async def test_the_card_speaks_the_communitys_language(community: RecordingConso
     card = next(t for t in _queue(community) if NAME in t)
     assert i18n.t("support.suggest.card_title", "es") in card
     assert i18n.t("support.suggest.add", "es") in card and "Madrid, España" in card
+
+
+async def test_a_members_suggestions_are_in_their_data_and_erased_with_it(
+    community: RecordingConsole,
+) -> None:
+    await _suggested(community)
+    await community.type("/as Admin admin", "/in #moderators", f'/click "{ADD}"')
+    await community.type("/as Amira", '/support suggest name:"Otro servicio" place:Spain')
+    await community.type("/privacy export")
+    files = [
+        m for m in community.platform.log if getattr(m, "message", None) and m.message.attachments
+    ]  # type: ignore[attr-defined]
+    data = json.loads(files[-1].message.attachments[0].content)  # type: ignore[attr-defined]
+    mine = [r for r in data["data"]["support"] if r["type"] == "suggestion"]
+    assert {(r["name"], r["status"]) for r in mine} == {(NAME, "added"), ("Otro servicio", "open")}
+    await community.type("/privacy delete", '/click "Delete my data"')
+    with community.app.store.session() as s:
+        assert s.exec(select(SupportSuggestion)).all() == []
+        # The entry an administrator made stays: it is the community's, and names nobody.
+        assert s.exec(select(SupportService).where(SupportService.name == NAME)).one()
