@@ -58,20 +58,7 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     chk.add_argument("--today", help="as if today were this date (YYYY-MM-DD)")
     chk.add_argument("--json", action="store_true", help="machine-readable output")
     chk.set_defaults(handler=_check_cli)
-    st = d.add_parser(
-        "stats",
-        help="coverage by country, topic and language, the countries with a crisis line and a "
-        "domestic-violence line, and the local services of the cities members live in",
-    )
-    st.add_argument(
-        "--shipped",
-        action="store_true",
-        help="what this release ships (content/), without a database; default: what members "
-        "see (the operator's and the shipped entries)",
-    )
-    st.add_argument("--json", action="store_true", help="machine-readable output")
-    st.add_argument("--svg", metavar="PATH", help="also draw the coverage map to this SVG file")
-    st.set_defaults(handler=_stats_cli)
+    _add_stats(d)
     lg = d.add_parser("log", help="the operator log: changes to the shipped and operator layers")
     lg.add_argument("--limit", type=int, default=50)
     lg.add_argument("--json", action="store_true", help="machine-readable output")
@@ -86,6 +73,23 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     claim.add_argument("--all", action="store_true", help="every unclaimed entry")
     claim.add_argument("--json", action="store_true", help="machine-readable output")
     claim.set_defaults(handler=_claim_cli)
+
+
+def _add_stats(d: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    st = d.add_parser(
+        "stats",
+        help="coverage by country, topic and language, the countries with a crisis line and a "
+        "domestic-violence line, and the local services of the cities members live in",
+    )
+    st.add_argument(
+        "--shipped",
+        action="store_true",
+        help="what this release ships (content/), without a database; default: what members "
+        "see (the operator's and the shipped entries)",
+    )
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.add_argument("--svg", metavar="PATH", help="also draw the coverage map to this SVG file")
+    st.set_defaults(handler=_stats_cli)
 
 
 def _who() -> str:
