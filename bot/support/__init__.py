@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,7 +14,12 @@ from bot.kernel.message import Field, Message, Select, SelectOption, escape
 from bot.kernel.personal import PersonalData, Subject
 from bot.support import directory, gazetteer, helplines, layers, operator, places
 from bot.support.feature import config, feature
-from bot.support.models import MemberPlace, SupportOrganization, SupportService
+from bot.support.models import (
+    MemberPlace,
+    SupportOrganization,
+    SupportService,
+    SupportSuggestion,
+)
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context
@@ -63,9 +69,12 @@ def resolve_city(
     found = places.cities(city, _country(ctx, country))
     if not found:
         raise CommandError(ctx.t("support.error.no_city", city=escape(city, 60)), "city")
-    by_country = list({c.country: c for c in reversed(found)}.values())[::-1]
-    if len(by_country) == 1:
-        return found[0]
+    chosen = places.most_likely(found, member_country(ctx))
+    if chosen is not None:
+        return chosen
+    by_country = sorted(
+        {c.country: c for c in reversed(found)}.values(), key=lambda c: (-c.population, c.id)
+    )
     options = tuple(
         SelectOption(f"{c.name}, {places.country_name(c.country)}"[:100], str(c.id), c.country)
         for c in by_country[:25]
@@ -136,6 +145,11 @@ def _find(
         limit=3,
     )
     matches = view(ctx).search(query)
+    if city is not None and not query.online_only and all(m.distance_km is None for m in matches):
+        nearest = view(ctx).nearest(replace(query, limit=2))
+        if nearest:
+            _nothing_near(ctx, query, city, nearest, matches)
+            return
     if not matches:
         lines = helplines.for_country(query.country)[1][:2]
         ctx.reply(
@@ -156,10 +170,64 @@ def _find(
     )
 
 
-def _result(ctx: Context, m: directory.Match) -> Field:
+# The helpline topics (content/helplines/) that answer a search's topic when nothing is near.
+LINES_FOR = {
+    "crisis": ("crisis", "suicide"),
+    "domestic-abuse": ("abuse", "domestic-abuse"),
+    "immigration-legal": ("immigrant",),
+}
+
+
+def _nothing_near(
+    ctx: Context,
+    query: directory.Query,
+    city: gazetteer.City,
+    nearest: list[directory.Match],
+    online: list[directory.Match],
+) -> None:
+    """Nothing within reach of the member's city: say so plainly, then list the nearest places
+    that offer it (with how far they are), what serves the whole country or reaches anywhere,
+    and the country's helplines."""
+    topics = LINES_FOR.get(query.topic or "", ())
+    lines = helplines.for_country(query.country, topics)[1][:2]
+    fields = (
+        *(_result(ctx, m, far=True) for m in nearest),
+        *(_result(ctx, m) for m in online),
+        *helplines.as_fields(lines, vouch=lambda line: line_vouch(ctx, line)),
+    )
+    ctx.reply(
+        Message(
+            title=ctx.t("support.find.title"),
+            text=ctx.t("support.find.nothing_near", city=escape(city.name), km=directory.NEAR_KM),
+            fields=fields,
+            footer=ctx.t("support.find.footer"),
+        ),
+        private=True,
+    )
+
+
+def _place_name(ctx: Context, s: SupportService) -> str:
+    """Where a service's place is: its address's city, else the city its service area names,
+    else its country."""
+    for loc in s.locations:
+        if loc.get("city"):
+            return str(loc["city"])
+    for area in (s.extra or {}).get("service_areas", []):
+        name = str(area.get("name") or "")
+        if len(name) > 2:
+            return name
+    served = sorted(directory.countries(s))
+    return places.country_name(served[0], ctx.locale) if served else "?"
+
+
+def _result(ctx: Context, m: directory.Match, *, far: bool = False) -> Field:
+    """One match; `far`: a place beyond reach, shown with its city."""
     s = m.service
-    why = i18n.join((ctx.t(f"support.why.{r}") for r in m.reasons), ctx.locale)
+    reasons = ["nearest", *m.reasons[1:]] if far else m.reasons  # not "close to you"
+    why = i18n.join((ctx.t(f"support.why.{r}") for r in reasons), ctx.locale)
     where = f"{m.distance_km:.0f} km" if m.distance_km is not None else ctx.t("support.online")
+    if far:
+        where = ctx.t("support.find.far", km=f"{m.distance_km or 0:.0f}", place=_place_name(ctx, s))
     contact = " · ".join(str(p.get("number", "")).strip('"') for p in directory.phones(s)[:1])
     value = (
         ctx.t(
@@ -356,15 +424,37 @@ def _rows(session: Session, who: Subject) -> list[MemberPlace]:
     )
 
 
+def _suggestions(session: Session, who: Subject) -> list[SupportSuggestion]:
+    query = select(SupportSuggestion).where(
+        *SupportSuggestion.scope(who), SupportSuggestion.user_id == who.user_id
+    )
+    return list(session.exec(query))
+
+
 def _export(session: Session, who: Subject) -> list[dict[str, Any]]:
-    return [
+    places_ = [
         {"type": "saved_place", "city": p.city, "country": p.country, "languages": p.languages}
         for p in _rows(session, who)
     ]
+    suggested = [
+        {
+            "type": "suggestion",
+            "name": s.name,
+            "place": s.place,
+            "link": s.url,
+            "topic": s.topic,
+            "status": s.status,
+            "at": s.created_at.isoformat(),
+        }
+        for s in _suggestions(session, who)
+    ]
+    return places_ + suggested
 
 
 def _erase(session: Session, who: Subject) -> int:
-    rows = _rows(session, who)
+    """The member's saved place and suggestions (an entry made from one stays: it is the
+    community's, and names nobody)."""
+    rows: list[Any] = [*_rows(session, who), *_suggestions(session, who)]
     for r in rows:
         session.delete(r)
     return len(rows)

@@ -243,13 +243,34 @@ def _prepare(s: SupportService) -> _Entry:
 NEAR_KM = 300
 _DEG = NEAR_KM / 111.0  # a bounding box in degrees of latitude, before the exact distance
 CELL = 3.0  # degrees: the grid that places are filed under for search
-_Key = tuple[str | None, str | None]
 # A service that serves the member's country (a national line, a place there) ranks above any
 # that does not say where it works (an international service): this is more than an
-# international service can gain from anything else (topic 20, intercultural 10, free 2).
+# international service can gain from anything else (topic 20, language 15, intercultural 10,
+# free 2).
 COUNTRY_FIT = 25.0
 ONLINE = 15.0
-_Scored = tuple[float, int, _Entry, float | None, bool]
+# Offered in one of the member's languages: more than intercultural and free together, so an
+# online service in the member's language ranks above one that is not, other things equal.
+LANGUAGE = 15.0
+# For crisis and abuse searches, up to this many national lines of the member's country come
+# first, ahead of the `limit` best other matches: a person asked for help gives the hotline.
+NATIONAL_FIRST = 2
+LINE_TOPICS = frozenset({"crisis", "domestic-abuse"})
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    n: int  # the entry's place in the pool: ties keep the layer's order
+    entry: _Entry
+    distance: float | None
+    fits: bool  # serves the member's country
+    speaks: bool  # offered in one of the member's languages
+
+    @property
+    def national(self) -> bool:
+        """A line or online service of the member's country, with no place to visit."""
+        return self.fits and self.distance is None and not self.entry.points
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -262,41 +283,37 @@ class Index:
     def __init__(self, services: list[SupportService]) -> None:
         self.cache = services
         self.ids = frozenset(s.id for s in services)  # what this layer stands in for below it
-        self.by_topic: dict[str, list[_Entry]] = defaultdict(list)
-        # Keyed by (topic or None, base language or None): a language matches on its base
-        # (pt ~ pt-BR). Services reached remotely are in `remote`; places, in grid cells of
-        # CELL degrees, so a search only looks at what could be near or online.
-        self.remote: dict[_Key, list[_Entry]] = defaultdict(list)
-        self.cells: dict[_Key, dict[tuple[int, int], list[_Entry]]] = defaultdict(
+        self.by_topic: dict[str | None, list[_Entry]] = defaultdict(list)
+        # Services reached remotely are in `remote`, keyed by (topic or None, a country they
+        # serve or None for an international one); places, by topic in grid cells of CELL
+        # degrees. A search only looks at what could be near, or online for the member.
+        self.remote: dict[tuple[str | None, str | None], list[_Entry]] = defaultdict(list)
+        self.cells: dict[str | None, dict[tuple[int, int], list[_Entry]]] = defaultdict(
             lambda: defaultdict(list)
         )
         # Only active services are shown (HSDS status: inactive, defunct, temporarily closed).
         self.entries = [_prepare(s) for s in services if s.status == "active"]
         for e in self.entries:
-            for t in set(e.service.topics):
+            for t in {*e.service.topics, None}:
                 self.by_topic[t].append(e)
             self._add(e)
 
     def _add(self, e: _Entry) -> None:
         cells = {_cell(lat, lon) for lat, lon in e.points}
         for t in {*e.service.topics, None}:
-            for base in {*e.bases, None}:
-                if e.online:
-                    self.remote[(t, base)].append(e)
-                for cell in cells:
-                    self.cells[(t, base)][cell].append(e)
+            if e.online:
+                for country in e.countries or {None}:
+                    self.remote[(t, country)].append(e)
+            for cell in cells:
+                self.cells[t][cell].append(e)
 
     def _pool(self, q: Query) -> list[_Entry]:
-        bases: list[str | None] = list(
-            dict.fromkeys(w.split("-")[0].lower() for w in q.languages)
-        ) or [None]
         found: dict[int, _Entry] = {}
-        for base in bases:
-            key = (q.topic, base)
+        country = q.country.upper() if q.country else None
+        for key in {(q.topic, None), (q.topic, country)}:
             found.update((id(e), e) for e in self.remote.get(key, ()))
-            if q.lat is None or q.lon is None or key not in self.cells:
-                continue
-            grid = self.cells[key]
+        if q.lat is not None and q.lon is not None and q.topic in self.cells:
+            grid = self.cells[q.topic]
             lon_span = _DEG / max(0.05, math.cos(math.radians(q.lat)))
             (la0, lo0), (la1, lo1) = (
                 _cell(q.lat - _DEG, q.lon - lon_span),
@@ -308,21 +325,17 @@ class Index:
         return list(found.values())
 
     def scored(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[_Scored]:
-        """Every entry that fits, with its score: (score, n, entry, distance, country fits).
-        A national service (one that names its countries) only fits a member in one of them,
-        never one whose country is unknown; an international one fits everywhere, below a
-        national one that fits."""
+        """Every entry that fits, with its score. A national service (one that names its
+        countries) only fits a member in one of them, never one whose country is unknown; an
+        international one fits everywhere, below a national one that fits. The member's
+        languages raise a service; they never hide one."""
         scored: list[_Scored] = []
         box = None
         if q.lat is not None and q.lon is not None:
             box = (q.lat, q.lon, _DEG / max(0.05, math.cos(math.radians(q.lat))))
         country = q.country.upper() if q.country else None
         for n, e in enumerate(self._pool(q)):
-            if e.service.id in exclude:
-                continue
-            if (q.free_only and not e.free) or (q.online_only and not e.online):
-                continue
-            if q.open_at is not None and not is_open(e.service, q.open_at):
+            if e.service.id in exclude or not _passes(e, q):
                 continue
             fits = country is not None and country in e.countries
             distance = _distance(e, box) if box is not None and e.points else None
@@ -334,25 +347,59 @@ class Index:
                 score, distance = ONLINE + (COUNTRY_FIT if fits else 0.0), None
             else:
                 continue  # far away, or a national service of another country: not useful
-            score += e.bonus + (20 if q.topic in e.topics else 0)
-            scored.append((score, n, e, distance, fits))
+            speaks = _speaks(e, q.languages)
+            score += e.bonus + (20 if q.topic in e.topics else 0) + (LANGUAGE if speaks else 0)
+            scored.append(_Scored(score, n, e, distance, fits, speaks))
         return scored
 
+    def nearest(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[_Scored]:
+        """Places of the topic at any distance, nearest first (for "nothing nearby")."""
+        if q.lat is None or q.lon is None:
+            return []
+        out = []
+        for n, e in enumerate(self.by_topic.get(q.topic, ())):
+            if not e.points or e.service.id in exclude or not _passes(e, q):
+                continue
+            far = min(distance_km(q.lat, q.lon, a, b) for a, b in e.points)
+            fits = q.country is not None and q.country.upper() in e.countries
+            out.append(_Scored(-far, n, e, far, fits, _speaks(e, q.languages)))
+        return sorted(out, key=lambda x: (-x.score, x.n))[: q.limit]
+
     def search(self, q: Query, exclude: frozenset[str] = frozenset()) -> list[Match]:
-        best = heapq.nlargest(q.limit, self.scored(q, exclude), key=lambda x: (x[0], -x[1]))
-        return [_match(e, score, distance, fits, q) for score, _, e, distance, fits in best]
+        return [_match(x) for x in _best(self.scored(q, exclude), q, lambda x: (x.score, -x.n))]
 
 
-def _match(e: _Entry, score: float, distance: float | None, fits: bool, q: Query) -> Match:
-    reasons = ["near" if distance is not None else "online"]
-    if fits:
+def _passes(e: _Entry, q: Query) -> bool:
+    """The member's filters: free only, online only, open at a time."""
+    if (q.free_only and not e.free) or (q.online_only and not e.online):
+        return False
+    return q.open_at is None or is_open(e.service, q.open_at)
+
+
+def _speaks(e: _Entry, languages: tuple[str, ...]) -> bool:
+    """pt-BR is served by pt and pt-BR; pt is served by any pt-*."""
+    return any(w.lower() in e.languages or w.split("-")[0].lower() in e.bases for w in languages)
+
+
+def _best(scored: list[_Scored], q: Query, key: Any) -> list[_Scored]:
+    """The best `q.limit` matches; for a crisis or abuse search, the member's national lines
+    first (up to NATIONAL_FIRST) and the `limit` best of the rest after them."""
+    if q.topic not in LINE_TOPICS:
+        return heapq.nlargest(q.limit, scored, key=key)
+    lines = heapq.nlargest(NATIONAL_FIRST, [x for x in scored if x.national], key=key)
+    chosen = {id(x) for x in lines}
+    return lines + heapq.nlargest(q.limit, [x for x in scored if id(x) not in chosen], key=key)
+
+
+def _match(x: _Scored) -> Match:
+    reasons = ["near" if x.distance is not None else "online"]
+    if x.fits:
         reasons.append("country")
-    if q.languages:
-        score += 30
+    if x.speaks:
         reasons.append("language")
-    if "intercultural-couples" in e.topics:
+    if "intercultural-couples" in x.entry.topics:
         reasons.append("intercultural")
-    return Match(e.service, score, distance, reasons)
+    return Match(x.entry.service, x.score, x.distance, reasons)
 
 
 def _distance(e: _Entry, box: tuple[float, float, float]) -> float | None:
@@ -386,11 +433,22 @@ class View:
         return frozenset(nearer)
 
     def search(self, q: Query) -> list[Match]:
-        scored: list[tuple[float, int, int, _Scored]] = []
+        """The best matches across the layers; on a tie, the nearer layer's entry first."""
+        return [_match(x) for x in self._ranked(q, Index.scored)]
+
+    def nearest(self, q: Query) -> list[Match]:
+        """The nearest places of the topic at any distance, across the layers."""
+        ranked = self._ranked(q, Index.nearest)
+        return [_match(x) for x in sorted(ranked, key=lambda x: x.distance or 0.0)]
+
+    def _ranked(self, q: Query, how: Any) -> list[_Scored]:
+        layer_of: dict[int, int] = {}
+        scored: list[_Scored] = []
         for at, (_, index) in enumerate(self.layers):
-            scored += [(x[0], -at, -x[1], x) for x in index.scored(q, self.excluded(at))]
-        best = heapq.nlargest(q.limit, scored, key=lambda x: x[:3])
-        return [_match(x[2], x[0], x[3], x[4], q) for *_, x in best]
+            for x in how(index, q, self.excluded(at)):
+                layer_of[id(x)] = at
+                scored.append(x)
+        return _best(scored, q, lambda x: (x.score, -layer_of[id(x)], -x.n))
 
     def visible(self) -> list[SupportService]:
         """Every entry the members may be shown, of any status, nearest layer first by id."""

@@ -14,5 +14,5 @@ class SupportSettings(BaseModel):
     shipped_directory: bool = True
 
 
-feature = Feature("support", "bot.support", modules=())
+feature = Feature("support", "bot.support", modules=("suggestions",))
 config = feature.section(SupportSettings)

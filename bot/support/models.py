@@ -121,3 +121,26 @@ class MemberPlace(CommunityScoped, SQLModel, table=True):
     country: str | None = Field(default=None, max_length=2)
     languages: list[Any] = Field(default_factory=list, sa_column=json_column())
     updated_at: datetime = Field(sa_column=dt_column(nullable=False))
+
+
+class SupportSuggestion(CommunityScoped, SQLModel, table=True):
+    """A service a member suggested with `/support suggest`: waits on a moderator-queue card
+    until an administrator adds it to the community's own entries or dismisses it."""
+
+    __tablename__ = "support_suggestions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    community_id: str = Field(max_length=64, index=True)
+    user_id: str = Field(max_length=64, index=True)  # who suggested it
+    name: str = Field(max_length=200)
+    place: str = Field(max_length=120)  # as resolved: "Madrid, ES", or a country code
+    city_id: int | None = None  # the gazetteer's city, when the place is a city
+    country: str = Field(max_length=2)
+    url: str | None = Field(default=None, max_length=300)
+    topic: str | None = Field(default=None, max_length=40)
+    status: str = Field(default="open", max_length=12)  # open, added, dismissed
+    service_id: str | None = Field(default=None, max_length=64)  # the entry it became
+    decided_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=dt_column(nullable=False))
+    decided_at: datetime | None = Field(default=None, sa_column=dt_column())

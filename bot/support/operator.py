@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot.support import directory, helplines, hsds, layers
+from bot.support import coverage, coverage_map, coverage_table, curation, directory, hsds, layers
 from bot.support.models import SupportOrganization, SupportService
 
 
@@ -50,13 +51,14 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     exp.set_defaults(handler=_export_cli)
     chk = d.add_parser(
         "check",
-        help="report shipped and operator entries and helplines not checked for a year "
-        "(exit status 1 when there are any)",
+        help="report shipped and operator entries and helplines not checked for a year, without "
+        "a source, with numbers that cannot be dialled, or duplicated (exit status 1 if any)",
     )
     chk.add_argument("--days", type=int, default=365, help="how old a check may be (365)")
     chk.add_argument("--today", help="as if today were this date (YYYY-MM-DD)")
     chk.add_argument("--json", action="store_true", help="machine-readable output")
     chk.set_defaults(handler=_check_cli)
+    _add_stats(d)
     lg = d.add_parser("log", help="the operator log: changes to the shipped and operator layers")
     lg.add_argument("--limit", type=int, default=50)
     lg.add_argument("--json", action="store_true", help="machine-readable output")
@@ -71,6 +73,23 @@ def register_cli(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     claim.add_argument("--all", action="store_true", help="every unclaimed entry")
     claim.add_argument("--json", action="store_true", help="machine-readable output")
     claim.set_defaults(handler=_claim_cli)
+
+
+def _add_stats(d: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    st = d.add_parser(
+        "stats",
+        help="coverage by country, topic and language, the countries with a crisis line and a "
+        "domestic-violence line, and the local services of the cities members live in",
+    )
+    st.add_argument(
+        "--shipped",
+        action="store_true",
+        help="what this release ships (content/), without a database; default: what members "
+        "see (the operator's and the shipped entries)",
+    )
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.add_argument("--svg", metavar="PATH", help="also draw the coverage map to this SVG file")
+    st.set_defaults(handler=_stats_cli)
 
 
 def _who() -> str:
@@ -130,6 +149,8 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
         print(f"error: no such layer: {args.layer}")
         return 2
     store = _store(settings)
+    if key == layers.SHIPPED:  # as members see it: this release's file, as a search would
+        directory.sync_shipped(SimpleNamespace(settings=settings, store=store))
     with store.session() as s:
         if key is None:
             app = SimpleNamespace(feature_state={}, settings=settings, store=store)
@@ -148,36 +169,20 @@ def _export_cli(args: argparse.Namespace, settings: Any) -> int:
     return 1 if problems else 0
 
 
-def unchecked(session: Session, today: date, days: int = 365) -> list[dict[str, Any]]:
-    """Shipped and operator entries and shipped helplines whose last check is more than `days`
-    old, or that have no check date at all."""
-    limit = timedelta(days=days)
-    found: list[dict[str, Any]] = []
-    for key in (layers.SHIPPED, layers.OPERATOR):
-        for s in layers.services(session, key):
-            checked = layers.checked_on(s)
-            if checked is None or today - checked > limit:
-                found.append(_stale("directory", layers.label(key), s.id, s.name, checked, today))
-    for country, lines in helplines.all_lines().items():
-        for line in lines:
-            checked = layers.as_date(line.get("checked_on"))
-            if checked is None or today - checked > limit:
-                name = f"{line['name']} ({country})"
-                found.append(_stale("helplines", "shipped", country, name, checked, today))
-    return found
-
-
-def _stale(
-    kind: str, layer: str, ident: str, name: str, checked: date | None, today: date
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "layer": layer,
-        "id": ident,
-        "name": name,
-        "checked_on": checked.isoformat() if checked else None,
-        "days": (today - checked).days if checked else None,
-    }
+def _unchecked(problems: list[curation.Problem]) -> list[dict[str, Any]]:
+    """The entries not checked in time, as `check --json` has always listed them."""
+    return [
+        {
+            "kind": p.source,
+            "layer": p.layer,
+            "id": p.id,
+            "name": p.name,
+            "checked_on": p.checked_on,
+            "days": p.days,
+        }
+        for p in problems
+        if p.kind in ("stale", "undated")
+    ]
 
 
 def _check_cli(args: argparse.Namespace, settings: Any) -> int:
@@ -193,29 +198,46 @@ def _check_cli(args: argparse.Namespace, settings: Any) -> int:
     # The shipped layer as members see it: this release's file (as the bot's first search does).
     directory.sync_shipped(SimpleNamespace(settings=settings, store=store))
     with store.session() as s:
-        found = unchecked(s, today, args.days)
+        found = curation.check(s, today, args.days)
         waiting = layers.count(s, layers.UNCLAIMED)
     if args.json:
-        print(json.dumps({"ok": not found, "unchecked": found, "unclaimed": waiting}))
+        problems = [p.as_dict() for p in found]
+        report = {"ok": not found, "problems": problems, "unchecked": _unchecked(found)}
+        print(json.dumps({**report, "unclaimed": waiting}))
         return 1 if found else 0
-    for row in found:
-        when = (
-            f"last checked {row['checked_on']} ({row['days']} days ago)"
-            if row["checked_on"]
-            else "no check date"
-        )
-        print(f"not checked: {row['kind']} [{row['layer']}] {row['id']}  {row['name']}  {when}")
+    for p in found:
+        print(p)
     if waiting:
         print(
             f"{waiting} entries wait to be claimed (nobody sees them): "
             "crossings directory claim operator|PLATFORM:COMMUNITY_ID --all"
         )
+    kinds = Counter(p.kind for p in found)
     print(
-        f"{len(found)} entries not checked in {args.days} days"
+        f"{len(found)} problem(s): " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         if found
-        else f"every entry was checked in the last {args.days} days"
+        else f"no problems: every entry has a source, was checked in the last {args.days} days, "
+        "has numbers that can be dialled and no duplicate"
     )
     return 1 if found else 0
+
+
+def _stats_cli(args: argparse.Namespace, settings: Any) -> int:
+    if args.shipped:
+        services = hsds.load(directory.DIRECTORY_DIR, directory.TOPICS)[1]
+    else:
+        store = _store(settings)
+        app = SimpleNamespace(feature_state={}, settings=settings, store=store)
+        with store.session() as s:
+            services = directory.view(app, s, None).visible()
+    report = coverage.stats(services)
+    if args.svg:
+        Path(args.svg).write_text(coverage_map.svg(report), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        coverage_table.show(report)
+    return 0
 
 
 def _log_cli(args: argparse.Namespace, settings: Any) -> int:
