@@ -1,8 +1,8 @@
 """support suggestions: services members suggest with /support suggest, until an administrator
 adds or dismisses them
 
-Revision ID: 0010_support_suggestions
-Revises: 0009_discreet_mode
+Revision ID: 0011_support_suggestions
+Revises: 0010_moderation_prefs
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = "0010_support_suggestions"
-down_revision: str | None = "0009_discreet_mode"
+revision: str = "0011_support_suggestions"
+down_revision: str | None = "0010_moderation_prefs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
