@@ -21,8 +21,8 @@ COUNTRIES = [*helplines.countries(), helplines.FALLBACK]
 FAMILIES = ("suicide", "danger", "control", None)
 
 
-def test_the_data_holds_thirty_nine_countries_and_the_fallback() -> None:
-    assert len(helplines.countries()) == 39
+def test_the_data_holds_fifty_three_countries_and_the_fallback() -> None:
+    assert len(helplines.countries()) == 53
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
