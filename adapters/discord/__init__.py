@@ -48,6 +48,16 @@ from bot.kernel.plugin import AdapterPlugin
 log = logging.getLogger(__name__)
 
 NAME = "discord"
+# Discord's JSON error codes, as the reasons moderators read (bot.kernel.actions.FAILURE_REASONS).
+FAILURE_CODES = {
+    50007: "dms_closed",  # Cannot send messages to this user
+    50001: "no_access",  # Missing Access
+    50013: "no_access",  # Missing Permissions
+    10003: "channel_gone",  # Unknown Channel
+    10007: "member_gone",  # Unknown Member
+    10013: "member_gone",  # Unknown User
+    50035: "rejected",  # Invalid Form Body
+}
 CLEAR_LIMIT = 2000  # "clear this conversation" reaches back this many messages
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
@@ -134,7 +144,9 @@ class DiscordPlatform(Platform):
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
             retryable = exc.status == 429 or exc.status >= 500
             return a.ActionResult.failed(
-                f"{exc.status} {exc.text or exc}"[:300], retryable=retryable
+                f"{exc.status} {exc.text or exc}"[:300],
+                retryable=retryable,
+                reason=FAILURE_CODES.get(exc.code) or ("rejected" if exc.status == 400 else None),
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
