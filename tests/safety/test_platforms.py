@@ -65,6 +65,7 @@ async def test_a_dm_on_slack_is_scanned(ws: SlackWorkspace) -> None:
     assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
 
 
+UNREACHED = "Could not reach them privately: DMs closed"
 CONCERN = "my husband keeps my passport and says he will call immigration on me"
 URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
 REPEAT = "he also reads every message on my phone at night"
@@ -124,11 +125,16 @@ async def test_on_discord_the_card_says_when_the_member_could_not_be_reached(
     queue = await set_queue(dc)
     em.closed_dms.add("111")  # the member accepts no DMs: Discord answers 403, 50007
     await em.post("111", em.channel_id("general"), URGENT)
-    await dc.settle(lambda: any("could not be delivered" in t for t in texts(em.in_channel(queue))))
+    await dc.settle(lambda: any(UNREACHED in t for t in texts(em.in_channel(queue))))
     cards = [t for t in texts(em.in_channel(queue)) if "Urgent" in t]
-    assert len(cards) == 1 and "could not be delivered" in cards[0]  # corrected in place
+    assert len(cards) == 1 and UNREACHED in cards[0]  # corrected in place
+    assert "reach them another way" in cards[0]  # and what to do instead
     assert "They were sent helplines" not in cards[0]
     assert em.dm_messages("111") == []
+    await dc.settle(lambda: any("Could not deliver" in t for t in texts(em.in_channel(queue))))
+    (failure,) = [t for t in texts(em.in_channel(queue)) if "Could not deliver" in t]
+    assert "<@111>" in failure and "DMs closed" in failure  # whom, and why in plain words
+    assert "permissions" not in failure
 
 
 @pytest.mark.slack
@@ -138,12 +144,13 @@ async def test_on_slack_the_card_says_when_the_member_could_not_be_reached(
     em = ws.emulator
     em.closed_dms.add("UAMIRA")  # the app's Messages tab is off: messages_tab_disabled
     await ws.say("UAMIRA", URGENT)
-    await ws.settle(
-        lambda: any("could not be delivered" in text_of(m) for m in em.posted("C0MODS"))
-    )
+    await ws.settle(lambda: any(UNREACHED in text_of(m) for m in em.posted("C0MODS")))
     cards = [text_of(m) for m in em.posted("C0MODS") if "Urgent" in text_of(m)]
-    assert len(cards) == 1 and "could not be delivered" in cards[0]
-    assert "messages_tab_disabled" in cards[0]
+    assert len(cards) == 1 and UNREACHED in cards[0]
+    assert "messages_tab_disabled" not in cards[0]  # plain words, not the platform's code
+    await ws.settle(lambda: any("Could not deliver" in text_of(m) for m in em.posted("C0MODS")))
+    (failure,) = [text_of(m) for m in em.posted("C0MODS") if "Could not deliver" in text_of(m)]
+    assert "<@UAMIRA>" in failure and "DMs closed" in failure
 
 
 # --- "Don't contact me" ------------------------------------------------------------------------
