@@ -95,9 +95,12 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
     if not assessment.flagged:
         return
     source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
-    told = reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
-    if event.is_dm and told:
-        ctx.stop()  # a DM that is a crisis is answered as one, not also filed as a report
+    reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
+    if event.is_dm:
+        # A DM that is a crisis is answered as one, not filed as a report first: a receipt
+        # ("your report is saved") before the helplines would answer the wrong question. The
+        # signal is kept and reaches the moderators as the crisis card wherever there is a queue.
+        ctx.stop()
 
 
 @feature.on_delivery_failed

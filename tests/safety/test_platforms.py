@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -245,3 +246,28 @@ async def test_on_slack_dont_contact_me_reaches_the_moderators_card(ws: SlackWor
     with ws.app.store.session() as s:  # type: ignore[attr-defined]
         [row] = s.exec(select(SafetySignal).where(SafetySignal.user_id == "UAMIRA")).all()
         assert row.no_contact
+
+
+# --- a DM that is a crisis ---------------------------------------------------------------------
+
+
+@pytest.mark.slack
+async def test_a_tagalog_crisis_dm_is_answered_as_a_crisis_not_filed_as_a_report(
+    tmp_path: Path,
+) -> None:
+    """Before any queue channel is set, too: the member gets the crisis reply alone."""
+    from bot.moderation.models import ModCase
+    from tests.emulators.slack.harness import slack_workspace
+
+    async with slack_workspace(tmp_path) as ws:
+        em = ws.emulator
+        em.add_user("UMARIA", "Maria")
+        await ws.say("UMARIA", "gusto ko nang mamatay, hindi ko na kaya", channel="D0MARIA")
+        await ws.settle(lambda: em.dms("UMARIA"))
+        await ws.settle(lambda: True, timeout=0.5)  # anything else would have followed by now
+        answers = [text_of(m) for m in em.dms("UMARIA")]
+        assert len(answers) == 1 and replies.text("suicide", "tl")[:30] in answers[0]
+        assert not any("report is saved" in t for t in answers)
+        with ws.app.store.session() as s:
+            assert s.exec(select(ModCase)).all() == []
+            assert len(s.exec(select(SafetySignal)).all()) == 1
