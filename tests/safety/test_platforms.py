@@ -255,7 +255,8 @@ async def test_on_slack_dont_contact_me_reaches_the_moderators_card(ws: SlackWor
 async def test_a_tagalog_crisis_dm_is_answered_as_a_crisis_not_filed_as_a_report(
     tmp_path: Path,
 ) -> None:
-    """Before any queue channel is set, too: the member gets the crisis reply alone."""
+    """Before any queue channel is set, too: the member gets the crisis reply alone; with no
+    card to tell the moderators, the DM is kept as a case they find in the queue."""
     from bot.moderation.models import ModCase
     from tests.emulators.slack.harness import slack_workspace
 
@@ -269,5 +270,21 @@ async def test_a_tagalog_crisis_dm_is_answered_as_a_crisis_not_filed_as_a_report
         assert len(answers) == 1 and replies.text("suicide", "tl")[:30] in answers[0]
         assert not any("report is saved" in t for t in answers)
         with ws.app.store.session() as s:
-            assert s.exec(select(ModCase)).all() == []
+            (case,) = s.exec(select(ModCase)).all()
+            assert case.reporter_id == "UMARIA" and "mamatay" in (case.details or "")
             assert len(s.exec(select(SafetySignal)).all()) == 1
+
+
+@pytest.mark.slack
+async def test_a_crisis_dm_with_a_queue_gets_the_card_and_no_case(ws: SlackWorkspace) -> None:
+    from bot.moderation.models import ModCase
+
+    em = ws.emulator
+    await ws.say("UAMIRA", "gusto ko nang mamatay, hindi ko na kaya", channel="D0AMIRA")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    await ws.settle(lambda: True, timeout=0.5)
+    answers = [text_of(m) for m in em.dms("UAMIRA")]
+    assert len(answers) == 1 and replies.text("suicide", "tl")[:30] in answers[0]
+    assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
+    with ws.app.store.session() as s:
+        assert s.exec(select(ModCase)).all() == []
