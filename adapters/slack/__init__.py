@@ -3,9 +3,10 @@
 Every Slack request is acknowledged as soon as its listener returns (adapters/slack/acking.py).
 A slash command's ack carries the member's answer when it is ready within two seconds (else a
 plain ack, and the answer follows); view submissions wait as long, so field errors can be
-shown in the modal; everything else is acknowledged at once. The core's remaining work
-continues after the ack. One slash command (`/crossings ...`) reaches every core command. No
-feature logic lives here.
+shown in the modal, and the answer is delivered before the ack (ephemeral, else a DM) or, when
+neither reaches the member, shown by the modal itself; everything else is acknowledged at once.
+The core's remaining work continues after the ack. One slash command (`/crossings ...`) reaches
+every core command. No feature logic lives here.
 """
 
 from __future__ import annotations
@@ -409,9 +410,9 @@ async def _listed(method: Any, key: str, **kwargs: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _is_answer(action: a.Action, interaction: str) -> bool:
+def _is_answer(action: a.Respond, interaction: str) -> bool:
     """The member's private answer to this interaction (a form's confirmation, say)."""
-    return isinstance(action, a.Respond) and action.private and action.interaction == interaction
+    return action.private and action.interaction == interaction
 
 
 def _opt(text: str | None) -> str | None:
