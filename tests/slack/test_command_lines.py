@@ -62,3 +62,11 @@ async def test_an_unknown_command_on_slack_is_answered_in_the_members_language(
     expected = i18n.t("core.line.unknown", locale[:2], name="frobnicate")
     assert expected != i18n.t("core.line.unknown", "en", name="frobnicate")
     assert expected in text_of(em.ephemerals[-1])
+
+
+async def test_an_unknown_command_on_the_console_is_answered_in_the_members_language(
+    community: RecordingConsole,
+) -> None:
+    await community.type("/me language es")
+    out = await community.type("/frobnicate now")
+    assert i18n.t("core.line.unknown", "es", name="frobnicate") in out, out
