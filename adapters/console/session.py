@@ -182,7 +182,9 @@ class ConsoleSession:
         try:
             command, raw = self.app.registry.resolve_line(text)
         except CommandError as exc:
-            self.platform.say("  Crossings (only you see this)", _as_msg(exc.message), "yellow")
+            with self.app.context(self.place(), self.actor) as ctx:  # the member's language
+                refusal = exc.render(ctx.t)
+            self.platform.say("  Crossings (only you see this)", _as_msg(refusal), "yellow")
             return
         event = CommandInvoked(
             self.place(),

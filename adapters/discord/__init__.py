@@ -48,6 +48,16 @@ from bot.kernel.plugin import AdapterPlugin
 log = logging.getLogger(__name__)
 
 NAME = "discord"
+# Discord's JSON error codes, as the reasons moderators read (bot.kernel.actions.FAILURE_REASONS).
+FAILURE_CODES = {
+    50007: "dms_closed",  # Cannot send messages to this user
+    50001: "no_access",  # Missing Access
+    50013: "no_access",  # Missing Permissions
+    10003: "channel_gone",  # Unknown Channel
+    10007: "member_gone",  # Unknown Member
+    10013: "member_gone",  # Unknown User
+    50035: "rejected",  # Invalid Form Body
+}
 CLEAR_LIMIT = 2000  # "clear this conversation" reaches back this many messages
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
@@ -134,7 +144,9 @@ class DiscordPlatform(Platform):
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
             retryable = exc.status == 429 or exc.status >= 500
             return a.ActionResult.failed(
-                f"{exc.status} {exc.text or exc}"[:300], retryable=retryable
+                f"{exc.status} {exc.text or exc}"[:300],
+                retryable=retryable,
+                reason=FAILURE_CODES.get(exc.code) or ("rejected" if exc.status == 400 else None),
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
@@ -310,26 +322,56 @@ class DiscordPlatform(Platform):
             first = False
         return a.ActionResult(ok=True)
 
+    async def _forum_post(self, forum: discord.ForumChannel, action: a.Post) -> a.ActionResult:
+        """A forum post, once: Discord takes no nonce for it, so an attempt that may already
+        have created it looks for it among the guild's active threads first."""
+        attempt = current() or Attempt(key="")
+        name = (action.thread_name or action.message.title or "Post")[:100]
+        embeds = render.embeds_for(action.message)[0]
+        posted = attempt.done("post")
+        if posted is None and attempt.uncertain:
+            posted = await self._forum_post_made(forum, name, embeds)
+        if posted is None:
+            tags = [t for t in forum.available_tags if t.name in action.forum_tags]
+            made = await forum.create_thread(
+                name=name, embeds=embeds, applied_tags=tags, allowed_mentions=render.NO_PINGS
+            )
+            posted = {"message_id": str(made.message.id), "thread_id": str(made.thread.id)}
+        attempt.record("post", posted)
+        if action.first_reply and attempt.done("reply") is None:
+            thread = self.client.get_partial_messageable(int(posted["thread_id"]))
+            reply = await self._send(thread, action.first_reply, "reply")
+            attempt.record("reply", {"message_id": str(reply.id)})
+        return a.ActionResult(
+            ok=True,
+            message_id=posted["message_id"],
+            channel_id=str(forum.id),
+            thread_id=posted["thread_id"],
+        )
+
+    async def _forum_post_made(
+        self, forum: discord.ForumChannel, name: str, embeds: list[discord.Embed]
+    ) -> dict[str, str] | None:
+        """The post an earlier attempt made, if it is there: an active thread of this forum,
+        started by the bot, with this name and a starter message that says the same."""
+        me = self.client.user.id if self.client.user else None
+        for thread in await forum.guild.active_threads():
+            if thread.parent_id != forum.id or thread.owner_id != me or thread.name != name:
+                continue
+            try:
+                starter = await thread.fetch_message(thread.id)  # a post's starter has its id
+            except discord.NotFound:
+                continue
+            if _gist(starter.embeds) == _gist(embeds):
+                log.info("forum post %s was already made: not posted again", thread.id)
+                return {"message_id": str(starter.id), "thread_id": str(thread.id)}
+        return None
+
     @handles(a.Post)
     async def _post(self, action: a.Post) -> a.ActionResult:
         channel = await self._channel(action.place.target)
         if isinstance(channel, discord.ForumChannel):
-            tags = [t for t in channel.available_tags if t.name in action.forum_tags]
-            embeds = render.embeds_for(action.message)[0]
-            made = await channel.create_thread(
-                name=(action.thread_name or action.message.title or "Post")[:100],
-                embeds=embeds,
-                applied_tags=tags,
-                allowed_mentions=render.NO_PINGS,
-            )
-            if action.first_reply:
-                await self._send(made.thread, action.first_reply)
-            return a.ActionResult(
-                ok=True,
-                message_id=str(made.message.id),
-                channel_id=str(channel.id),
-                thread_id=str(made.thread.id),
-            )
+            return await self._forum_post(channel, action)
         attempt = current() or Attempt(key="")
         posted = attempt.done("post")
         if posted is None:
@@ -373,6 +415,11 @@ class _FakeResponse:
     def __init__(self, status: int) -> None:
         self.status = status
         self.reason = "Not Found"
+
+
+def _gist(embeds: list[discord.Embed]) -> list[tuple[str | None, str | None]]:
+    """What a post says (titles and texts), to recognise one already made."""
+    return [(e.title, e.description) for e in embeds]
 
 
 def _msg(text: str) -> Any:

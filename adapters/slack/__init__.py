@@ -3,9 +3,10 @@
 Every Slack request is acknowledged as soon as its listener returns (adapters/slack/acking.py).
 A slash command's ack carries the member's answer when it is ready within two seconds (else a
 plain ack, and the answer follows); view submissions wait as long, so field errors can be
-shown in the modal; everything else is acknowledged at once. The core's remaining work
-continues after the ack. One slash command (`/crossings ...`) reaches every core command. No
-feature logic lives here.
+shown in the modal, and the answer is delivered before the ack (ephemeral, else a DM) or, when
+neither reaches the member, shown by the modal itself; everything else is acknowledged at once.
+The core's remaining work continues after the ack. One slash command (`/crossings ...`) reaches
+every core command. No feature logic lives here.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ log = logging.getLogger(__name__)
 
 NAME = "slack"
 ANSWER_WITHIN = 2.0
+VIEW_ACK_WITHIN = 2.6  # a form's answer is tried before the ack, inside Slack's 3 seconds
 AckWith = Callable[[list[a.Action]], Awaitable[list[a.Action]]]
 ACTOR_WAIT = 0.5  # users.info may be rate limited: never let it hold an answer back
 DRAIN_ON_STOP = 5.0  # seconds in-flight work gets to finish when the adapter stops
@@ -220,7 +222,11 @@ class SlackPlatform(Platform):
                 metrics.RATE_LIMITED.labels(platform=NAME).inc()
                 retry = float(exc.response.headers.get("Retry-After", 1) or 1)
                 return a.ActionResult.failed(error, retryable=True, retry_after=retry)
-            return a.ActionResult.failed(error, retryable=sending.retryable(exc, RETRYABLE_ERRORS))
+            return a.ActionResult.failed(
+                error,
+                retryable=sending.retryable(exc, RETRYABLE_ERRORS),
+                reason=sending.FAILURE_REASONS.get(error),
+            )
         except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             return a.ActionResult.failed(f"network: {type(exc).__name__}", retryable=True)
         finally:
@@ -374,15 +380,18 @@ class SlackPlatform(Platform):
                     thread_ts=action.place.thread,
                 )
             except SlackApiError as exc:
-                # A private channel or a DM between members the bot is not in: only the
-                # interaction's response_url reaches the member there.
-                if sending.error_of(exc) not in NOT_A_MEMBER or not pending.response_url:
+                # A private channel or a DM between members the bot is not in: the
+                # interaction's response_url reaches the member there; a form's submission has
+                # none, so the answer goes to the member's DM with the bot.
+                if sending.error_of(exc) not in NOT_A_MEMBER:
                     raise
-                if not await sending.respond_via_url(
+                if pending.response_url and await sending.respond_via_url(
                     pending.response_url, action.message, private=True, session=self.client.session
                 ):
-                    raise
-                return a.ActionResult(ok=True)
+                    return a.ActionResult(ok=True)
+                return await self._execute(
+                    a.SendPrivate(action.place, action.user_id, action.message)
+                )
             return a.ActionResult(ok=True, message_id=sent.get("message_ts"))
         posted = await self._post(pending.channel, action.message, action.place.thread)
         return a.ActionResult(ok=True, message_id=posted["ts"])
@@ -399,6 +408,11 @@ async def _listed(method: Any, key: str, **kwargs: Any) -> list[dict[str, Any]]:
         if not cursor:
             break
     return out
+
+
+def _is_answer(action: a.Respond, interaction: str) -> bool:
+    """The member's private answer to this interaction (a form's confirmation, say)."""
+    return action.private and action.interaction == interaction
 
 
 def _opt(text: str | None) -> str | None:
@@ -495,7 +509,8 @@ class SlackAdapter:
         else:
             # Bolt also serves /slack/install and /slack/oauth_redirect when OAuth is configured.
             web_app = self.bolt.web_app(path="/slack/events")
-            web_app.middlewares.append(guard.refuse_malformed("/slack/events"))
+            secret = s.signing_secret.get_secret_value() if s.signing_secret else None
+            web_app.middlewares.append(guard.refuse_malformed("/slack/events", secret))
             self._runner = web.AppRunner(web_app, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, s.http_host, s.http_port)
@@ -515,6 +530,7 @@ class SlackAdapter:
     # --- listeners --------------------------------------------------------------------------
     def _register(self) -> None:
         bolt = self.bolt
+        bolt.middleware(guard.refuse_incomplete)  # before a replay record is written
         bolt.middleware(self._refuse_replays)
         bolt.command(section(self.settings).command)(self._on_command)
         bolt.shortcut(re.compile(".*"))(self._on_shortcut)
@@ -642,15 +658,15 @@ class SlackAdapter:
         key = body.get("trigger_id") or f"cmd-{user}-{body.get('text', '')[:10]}"
         place = Place(NAME, team, channel)
         text = (body.get("text") or "").strip() or "help"
+        actor = await self._actor(team, user)
         try:
             command, raw = self.core.registry.resolve_line(text)
         except CommandError as exc:
-            await ack(
-                **acking.ack_body(a.Respond(place, user, Message(exc.message, tone="warning")))
-            )
+            with self.core.context(place, actor) as ctx:  # the member's language
+                refusal = Message(exc.render(ctx.t), tone="warning")
+            await ack(**acking.ack_body(a.Respond(place, user, refusal)))
             return
         self._pending(key, team, channel, user, body)
-        actor = await self._actor(team, user)
         event = CommandInvoked(
             place, actor, self.core.clock.now(), interaction=key, path=command.path, options=raw
         )
@@ -746,16 +762,35 @@ class SlackAdapter:
 
         async def with_answer(ready: list[a.Action]) -> list[a.Action]:
             rejected = next((x for x in ready if isinstance(x, a.RejectForm)), None)
-            if rejected is None:
-                await ack()
-                return ready
-            await ack(  # shown inside the modal, which stays open
-                response_action="errors",
-                errors={k: v[:150] for k, v in rejected.errors.items()},
+            if rejected is not None:
+                await ack(  # shown inside the modal, which stays open
+                    response_action="errors",
+                    errors={k: v[:150] for k, v in rejected.errors.items()},
+                )
+                return [x for x in ready if x is not rejected]
+            answer = next(
+                (x for x in ready if isinstance(x, a.Respond) and _is_answer(x, key)), None
             )
-            return [x for x in ready if x is not rejected]
+            if answer is None or await self._told(answer, started):
+                await ack()
+                return [x for x in ready if x is not answer]
+            # Neither an ephemeral nor a DM reached the member: the modal itself says it.
+            await ack(response_action="update", view=render.notice_view(answer.message, view))
+            return [x for x in ready if x is not answer]
 
         await self._acked(event, started, ack, with_answer)
+
+    async def _told(self, answer: a.Action, started: float) -> bool:
+        """Deliver a form's answer before its ack (ephemeral, else a DM): False when neither
+        reached the member within the ack's time, so the modal must carry it."""
+        left = VIEW_ACK_WITHIN - (asyncio.get_running_loop().time() - started)
+        try:
+            result = await asyncio.wait_for(self.platform.execute(answer), max(left, 0.1))
+        except TimeoutError:
+            return False
+        if not result.ok:
+            log.info("a form's answer could not reach the member (%s)", result.error)
+        return result.ok
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         team = body.get("team_id") or event.get("team") or ""

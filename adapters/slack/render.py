@@ -129,6 +129,19 @@ def fallback_text(message: Message) -> str:
     return mrkdwn_escape(message.plain())[:3000] or " "
 
 
+def notice_view(message: Message, submitted: dict[str, Any]) -> dict[str, Any]:
+    """The modal a submission turns into when its answer can reach the member nowhere else:
+    the answer itself, under the form's own title, with only a close button."""
+    title = (submitted.get("title") or {}).get("text") or "Crossings"
+    return {
+        "type": "modal",
+        "callback_id": "notice",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": blocks_for(message),
+    }
+
+
 def modal_for(form: Form, private_metadata: str = "") -> dict[str, Any]:
     blocks = []
     for f in form.fields:
@@ -184,16 +197,20 @@ BOT_EVENTS = (
     "user_change",  # roles live: admin flags, deactivation (users:read)
     "team_join",
 )
+# What the adapter's Web API calls need (tests/slack/test_manifest_scopes.py reads the calls).
 BOT_SCOPES = (
     "commands",
-    "chat:write",
+    "chat:write",  # chat.postMessage, chat.postEphemeral, chat.update, chat.delete
     "chat:write.public",
-    "files:write",
-    "im:write",
-    "im:history",
+    "files:write",  # files.uploadV2
+    "im:write",  # conversations.open with one member
+    "mpim:write",  # conversations.open with several (a private thread)
+    "im:history",  # conversations.history: clearing the bot's DMs, reconciling a lost post
     "channels:history",
     "groups:history",
-    "users:read",
+    "channels:read",  # conversations.list: #names typed unescaped, the dashboard's pickers
+    "groups:read",
+    "users:read",  # users.info (roles, locale), users.list
     "reactions:write",
     "channels:manage",
     "groups:write",

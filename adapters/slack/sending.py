@@ -137,3 +137,20 @@ def error_of(exc: SlackApiError) -> str:
 
 def retryable(exc: SlackApiError, known: set[str]) -> bool:
     return _status(exc) >= 500 or _status(exc) == 429 or error_of(exc) in known
+
+
+# Slack's error names, as the reasons moderators read (bot.kernel.actions.FAILURE_REASONS).
+FAILURE_REASONS = {
+    "messages_tab_disabled": "dms_closed",
+    "cannot_dm_bot": "dms_closed",
+    "channel_not_found": "no_access",  # also a private channel the bot was never added to
+    "not_in_channel": "no_access",
+    "restricted_action": "no_access",
+    "missing_scope": "no_access",
+    "is_archived": "channel_gone",
+    "user_not_found": "member_gone",
+    "user_disabled": "member_gone",
+    "msg_too_long": "rejected",
+    "invalid_blocks": "rejected",
+    "no_text": "rejected",
+}

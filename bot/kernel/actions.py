@@ -135,10 +135,24 @@ class PublishHome(Action):
     message: Message
 
 
+# Why an action failed, in terms every platform shares, so moderators read it in plain words
+# (catalog keys `core.failure.<reason>`) whatever the platform's own error said.
+FAILURE_REASONS = (
+    "dms_closed",  # the member accepts no direct messages from the bot
+    "no_access",  # the bot is not in the channel, or lacks the permission
+    "channel_gone",  # the channel no longer exists
+    "member_gone",  # the member left, or their account is deactivated
+    "rejected",  # the platform refused the message itself (too long, malformed)
+    "unreachable",  # the platform never accepted it (429s, 5xx, timeouts until given up)
+    "other",
+)
+
+
 @dataclass(frozen=True)
 class ActionResult:
     """What came back. `retryable` errors (429, 5xx, timeouts) are retried by the outbox;
-    others are reported. Ids are the platform's ids of what was created."""
+    others are reported. Ids are the platform's ids of what was created. `error` is the
+    platform's own word for a failure; `reason` one of FAILURE_REASONS, set by the adapter."""
 
     ok: bool
     message_id: str | None = None
@@ -147,9 +161,25 @@ class ActionResult:
     error: str | None = None
     retryable: bool = False
     retry_after: float | None = None
+    reason: str | None = None
 
     @classmethod
     def failed(
-        cls, error: str, *, retryable: bool = False, retry_after: float | None = None
+        cls,
+        error: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        reason: str | None = None,
     ) -> ActionResult:
-        return cls(ok=False, error=error, retryable=retryable, retry_after=retry_after)
+        return cls(
+            ok=False, error=error, retryable=retryable, retry_after=retry_after, reason=reason
+        )
+
+    @property
+    def why(self) -> str:
+        """The failure's reason (FAILURE_REASONS): the adapter's, else "unreachable" for what
+        was retried until given up."""
+        if self.reason is not None and self.reason in FAILURE_REASONS:
+            return self.reason
+        return "unreachable" if self.retryable else "other"

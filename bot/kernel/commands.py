@@ -651,7 +651,8 @@ class CommandRegistry:
 
     def resolve_line(self, text: str) -> tuple[Command, dict[str, str]]:
         """Parse a typed command line (console, Slack): `prompt schedule channel:#x when:"..."`.
-        Options are `name:value` (quote values with spaces) or positional in declared order."""
+        Options are `name:value` or positional in declared order; quote a value with spaces,
+        except in the last free-text option, which takes the rest of the line."""
         try:
             tokens = shlex.split(text.strip().lstrip("/"))
         except ValueError as exc:
@@ -682,29 +683,44 @@ class CommandRegistry:
 
     @staticmethod
     def _assign(command: Command, tokens: list[str]) -> dict[str, str]:
+        """Options from a line's words: `name:value`, or positional in declared order. The last
+        free-text option (`when`, `reason`, `text`) takes the rest of the line, up to the next
+        word that names an option: `every monday 19:00` needs no quotes."""
         raw: dict[str, str] = {}
         positional = [o.name for o in command.options]
         names = set(positional)
+        rest = _rest_of_line(command)
         named = False
-        for token in tokens:
+        i = 0
+        while i < len(tokens):
+            token, i = tokens[i], i + 1
             key, sep, value = token.partition(":")
             if sep and key in names:
-                raw[key] = value
-                named = True
-                continue
-            if sep and value and named and _NAME.match(key) and not value.startswith("/"):
+                name, named = key, True
+            elif sep and value and named and _NAME.match(key) and not value.startswith("/"):
                 # After a named option, `name:value` names an option the command lacks:
                 # parse_options refuses it, listing the valid ones (`role user:U1` stays a value).
                 raw[key] = value
                 continue
-            remaining = [n for n in positional if n not in raw]
-            if remaining:
-                raw[remaining[0]] = token
-                continue
-            # A trailing free-text option soaks up the rest of the line.
-            last = command.options[-1] if command.options else None
-            if last is not None and last.type is OptionType.STRING:
-                raw[last.name] += " " + token
-                continue
-            raise CommandError.of("core.line.too_many", name=command.name, value=token[:40])
+            else:
+                remaining = [n for n in positional if n not in raw]
+                if not remaining:
+                    raise CommandError.of("core.line.too_many", name=command.name, value=token[:40])
+                name, value = remaining[0], token
+            if name == rest:
+                end = next((j for j in range(i, len(tokens)) if _names(tokens[j], names)), None)
+                end = len(tokens) if end is None else end
+                value, i = " ".join([value, *tokens[i:end]]).strip(), end
+            raw[name] = value
         return raw
+
+
+def _rest_of_line(command: Command) -> str | None:
+    """The option that takes the rest of a typed line: the last free-text one."""
+    free = [o.name for o in command.options if o.type is OptionType.STRING]
+    return free[-1] if free else None
+
+
+def _names(token: str, names: set[str]) -> bool:
+    key, sep, _ = token.partition(":")
+    return bool(sep) and key in names

@@ -11,12 +11,21 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, func, select
 
 from bot.kernel import actions as a
-from bot.kernel import i18n, metrics
+from bot.kernel import codec, i18n, metrics
 from bot.kernel.actions import ActionResult
 from bot.kernel.commands import Permission
 from bot.kernel.context import level_of
 from bot.kernel.events import Place
-from bot.kernel.message import Button, Field, Message, Select, SelectOption, escape, mention
+from bot.kernel.message import (
+    Button,
+    Field,
+    Message,
+    Select,
+    SelectOption,
+    channel_link,
+    escape,
+    mention,
+)
 from bot.kernel.store.models import Community, OutboxEntry
 from bot.moderation import prefs
 from bot.moderation import service as svc
@@ -186,7 +195,8 @@ def edit(
 
 @feature.on_delivery_failed
 async def delivery_failed(app: App, entry: OutboxEntry, result: ActionResult) -> None:
-    """Tell the community's moderators that something could not be delivered."""
+    """Tell the community's moderators that something could not be delivered: to whom or
+    where, and why in plain words."""
     if entry.kind.startswith("alert"):
         return
     with app.store.session() as s:
@@ -195,14 +205,37 @@ async def delivery_failed(app: App, entry: OutboxEntry, result: ActionResult) ->
         channel = prefs.queue_channel(s, community)
         if not channel:
             return
-        text = i18n.t(
-            "core.alert.delivery_failed",
-            community.language,
-            kind=entry.kind or "message",
-            error=(result.error or "unknown")[:200],
-        )
+        text = failure_text(community.language, entry, result)
         alert = a.Post(place.at_channel(channel), Message(text=text, tone="danger"))
         app.outbox.enqueue(s, alert, app.clock.now(), kind="alert.failure")
+
+
+def failure_reason(language: str, result: ActionResult) -> str:
+    """Why an action failed, in plain words in the community's language."""
+    return i18n.t(f"core.failure.{result.why}", language, error=escape(result.error or "?", 120))
+
+
+def failure_text(language: str, entry: OutboxEntry, result: ActionResult) -> str:
+    """The failure card's text: the member or channel the entry was for, and the reason."""
+    reason = failure_reason(language, result)
+    try:
+        action = codec.loads(entry.payload)
+    except Exception:  # an entry that no longer decodes still gets its card
+        action = None
+    user = getattr(action, "user_id", None)
+    if isinstance(user, str) and user:
+        return i18n.t(
+            "core.alert.delivery_failed_member", language, member=mention(user), reason=reason
+        )
+    channel = action.place.channel if isinstance(action, a.Action) else None
+    if channel:
+        return i18n.t(
+            "core.alert.delivery_failed_channel",
+            language,
+            channel=channel_link(channel),
+            reason=reason,
+        )
+    return i18n.t("core.alert.delivery_failed", language, reason=reason)
 
 
 @feature.home_section(order=50)

@@ -46,9 +46,11 @@ async def file_report(
     channel: str | None = None,
     message_id: str | None = None,
     link: str | None = None,
+    acknowledge: bool = True,
 ) -> int:
     """Store a report (merged into an open one about the same message or member), put it in
-    the queue and acknowledge privately. Returns the case number."""
+    the queue and acknowledge privately (unless the caller answers the member itself).
+    Returns the case number."""
     svc.check_report_limits(ctx, reporter_id)
     c = ctx.community
     ctx.session.add(
@@ -79,6 +81,8 @@ async def file_report(
         )
         svc.audit(ctx, "report", actor=reporter_id, target=target_user_id, case=case, reason=reason)
     queue.post_card(ctx, case, update=existing is not None)
+    if not acknowledge:
+        return case.number
     thanks = svc.discreet(
         ctx, reporter_id, Message(text=ctx.t("mod.report.received", number=case.number))
     )

@@ -107,6 +107,14 @@ def _country(t: Translate, code: str) -> str:
     return code or t("safety.card.country_unknown")
 
 
+def _failure(t: Translate, stored: str) -> str:
+    """Why the private reply failed, in plain words: a shared reason (DMs closed, the member
+    left), else the platform's own answer quoted."""
+    if stored in a.FAILURE_REASONS:
+        return t(f"core.failure.{stored}", error="")
+    return t("core.failure.other", error=escape(stored, 120))
+
+
 def _merged(old: str, new: tuple[str, ...]) -> str:
     names = [c for c in old.split(", ") if c] + list(new)
     return ", ".join(dict.fromkeys(names))[:300]
@@ -135,7 +143,7 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
     if row.discreet:
         text = t("safety.card.discreet")
     elif row.reply_failed:
-        text = t("safety.card.undelivered", reason=escape(row.reply_failed, 120))
+        text = t("safety.card.undelivered", reason=_failure(t, row.reply_failed))
     elif row.no_contact:
         text = t("safety.card.no_contact", country=_country(t, row.country))
     else:
@@ -196,7 +204,10 @@ def reply_undelivered(app: Kernel, entry: OutboxEntry, result: ActionResult) -> 
         row = s.get(SafetySignal, entry.context.get("signal_id"))
         if row is None:
             return
-        row.reply_failed = (result.error or "unknown")[:200]
+        # The shared reason where the platform gave one, so the card can say it plainly.
+        row.reply_failed = ((result.error or "unknown") if result.why == "other" else result.why)[
+            :200
+        ]
         s.add(row)
         platform = app.platforms.get(row.platform)
         editable = platform is not None and platform.can(a.EditMessage)

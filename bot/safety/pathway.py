@@ -7,10 +7,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.kernel import actions as a
+from bot.kernel.commands import CommandError
 from bot.kernel.events import MessageEdited, MessagePosted
 from bot.kernel.message import Button, Field, Message, mention
 from bot.kernel.personal import PersonalData
-from bot.moderation import queue
+from bot.moderation import queue, reports
 from bot.safety import alerts, discretion, replies
 from bot.safety.cli import register_cli
 from bot.safety.clicks import community_of_click, quiet_id, talk_id
@@ -96,8 +97,21 @@ async def watch(ctx: Context, event: MessagePosted) -> None:
         return
     source = ctx.t("safety.source.dm") if event.is_dm else ctx.t("safety.source.channel")
     told = reach_out(ctx, event.actor.user_id, assessment, source, event.text[:400])
-    if event.is_dm and told:
-        ctx.stop()  # a DM that is a crisis is answered as one, not also filed as a report
+    if event.is_dm:
+        # A DM that is a crisis is answered as one, not as a report: a receipt ("your report
+        # is saved") before the helplines would answer the wrong question. Where no card could
+        # tell the moderators, it is still kept as a case, without the receipt.
+        if not told:
+            await _keep_as_case(ctx, event)
+        ctx.stop()
+
+
+async def _keep_as_case(ctx: Context, event: MessagePosted) -> None:
+    try:
+        await reports.file_report(ctx, event.actor.user_id, None, "other", None, "dm",
+                                  details=event.text[:1000], acknowledge=False)  # fmt: skip
+    except CommandError:  # the member's report limit: the crisis reply still goes out
+        log.info("a crisis DM was not kept as a case: report limit")
 
 
 @feature.on_delivery_failed

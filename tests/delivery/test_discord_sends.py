@@ -50,6 +50,48 @@ async def test_a_create_whose_response_is_lost_is_not_posted_twice(dc: DiscordCo
     assert len(nonces) == 1 and all(c.body.get("enforce_nonce") for c in creates[:2])
 
 
+async def test_a_forum_post_whose_response_is_lost_is_found_not_posted_twice(
+    dc: DiscordCommunity,
+) -> None:
+    """Discord takes no nonce for a forum post: the retry finds it among the guild's active
+    threads (started by the bot, same name, same starter) and only adds the first reply."""
+    em = dc.emulator
+    forum = em.channel_id("stories")
+    em.lose_response("POST", f"/channels/{forum}/threads", times=1)
+    eid = enqueue(dc.app, prompt_post("discord", dc.guild, forum))
+    out = process(dc.app, "p1")
+    await out.deliver_due(real_now())
+    assert entry(dc.app, eid).status == "pending"  # the outcome was unknown: retried later
+    await out.deliver_due(real_now() + timedelta(minutes=5))
+    assert entry(dc.app, eid).status == "sent"
+    threads = [c for c in em.channels.values() if c.get("parent_id") == forum]
+    assert len(threads) == 1 and len(em.calls("POST", f"/channels/{forum}/threads")) == 1
+    assert em.calls("GET", f"/guilds/{dc.guild}/threads/active")  # looked before posting again
+    assert entry(dc.app, eid).result["thread_id"] == threads[0]["id"]
+    assert len(em.created(threads[0]["id"])) == 2  # the starter and the first reply, once
+
+
+async def test_a_forum_post_with_the_same_name_but_other_words_is_still_posted(
+    dc: DiscordCommunity,
+) -> None:
+    em = dc.emulator
+    forum = em.channel_id("stories")
+    enqueue(dc.app, prompt_post("discord", dc.guild, forum))
+    await process(dc.app, "p1").deliver_due(real_now())
+    other = prompt_post("discord", dc.guild, forum)
+    other = a.Post(other.place, Message(title=other.message.title, text="Another question"),
+                   thread_name=other.thread_name)  # fmt: skip
+    em.lose_response("POST", f"/channels/{forum}/threads", times=1)
+    eid = enqueue(dc.app, other)
+    out = process(dc.app, "p2")
+    await out.deliver_due(real_now())
+    await out.deliver_due(real_now() + timedelta(minutes=5))
+    assert entry(dc.app, eid).status == "sent"
+    threads = [c for c in em.channels.values() if c.get("parent_id") == forum]
+    assert len(threads) == 2  # the lost one, found; the first is not taken for it
+    assert entry(dc.app, eid).result["thread_id"] == threads[-1]["id"]
+
+
 async def test_a_lost_thread_response_finishes_the_thread_without_reposting(
     dc: DiscordCommunity,
 ) -> None:

@@ -1,20 +1,22 @@
-"""Log redaction by real token shapes, ticks that never overlap silently, replay pruning on
+"""Log redaction by real token shapes (in messages, arguments and tracebacks, never with locals), ticks that never overlap silently, replay pruning on
 the tick."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import structlog
 
 from bot.kernel import metrics
 from bot.kernel.app import App
 from bot.kernel.claims import first_sight, schedule_pruning
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.logs import RedactingFilter, redact
+from bot.kernel.logs import RedactingFilter, configure, redact
 from bot.kernel.store import Store
 from bot.kernel.timers import TickGate
 
@@ -104,3 +106,55 @@ async def test_replay_records_are_pruned_by_the_tick(tmp_path: Path) -> None:
     await app.tick(clock.now())
     assert first_sight(store, "slack-event", "T1:Ev1", clock.now())  # forgotten after a day
     store.dispose()
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("headers {'Cookie': 'd=abc123session; d-s=1700000000'}", "abc123session"),
+        ("Set-Cookie: b=4f9e2c1d7a; Path=/; HttpOnly", "4f9e2c1d7a"),
+        ("POST /slack/oauth_redirect?code=1234.5678.abcdef&state=s1", "1234.5678.abcdef"),
+        ("oauth.v2.access {'client_id': '1.2', 'code': '99.88.zzqq'}", "99.88.zzqq"),
+        ("headers {'Authorization': 'Bearer xoxp-9-8-7-abcdef'}", "xoxp-9"),
+    ],
+)
+def test_cookies_oauth_codes_and_header_dicts_are_redacted(text: str, secret: str) -> None:
+    cleaned = redact(text)
+    assert secret not in cleaned and "[redacted]" in cleaned
+
+
+@pytest.fixture
+def configured_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def _fail_with_a_token_in_a_local() -> None:
+    headers = {"Authorization": "Bearer xoxb-1111-2222-localsecret"}  # noqa: F841
+    words = "a member's words that must stay private"  # noqa: F841
+    raise RuntimeError("Session is closed (token=xoxb-1111-2222-messagesecret)")
+
+
+@pytest.mark.parametrize("json_logs", [False, True], ids=["console", "json"])
+def test_a_logged_exception_shows_no_locals_and_no_token(
+    configured_logging: None, capsys: pytest.CaptureFixture[str], json_logs: bool
+) -> None:
+    configure("INFO", json_logs)
+    try:
+        _fail_with_a_token_in_a_local()
+    except RuntimeError:
+        logging.getLogger("slack_bolt.test").error(
+            "request failed with %s",
+            {"Authorization": "Bearer xoxb-3333-4444-argsecret"},
+            exc_info=True,
+        )
+        structlog.get_logger("bot.test").exception("failed", cookie="d=zz99cookievalue")
+    err = capsys.readouterr().err
+    assert "Session is closed" in err and "_fail_with_a_token_in_a_local" in err  # the traceback
+    for secret in ("localsecret", "messagesecret", "argsecret", "zz99cookievalue", "xoxb-"):
+        assert secret not in err
+    assert "member's words" not in err  # no frame's locals

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -65,6 +66,7 @@ async def test_a_dm_on_slack_is_scanned(ws: SlackWorkspace) -> None:
     assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
 
 
+UNREACHED = "Could not reach them privately: DMs closed"
 CONCERN = "my husband keeps my passport and says he will call immigration on me"
 URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
 REPEAT = "he also reads every message on my phone at night"
@@ -124,11 +126,16 @@ async def test_on_discord_the_card_says_when_the_member_could_not_be_reached(
     queue = await set_queue(dc)
     em.closed_dms.add("111")  # the member accepts no DMs: Discord answers 403, 50007
     await em.post("111", em.channel_id("general"), URGENT)
-    await dc.settle(lambda: any("could not be delivered" in t for t in texts(em.in_channel(queue))))
+    await dc.settle(lambda: any(UNREACHED in t for t in texts(em.in_channel(queue))))
     cards = [t for t in texts(em.in_channel(queue)) if "Urgent" in t]
-    assert len(cards) == 1 and "could not be delivered" in cards[0]  # corrected in place
+    assert len(cards) == 1 and UNREACHED in cards[0]  # corrected in place
+    assert "reach them another way" in cards[0]  # and what to do instead
     assert "They were sent helplines" not in cards[0]
     assert em.dm_messages("111") == []
+    await dc.settle(lambda: any("Could not deliver" in t for t in texts(em.in_channel(queue))))
+    (failure,) = [t for t in texts(em.in_channel(queue)) if "Could not deliver" in t]
+    assert "<@111>" in failure and "DMs closed" in failure  # whom, and why in plain words
+    assert "permissions" not in failure
 
 
 @pytest.mark.slack
@@ -138,12 +145,13 @@ async def test_on_slack_the_card_says_when_the_member_could_not_be_reached(
     em = ws.emulator
     em.closed_dms.add("UAMIRA")  # the app's Messages tab is off: messages_tab_disabled
     await ws.say("UAMIRA", URGENT)
-    await ws.settle(
-        lambda: any("could not be delivered" in text_of(m) for m in em.posted("C0MODS"))
-    )
+    await ws.settle(lambda: any(UNREACHED in text_of(m) for m in em.posted("C0MODS")))
     cards = [text_of(m) for m in em.posted("C0MODS") if "Urgent" in text_of(m)]
-    assert len(cards) == 1 and "could not be delivered" in cards[0]
-    assert "messages_tab_disabled" in cards[0]
+    assert len(cards) == 1 and UNREACHED in cards[0]
+    assert "messages_tab_disabled" not in cards[0]  # plain words, not the platform's code
+    await ws.settle(lambda: any("Could not deliver" in text_of(m) for m in em.posted("C0MODS")))
+    (failure,) = [text_of(m) for m in em.posted("C0MODS") if "Could not deliver" in text_of(m)]
+    assert "<@UAMIRA>" in failure and "DMs closed" in failure
 
 
 # --- "Don't contact me" ------------------------------------------------------------------------
@@ -238,3 +246,45 @@ async def test_on_slack_dont_contact_me_reaches_the_moderators_card(ws: SlackWor
     with ws.app.store.session() as s:  # type: ignore[attr-defined]
         [row] = s.exec(select(SafetySignal).where(SafetySignal.user_id == "UAMIRA")).all()
         assert row.no_contact
+
+
+# --- a DM that is a crisis ---------------------------------------------------------------------
+
+
+@pytest.mark.slack
+async def test_a_tagalog_crisis_dm_is_answered_as_a_crisis_not_filed_as_a_report(
+    tmp_path: Path,
+) -> None:
+    """Before any queue channel is set, too: the member gets the crisis reply alone; with no
+    card to tell the moderators, the DM is kept as a case they find in the queue."""
+    from bot.moderation.models import ModCase
+    from tests.emulators.slack.harness import slack_workspace
+
+    async with slack_workspace(tmp_path) as ws:
+        em = ws.emulator
+        em.add_user("UMARIA", "Maria")
+        await ws.say("UMARIA", "gusto ko nang mamatay, hindi ko na kaya", channel="D0MARIA")
+        await ws.settle(lambda: em.dms("UMARIA"))
+        await ws.settle(lambda: True, timeout=0.5)  # anything else would have followed by now
+        answers = [text_of(m) for m in em.dms("UMARIA")]
+        assert len(answers) == 1 and replies.text("suicide", "tl")[:30] in answers[0]
+        assert not any("report is saved" in t for t in answers)
+        with ws.app.store.session() as s:
+            (case,) = s.exec(select(ModCase)).all()
+            assert case.reporter_id == "UMARIA" and "mamatay" in (case.details or "")
+            assert len(s.exec(select(SafetySignal)).all()) == 1
+
+
+@pytest.mark.slack
+async def test_a_crisis_dm_with_a_queue_gets_the_card_and_no_case(ws: SlackWorkspace) -> None:
+    from bot.moderation.models import ModCase
+
+    em = ws.emulator
+    await ws.say("UAMIRA", "gusto ko nang mamatay, hindi ko na kaya", channel="D0AMIRA")
+    await ws.settle(lambda: em.dms("UAMIRA") and em.posted("C0MODS"))
+    await ws.settle(lambda: True, timeout=0.5)
+    answers = [text_of(m) for m in em.dms("UAMIRA")]
+    assert len(answers) == 1 and replies.text("suicide", "tl")[:30] in answers[0]
+    assert any("Urgent" in text_of(m) for m in em.posted("C0MODS"))
+    with ws.app.store.session() as s:
+        assert s.exec(select(ModCase)).all() == []

@@ -55,7 +55,6 @@ async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[Di
     emulator = DiscordEmulator()
     await emulator.start()
     store = Store(f"sqlite:///{tmp_path}/discord.db")
-    store.create_all()
     config = Settings(
         database_url=store.url,
         discord={
@@ -69,6 +68,7 @@ async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[Di
         **settings,
     )
     app = build_app(store, config, SimulatedClock())
+    store.create_all()  # after the features are installed: their tables are known now
     adapter = DiscordAdapter(app, config)
     app.add_platform(adapter.platform)
     try:

@@ -331,6 +331,7 @@ class DiscordEmulator:
             ("GET", "/users/{user}", self.get_user),
             ("GET", "/guilds/{guild}/members/{user}", self.get_member),
             ("GET", "/guilds/{guild}/roles", self.get_roles),
+            ("GET", "/guilds/{guild}/threads/active", self.active_threads),
             ("GET", "/guilds/{guild}/channels", self.get_channels),
             ("PATCH", "/guilds/{guild}/members/{user}", self.edit_member),
             ("DELETE", "/guilds/{guild}/members/{user}", self.kick),
@@ -526,9 +527,13 @@ class DiscordEmulator:
         return None
 
     def _message(
-        self, channel_id: str, body: dict[str, Any], author: dict[str, Any] | None = None
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        author: dict[str, Any] | None = None,
+        mid: str | None = None,
     ) -> dict[str, Any]:
-        mid = snowflake()
+        mid = mid or snowflake()
         msg = {
             "id": mid,
             "channel_id": channel_id,
@@ -691,9 +696,19 @@ class DiscordEmulator:
             if problem:
                 return problem
             thread["applied_tags"] = body.get("applied_tags", [])
-            msg = self._message(thread["id"], first)
+            msg = self._message(thread["id"], first, mid=thread["id"])  # the starter's id
             return jresp({**thread, "message": msg})
         return jresp(thread)
+
+    async def active_threads(self, request: web.Request, p: dict[str, str]) -> web.Response:
+        """The guild's threads that are not archived, forum posts included."""
+        threads = [
+            c
+            for c in self.channels.values()
+            if c.get("type") in (10, 11, 12)
+            and not (c.get("thread_metadata") or {}).get("archived")
+        ]
+        return jresp({"threads": threads, "members": []})
 
     async def get_channel(self, request: web.Request, p: dict[str, str]) -> web.Response:
         ch = self.channels.get(p["channel"])

@@ -76,7 +76,6 @@ async def slack_workspace(
     emulator = SlackEmulator()
     await emulator.start()
     store = Store(f"sqlite:///{tmp_path}/slack.db")
-    store.create_all()
     config = Settings(
         database_url=store.url,
         slack={
@@ -91,6 +90,7 @@ async def slack_workspace(
         },
     )
     app = build_app(store, config, SimulatedClock())
+    store.create_all()  # after the features are installed: their tables are known now
     adapter = SlackAdapter(app, config)
     app.add_platform(adapter.platform)
     try:

@@ -96,6 +96,7 @@ class SlackEmulator:
         self.connections = 0
         self.connected = asyncio.Event()
         self.ratelimit: dict[str, int] = {}
+        self.retry_after = 1  # seconds a ratelimited answer asks the client to wait
         self.html_errors: dict[str, list[int]] = {}  # method -> statuses still to answer
         self.losses: dict[str, int] = {}  # method -> responses still to lose after the work
         self.delays: dict[str, float] = {}  # method -> seconds before answering
@@ -178,7 +179,9 @@ class SlackEmulator:
             self.ratelimit[method] -= 1
             call.ok, call.error = False, "ratelimited"
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self.retry_after)},
             )
         if method.startswith("openid.connect."):  # the dashboard's sign-in
             users = {u: v for w in self.workspaces.values() for u, v in w.users.items()}
