@@ -708,7 +708,8 @@ class CommandRegistry:
                     raise CommandError.of("core.line.too_many", name=command.name, value=token[:40])
                 name, value = remaining[0], token
             if name == rest:
-                end = next((j for j in range(i, len(tokens)) if _names(tokens[j], names)), None)
+                stops = (j for j in range(i, len(tokens)) if _stops(tokens[j], names, named))
+                end = next(stops, None)
                 end = len(tokens) if end is None else end
                 value, i = " ".join([value, *tokens[i:end]]).strip(), end
             raw[name] = value
@@ -721,6 +722,10 @@ def _rest_of_line(command: Command) -> str | None:
     return free[-1] if free else None
 
 
-def _names(token: str, names: set[str]) -> bool:
-    key, sep, _ = token.partition(":")
-    return bool(sep) and key in names
+def _stops(token: str, names: set[str], named: bool) -> bool:
+    """Whether a word ends the rest of the line: it names one of the command's options, or, on
+    a line that names its options, one the command lacks (refused, not swallowed as text)."""
+    key, sep, value = token.partition(":")
+    if not sep:
+        return False
+    return key in names or (named and bool(value) and bool(_NAME.match(key)))

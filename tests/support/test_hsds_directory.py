@@ -22,6 +22,7 @@ from referencing.jsonschema import DRAFT202012
 
 from bot.kernel.paths import CONTENT_DIR
 from bot.support import directory, gazetteer
+from bot.support.curation import known_short_codes
 
 pytestmark = pytest.mark.support
 
@@ -30,40 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIRS = (REPO / "bot" / "support" / "hsds" / "spec",)
 SOURCE_KINDS = {"service", "operator", "government", "public-body", "directory"}
 CATEGORIES = set(directory.TOPICS)
-# National short codes confirmed on each record's source but missing from phonenumbers' metadata,
-# and one WhatsApp contact published in its pre-ninth-digit form (messages only).
-KNOWN_UNLISTED = {
-    ("ID", "129"),
-    ("CO", "155"),
-    ("BR", "(61) 9610-0180"),
-    ("PE", "113"),
-    ("PE", "100"),
-    ("MT", "179"),
-    ("BR", "188"),
-    ("CL", "1455"),
-    ("GR", "15900"),
-    ("NL", "113"),
-    ("UA", "7333"),
-    ("KR", "109"),  # national suicide prevention line since January 2024
-    ("TH", "1300"),  # Social Assistance Center, Ministry of Social Development and Human Security
-    ("PH", "122"),  # Quezon City's hotline (Quezon City Protection Center)
-    ("NP", "1166"),  # National Suicide Prevention Helpline, Mental Hospital Lagankhel
-    ("NP", "1145"),  # Khabar Garaun, National Women Commission
-    ("FJ", "1543"),  # Lifeline Fiji's national crisis code
-    ("FJ", "1560"),  # National Domestic Violence Helpline, Fiji Women's Crisis Centre
-    ("NA", "106"),  # LifeLine/ChildLine Namibia's gender-based violence line
-    ("ZW", "575"),  # National Gender-Based Violence Call Centre
-    ("LB", "1564"),  # Embrace Lifeline, national emotional support line
-    ("BW", "14655"),  # Botswana Gender-Based Violence Prevention and Support Centre
-    ("MN", "107"),  # Mongolia's police hotline for domestic violence
-    ("TN", "1899"),  # Tunisia's green line for reporting violence against women
-    ("ZM", "933"),  # Lifeline Zambia, crisis and gender-based violence line
-    ("UG", "116"),  # SAUTI-116, Uganda's helpline for violence against children and GBV
-    ("TW", "1990"),  # National Immigration Agency helpline for foreign residents
-    ("PH", "1343"),  # CFO / IACAT Actionline against human trafficking
-    ("MT", "1579"),
-    ("CY", "1440"),
-}
+# National short codes confirmed on each record's source but missing from phonenumbers' metadata
+# (and one WhatsApp contact in its pre-ninth-digit form): the list `directory check` uses.
+KNOWN_UNLISTED = known_short_codes()
 
 
 def _schema_dir() -> Path:
