@@ -46,6 +46,7 @@ from bot.kernel.actions import Action, ActionResult, Respond, SendPrivate
 from bot.kernel.claims import PROCESS_ID
 from bot.kernel.config import OutboxSettings
 from bot.kernel.delivery import batch as outbox_batch
+from bot.kernel.delivery import wakeups
 from bot.kernel.delivery.batch import Batch, Leased, Outcome
 from bot.kernel.delivery.idempotency import Attempt, attempting
 from bot.kernel.message import Message
@@ -115,6 +116,7 @@ class Outbox:
             next_attempt_at=now,
             created_at=now,
         )
+        wakeups.notify(session)
         if dedupe_key is None:
             session.add(entry)
             session.flush()
@@ -283,7 +285,14 @@ class Outbox:
             action = _decoded(entry)
             wait = (
                 self.limiter.reserve(
-                    platform, name, limits, self.pace_horizon, posts_a_message(action)
+                    platform,
+                    name,
+                    limits,
+                    self.pace_horizon,
+                    posts_a_message(action),
+                    kind=type(action).__name__,
+                    community=entry.community_id,
+                    cost=self._requests_for(platform, action),
                 )
                 if limits != NO_LIMITS
                 else 0.0
@@ -302,6 +311,10 @@ class Outbox:
             if not self._outcome(batch, entry, result, now, limits):
                 batch.settle_as(entries[index + 1 :])  # kept behind the one that must wait
                 return
+
+    def _requests_for(self, platform: str, action: Action | ActionResult) -> int:
+        found = self.platforms.get(platform)
+        return found.requests_for(action) if found and isinstance(action, Action) else 1
 
     def _pool(self, platform: str, limits: Limits) -> asyncio.Semaphore:
         """The bounded pool of sends in flight to one platform."""
