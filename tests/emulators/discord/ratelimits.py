@@ -58,6 +58,7 @@ class RateLimits:
         self._invalid: deque[float] = deque()
         self.banned_until = 0.0
         self.rate_limited = 0  # 429s answered, of any scope
+        self.limited_at: list[float] = []  # when (wall clock) each was answered
         self.global_limited = 0
 
     @staticmethod
@@ -117,6 +118,7 @@ class RateLimits:
 
     def _limited(self, retry: float, scope: str, headers: dict[str, str]) -> Verdict:
         self.rate_limited += 1
+        self.limited_at.append(time.time())
         retry = round(max(retry, 0.001), 3)
         body = {
             "message": "You are being rate limited.",
