@@ -115,6 +115,7 @@ class Limiter:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.monotonic = monotonic
         self._windows: dict[Hashable, _Window] = {}
+        self._held: dict[str, float] = {}  # platform -> nothing goes before (a global 429)
 
     def _window(self, key: Hashable, rate: Rate) -> _Window:
         window = self._windows.get(key)
@@ -161,7 +162,7 @@ class Limiter:
         last."""
         buckets = self._buckets(platform, lane, limits, channel, kind, community)
         now = self.monotonic()
-        at = self._first_fit(buckets, now)
+        at = self._first_fit(buckets, max(now, self._held.get(platform, 0.0)))
         if at - now > max_wait:
             return None
         for bucket in buckets:
@@ -176,7 +177,8 @@ class Limiter:
     def wait_for(self, platform: str, lane: str, limits: Limits) -> float:
         """Seconds until a send in this lane could go, without booking it."""
         now = self.monotonic()
-        return self._first_fit(self._buckets(platform, lane, limits), now) - now
+        held = max(now, self._held.get(platform, 0.0))
+        return self._first_fit(self._buckets(platform, lane, limits), held) - now
 
     @staticmethod
     def _first_fit(buckets: list[_Window], now: float) -> float:
@@ -196,9 +198,8 @@ class Limiter:
 
     def block_overall(self, platform: str, seconds: float) -> None:
         """A 429 for the whole bot token (Discord's global limit): nothing goes for `seconds`."""
-        for key, window in self._windows.items():
-            if key == (platform, "overall"):
-                window.blocked_until = max(window.blocked_until, self.monotonic() + seconds)
+        until = self.monotonic() + max(seconds, 0.0)
+        self._held[platform] = max(self._held.get(platform, 0.0), until)
 
     def capacity(self, platform: str, limits: Limits, horizon: float) -> int | None:
         """How many sends the overall bucket allows within `horizon` seconds (None: no bound),

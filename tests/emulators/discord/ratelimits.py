@@ -53,6 +53,7 @@ class RateLimits:
     def __init__(self, enforce: bool = True) -> None:
         self.enforce = enforce
         self.global_per_second = GLOBAL_PER_SECOND
+        self.invalid_limit = INVALID_LIMIT
         self._buckets: dict[str, _Bucket] = {}
         self._global: deque[float] = deque()
         self._invalid: deque[float] = deque()
@@ -136,7 +137,7 @@ class RateLimits:
             self._invalid.append(now)
             while self._invalid and self._invalid[0] <= now - INVALID_WINDOW:
                 self._invalid.popleft()
-            if len(self._invalid) >= INVALID_LIMIT:
+            if len(self._invalid) >= self.invalid_limit:
                 self.banned_until = now + BAN_SECONDS
 
     @property
