@@ -137,6 +137,7 @@ async def burst(store: Store, processes: int, tmp: Path) -> dict[str, Any]:
         "ratio": round((ended - started) / minimum, 3),
         "rate_limited": emulator.limits.rate_limited,
         "rate_limited_after_first_second": len(late),
+        "global_rate_limited": emulator.limits.global_limited,
         "invalid_requests": emulator.limits.invalid_requests,
         "loadavg": loadavg(),
     }
