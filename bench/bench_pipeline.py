@@ -23,7 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from bot.kernel.events import MessagePosted
+from bot.kernel.store.models import OutboxEntry
 from tests.emulators.discord import schema
 from tests.emulators.discord.harness import DiscordCommunity, discord_community
 from tests.emulators.discord.server import OWNER_ID
@@ -32,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 1_000
 OFFERED_PER_S = 300
 MEMBERS = 500
+# The outbox kinds of new queue cards: moderation's (a scam held) and the crisis pathway's.
+CARD_KINDS = {"mod.card", "safety.alert", "safety.concern"}
 
 
 def texts() -> tuple[list[str], list[str], list[str]]:
@@ -83,6 +88,13 @@ def stamp_runs(dc: DiscordCommunity, done: dict[str, float]) -> None:
     dc.app.run = run  # type: ignore[method-assign]
 
 
+def cards_enqueued(dc: DiscordCommunity) -> int:
+    """Queue cards and moderator alerts written to the outbox (sent or still pending)."""
+    with dc.app.store.session() as s:
+        kinds = s.exec(select(OutboxEntry.kind)).all()
+    return sum(1 for kind in kinds if kind in CARD_KINDS)
+
+
 async def measure(tmp: Path) -> dict[str, Any]:
     rng = random.Random(7)
     messages = stream(rng)
@@ -109,6 +121,7 @@ async def measure(tmp: Path) -> dict[str, Any]:
         flagged = [done[m] - at for m, (k, at) in posted.items() if k != "clean" and m in done]
         every = [done[m] - at for m, (_, at) in posted.items() if m in done]
         cards = len(em.in_channel(em.channel_id("moderators")))
+        enqueued = cards_enqueued(dc)
     return {
         "bench": "pipeline.inbound",
         "messages": len(posted),
@@ -119,6 +132,7 @@ async def measure(tmp: Path) -> dict[str, Any]:
         "p50_ms": round(statistics.median(flagged) * 1000, 1),
         "all_p99_ms": round(statistics.quantiles(every, n=100)[98] * 1000, 1),
         "flagged": len(flagged),
+        "cards_enqueued": enqueued,
         "queue_messages_posted": cards,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
