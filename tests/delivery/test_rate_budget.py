@@ -141,7 +141,7 @@ async def test_two_processes_pacing_alone_draw_429s(pg_store: Store, tmp_path: P
     """What the shared budget prevents: each process within 50 a second, together over it."""
     emulator, found = await _two_processes(pg_store, tmp_path, "--own-budget")
     assert sum(f["sent"] for f in found) == 150  # retried until accepted
-    assert emulator.limits.global_limited > 10
+    assert emulator.limits.global_limited > 0
 
 
 class Recording(Platform):
