@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.kernel import metrics, timers
 from bot.kernel.clock import Clock, SteerableClock, SystemClock
 from bot.kernel.config import Settings
+from bot.kernel.delivery.wakeups import Wakeups
 from bot.kernel.health import HealthServer
 from bot.kernel.plugin import Adapter, AdapterPlugin
 from bot.kernel.store import Store
@@ -54,6 +55,7 @@ class Runtime:
         self.ready = False
         self.app.outbox.stopping = self.stopping.is_set
         self.tick_gate = timers.TickGate()
+        self.wakeups: Wakeups | None = None
 
     def readiness(self) -> str | None:
         """None when this process can do its work; else why not (served on /readyz)."""
@@ -76,6 +78,9 @@ class Runtime:
             self.app.add_platform(adapter.platform)
             self.adapters.append(adapter)
         self.app.set_outbox_waker(self._kick.set)
+        if not self.store.is_sqlite:  # another process's enqueue wakes this one's worker
+            self.wakeups = Wakeups(self.store.engine, self._kick.set)
+            self.wakeups.start()
         for adapter in self.adapters:
             await adapter.start()
         self.scheduler.add_job(
@@ -120,10 +125,12 @@ class Runtime:
             log.exception("tick failed")
 
     async def _outbox_loop(self) -> None:
-        """Deliver as soon as something is enqueued, and at least every second."""
+        """Deliver as soon as something is enqueued (here, or in another process on PostgreSQL),
+        and at least every `outbox.poll_seconds`."""
+        poll = self.settings.outbox.poll_seconds
         while not self.stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._kick.wait(), timeout=1.0)
+                await asyncio.wait_for(self._kick.wait(), timeout=poll)
             self._kick.clear()
             try:
                 await self.app.outbox.deliver_due(self.clock.now())
@@ -145,6 +152,8 @@ class Runtime:
                 log.exception("stopping %s failed", adapter.platform.name)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.wakeups is not None:
+            await self.wakeups.stop()
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(task, timeout=10)

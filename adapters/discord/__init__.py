@@ -21,6 +21,7 @@ import yarl
 
 from adapters.discord import render, signin
 from adapters.discord import survey as surveying
+from adapters.discord.ratelimits import HeaderWatch
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot.kernel import actions as a
 from bot.kernel import answering, metrics, signins
@@ -58,6 +59,7 @@ FAILURE_CODES = {
     10013: "member_gone",  # Unknown User
     50035: "rejected",  # Invalid Form Body
 }
+LIMITS = Limits(per_channel=Rate(5, 5.0), overall=Rate(50, 1.0), concurrency=16)
 CLEAR_LIMIT = 2000  # "clear this conversation" reaches back this many messages
 ANSWER_WITHIN = 2.0  # seconds before an interaction is deferred (Discord allows 3)
 THREAD_ALREADY_CREATED = 160004  # "A thread has already been created for this message"
@@ -91,7 +93,17 @@ class DiscordPlatform(Platform):
 
     def pacing(self) -> Limits:
         """Discord: 5 messages per 5 s in a channel, 50 requests a second for the bot."""
-        return Limits(per_channel=Rate(5, 5.0), overall=Rate(50, 1.0), concurrency=16)
+        return LIMITS
+
+    def requests_for(self, action: a.Action) -> int:
+        """Requests an action makes (not counting a channel fetched the first time): a post
+        that starts a thread makes the thread too, and its first reply; a new thread is
+        created and posted in, and each member added."""
+        if isinstance(action, a.Post) and action.thread_name:
+            return 2 + (action.first_reply is not None)
+        if isinstance(action, a.StartThread):
+            return 2 + len(action.members)
+        return 1
 
     # --- members ----------------------------------------------------------------------------
     def mention_member(self, text: str) -> str | None:
@@ -491,6 +503,9 @@ class CrossingsClient(discord.AutoShardedClient):
                 kwargs["shard_ids"] = d.shard_ids
         else:
             kwargs["shard_count"] = 1
+        # Discord's rate-limit headers reach the outbox's budget, shared across processes.
+        self.headers = HeaderWatch(NAME, lambda: app.outbox.limiter, LIMITS)
+        kwargs["http_trace"] = self.headers.trace()
         super().__init__(**kwargs)
         self.app = app
         self.settings = settings

@@ -31,7 +31,7 @@ from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import acking, guard, render, sending, signin
+from adapters.slack import acking, guard, render, sending, signin, tiers
 from adapters.slack.directory import Directory
 from adapters.slack.installs import DatabaseInstallations, DatabaseOAuthStates
 from adapters.slack.members import Members, actor_of
@@ -58,7 +58,7 @@ from bot.kernel.events import (
     Place,
 )
 from bot.kernel.message import Message
-from bot.kernel.pacing import Limits, Rate
+from bot.kernel.pacing import Limits
 from bot.kernel.platform import Named, Platform, Survey, handles
 from bot.kernel.plugin import AdapterPlugin
 
@@ -114,8 +114,9 @@ class SlackPlatform(Platform):
         return m.group(1) if m else None
 
     def pacing(self) -> Limits:
-        """Slack: about one message a second in a channel (chat.postMessage)."""
-        return Limits(per_channel=Rate(1, 1.0), concurrency=8)
+        """Slack: about one message a second in a channel (chat.postMessage), and each method's
+        tier per workspace (adapters.slack.tiers)."""
+        return tiers.LIMITS
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from bot.kernel import actions as a
-from bot.kernel import i18n, metrics, simulation
+from bot.kernel import i18n, metrics, rate_budget, simulation
 from bot.kernel.answering import DELIVER_NOW, Answering, Handled, Step
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.commands import (
@@ -95,7 +95,12 @@ class App:
         self.feature_state: dict[Any, Any] = {}
         lease = timedelta(seconds=self.settings.scheduler.lease_seconds)
         self.outbox = Outbox(
-            store, self.platforms, self.settings.outbox, lease=lease, clock=self.clock.now
+            store,
+            self.platforms,
+            self.settings.outbox,
+            lease=lease,
+            clock=self.clock.now,
+            limiter=rate_budget.limiter_for(store),
         )
         self.timers = Timers(store, lease=lease)
         self.delivery = Delivery(self)

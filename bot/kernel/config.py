@@ -78,6 +78,9 @@ class OutboxSettings(BaseModel):
     max_attempts: int = Field(default=12, ge=1)
     base_delay_seconds: float = Field(default=2.0, gt=0)
     max_delay_seconds: float = Field(default=600.0, gt=0)
+    # The fallback poll: on PostgreSQL a NOTIFY wakes the worker as soon as another process
+    # enqueues (bot.kernel.delivery.wakeups), so this only bounds a lost notification.
+    poll_seconds: float = Field(default=1.0, gt=0, le=60)
 
 
 class LoggingSettings(BaseModel):

@@ -36,15 +36,21 @@ class Rate:
 
 @dataclass(frozen=True)
 class Limits:
-    """What a platform accepts: per channel (lane), overall, and sends in flight at once."""
+    """What a platform accepts: per channel (lane), overall, per kind of action in a community
+    (Slack's method tiers, counted per workspace), and sends in flight at once."""
 
     per_channel: Rate | None = None
     overall: Rate | None = None
     concurrency: int = 8
+    per_kind: tuple[tuple[str, Rate], ...] = ()
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+
+    def per_kind_rate(self, kind: str) -> Rate | None:
+        """The rate of this kind of action (an action's class name) in one community."""
+        return dict(self.per_kind).get(kind) if kind else None
 
 
 NO_LIMITS = Limits()
@@ -109,6 +115,7 @@ class Limiter:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.monotonic = monotonic
         self._windows: dict[Hashable, _Window] = {}
+        self._held: dict[str, float] = {}  # platform -> nothing goes before (a global 429)
 
     def _window(self, key: Hashable, rate: Rate) -> _Window:
         window = self._windows.get(key)
@@ -117,9 +124,18 @@ class Limiter:
         return window
 
     def _buckets(
-        self, platform: str, lane: str, limits: Limits, channel: bool = True
+        self,
+        platform: str,
+        lane: str,
+        limits: Limits,
+        channel: bool = True,
+        kind: str = "",
+        community: str = "",
     ) -> list[_Window]:
         buckets = []
+        method = limits.per_kind_rate(kind)
+        if method is not None:
+            buckets.append(self._window((platform, "kind", community, kind), method))
         if limits.per_channel is not None and channel:
             buckets.append(self._window((platform, "lane", lane), limits.per_channel))
         if limits.overall is not None:
@@ -133,23 +149,36 @@ class Limiter:
         limits: Limits,
         max_wait: float = float("inf"),
         channel: bool = True,
+        *,
+        kind: str = "",
+        community: str = "",
+        cost: int = 1,
     ) -> float | None:
         """Seconds to wait before sending (0 for now), the slot booked; None when the first
         slot is more than `max_wait` away (nothing booked). `channel=False`: a request that is
-        not a new message, which only the overall bucket counts."""
-        buckets = self._buckets(platform, lane, limits, channel)
+        not a new message, which only the overall bucket counts. `kind` and `community`: the
+        action's class name and its community, for the per-kind rates. `cost`: the requests
+        the send makes; the overall bucket books one slot for each, the send waits for the
+        last."""
+        buckets = self._buckets(platform, lane, limits, channel, kind, community)
         now = self.monotonic()
-        at = self._first_fit(buckets, now)
+        at = self._first_fit(buckets, max(now, self._held.get(platform, 0.0)))
         if at - now > max_wait:
             return None
         for bucket in buckets:
             bucket.grant(at, now)
+        overall = [self._window((platform, "overall"), limits.overall)] if limits.overall else []
+        for _ in range(cost - 1 if overall else 0):
+            at = self._first_fit(overall, at)
+            for bucket in overall:
+                bucket.grant(at, now)
         return at - now
 
     def wait_for(self, platform: str, lane: str, limits: Limits) -> float:
         """Seconds until a send in this lane could go, without booking it."""
         now = self.monotonic()
-        return self._first_fit(self._buckets(platform, lane, limits), now) - now
+        held = max(now, self._held.get(platform, 0.0))
+        return self._first_fit(self._buckets(platform, lane, limits), held) - now
 
     @staticmethod
     def _first_fit(buckets: list[_Window], now: float) -> float:
@@ -166,6 +195,11 @@ class Limiter:
         rate = limits.per_channel or Rate(1, 1.0)
         window = self._window((platform, "lane", lane), rate)
         window.blocked_until = max(window.blocked_until, self.monotonic() + max(seconds, 0.0))
+
+    def block_overall(self, platform: str, seconds: float) -> None:
+        """A 429 for the whole bot token (Discord's global limit): nothing goes for `seconds`."""
+        until = self.monotonic() + max(seconds, 0.0)
+        self._held[platform] = max(self._held.get(platform, 0.0), until)
 
     def capacity(self, platform: str, limits: Limits, horizon: float) -> int | None:
         """How many sends the overall bucket allows within `horizon` seconds (None: no bound),

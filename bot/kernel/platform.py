@@ -79,6 +79,11 @@ class Platform(ABC):
         flight at once; the outbox paces its sends by them (bot.kernel.pacing). None by default."""
         return NO_LIMITS
 
+    def requests_for(self, action: a.Action) -> int:
+        """How many requests carrying out `action` makes, so the overall rate counts them all
+        (a post that starts a thread is two). One by default."""
+        return 1
+
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
         """Connect and start taking events; returns once running (or raises)."""

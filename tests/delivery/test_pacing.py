@@ -202,3 +202,28 @@ def test_posts_a_message_reads_the_stored_action() -> None:
     post = codec.loads(codec.dumps(a.Post(place, Message("hi"))))
     edit = codec.loads(codec.dumps(a.EditMessage(place, "1.0", Message("hi again"))))
     assert posts_a_message(post) and not posts_a_message(edit)
+
+
+def test_a_send_of_several_requests_books_each_in_the_overall_rate() -> None:
+    clock = Clock()
+    limiter = Limiter(clock)
+    limits = Limits(overall=Rate(4, 1.0))
+    assert limiter.reserve("discord", "ch:1", limits, cost=3) == 0.0
+    # Three of the four slots of this second are taken: one more fits, then the next second.
+    assert limiter.reserve("discord", "ch:2", limits) == 0.0
+    assert limiter.reserve("discord", "ch:3", limits) == pytest.approx(1.0)
+
+
+def test_a_global_429_holds_every_lane_and_a_kinds_rate_is_per_community() -> None:
+    clock = Clock()
+    limiter = Limiter(clock)
+    limiter.block_overall("discord", 3.0)
+    assert limiter.reserve("discord", "ch:9", DISCORD) == pytest.approx(3.0)
+    tiered = Limits(per_kind=(("EditMessage", Rate(2, 60.0)),))
+    waits = [
+        limiter.reserve("slack", f"ch:{i}", tiered, kind="EditMessage", community="T1")
+        for i in range(3)
+    ]
+    assert waits[:2] == [0.0, 0.0] and waits[2] == pytest.approx(60.0)
+    assert limiter.reserve("slack", "ch:1", tiered, kind="EditMessage", community="T2") == 0.0
+    assert limiter.reserve("slack", "ch:1", tiered, kind="Post", community="T1") == 0.0

@@ -143,7 +143,13 @@ def lease(
             pick = _oldest(platforms, now, limit)
             if postgres:
                 pick = pick.with_for_update(skip_locked=True, of=pick.selected_columns.id.table)
-            chosen = TABLE.c.id.in_(pick.scalar_subquery())
+                # Picked once, not per row the UPDATE looks at: on a freshly filled table
+                # (statistics saying "one row") the planner would otherwise run the pick, with
+                # its per-candidate lane check, for every pending row (minutes for 1,000 rows).
+                picked = pick.cte("picked").prefix_with("MATERIALIZED")
+                chosen = TABLE.c.id.in_(select(picked.c.id))
+            else:
+                chosen = TABLE.c.id.in_(pick.scalar_subquery())
         rows = conn.execute(_take(chosen, now, until, token)).all()
     leased = [_entry(row._mapping) for row in rows]
     leased.sort(key=lambda entry: entry.id)

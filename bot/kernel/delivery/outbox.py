@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -46,6 +47,7 @@ from bot.kernel.actions import Action, ActionResult, Respond, SendPrivate
 from bot.kernel.claims import PROCESS_ID
 from bot.kernel.config import OutboxSettings
 from bot.kernel.delivery import batch as outbox_batch
+from bot.kernel.delivery import wakeups
 from bot.kernel.delivery.batch import Batch, Leased, Outcome
 from bot.kernel.delivery.idempotency import Attempt, attempting
 from bot.kernel.message import Message
@@ -65,6 +67,11 @@ log = logging.getLogger(__name__)
 
 # The connection a deliver_due call (one asyncio task and the lanes it starts) works on.
 _CONNECTION: ContextVar[Connection | None] = ContextVar("crossings_outbox_conn", default=None)
+
+# A paced send woken this much (or half its rate's spacing) after its slot books another slot,
+# at most LATE_REBOOKS times.
+LATE_SECONDS = 0.05
+LATE_REBOOKS = 3
 
 DeliveredHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
 FailedHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
@@ -115,6 +122,7 @@ class Outbox:
             next_attempt_at=now,
             created_at=now,
         )
+        wakeups.notify(session)
         if dedupe_key is None:
             session.add(entry)
             session.flush()
@@ -281,19 +289,11 @@ class Outbox:
                 batch.settle_as(entries[index:])
                 return
             action = _decoded(entry)
-            wait = (
-                self.limiter.reserve(
-                    platform, name, limits, self.pace_horizon, posts_a_message(action)
-                )
-                if limits != NO_LIMITS
-                else 0.0
-            )
-            if wait is None:  # the lane is full for a while: the rest wait in the database
+            if not await self._slot(platform, name, limits, entry, action):
+                # The lane is full for a while: the rest wait in the database.
                 later = self.limiter.wait_for(platform, name, limits)
                 batch.settle_as(entries[index:], at=now + timedelta(seconds=later))
                 return
-            if wait > 0:
-                await asyncio.sleep(wait)
             if not self._still_ours(batch, entry, now):
                 continue  # our lease ran out and another process took the row
             async with self._pool(platform, limits):
@@ -302,6 +302,45 @@ class Outbox:
             if not self._outcome(batch, entry, result, now, limits):
                 batch.settle_as(entries[index + 1 :])  # kept behind the one that must wait
                 return
+
+    async def _slot(
+        self,
+        platform: str,
+        lane: str,
+        limits: Limits,
+        entry: Leased,
+        action: Action | ActionResult,
+    ) -> bool:
+        """Book a slot at the platform's pace and wait for it; False when none is free within
+        `pace_horizon`. A send woken well after its slot (a stalled event loop, a busy machine)
+        books a new one: the sends woken together after a stall would otherwise go out
+        together, more of them within a window than the platform takes."""
+        if limits == NO_LIMITS:
+            return True
+        for _ in range(LATE_REBOOKS + 1):
+            wait = self.limiter.reserve(
+                platform,
+                lane,
+                limits,
+                self.pace_horizon,
+                posts_a_message(action),
+                kind=type(action).__name__,
+                community=entry.community_id,
+                cost=self._requests_for(platform, action),
+            )
+            if wait is None:
+                return False
+            if wait <= 0:
+                return True
+            due = time.monotonic() + wait
+            await asyncio.sleep(wait)
+            if time.monotonic() - due < _late_after(limits):
+                return True
+        return True
+
+    def _requests_for(self, platform: str, action: Action | ActionResult) -> int:
+        found = self.platforms.get(platform)
+        return found.requests_for(action) if found and isinstance(action, Action) else 1
 
     def _pool(self, platform: str, limits: Limits) -> asyncio.Semaphore:
         """The bounded pool of sends in flight to one platform."""
@@ -475,6 +514,12 @@ class Outbox:
                 await report(row, result)
             except Exception:
                 log.exception("failure report for outbox entry %s failed", row.id)
+
+
+def _late_after(limits: Limits) -> float:
+    """How late a woken send may be: half the overall rate's spacing, at most LATE_SECONDS."""
+    rate = limits.overall or limits.per_channel
+    return min(LATE_SECONDS, rate.per / rate.count / 2) if rate else LATE_SECONDS
 
 
 def entry_key(entry: Entry) -> str:

@@ -175,3 +175,14 @@ class SignInSession(SQLModel, table=True):
     seen_at: datetime = Field(sa_column=dt_column(nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=dt_column(index=True))
     ended_why: str | None = Field(default=None, max_length=16)
+
+
+class RateBucket(SQLModel, table=True):
+    """One rate budget shared by every process on a bot token (bot.kernel.rate_budget): the
+    next free slot of a bucket ("theoretical arrival time", seconds since the epoch on the
+    database's clock). PostgreSQL only; SQLite keeps its limiter in the process."""
+
+    __tablename__ = "rate_buckets"
+
+    key: str = Field(primary_key=True, max_length=200)
+    tat: float = 0.0

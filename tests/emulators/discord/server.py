@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 from tests.emulators.discord import schema
 from tests.emulators.discord.commands import upsert_problems
 from tests.emulators.discord.oauth import DiscordOAuth
+from tests.emulators.discord.ratelimits import RateLimits
 
 API = "/api/v10"
 TOKEN = "emulator-token"
@@ -100,7 +101,7 @@ def user(uid: str, name: str, bot: bool = False) -> dict[str, Any]:
 
 
 class DiscordEmulator:
-    def __init__(self) -> None:
+    def __init__(self, enforce_limits: bool = True) -> None:
         self.locales: dict[str, str] = {}  # user id -> the client's locale in interactions
         self.guild_locale = "en-US"
         self.requests: list[Recorded] = []
@@ -113,6 +114,8 @@ class DiscordEmulator:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.bans: set[str] = set()
         self.faults: dict[str, list[Fault]] = {}
+        # Discord's global and per-route limits and its count of invalid requests.
+        self.limits = RateLimits(enforce=enforce_limits)
         self.losses: dict[str, int] = {}  # "METHOD prefix" -> responses still to lose
         self.nonces: dict[tuple[str, str, str], tuple[str, float]] = {}
         self.dm_delay = 0.0
@@ -343,7 +346,7 @@ class DiscordEmulator:
             ("PATCH", "/webhooks/{app}/{token}/messages/{message}", self.edit_original),
         ]
 
-    def _match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+    def _route(self, method: str, path: str) -> tuple[str, Handler, dict[str, str]] | None:
         parts = path.strip("/").split("/")
         for m, template, handler in self._routes:
             tparts = template.strip("/").split("/")
@@ -356,7 +359,7 @@ class DiscordEmulator:
                 elif t != p:
                     break
             else:
-                return handler, params
+                return template, handler, params
         return None
 
     async def _rest(self, request: web.Request) -> web.Response:
@@ -391,13 +394,32 @@ class DiscordEmulator:
         return body
 
     async def _handle(self, request: web.Request, path: str, body: Any) -> web.Response:
-        found = self._match(request.method, path)
+        """Discord's checks in its order, then the route; every answer is counted as Discord
+        counts invalid requests (401, 403, 429)."""
+        response = await self._checked(request, path, body)
+        self.limits.answered(response.status, dict(response.headers))
+        return response
+
+    async def _checked(self, request: web.Request, path: str, body: Any) -> web.Response:
+        found = self._route(request.method, path)
         if found is None:
             return error(404, "404: Not Found", 0)
-        handler, params = found
+        template, handler, params = found
         webhook = path.startswith(("/interactions/", "/webhooks/"))
+        verdict = self.limits.check(request.method, template, params, counted=not webhook)
+        if verdict.banned:  # the edge answers, with none of Discord's headers
+            return web.Response(status=429, text="error code: 1015")
         if not webhook and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return error(401, "401: Unauthorized", 0)
+        if verdict.limited is not None:
+            return jresp(verdict.limited, 429, {"Via": "1.1 google", **verdict.headers})
+        response = await self._answer(request, path, body, handler, params)
+        response.headers.update(verdict.headers)
+        return response
+
+    async def _answer(
+        self, request: web.Request, path: str, body: Any, handler: Handler, params: dict[str, str]
+    ) -> web.Response:
         fault = self._fault(request.method, path)
         if fault is not None:
             if fault.stall:

@@ -27,6 +27,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from tests.emulators.slack.oidc import SlackOIDC
+from tests.emulators.slack.tiers import Tiers
 
 BOT_TOKEN = "xoxb-emulator"
 APP_TOKEN = "xapp-emulator"
@@ -97,6 +98,7 @@ class SlackEmulator:
         self.connected = asyncio.Event()
         self.ratelimit: dict[str, int] = {}
         self.retry_after = 1  # seconds a ratelimited answer asks the client to wait
+        self.tiers = Tiers()  # each method's tier, per workspace (by its bot token)
         self.html_errors: dict[str, list[int]] = {}  # method -> statuses still to answer
         self.losses: dict[str, int] = {}  # method -> responses still to lose after the work
         self.delays: dict[str, float] = {}  # method -> seconds before answering
@@ -174,6 +176,14 @@ class SlackEmulator:
                 status=status,
                 text="<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
                 content_type="text/html",
+            )
+        retry = self.tiers.retry_after(token, method)
+        if retry is not None:
+            call.ok, call.error = False, "ratelimited"
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry)},
             )
         if self.ratelimit.get(method, 0) > 0:
             self.ratelimit[method] -= 1

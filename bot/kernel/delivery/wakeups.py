@@ -1,0 +1,77 @@
+"""Waking the outbox worker of every process when one of them enqueues (PostgreSQL).
+
+`notify` runs inside the enqueueing transaction: PostgreSQL delivers a NOTIFY only when that
+transaction commits, so a worker never wakes for a row it cannot see yet. `Wakeups` holds one
+listening connection per process and calls the worker's waker for each notification. The
+worker's poll stays as the fallback (a dropped connection, SQLite, which has no notifications).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "crossings_outbox"
+_NOTIFY = text(f"NOTIFY {CHANNEL}")
+RECONNECT_SECONDS = 2.0
+
+
+def notify(session: Session) -> None:
+    """Tell the other processes' workers, when this transaction commits, that work is due.
+    Identical notifications of one transaction reach listeners once."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(_NOTIFY)
+
+
+def conninfo(engine: Engine) -> str:
+    """The engine's URL as libpq takes it (no SQLAlchemy driver name)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Wakeups:
+    """One LISTEN connection, reconnected when it drops, calling `waker` per notification."""
+
+    def __init__(self, engine: Engine, waker: Callable[[], None]) -> None:
+        self.conninfo = conninfo(engine)
+        self.waker = waker
+        self.listening = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-wakeups")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        import psycopg  # only on PostgreSQL: a SQLite deployment never loads the driver
+
+        while True:
+            try:
+                await self._listen()
+            except (psycopg.Error, OSError) as exc:
+                self.listening.clear()
+                log.warning("outbox wake-ups: %s; polling until reconnected", exc)
+            await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _listen(self) -> None:
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
+            await conn.execute(f"LISTEN {CHANNEL}")
+            self.listening.set()
+            self.waker()  # anything enqueued while we were not listening
+            async for _ in conn.notifies():
+                self.waker()
