@@ -164,5 +164,9 @@ async def refuse_incomplete(req: Any, resp: Any, next: Callable[[], Awaitable[An
     if field is None:
         return await next()
     log.info("refused a Slack request: missing field: %s", field)
+    if getattr(req, "mode", "http") == "socket_mode":
+        # Over a socket there is no status to send: only an acknowledgement stops Slack from
+        # delivering the same broken envelope again, so it is acknowledged and dropped.
+        return BoltResponse(status=200, body="")
     body = json.dumps({"error": f"missing field: {field}"})
     return BoltResponse(status=400, body=body, headers={"content-type": "application/json"})
