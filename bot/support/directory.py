@@ -9,15 +9,17 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import phonenumbers
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.kernel.paths import CONTENT_DIR
-from bot.support import hsds, layers
+from bot.support import helplines, hsds, layers
 from bot.support.feature import config, feature
 from bot.support.gazetteer import distance_km
 from bot.support.hsds import export as export_hsds
@@ -225,18 +227,60 @@ def countries(service: SupportService) -> frozenset[str]:
     return frozenset(found)
 
 
+def _digits(number: str, country: str | None) -> str:
+    """A number as the digits one dials from abroad (E.164 without "+"), to compare two
+    spellings of it ("1-800-799-7233", "+1 800-799-7233"); its bare digits if unparseable."""
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        return "".join(c for c in number if c.isdigit())
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+@cache
+def _helpline_numbers() -> frozenset[tuple[str, str]]:
+    """(country, number) of every shipped helpline that serves its whole country."""
+    found = set()
+    for country, lines in helplines.all_lines().items():
+        for line in lines:
+            if line.get("area"):
+                continue
+            for key in ("call", "call_alt"):
+                number = str(line.get("contact", {}).get(key) or "")
+                if number:
+                    found.add((country, _digits(number, country)))
+    return frozenset(found)
+
+
+def is_the_countrys_line(s: SupportService, served: frozenset[str]) -> bool:
+    """A national service whose number is one of its country's shipped helplines: the line a
+    person there would give first (the National Domestic Violence Hotline in the US)."""
+    known = _helpline_numbers()
+    return any(
+        (country, _digits(str(p.get("number", "")), country)) in known
+        for p in s.phones
+        for country in served
+    )
+
+
 def _prepare(s: SupportService) -> _Entry:
     langs = frozenset(x.lower() for x in language_tags(s))
+    served = countries(s)
+    points = tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None)
+    bonus = 10.0 if "intercultural-couples" in s.topics else 0.0
+    bonus += 2.0 if s.free else 0.0
+    if not points and served and is_the_countrys_line(s, served):
+        bonus += HELPLINE
     return _Entry(
         s,
         langs,
         frozenset(x.split("-")[0] for x in langs),
-        countries(s),
-        tuple((loc["lat"], loc["lon"]) for loc in s.locations if loc.get("lat") is not None),
+        served,
+        points,
         s.delivery in ("online", "both"),
         s.free,
         frozenset(s.topics),
-        (10.0 if "intercultural-couples" in s.topics else 0.0) + (2.0 if s.free else 0.0),
+        bonus,
     )
 
 
@@ -252,6 +296,10 @@ ONLINE = 15.0
 # Offered in one of the member's languages: more than intercultural and free together, so an
 # online service in the member's language ranks above one that is not, other things equal.
 LANGUAGE = 15.0
+# The country's own helpline (content/helplines/) among its national services: ahead of the
+# others that fit as well, never ahead of one in the member's language or that works with
+# intercultural couples.
+HELPLINE = 5.0
 # For crisis and abuse searches, up to this many national lines of the member's country come
 # first, ahead of the `limit` best other matches: a person asked for help gives the hotline.
 NATIONAL_FIRST = 2
