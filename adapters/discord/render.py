@@ -39,14 +39,13 @@ NO_PINGS = discord.AllowedMentions.none()  # member text can never ping anyone t
 
 
 class ComponentView(discord.ui.View):
-    """Buttons and selects routed by custom id in the core, so they survive restarts; the
-    view itself never dispatches (our on_interaction does)."""
+    """Buttons and selects routed by custom id in the core, so they survive restarts. The view
+    is finished as soon as it is made (views are made while sending, on the event loop), so
+    discord.py never stores it or calls its items: our on_interaction routes every click."""
 
     def __init__(self) -> None:
         super().__init__(timeout=None)
-
-    def is_dispatchable(self) -> bool:
-        return False
+        self.stop()
 
 
 def view_for(message: Message) -> discord.ui.View | None:

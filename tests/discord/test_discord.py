@@ -575,3 +575,14 @@ async def test_an_edit_reaches_the_crisis_pathway_on_discord(dc: DiscordCommunit
     await dc.settle(lambda: em.dm_messages("111") and em.in_channel(queue))
     public = [m for m in em.in_channel("general") if m["author"]["id"] != "111"]
     assert public == []
+
+
+async def test_a_message_with_buttons_is_never_kept_for_discord_py_to_dispatch() -> None:
+    """Clicks are routed by custom id in the core (they work after a restart); a view discord.py
+    stored would be kept for ever and would have its items called besides."""
+    from adapters.discord.render import view_for
+    from bot.kernel.message import Button, Message
+
+    view = view_for(Message(text="x", rows=((Button("Talk", "safety-talk:u1:g1"),),)))
+    assert view is not None and view.children
+    assert view.is_finished()
