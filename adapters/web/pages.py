@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH, PROVIDERS
+from adapters.web.keys import APP, BASE_PATH, CFG, PROVIDERS
 from adapters.web.security import csrf_token
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
@@ -104,6 +104,8 @@ async def index(request: web.Request) -> web.Response:
         ended = sessions.loaded(request)
         why = ended.ended if ended is not None else None
         flash = {"kind": "error", "text": access.ROLES_CHANGED} if why == "roles" else None
+        if request.app[CFG].cookie_dropped:
+            flash = {"kind": "error", "text": login.PLAIN_HTTP}
         return await render(request, "login.html", {"title": "Sign in", "flash": flash})
     app: App = request.app[APP]
     rows = []

@@ -18,6 +18,7 @@ from adapters.web import (
     automod_pages,
     case_pages,
     directory_pages,
+    local_signin,
     login,
     member_pages,
     pages,
@@ -105,6 +106,7 @@ def dashboard(
     env.globals["htmx"] = HTMX
     sub.router.add_static("/static", HERE / "static", name="static")
     login.routes(sub)
+    local_signin.routes(sub)
     pages.routes(sub)
     prompt_pages.routes(sub)
     audit.routes(sub)

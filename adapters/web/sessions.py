@@ -62,7 +62,7 @@ class DatabaseSessions(AbstractStorage):
             cookie_name=COOKIE,
             max_age=int(self.life.absolute.total_seconds()),
             path=cfg.prefix + "/",
-            secure=True,
+            secure=not cfg.over_loopback_http,
             httponly=True,
             samesite="Lax",
         )

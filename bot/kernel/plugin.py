@@ -58,3 +58,6 @@ class AdapterPlugin:
     mount: Callable[[App, Settings, Sequence[SignInProvider]], tuple[str, Any]] | None = None
     # How members of this platform sign in to the dashboard, from the settings.
     sign_in: Callable[[Settings], SignInProvider] | None = None
+    # A web service's section for `crossings run` with no platform configured, given its own
+    # section and this machine's address (http://127.0.0.1:PORT): on even when not set up.
+    local: Callable[[Any, str], Any] | None = None
