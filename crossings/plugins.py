@@ -62,10 +62,15 @@ def local_services(settings: Settings) -> Settings:
 
 def sign_in_providers(settings: Settings) -> list[SignInProvider]:
     """Every installed adapter's dashboard sign-in, configured or not; the fallback's (the
-    console's people) only when no platform is configured, so never next to a real one."""
+    console's people) only when no platform is configured and no platform's sign-in is set
+    up, so never next to a real one."""
     running = {p.name for p in enabled_plugins(settings)}
-    return [
+    real = [p.sign_in(settings) for p in adapter_plugins() if p.sign_in and not p.fallback]
+    if any(p.configured() for p in real):
+        return real
+    local = [
         p.sign_in(settings)
         for p in adapter_plugins()
-        if p.sign_in is not None and (not p.fallback or p.name in running)
+        if p.sign_in and p.fallback and p.name in running
     ]
+    return real + local
