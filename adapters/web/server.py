@@ -23,6 +23,7 @@ from adapters.web import (
     member_pages,
     pages,
     prompt_pages,
+    queue_pages,
     settings_pages,
 )
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS, PROVIDERS, UPLOADS
@@ -108,6 +109,7 @@ def dashboard(
     login.routes(sub)
     local_signin.routes(sub)
     pages.routes(sub)
+    queue_pages.routes(sub)
     prompt_pages.routes(sub)
     audit.routes(sub)
     for extra in (case_pages, automod_pages, directory_pages, settings_pages, member_pages):
