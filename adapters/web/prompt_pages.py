@@ -236,6 +236,8 @@ async def change_schedule(request: web.Request) -> web.Response:
     active = col(PromptSchedule.active).is_(True)
     access.scoped(app, found, PromptSchedule, PromptSchedule.id == number, active)
     posted = await request.post()
+    if op == "delete" and posted.get("confirm") != "yes":
+        return await _confirm_delete(request, found, number, str(posted.get("version", "")))
     options: dict[str, Any] = {"schedule": number}
     typed = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
     before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
@@ -255,6 +257,35 @@ async def change_schedule(request: web.Request) -> web.Response:
         problem = {"id": number, "stale": check.stale, "mine": mine if op == "edit" else None}
         return await prompts_page(request, error=outcome.error, problem=problem)
     return await _flash(request, outcome, _here(found))
+
+
+async def _confirm_delete(
+    request: web.Request, found: Standing, number: int, version: str
+) -> web.Response:
+    """Deleting cannot be undone: a second step that names the schedule, posting the same form
+    with `confirm=yes` (its version too, so a schedule changed meanwhile is still caught)."""
+    app: App = request.app[APP]
+    reader = _reader(app, found)
+    with app.context(found.place, found.actor) as ctx:
+        row = ctx.session.get(PromptSchedule, number)
+        assert row is not None  # scoped by the caller
+        theme, channel, when = row.theme, row.channel, f"{row.rule} ({row.timezone})"
+    base = request.app[BASE_PATH] + _here(found)
+    values = _values(
+        found,
+        reader,
+        reader.t("confirm_delete_title", id=number),
+        question=reader.t(
+            "confirm_delete_text", id=number, theme=theme, channel=f"#{channel}", when=when
+        ),
+        details=[],
+        action=f"{base}/{number}/delete",
+        hidden=[("version", version)],
+        yes=reader.t("confirm_delete_yes", id=number),
+        cancel=reader.t("cancel"),
+        cancel_href=f"{base}#schedule-{number}",
+    )
+    return await render(request, "confirm.html", values)
 
 
 # --- themes: stats and previews -------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from adapters.web import access, perform, queue_items
 from adapters.web.access import Standing
-from adapters.web.keys import APP
+from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import answer, common, flash_and_return, here, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
@@ -26,6 +26,7 @@ OPEN = ("open", "claimed", "escalated")
 C = "/c/{platform}/{community}"
 # Queue card actions the dashboard offers: those taking a reason (a claim takes none).
 REASONED = ("dismiss", "warn", "note", "escalate", "delete", "kick", "ban", "restore")
+REMOVALS = ("kick", "ban")  # what cannot be undone from here: confirmed in a second step
 
 
 def routes(sub: web.Application) -> None:
@@ -96,8 +97,15 @@ def _card_view(message: Message, case: ModCase, names: dict[str, str]) -> dict[s
         "fields": [(to_plain(f.name), _plain(f.value, names)) for f in message.fields],
         "footer": to_plain(message.footer or ""),
         "claimable": "claim" in offered and case.status != "claimed",
-        "actions": [x for x in REASONED if x in offered],
+        "actions": [x for x in REASONED if x in offered and x not in REMOVALS],
+        # Kick and ban have their own form and a second step: never one select away from dismiss.
+        "removals": [x for x in REMOVALS if x in offered],
+        "target": _named(case.target_id, names) if case.target_id else "",
     }
+
+
+def _named(user_id: str, names: dict[str, str]) -> str:
+    return f"{names[user_id]} (@{user_id})" if user_id in names else f"@{user_id}"
 
 
 async def queue_page(request: web.Request) -> web.Response:
@@ -134,6 +142,8 @@ async def act(request: web.Request) -> web.Response:
     if action not in REASONED:
         raise web.HTTPBadRequest(text="Unknown action.")
     access.scoped(app, found, ModCase, ModCase.number == access.number(request, "number"))
+    if action in REMOVALS and form.get("confirm") != "yes":
+        return await _confirm_removal(request, found, int(number), action, form)
     event = perform.submit(
         found.place,
         found.actor,
@@ -143,6 +153,38 @@ async def act(request: web.Request) -> web.Response:
     )
     outcome = await perform.perform(app, event, audit=f"web {action} #{number}")
     return await flash_and_return(request, *answer(outcome), here(found) + "/queue")
+
+
+async def _confirm_removal(
+    request: web.Request, found: Standing, number: int, action: str, form: Any
+) -> web.Response:
+    """Kicking or banning cannot be undone here: a second step that names the member and the
+    community and posts the same form again with `confirm=yes`."""
+    app: App = request.app[APP]
+    with app.context(found.place, found.actor) as ctx:
+        case = ctx.session.exec(
+            select(ModCase).where(*ModCase.scope(found.community), ModCase.number == number)
+        ).one()
+        target = case.target_id or ""
+    platform = app.platforms.get(found.community.platform)
+    member = await platform.fetch_member(found.community.community_id, target) if platform else None
+    who = _named(target, {target: member.display_name} if member and member.display_name else {})
+    where = found.community.name or found.community.community_id
+    verb = {"kick": "Kick", "ban": "Ban"}[action]
+    reason = str(form.get("reason", ""))
+    here_url = f"{request.app[BASE_PATH]}{here(found)}/queue"
+    values = {
+        "title": f"{verb} {who}?",
+        "question": f"{verb} {who} from {where} (case {number})? This cannot be undone from here.",
+        "details": [("Reason", reason)],
+        "action": f"{here_url}/{number}/act",
+        "hidden": [("action", action), ("reason", reason)],
+        "yes": f"Yes, {action} {who}",
+        "cancel": "Cancel",
+        "cancel_href": f"{here_url}#case-{number}",
+        **common(found),
+    }
+    return await render(request, "confirm.html", values)
 
 
 # --- crisis alerts and appeals --------------------------------------------------------------

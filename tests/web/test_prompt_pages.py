@@ -74,6 +74,7 @@ def remove(page: Any, world: WebWorld, number: int) -> None:
     """Delete a test's schedule so later calendars stay readable."""
     page.goto(world.base + PROMPTS)
     page.get_by_role("button", name=f"delete schedule {number}").click()
+    page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
     expect(page.locator(".notice.ok")).to_be_visible()
 
 
