@@ -19,7 +19,7 @@ from aiohttp_session import get_session
 from babel.dates import format_date, format_time
 from sqlmodel import Session, col, func, select
 
-from adapters.web import access, perform
+from adapters.web import access, names, perform
 from adapters.web import prompt_calendar as calendar
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
@@ -172,6 +172,7 @@ async def prompts_page(
         linked={r.id for r in rows},
         zone=reader.zone,
         schedules=schedules,
+        channels=await names.channels(request, found),
         themes=_theme_choices(app, reader),
         form=form or {"timezone": found.community.timezone},
         error=error,
@@ -194,6 +195,8 @@ async def create_schedule(request: web.Request) -> web.Response:
     fields = ("theme", "channel", "when", "timezone", "weeks")
     form = {k: str(posted.get(k, "")).strip() for k in fields}
     options: dict[str, Any] = {k: v for k, v in form.items() if v}
+    if "channel" in options:  # `#prompts` as well as the channel's id
+        options["channel"] = await names.channel_id(request, found, options["channel"])
     event = perform.command(found.place, found.actor, app, ("prompt", "schedule"), **options)
     outcome = await perform.perform(app, event, audit="web prompt schedule")
     if not outcome.ok:
@@ -245,6 +248,8 @@ async def change_schedule(request: web.Request) -> web.Response:
     mine = {k: v for k, v in typed.items() if v != before[k]}
     if op == "edit":
         options |= {k: v for k, v in mine.items() if v}
+        if options.get("channel"):
+            options["channel"] = await names.channel_id(request, found, options["channel"])
     reader = _reader(app, found)
     check = VersionCheck(number, _version(posted.get("version")), reader)
     event = perform.command(found.place, found.actor, app, ("prompt", op), **options)
@@ -270,6 +275,7 @@ async def _confirm_delete(
         row = ctx.session.get(PromptSchedule, number)
         assert row is not None  # scoped by the caller
         theme, channel, when = row.theme, row.channel, f"{row.rule} ({row.timezone})"
+    channel = (await names.channels(request, found)).get(channel, channel)
     base = request.app[BASE_PATH] + _here(found)
     values = _values(
         found,
@@ -386,11 +392,19 @@ async def preview_page(request: web.Request) -> web.Response:
         reader,
         reader.t("preview_title", theme=pack.title_in(reader.locale)),
         theme=theme,
-        prompt_ids=[p.id for p in prompts],
+        prompt_choices=[(p.id, _question(p.text, reader.locale)) for p in prompts],
         chosen=chosen.id,
         shown=shown,
     )
     return await render(request, "prompt_preview.html", values)
+
+
+def _question(text: dict[str, str], locale: str) -> str:
+    """A prompt as the picker lists it: its question in the reader's language (else English),
+    cut to a line."""
+    found = text.get(locale) or text.get(locale.split("_")[0]) or text.get("en") or ""
+    line = " ".join(found.split())
+    return line if len(line) <= 90 else line[:89].rstrip() + "…"
 
 
 # --- members' suggestions -------------------------------------------------------------------

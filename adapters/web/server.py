@@ -29,6 +29,7 @@ from adapters.web import (
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS, PROVIDERS, UPLOADS
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.limits import AddressLimit
+from adapters.web.names import SURVEYS, Surveys
 from adapters.web.security import guard
 from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
@@ -93,6 +94,7 @@ def dashboard(
     endpoints = " ".join(p.endpoint for p in providers if p.configured())
     sub[CSP_KEY] = CSP.format(providers=endpoints)
     sub[UPLOADS] = {}
+    sub[SURVEYS] = Surveys()
     sub[LIMITS] = AddressLimit(cfg.signin_per_address, cfg.signin_window_minutes * 60)
     storage = DatabaseSessions(app.store, _key(cfg), cfg)
     sub[SESSIONS] = storage
