@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from bot.prompts.models import PromptSchedule
 from tests.emulators.discord.server import GUILD_ID
-from tests.web.conftest import needs_chromium, sign_in_discord
+from tests.web.conftest import axe_violations, needs_chromium, sign_in_discord
 from tests.web.world import MEMBER, MODERATOR, ORGANIZER, WebWorld
 
 pytestmark = [pytest.mark.web, needs_chromium]
@@ -117,3 +117,23 @@ def test_cancelling_a_ban_bans_no_one(world: WebWorld, page: Any) -> None:
     page.get_by_role("link", name="Cancel").click()
     expect(page.locator(f"#case-{number}")).to_be_visible()
     assert not any(e.action == f"web ban #{number}" for e in world.audit())
+
+
+def test_the_confirm_steps_pass_axe(world: WebWorld, new_page: Any) -> None:
+    page = new_page()
+    sign_in_discord(world, page, ORGANIZER)
+    number = _schedule(world, page)
+    page.get_by_role("button", name=f"delete schedule {number}").click()
+    expect(page.locator(".confirm")).to_be_visible()
+    assert axe_violations(page) == {1280: [], 360: []}
+    page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
+    case = world.report(MEMBER, "For the axe scan of the ban step.")
+    page = new_page()
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + QUEUE)
+    assert axe_violations(page) == {1280: [], 360: []}
+    removal = page.get_by_role("form", name=re.compile(f"case {case}"))
+    removal.get_by_label(re.compile("Why remove")).fill("Scanning the step.")
+    removal.get_by_role("button", name=f"Ban (case {case})…").click()
+    expect(page.locator(".confirm")).to_be_visible()
+    assert axe_violations(page) == {1280: [], 360: []}

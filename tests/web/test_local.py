@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import needs_chromium
+from tests.web.conftest import axe_violations, needs_chromium
 from tests.web.world import WebWorld, free_port
 
 pytestmark = [pytest.mark.web, needs_chromium]
@@ -214,3 +214,11 @@ def test_plain_http_at_another_address_says_why_sign_in_cannot_work(
         assert "has expired" not in page.content()
     finally:
         world.call(runner.cleanup())
+
+
+def test_the_sign_in_pages_pass_axe(local: Local, page: Any) -> None:
+    page.goto(local.base + "/")
+    assert axe_violations(page) == {1280: [], 360: []}
+    page.get_by_role("link", name="Sign in with the console community").click()
+    expect(page.get_by_role("button", name="Sign in as Olu, owner")).to_be_visible()
+    assert axe_violations(page) == {1280: [], 360: []}

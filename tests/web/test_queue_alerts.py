@@ -14,13 +14,13 @@ from sqlmodel import Session, col, select
 from bot.moderation.models import Appeal
 from bot.safety.models import SafetySignal
 from tests.emulators.discord.server import GUILD_ID
-from tests.web.conftest import needs_chromium, sign_in_discord
+from tests.web.conftest import axe_violations, needs_chromium, sign_in_discord
 from tests.web.world import MEMBER, MODERATOR, WARNER, WebWorld
 
 pytestmark = [pytest.mark.web, needs_chromium]
 QUEUE = f"/c/discord/{GUILD_ID}/queue"
 URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
-CONCERNED, IN_DANGER = "710000000000000021", "710000000000000022"
+CONCERNED, IN_DANGER, SCANNED = "710000000000000021", "710000000000000022", "710000000000000023"
 CONCERN = "my husband keeps my passport and says he will call immigration on me"
 
 
@@ -142,3 +142,14 @@ def test_alerts_and_appeals_of_another_community_are_not_here(world: WebWorld, p
             headers={"Origin": f"http://127.0.0.1:{world.port}"},
         )
         assert response.status == 404
+
+
+def test_the_queue_with_alerts_and_appeals_passes_axe(world: WebWorld, page: Any) -> None:
+    world.discord.add_member(SCANNED, "Sol Scanned", ())
+    world.say(SCANNED, URGENT)
+    world.appeal(SCANNED, "An appeal on the page the scan reads, long enough.")
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + QUEUE)
+    expect(page.locator(".card.urgent").first).to_be_visible()
+    expect(page.locator("[id^=appeal-]").first).to_be_visible()
+    assert axe_violations(page) == {1280: [], 360: []}
