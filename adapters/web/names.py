@@ -5,6 +5,7 @@ what people read (with the id on hover), and what they may type (`#prompts`)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -35,7 +36,40 @@ class Surveys:
         return survey
 
 
+@dataclass
+class Members:
+    """Display names of members, each kept a minute (None: the platform knows no such member,
+    e.g. "automod" or someone who left)."""
+
+    kept: dict[tuple[str, str, str], tuple[float, str | None]] = field(default_factory=dict)
+
+    async def of(self, app: App, found: Standing, user_id: str) -> str | None:
+        c = found.community
+        where, now = (c.platform, c.community_id, user_id), time.monotonic()
+        taken = self.kept.get(where)
+        if taken is not None and now - taken[0] < FRESH_FOR:
+            return taken[1]
+        platform = app.platforms.get(c.platform)
+        member = await platform.fetch_member(c.community_id, user_id) if platform else None
+        name = member.display_name if member is not None and member.display_name else None
+        self.kept[where] = (now, name)
+        return name
+
+
 SURVEYS = web.AppKey("surveys", Surveys)
+MEMBERS = web.AppKey("members", Members)
+MOST = 100  # member names looked up for one page at most
+
+
+async def members(request: web.Request, found: Standing, ids: Iterable[str]) -> dict[str, str]:
+    """Member id -> display name for those the platform can name (at most MOST per page)."""
+    app, cache = request.app[APP], request.app[MEMBERS]
+    named: dict[str, str] = {}
+    for user_id in sorted({i for i in ids if i})[:MOST]:
+        name = await cache.of(app, found, user_id)
+        if name:
+            named[user_id] = name
+    return named
 
 
 async def channels(request: web.Request, found: Standing) -> dict[str, str]:

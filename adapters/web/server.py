@@ -29,7 +29,7 @@ from adapters.web import (
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS, PROVIDERS, UPLOADS
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.limits import AddressLimit
-from adapters.web.names import SURVEYS, Surveys
+from adapters.web.names import MEMBERS, SURVEYS, Members, Surveys
 from adapters.web.security import guard
 from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
@@ -95,6 +95,7 @@ def dashboard(
     sub[CSP_KEY] = CSP.format(providers=endpoints)
     sub[UPLOADS] = {}
     sub[SURVEYS] = Surveys()
+    sub[MEMBERS] = Members()
     sub[LIMITS] = AddressLimit(cfg.signin_per_address, cfg.signin_window_minutes * 60)
     storage = DatabaseSessions(app.store, _key(cfg), cfg)
     sub[SESSIONS] = storage

@@ -13,7 +13,7 @@ from adapters.web.names import SURVEYS
 from bot.prompts.packs import load_library
 from tests.emulators.discord.server import GUILD_ID
 from tests.web.conftest import needs_chromium, sign_in_discord
-from tests.web.world import ORGANIZER, WebWorld
+from tests.web.world import MEMBER, MODERATOR, ORGANIZER, WebWorld
 
 pytestmark = [pytest.mark.web, needs_chromium]
 PROMPTS = f"/c/discord/{GUILD_ID}/prompts"
@@ -93,3 +93,16 @@ def test_the_preview_picker_lists_questions(world: WebWorld, page: Any) -> None:
     expect(options.first).to_have_attribute("title", first.id)
     assert options.first.inner_text().strip()[:40] == " ".join(first.text["en"].split())[:40]
     assert first.id not in options.first.inner_text()
+
+
+def test_the_audit_log_names_members_with_the_id_on_hover(world: WebWorld, page: Any) -> None:
+    number = world.report(MEMBER, "Named in the audit log, please.")
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + f"/c/discord/{GUILD_ID}/queue")
+    page.get_by_role("button", name=f"Claim case {number}").click()
+    expect(page.locator(".notice.ok")).to_be_visible()
+    page.goto(world.base + f"/c/discord/{GUILD_ID}/audit")
+    row = page.locator("tbody tr", has_text=f"web claim #{number}").first
+    who = row.locator("td").nth(1)
+    expect(who).to_have_text("Mina Moderator")
+    assert who.locator("span").get_attribute("title") == MODERATOR
