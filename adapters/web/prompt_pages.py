@@ -24,6 +24,7 @@ from adapters.web import prompt_calendar as calendar
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
+from adapters.web.schedule_words import in_words
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import CommandError, Permission
@@ -161,7 +162,11 @@ async def prompts_page(
     reader = _reader(app, found)
     rows = _active(app, found)
     schedules = [
-        {"row": r, "next": i18n.when(aware(r.next_fire_at), reader.locale, r.timezone)}
+        {
+            "row": r,
+            "next": i18n.when(aware(r.next_fire_at), reader.locale, r.timezone),
+            "words": in_words(r.rule, reader.locale, reader.t),
+        }
         for r in rows
     ]
     values = _values(
@@ -274,7 +279,9 @@ async def _confirm_delete(
     with app.context(found.place, found.actor) as ctx:
         row = ctx.session.get(PromptSchedule, number)
         assert row is not None  # scoped by the caller
-        theme, channel, when = row.theme, row.channel, f"{row.rule} ({row.timezone})"
+        words = in_words(row.rule, reader.locale, reader.t)
+        rule = f"{words} [{row.rule}]" if words else row.rule
+        theme, channel, when = row.theme, row.channel, f"{rule} ({row.timezone})"
     channel = (await names.channels(request, found)).get(channel, channel)
     base = request.app[BASE_PATH] + _here(found)
     values = _values(

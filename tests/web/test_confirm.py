@@ -42,7 +42,7 @@ def test_deleting_a_schedule_asks_first_naming_it(world: WebWorld, page: Any) ->
     number = _schedule(world, page)
     page.get_by_role("button", name=f"delete schedule {number}").click()
     expect(page.get_by_role("heading", name=f"Delete schedule {number}?")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("0 19 * * 4 (UTC)")  # its rule and zone
+    expect(page.locator("main")).to_contain_text("every Thursday at 7:00 PM [0 19 * * 4] (UTC)")
     expect(page.locator("main")).to_contain_text("cannot be undone")
     assert _active(world, number)  # nothing happened yet
     page.get_by_role("button", name=f"Yes, delete schedule {number}").click()

@@ -106,3 +106,28 @@ def test_the_audit_log_names_members_with_the_id_on_hover(world: WebWorld, page:
     who = row.locator("td").nth(1)
     expect(who).to_have_text("Mina Moderator")
     assert who.locator("span").get_attribute("title") == MODERATOR
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        (None, "the first Sunday of every month at 10:00 AM"),
+        ("es", "el primer domingo de cada mes a las 10:00"),
+        ("ja", "毎月第1日曜日 10:00"),
+        ("ar", "الأحد"),
+    ],
+)
+def test_schedules_are_in_words_in_the_readers_language(
+    world: WebWorld, page: Any, locale: str | None, words: str
+) -> None:
+    sign_in_discord(world, page, ORGANIZER)
+    number = _create(world, page, "#prompts", "first sunday of the month 10:00")
+    world.set_locale("discord", GUILD_ID, ORGANIZER, locale)
+    try:
+        page.goto(world.base + PROMPTS)
+        cell = page.locator(f"#schedule-{number} td").nth(3)
+        expect(cell).to_contain_text(words)
+        expect(cell.locator("code")).to_have_text("0 10 * * 0#1")  # the rule, for who wants it
+    finally:
+        world.set_locale("discord", GUILD_ID, ORGANIZER, None)
+        _remove(world, page, number)
