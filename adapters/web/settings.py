@@ -73,16 +73,11 @@ class WebSettings(BaseModel):
         return f"{parts.scheme}://{parts.netloc}{self.prefix}"
 
     @property
-    def over_loopback_http(self) -> bool:
-        """Served over plain http on this machine: browsers would drop a Secure cookie from
-        some such addresses, and nothing else can reach the cookie, so it goes without."""
-        parts = urlsplit(self.public_url or "")
-        return parts.scheme == "http" and loopback(parts.hostname)
-
-    @property
     def cookie_dropped(self) -> bool:
-        """Over plain http elsewhere, browsers drop the Secure session cookie: no sign-in works."""
-        return urlsplit(self.public_url or "").scheme == "http" and not self.over_loopback_http
+        """Over plain http at an address other than this machine's, browsers drop the Secure
+        session cookie (they keep it over http on loopback): no sign-in can work."""
+        parts = urlsplit(self.public_url or "")
+        return parts.scheme == "http" and not loopback(parts.hostname)
 
     @property
     def origin(self) -> str:
