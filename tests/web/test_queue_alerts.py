@@ -20,7 +20,8 @@ from tests.web.world import MEMBER, MODERATOR, WARNER, WebWorld
 pytestmark = [pytest.mark.web, needs_chromium]
 QUEUE = f"/c/discord/{GUILD_ID}/queue"
 URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
-CONCERNED, IN_DANGER, SCANNED = "710000000000000021", "710000000000000022", "710000000000000023"
+CONCERNED, IN_DANGER = "710000000000000021", "710000000000000022"
+SCANNED, SCANNED_TOO = "710000000000000023", "710000000000000024"
 CONCERN = "my husband keeps my passport and says he will call immigration on me"
 
 
@@ -146,7 +147,9 @@ def test_alerts_and_appeals_of_another_community_are_not_here(world: WebWorld, p
 
 def test_the_queue_with_alerts_and_appeals_passes_axe(world: WebWorld, page: Any) -> None:
     world.discord.add_member(SCANNED, "Sol Scanned", ())
+    world.discord.add_member(SCANNED_TOO, "Tam Scanned", ())
     world.say(SCANNED, URGENT)
+    world.say(SCANNED_TOO, URGENT)  # two cards with one title: each still its own landmark
     world.appeal(SCANNED, "An appeal on the page the scan reads, long enough.")
     sign_in_discord(world, page, MODERATOR)
     page.goto(world.base + QUEUE)
