@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 
 from bot.kernel.config import Settings
 from bot.kernel.plugin import AdapterPlugin
-from bot.kernel.signins import SignInProvider
+from bot.kernel.signins import SignInProvider, loopback
 
 GROUP = "crossings.adapters"
 
@@ -47,6 +47,30 @@ def enabled_services(settings: object) -> list[AdapterPlugin]:
     return [p for p in adapter_plugins() if p.mount is not None and p.enabled(section(settings, p))]
 
 
+def local_services(settings: Settings) -> Settings:
+    """The settings for `crossings run` with no platform configured: each web service that can
+    run on this machine alone (the dashboard) on, at the HTTP server's loopback address."""
+    host = settings.metrics.host if loopback(settings.metrics.host) else "127.0.0.1"
+    origin = f"http://{f'[{host}]' if ':' in host else host}:{settings.metrics.port}"
+    changed = {
+        p.name: p.local(section(settings, p), origin)
+        for p in adapter_plugins()
+        if p.mount is not None and p.local is not None
+    }
+    return settings.model_copy(update=changed)
+
+
 def sign_in_providers(settings: Settings) -> list[SignInProvider]:
-    """Every installed adapter's dashboard sign-in, configured or not."""
-    return [p.sign_in(settings) for p in adapter_plugins() if p.sign_in is not None]
+    """Every installed adapter's dashboard sign-in, configured or not; the fallback's (the
+    console's people) only when no platform is configured and no platform's sign-in is set
+    up, so never next to a real one."""
+    running = {p.name for p in enabled_plugins(settings)}
+    real = [p.sign_in(settings) for p in adapter_plugins() if p.sign_in and not p.fallback]
+    if any(p.configured() for p in real):
+        return real
+    local = [
+        p.sign_in(settings)
+        for p in adapter_plugins()
+        if p.sign_in and p.fallback and p.name in running
+    ]
+    return real + local

@@ -23,7 +23,13 @@ from bot.kernel.plugin import Adapter, AdapterPlugin
 from bot.kernel.store import Store
 from crossings import build_app
 from crossings.migrate import check_ready, migrate_if_new
-from crossings.plugins import enabled_plugins, enabled_services, section, sign_in_providers
+from crossings.plugins import (
+    enabled_plugins,
+    enabled_services,
+    local_services,
+    section,
+    sign_in_providers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +193,24 @@ class Runtime:
                 waiting.cancel()
 
 
+def _say_where(settings: Settings) -> None:
+    """Print where the web services run (the console's terminal shows no log lines)."""
+    for service in enabled_services(settings):
+        where = section(settings, service)
+        if service.summary is not None:
+            print(f"Dashboard: {service.summary(where)}", flush=True)
+
+
 async def run(settings: Settings) -> int:
     """`crossings run`: the configured platforms, or the console community without them."""
     plugins = enabled_plugins(settings)
     console_mode = all(p.fallback for p in plugins)
+    if console_mode:
+        settings = local_services(settings)
     runtime = Runtime(settings, SteerableClock() if console_mode else None, plugins)
     await runtime.start()
+    if console_mode:
+        _say_where(settings)
     try:
         await runtime.serve_forever()
     finally:

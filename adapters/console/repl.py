@@ -10,6 +10,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from adapters.console.people import add_people
 from adapters.console.platform import ConsolePlatform
 from adapters.console.session import build
 from bot.kernel.app import App
@@ -27,6 +28,7 @@ class ConsoleAdapter:
         self.console = Console(highlight=False, soft_wrap=True)
         self.session = build(app, self.console)
         self.platform: ConsolePlatform = self.session.platform
+        add_people(self.platform)  # one of each standing, to sign in to the dashboard as
         self.stdin = stdin or sys.stdin
         self.finished = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

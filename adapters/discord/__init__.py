@@ -256,7 +256,8 @@ class DiscordPlatform(Platform):
         await channel.get_partial_message(int(action.message_id)).edit(
             content=render.content_for(action.message),
             embeds=render.embeds_for(action.message)[0],
-            view=render.view_for(action.message) or discord.utils.MISSING,
+            # None, not MISSING: a card edited to have no buttons (a decided appeal) loses them.
+            view=render.view_for(action.message) or None,
             allowed_mentions=render.NO_PINGS,
         )
         return a.ActionResult(ok=True, message_id=action.message_id)

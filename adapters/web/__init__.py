@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.web.server import dashboard
-from adapters.web.settings import SECRETS, WebSettings, enabled, summary
+from adapters.web.settings import SECRETS, WebSettings, enabled, local, summary
 from bot.kernel.app import App
 from bot.kernel.config import Settings
 from bot.kernel.plugin import AdapterPlugin
@@ -37,6 +37,7 @@ plugin = AdapterPlugin(
     secrets=SECRETS,
     summary=summary,
     mount=mount,
+    local=local,
 )
 
 __all__ = ["WebSettings", "dashboard", "plugin"]

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col
 
-from adapters.web import access, search
+from adapters.web import access, names, search
 from adapters.web.access import Standing
 from adapters.web.keys import APP
 from adapters.web.pages import common, render
@@ -65,9 +65,11 @@ async def audit_page(request: web.Request) -> web.Response:
     )
     locale = found.actor.locale or found.community.language
     rows = [{"entry": e, "when": i18n.when(aware(e.at), locale, zone)} for e in entries]
+    ids = [i for e in entries for i in (e.actor_id, e.target_id) if i]
     values: dict[str, Any] = {
         "title": "Audit log",
         "rows": rows,
+        "names": await names.members(request, found, ids),
         "filters": f,
         "pager": search.pager(f, total),
     }

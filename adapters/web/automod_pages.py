@@ -21,6 +21,7 @@ from bot.moderation.listeners import all_rules, automod_settings
 
 C = "/c/{platform}/{community}"
 TEXT_LIMIT = 1000  # as `/automod test`
+TESTED = "automod_tested"  # the session key holding a test's answer until its page is shown
 
 
 def routes(sub: web.Application) -> None:
@@ -59,6 +60,11 @@ async def automod_page(
 ) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
     rules, everything_dry = _rules(request.app[APP], found)
+    # The test's answer, kept for this one page after its post (post/redirect/get): a reload
+    # shows the page again instead of sending the text once more.
+    answered = (await get_session(request)).pop(TESTED, None)
+    if isinstance(answered, dict):
+        tested, result, error = answered["text"], answered["result"], answered["error"]
     values = {
         "title": "Automod",
         "rules": rules,
@@ -90,10 +96,10 @@ async def test_message(request: web.Request) -> web.Response:
     text = str((await request.post()).get("text", ""))
     event = perform.command(found.place, found.actor, app, ("automod", "test"), text=text)
     outcome = await perform.perform(app, event, audit=None)
-    if not outcome.ok:
-        return await automod_page(request, tested=text, error=outcome.error)
-    shown = _result(outcome.replies[0]) if outcome.replies else None
-    return await automod_page(request, tested=text, result=shown)
+    shown = _result(outcome.replies[0]) if outcome.ok and outcome.replies else None
+    error = None if outcome.ok else outcome.error
+    (await get_session(request))[TESTED] = {"text": text, "result": shown, "error": error}
+    raise web.HTTPSeeOther(f"{request.app[BASE_PATH]}{common(found)['here']}/automod#test-text")
 
 
 _CHANGES = {

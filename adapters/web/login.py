@@ -33,6 +33,13 @@ from bot.kernel.signins import SignInFailed, SignInProvider
 log = logging.getLogger(__name__)
 
 
+PLAIN_HTTP = (
+    "Signing in cannot work at this address: the dashboard is served over plain http, and "
+    "browsers keep its session cookie (marked Secure) only over https or on this machine. "
+    "Serve the dashboard over https and set [web] public_url to that address."
+)
+
+
 def routes(sub: web.Application) -> None:
     sub.router.add_get("/login/{provider}", start, name="login")
     sub.router.add_get("/login/{provider}/callback", callback, name="callback")
@@ -73,6 +80,8 @@ def _limit_address(request: web.Request) -> None:
 async def start(request: web.Request) -> web.Response:
     cfg: WebSettings = request.app[CFG]
     provider = _provider(request)
+    if cfg.cookie_dropped:
+        raise web.HTTPBadRequest(text=PLAIN_HTTP)
     _limit_address(request)
     session = await get_session(request)
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -108,7 +117,8 @@ async def callback(request: web.Request) -> web.Response:
     session = await get_session(request)
     pending = session.pop("oauth", None)  # used once, whatever happens next
     if not _spend_state(request, pending, provider.name):
-        raise web.HTTPBadRequest(text="This sign-in link has expired or was not started here.")
+        expired = "This sign-in link has expired or was not started here."
+        raise web.HTTPBadRequest(text=PLAIN_HTTP if cfg.cookie_dropped else expired)
     assert isinstance(pending, dict)
     code, nonce = request.query.get("code", ""), str(pending.get("nonce", ""))
     try:

@@ -19,11 +19,12 @@ from aiohttp_session import get_session
 from babel.dates import format_date, format_time
 from sqlmodel import Session, col, func, select
 
-from adapters.web import access, perform
+from adapters.web import access, names, perform
 from adapters.web import prompt_calendar as calendar
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH
 from adapters.web.pages import common, render
+from adapters.web.schedule_words import in_words
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import CommandError, Permission
@@ -161,7 +162,11 @@ async def prompts_page(
     reader = _reader(app, found)
     rows = _active(app, found)
     schedules = [
-        {"row": r, "next": i18n.when(aware(r.next_fire_at), reader.locale, r.timezone)}
+        {
+            "row": r,
+            "next": i18n.when(aware(r.next_fire_at), reader.locale, r.timezone),
+            "words": in_words(r.rule, reader.locale, reader.t),
+        }
         for r in rows
     ]
     values = _values(
@@ -172,6 +177,7 @@ async def prompts_page(
         linked={r.id for r in rows},
         zone=reader.zone,
         schedules=schedules,
+        channels=await names.channels(request, found),
         themes=_theme_choices(app, reader),
         form=form or {"timezone": found.community.timezone},
         error=error,
@@ -194,6 +200,8 @@ async def create_schedule(request: web.Request) -> web.Response:
     fields = ("theme", "channel", "when", "timezone", "weeks")
     form = {k: str(posted.get(k, "")).strip() for k in fields}
     options: dict[str, Any] = {k: v for k, v in form.items() if v}
+    if "channel" in options:  # `#prompts` as well as the channel's id
+        options["channel"] = await names.channel_id(request, found, options["channel"])
     event = perform.command(found.place, found.actor, app, ("prompt", "schedule"), **options)
     outcome = await perform.perform(app, event, audit="web prompt schedule")
     if not outcome.ok:
@@ -236,6 +244,8 @@ async def change_schedule(request: web.Request) -> web.Response:
     active = col(PromptSchedule.active).is_(True)
     access.scoped(app, found, PromptSchedule, PromptSchedule.id == number, active)
     posted = await request.post()
+    if op == "delete" and posted.get("confirm") != "yes":
+        return await _confirm_delete(request, found, number, str(posted.get("version", "")))
     options: dict[str, Any] = {"schedule": number}
     typed = {k: str(posted.get(k, "")).strip() for k in EDITABLE}
     before = {k: str(posted.get(f"was_{k}", "")).strip() for k in EDITABLE}
@@ -243,6 +253,8 @@ async def change_schedule(request: web.Request) -> web.Response:
     mine = {k: v for k, v in typed.items() if v != before[k]}
     if op == "edit":
         options |= {k: v for k, v in mine.items() if v}
+        if options.get("channel"):
+            options["channel"] = await names.channel_id(request, found, options["channel"])
     reader = _reader(app, found)
     check = VersionCheck(number, _version(posted.get("version")), reader)
     event = perform.command(found.place, found.actor, app, ("prompt", op), **options)
@@ -255,6 +267,38 @@ async def change_schedule(request: web.Request) -> web.Response:
         problem = {"id": number, "stale": check.stale, "mine": mine if op == "edit" else None}
         return await prompts_page(request, error=outcome.error, problem=problem)
     return await _flash(request, outcome, _here(found))
+
+
+async def _confirm_delete(
+    request: web.Request, found: Standing, number: int, version: str
+) -> web.Response:
+    """Deleting cannot be undone: a second step that names the schedule, posting the same form
+    with `confirm=yes` (its version too, so a schedule changed meanwhile is still caught)."""
+    app: App = request.app[APP]
+    reader = _reader(app, found)
+    with app.context(found.place, found.actor) as ctx:
+        row = ctx.session.get(PromptSchedule, number)
+        assert row is not None  # scoped by the caller
+        words = in_words(row.rule, reader.locale, reader.t)
+        rule = f"{words} [{row.rule}]" if words else row.rule
+        theme, channel, when = row.theme, row.channel, f"{rule} ({row.timezone})"
+    channel = (await names.channels(request, found)).get(channel, channel)
+    base = request.app[BASE_PATH] + _here(found)
+    values = _values(
+        found,
+        reader,
+        reader.t("confirm_delete_title", id=number),
+        question=reader.t(
+            "confirm_delete_text", id=number, theme=theme, channel=f"#{channel}", when=when
+        ),
+        details=[],
+        action=f"{base}/{number}/delete",
+        hidden=[("version", version)],
+        yes=reader.t("confirm_delete_yes", id=number),
+        cancel=reader.t("cancel"),
+        cancel_href=f"{base}#schedule-{number}",
+    )
+    return await render(request, "confirm.html", values)
 
 
 # --- themes: stats and previews -------------------------------------------------------------
@@ -355,11 +399,19 @@ async def preview_page(request: web.Request) -> web.Response:
         reader,
         reader.t("preview_title", theme=pack.title_in(reader.locale)),
         theme=theme,
-        prompt_ids=[p.id for p in prompts],
+        prompt_choices=[(p.id, _question(p.text, reader.locale)) for p in prompts],
         chosen=chosen.id,
         shown=shown,
     )
     return await render(request, "prompt_preview.html", values)
+
+
+def _question(text: dict[str, str], locale: str) -> str:
+    """A prompt as the picker lists it: its question in the reader's language (else English),
+    cut to a line."""
+    found = text.get(locale) or text.get(locale.split("_")[0]) or text.get("en") or ""
+    line = " ".join(found.split())
+    return line if len(line) <= 90 else line[:89].rstrip() + "…"
 
 
 # --- members' suggestions -------------------------------------------------------------------

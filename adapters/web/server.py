@@ -18,15 +18,18 @@ from adapters.web import (
     automod_pages,
     case_pages,
     directory_pages,
+    local_signin,
     login,
     member_pages,
     pages,
     prompt_pages,
+    queue_pages,
     settings_pages,
 )
 from adapters.web.keys import APP, BASE, BASE_PATH, CFG, LIMITS, PROVIDERS, UPLOADS
 from adapters.web.keys import CSP as CSP_KEY
 from adapters.web.limits import AddressLimit
+from adapters.web.names import MEMBERS, SURVEYS, Members, Surveys
 from adapters.web.security import guard
 from adapters.web.sessions import SESSIONS, DatabaseSessions
 from adapters.web.settings import WebSettings
@@ -91,6 +94,8 @@ def dashboard(
     endpoints = " ".join(p.endpoint for p in providers if p.configured())
     sub[CSP_KEY] = CSP.format(providers=endpoints)
     sub[UPLOADS] = {}
+    sub[SURVEYS] = Surveys()
+    sub[MEMBERS] = Members()
     sub[LIMITS] = AddressLimit(cfg.signin_per_address, cfg.signin_window_minutes * 60)
     storage = DatabaseSessions(app.store, _key(cfg), cfg)
     sub[SESSIONS] = storage
@@ -105,7 +110,9 @@ def dashboard(
     env.globals["htmx"] = HTMX
     sub.router.add_static("/static", HERE / "static", name="static")
     login.routes(sub)
+    local_signin.routes(sub)
     pages.routes(sub)
+    queue_pages.routes(sub)
     prompt_pages.routes(sub)
     audit.routes(sub)
     for extra in (case_pages, automod_pages, directory_pages, settings_pages, member_pages):

@@ -62,7 +62,7 @@ class DatabaseSessions(AbstractStorage):
             cookie_name=COOKIE,
             max_age=int(self.life.absolute.total_seconds()),
             path=cfg.prefix + "/",
-            secure=True,
+            secure=True,  # browsers keep it over http on this machine (127.0.0.1, localhost) too
             httponly=True,
             samesite="Lax",
         )

@@ -4,12 +4,14 @@ adapter's own setting (its sign-in provider)."""
 
 from __future__ import annotations
 
+import secrets
 from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.kernel.config import blank_is_unset
+from bot.kernel.signins import loopback
 
 
 class WebSettings(BaseModel):
@@ -71,6 +73,13 @@ class WebSettings(BaseModel):
         return f"{parts.scheme}://{parts.netloc}{self.prefix}"
 
     @property
+    def cookie_dropped(self) -> bool:
+        """Over plain http at an address other than this machine's, browsers drop the Secure
+        session cookie (they keep it over http on loopback): no sign-in can work."""
+        parts = urlsplit(self.public_url or "")
+        return parts.scheme == "http" and not loopback(parts.hostname)
+
+    @property
     def origin(self) -> str:
         parts = urlsplit(self.public_url or "")
         return f"{parts.scheme}://{parts.netloc}"
@@ -81,6 +90,19 @@ SECRETS = ("session_secret",)
 
 def enabled(section: WebSettings) -> bool:
     return section.public_url is not None and section.session_secret is not None
+
+
+def local(section: WebSettings, origin: str) -> WebSettings:
+    """Served next to the console community (`make run` with no platform): at this machine's
+    address with a secret made for this run, unless the section sets the dashboard up itself."""
+    if enabled(section):
+        return section
+    return section.model_copy(
+        update={
+            "public_url": origin + section.prefix,
+            "session_secret": SecretStr(secrets.token_urlsafe(32)),
+        }
+    )
 
 
 def summary(section: WebSettings) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -14,6 +14,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 log = logging.getLogger(__name__)
 
 ReadinessCheck = Callable[[], "str | None"]  # None when ready, else the reason
+
+
+async def _plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    # aiohttp would name itself and its version: a gift to whoever scans for old releases.
+    response.headers["Server"] = "crossings"
+
+
+def _to_slash(prefix: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def redirect(request: web.Request) -> web.Response:
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPPermanentRedirect(prefix + "/" + query)
+
+    return redirect
 
 
 class HealthServer:
@@ -34,11 +47,14 @@ class HealthServer:
 
     def _app(self) -> web.Application:
         app = web.Application()
+        app.on_response_prepare.append(_plain_server_header)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         if self.metrics:
             app.router.add_get("/metrics", self._metrics)
         for prefix, sub in self._mounted:
+            # "/dashboard" as typed leads to the application at "/dashboard/".
+            app.router.add_get(prefix, _to_slash(prefix))
             app.add_subapp(prefix, sub)
         return app
 

@@ -61,3 +61,6 @@ class AdapterPlugin:
     # Keys that moved into this section: old dotted key -> key here. Still read, with a
     # deprecation line (bot.kernel.config.moved_keys); refused in the config file if secret.
     moved: dict[str, str] = field(default_factory=dict)
+    # A web service's section for `crossings run` with no platform configured, given its own
+    # section and this machine's address (http://127.0.0.1:PORT): on even when not set up.
+    local: Callable[[Any, str], Any] | None = None

@@ -21,7 +21,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from ipaddress import ip_address
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
@@ -85,6 +86,35 @@ class SignInProvider(Protocol):
         """The code from the redirect for who signed in; raises SignInFailed (or a network
         error) when the provider refuses or answers something else."""
         ...
+
+
+@runtime_checkable
+class LocalSignIn(SignInProvider, Protocol):
+    """A sign-in for a community on this machine (the console's): the dashboard itself lists
+    the people one may sign in as, to browsers on this machine only, and gets from the provider
+    the code its callback exchanges."""
+
+    local: bool
+
+    def people(self) -> list[tuple[str, str]]:
+        """(user id, label) of each person one may sign in as."""
+        ...
+
+    def code_for(self, user_id: str, nonce: str) -> str:
+        """The code that signs this person in, for the sign-in with this nonce only."""
+        ...
+
+
+def loopback(host: str | None) -> bool:
+    """Whether this host name or address is this machine (a local sign-in's only audience)."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 PRIVILEGED = int(Permission.ORGANIZER)  # organizers and up

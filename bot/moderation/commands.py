@@ -514,26 +514,35 @@ async def appeal_submitted(ctx: Context, args: list[str], fields: dict[str, str]
     ctx.session.add(entry)
     ctx.session.flush()
     svc.audit(ctx, "appeal", actor=ctx.actor_id, target=ctx.actor_id, case=row)
-    queue.post(ctx, _appeal_card(ctx, row, entry), kind="mod.appeal")
+    card = appeal_card(ctx, row, entry)
+    queue.post(ctx, card, kind="mod.appeal", context={"appeal_id": entry.id})
     ctx.reply(ctx.t("mod.appeal.received", number=row.number))
 
 
-def _appeal_card(ctx: Context, case: ModCase, entry: Appeal) -> Message:
-    """The moderators' view of an appeal: what the member wrote, and accept or deny."""
+def appeal_card(ctx: Context, case: ModCase, entry: Appeal) -> Message:
+    """The moderators' view of an appeal: what the member wrote, and accept or deny while it
+    is open; once decided, the verdict and who gave it."""
     decide = f"mod-appeal-decide:{{}}:{entry.id}"
+    fields = [
+        Field(ctx.t("mod.card.member"), mention(entry.user_id), inline=True),
+        Field(ctx.t("mod.card.reason"), escape(case.details or "", 200), inline=True),
+    ]
+    rows: tuple[tuple[Button, ...], ...] = (
+        (
+            Button(ctx.t("mod.btn.accept"), decide.format("accept"), "success"),
+            Button(ctx.t("mod.btn.deny"), decide.format("deny"), "danger"),
+        ),
+    )
+    if entry.status != "open":
+        verdict = ctx.t("mod.appeal.decided", number=case.number, verdict=entry.status)
+        who = mention(entry.decided_by) if entry.decided_by else ""
+        fields.append(Field(ctx.t("mod.card.status"), f"{verdict} {who}".strip()))
+        rows = ()
     return Message(
         title=ctx.t("mod.appeal.card_title", number=case.number),
         text=escape(entry.text or "", 1500),
-        fields=(
-            Field(ctx.t("mod.card.member"), mention(entry.user_id), inline=True),
-            Field(ctx.t("mod.card.reason"), escape(case.details or "", 200), inline=True),
-        ),
-        rows=(
-            (
-                Button(ctx.t("mod.btn.accept"), decide.format("accept"), "success"),
-                Button(ctx.t("mod.btn.deny"), decide.format("deny"), "danger"),
-            ),
-        ),
+        fields=tuple(fields),
+        rows=rows,
     )
 
 
@@ -555,6 +564,8 @@ async def appeal_decided(ctx: Context, args: list[str], values: tuple[str, ...])
     svc.audit(ctx, f"appeal.{entry.status}", actor=ctx.actor_id, target=entry.user_id, case=row)
     decided = ctx.t(f"mod.appeal.{entry.status}", number=row.number)
     ctx.send_private(entry.user_id, svc.discreet(ctx, entry.user_id, decided))
+    if entry.card_message_id:  # the card in the queue shows the verdict, without its buttons
+        queue.edit(ctx, entry.card_message_id, appeal_card(ctx, row, entry), kind="mod.appeal.edit")
     ctx.reply(ctx.t("mod.appeal.decided", number=row.number, verdict=entry.status))
 
 

@@ -21,7 +21,7 @@ from bot.kernel.store.models import OutboxEntry, Timer
 from bot.moderation import automod, queue, reports, scam_model
 from bot.moderation import service as svc
 from bot.moderation.feature import feature
-from bot.moderation.models import AutomodRuleRow, ModCase
+from bot.moderation.models import Appeal, AutomodRuleRow, ModCase
 
 if TYPE_CHECKING:
     from bot.kernel.context import Context, Kernel
@@ -287,4 +287,15 @@ async def card_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> 
             update(ModCase)
             .where(col(ModCase.id) == entry.context.get("case_id"))
             .values(queue_message_id=result.message_id)
+        )
+
+
+@feature.outbox_hook("mod.appeal")
+async def appeal_posted(app: Kernel, entry: OutboxEntry, result: ActionResult) -> None:
+    """Remember the appeal's card, so the verdict edits it (from chat or the dashboard)."""
+    with app.store.session() as s:
+        s.execute(
+            update(Appeal)
+            .where(col(Appeal.id) == entry.context.get("appeal_id"))
+            .values(card_message_id=result.message_id)
         )

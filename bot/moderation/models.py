@@ -86,6 +86,7 @@ class Appeal(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
     decided_at: datetime | None = Field(default=None, sa_column=dt_column())
+    card_message_id: str | None = Field(default=None, max_length=64)  # its card in the queue
 
 
 class ReportAttempt(CommunityScoped, SQLModel, table=True):

@@ -148,21 +148,45 @@ def card(t: Translate, row: SafetySignal, *, update: bool = False) -> Message:
         text = t("safety.card.no_contact", country=_country(t, row.country))
     else:
         text = t("safety.card.text", country=_country(t, row.country))
+    if row.claimed_by:
+        status = (
+            t("mod.status.claimed") + " · " + t("mod.card.claimed_by", who=mention(row.claimed_by))
+        )
+        fields.append(Field(t("mod.card.status"), status))
     if update:
         title = t("safety.card.update_title")
     else:
         title = t("safety.card.title" if urgent else "safety.card.concern_title")
-    rows: tuple[tuple[Button, ...], ...] = ()
-    if not urgent and not row.discreet and not row.no_contact and row.id is not None:
-        # "Is it safe to talk?": a neutral check-in the member answers with one click.
-        rows = ((Button(t("safety.checkin.button"), f"safety-checkin:{row.id}", "primary"),),)
     return Message(
         title=title,
         text=text,
         fields=tuple(fields),
         tone="urgent" if urgent else "warning",
-        rows=rows,
+        rows=_buttons(t, row),
     )
+
+
+def _buttons(t: Translate, row: SafetySignal) -> tuple[tuple[Button, ...], ...]:
+    """Claim (one moderator takes the member's alert on), and for a concern that may be
+    answered, "Is it safe to talk?": a neutral check-in the member answers with one click."""
+    if row.id is None:
+        return ()
+    buttons = [] if row.claimed_by else [Button(t("mod.btn.claim"), f"safety-claim:{row.id}")]
+    if row.level != "urgent" and not row.discreet and not row.no_contact:
+        buttons.append(Button(t("safety.checkin.button"), f"safety-checkin:{row.id}", "primary"))
+    return (tuple(buttons),) if buttons else ()
+
+
+def claim(ctx: Context, row: SafetySignal) -> None:
+    """A moderator takes the alert on: the card in the queue says who, where it can be edited
+    (else an update card does)."""
+    row.claimed_by, row.claimed_at = ctx.actor_id, ctx.now
+    ctx.session.add(row)
+    if row.card_message_id and queue.edit(
+        ctx, row.card_message_id, card(ctx.t, row), kind="safety.card.edit"
+    ):
+        return
+    queue.post(ctx, card(ctx.t, row, update=True), kind="safety.update")
 
 
 def show(ctx: Context, row: SafetySignal, *, new: bool) -> bool:

@@ -19,7 +19,7 @@ from bot.kernel.commands import CommandError, Permission
 from bot.kernel.message import Button, Message, mention
 from bot.kernel.store.models import MemberPrefs
 from bot.moderation import queue
-from bot.safety import replies
+from bot.safety import alerts, replies
 from bot.safety.clicks import community_of_click
 from bot.safety.feature import feature
 from bot.safety.models import SafetySignal
@@ -100,6 +100,16 @@ async def check_in(ctx: Context, args: list[str], values: tuple[str, ...]) -> No
         ctx.reply(ctx.t("safety.checkin.refused", member=mention(row.user_id)))
         return
     ctx.reply(ctx.t("safety.checkin.sent", member=mention(row.user_id)))
+
+
+@feature.component("safety-claim", Permission.MODERATOR)
+async def claim(ctx: Context, args: list[str], values: tuple[str, ...]) -> None:
+    """One moderator takes the alert on; the card says who (the queue's own words for it)."""
+    row = _signal(ctx, args)
+    if row.claimed_by:
+        raise CommandError(ctx.t("mod.card.claimed_by", who=mention(row.claimed_by)))
+    alerts.claim(ctx, row)
+    ctx.reply(ctx.t("mod.card.claimed_by", who=mention(ctx.actor_id)))
 
 
 def _signal(ctx: Context, args: list[str]) -> SafetySignal:

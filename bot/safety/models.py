@@ -42,5 +42,8 @@ class SafetySignal(CommunityScoped, SQLModel, table=True):
     no_contact: bool = False
     # The member is in discreet mode: the bot sent them nothing; the card says how to reach out.
     discreet: bool = False
+    # The moderator who took the alert on (from the chat card or the dashboard), and when.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_column=dt_column())
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
     updated_at: datetime = Field(sa_column=dt_column(nullable=False))

@@ -187,7 +187,19 @@ async def test_urgent_cards_have_no_check_in_button(community: RecordingConsole)
     await setup(community, "Amira")
     await community.type(URGENT)
     [card] = [m for m in community.platform.messages.values() if m.channel == "moderators"]
-    assert not card.components
+    ids = [getattr(c, "custom_id", "") for c in card.components]
+    assert ids and all(i.startswith("safety-claim:") for i in ids)  # claim it, nothing else
+
+
+async def test_claiming_an_alert_edits_its_card_to_say_who(community: RecordingConsole) -> None:
+    await setup(community, "Amira")
+    await community.type(URGENT)
+    [card] = [m for m in community.platform.messages.values() if m.channel == "moderators"]
+    await community.type("/as Noor moderator", f"/click {card.id} {i18n.t('mod.btn.claim', 'en')}")
+    assert "claimed by" in card.text and "noor" in card.text.lower()
+    assert not card.components  # nothing left to claim
+    await community.type("/as Lee moderator", f"/click {card.id} {i18n.t('mod.btn.claim', 'en')}")
+    assert len([m for m in community.platform.messages.values() if m.channel == "moderators"]) == 1
 
 
 async def test_the_export_file_has_a_neutral_name(community: RecordingConsole) -> None:

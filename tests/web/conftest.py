@@ -94,3 +94,20 @@ def shoot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}-360.png"), full_page=True)
     if size:
         page.set_viewport_size(size)
+
+
+def axe_violations(page: Any) -> dict[int, list[tuple[str, str, int]]]:
+    """axe-core's violations of any impact, at 1280 and at 360 px: {width: [(rule, impact,
+    nodes)]}; a page that scrolls sideways at 360 px counts as one too."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found: dict[int, list[tuple[str, str, int]]] = {}
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 800})
+        results = Axe().run(page)
+        found[width] = [
+            (v["id"], v["impact"], len(v["nodes"])) for v in results.response["violations"]
+        ]
+        if width == 360 and page.evaluate("document.documentElement.scrollWidth") > 360:
+            found[width].append(("scrolls-sideways", "serious", 1))
+    return found

@@ -74,6 +74,7 @@ def remove(page: Any, world: WebWorld, number: int) -> None:
     """Delete a test's schedule so later calendars stay readable."""
     page.goto(world.base + PROMPTS)
     page.get_by_role("button", name=f"delete schedule {number}").click()
+    page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
     expect(page.locator(".notice.ok")).to_be_visible()
 
 
@@ -188,6 +189,7 @@ def test_skip_pause_resume_and_delete_reach_the_store_and_the_audit_log(
     page.get_by_role("button", name=f"resume schedule {number}").click()
     expect(page.locator(f"#schedule-{number}")).to_contain_text("active")
     page.get_by_role("button", name=f"delete schedule {number}").click()
+    page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
     expect(page.locator(f"#schedule-{number}")).to_have_count(0)
     gone = schedule(world, number)
     assert not gone.active and gone.next_fire_at is None

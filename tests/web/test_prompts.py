@@ -83,6 +83,7 @@ def test_a_stale_page_cannot_overwrite_a_newer_change(world: WebWorld, new_page:
     first.get_by_role("button", name=f"pause schedule {schedule_id}").click()
     expect(_row(first, schedule_id)).to_contain_text("paused")
     second.get_by_role("button", name=f"delete schedule {schedule_id}").click()
+    second.get_by_role("button", name=f"Yes, delete schedule {schedule_id}").click()
     expect(second.locator(".notice.error")).to_contain_text("changed by someone else")
     expect(_row(second, schedule_id)).to_contain_text("paused")  # not deleted
     assert not [e for e in world.audit() if e.action == f"web prompt delete #{schedule_id}"]

@@ -14,15 +14,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from adapters.discord import plugin as discord_plugin
 from adapters.slack import plugin as slack_plugin
+from bot.kernel.answering import ForPage
 from bot.kernel.clock import SimulatedClock
-from bot.kernel.events import Place
+from bot.kernel.events import Actor, CommandInvoked, Event, FormSubmitted, MessagePosted, Place
 from bot.kernel.store.models import Community, MemberPrefs, OutboxEntry
 from bot.moderation import prefs
-from bot.moderation.models import AuditEntry
+from bot.moderation.models import AuditEntry, ModCase
 from bot.moderation.reports import file_report
 from crossings.runtime import Runtime
 from crossings.settings import Settings
@@ -41,6 +42,7 @@ T = TypeVar("T")
 START = datetime.fromisoformat("2026-03-02T08:00:00+00:00")  # a Monday
 SECRET = "a-test-session-secret-that-is-long-enough"
 ORGANIZER, MODERATOR, MEMBER = "710000000000000001", "710000000000000002", "710000000000000003"
+WARNER = "710000000000000004"  # a second moderator, added when first needed
 OTHER_GUILD = "800000000000000099"  # a community the bot knows that none of them are in
 
 
@@ -61,6 +63,7 @@ class WebWorld:
         self.slack = SlackEmulator()
         self.runtime: Runtime | None = None
         self._reported = 0
+        self._said = 0
         self.reported_last = ""
 
     # --- running things on the bot's loop -----------------------------------------------
@@ -204,6 +207,44 @@ class WebWorld:
             return number
 
         return self.call(file())
+
+    def run(self, event: Event) -> None:
+        """An event as the Discord adapter hands it to the app, and what it sends delivered."""
+        self.call(self.app.run(event))
+        self.deliver()
+
+    def member(self, uid: str) -> Actor:
+        found = self.call(self.app.platforms["discord"].fetch_member(GUILD_ID, uid))
+        assert found is not None
+        return found  # type: ignore[no-any-return]
+
+    def say(self, uid: str, text: str, channel: str = "general") -> None:
+        """A member's message in a channel (the crisis pathway reads every one)."""
+        self._said += 1
+        place = Place("discord", GUILD_ID, self.discord.channel_id(channel))
+        now = self.app.clock.now()
+        self.run(MessagePosted(place, self.member(uid), now, f"99000000000{self._said:07d}", text))
+
+    def appeal(self, uid: str, text: str) -> int:
+        """A second moderator warns the member, who appeals (so that Mina, or another, may
+        decide): the case's number."""
+        if WARNER not in self.discord.members:
+            self.discord.add_member(WARNER, "Wes Warner", ("Moderators",))
+        place = Place("discord", GUILD_ID, self.discord.channel_id("general"))
+        now = self.app.clock.now()
+        warn = {"member": uid, "reason": "Mocking someone's accent."}
+        event = CommandInvoked(place, self.member(WARNER), now, ("mod", "warn"), warn)
+        answer = self.call(self.app.run(event, ForPage()))
+        assert answer.ok, answer.error
+        self.deliver()
+        with Session(self.app.store.engine) as s:
+            case = s.exec(
+                select(ModCase).where(ModCase.target_id == uid).order_by(col(ModCase.id).desc())
+            ).first()
+        assert case is not None and case.kind == "warn"
+        form = f"mod-appeal:{case.number}"
+        self.run(FormSubmitted(place, self.member(uid), now, form, {"text": text}))
+        return case.number
 
     def set_locale(self, platform: str, cid: str, user: str, locale: str | None) -> None:
         """What `/me language` stores."""

@@ -25,3 +25,26 @@
   });
   document.addEventListener("htmx:afterSettle", scan);
 }());
+
+// After a queue action the page comes back without the card acted on (or with it changed):
+// focus goes to the card now in its place, not to the top of the page.
+(function () {
+  "use strict";
+  var KEY = "crossings-queue-focus";
+  document.addEventListener("submit", function (event) {
+    var item = event.target.closest && event.target.closest("[data-queue-item]");
+    if (!item) { return; }
+    var items = Array.prototype.slice.call(document.querySelectorAll("[data-queue-item]"));
+    try { sessionStorage.setItem(KEY, String(items.indexOf(item))); } catch (e) { /* private mode */ }
+  }, true);
+  function restore() {
+    var stored = null;
+    try { stored = sessionStorage.getItem(KEY); sessionStorage.removeItem(KEY); } catch (e) { return; }
+    if (stored === null) { return; }
+    var items = document.querySelectorAll("[data-queue-item]");
+    var target = items.length ? items[Math.min(Number(stored), items.length - 1)] : document.querySelector("main .notice") || document.getElementById("main");
+    if (target) { target.focus(); }
+  }
+  document.addEventListener("DOMContentLoaded", restore);
+  document.addEventListener("htmx:afterSettle", restore);
+}());
