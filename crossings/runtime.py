@@ -48,11 +48,13 @@ class Runtime:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
         self._kick = asyncio.Event()
+        self._inbox_kick = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self.on_started: list[Callable[[Runtime], Awaitable[None]]] = []
         self.health: HealthServer | None = None
         self.ready = False
         self.app.outbox.stopping = self.stopping.is_set
+        self.app.inbox.worker.stopping = self.stopping.is_set
         self.tick_gate = timers.TickGate()
 
     def readiness(self) -> str | None:
@@ -76,6 +78,7 @@ class Runtime:
             self.app.add_platform(adapter.platform)
             self.adapters.append(adapter)
         self.app.set_outbox_waker(self._kick.set)
+        self.app.inbox.set_waker(self._inbox_kick.set)
         for adapter in self.adapters:
             await adapter.start()
         self.scheduler.add_job(
@@ -88,7 +91,10 @@ class Runtime:
         )
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
-        self._kick.set()  # work left by a previous process goes out now, not a second later
+        self._tasks.append(asyncio.create_task(self._inbox_loop(), name="inbox"))
+        # Work left by a previous process goes out now, not a second later.
+        self._kick.set()
+        self._inbox_kick.set()
         for hook in self.on_started:
             await hook(self)
         self.ready = True
@@ -131,6 +137,18 @@ class Runtime:
             except Exception:
                 log.exception("outbox delivery failed")
 
+    async def _inbox_loop(self) -> None:
+        """Run recorded events as soon as one is recorded, and at least every second (entries
+        whose lease ran out, retries)."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox_kick.wait(), timeout=1.0)
+            self._inbox_kick.clear()
+            try:
+                await self.app.inbox.run_due(self.clock.now())
+            except Exception:
+                log.exception("inbox work failed")
+
     def request_stop(self) -> None:
         self.stopping.set()
 
@@ -138,6 +156,7 @@ class Runtime:
         """Stop taking events, finish the delivery in flight, hand the rest back, close."""
         self.stopping.set()
         self._kick.set()
+        self._inbox_kick.set()
         for adapter in self.adapters:
             try:
                 await adapter.stop()
@@ -148,7 +167,11 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
-        handed_back = self.app.outbox.release() + timers.release(self.store, self.app.timers.owner)
+        handed_back = (
+            self.app.outbox.release()
+            + self.app.inbox.release()
+            + timers.release(self.store, self.app.timers.owner)
+        )
         pending = self.app.outbox.depth()
         if self.health is not None:
             await self.health.stop()
