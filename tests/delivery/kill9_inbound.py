@@ -36,8 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
+from bot.kernel.store import Store
 from bot.kernel.store.models import Community, InboxEntry, OutboxEntry
 from tests.delivery.kill9 import Harness
 from tests.emulators.discord.server import GUILD_ID
@@ -55,11 +56,21 @@ class InboundHarness(Harness):
         self.reports: dict[str, list[str]] = {"slack": [], "discord": []}
         self.reporters: dict[str, str] = {}  # marker -> member id
         self.kill_points: list[float] = []
+        self.busy: tuple[int, int, int] = (0, 0, 0)  # outbox, inbox, Slack events (last look)
 
     async def start(self) -> None:
-        await super().start()
+        await self.discord.start()
+        await self.slack.start()
         self.slack.retry_after = 1.0  # Slack: 3 s; shorter keeps the run short
         self.discord.latency = self.slack.latency = 0.02
+        # The bot's own tree builds the database (`CROSSINGS_KILL9_ROOT` may be older code).
+        migrate = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "crossings.cli", "db", "upgrade",
+            cwd=ROOT, env=self.env(), stdout=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        if await migrate.wait() != 0:
+            raise RuntimeError("crossings db upgrade failed")
+        self.store = Store(self.url)
         self._queues()
 
     def _queues(self) -> None:
@@ -125,6 +136,7 @@ class InboundHarness(Harness):
             self.kills += 1
         finally:
             if proc.returncode is None:
+                proc.kill()
                 await proc.wait()
 
     async def finish(self, timeout: float) -> None:
@@ -132,10 +144,13 @@ class InboundHarness(Harness):
         proc = await self._spawn()
         try:
             await asyncio.wait_for(self._ready(proc), 60)
-            await asyncio.wait_for(self._settled(), timeout)
-            proc.send_signal(signal.SIGKILL)  # all is done: no need to wait for a clean stop
+            try:
+                await asyncio.wait_for(self._settled(), timeout)
+            except TimeoutError:
+                print(f"not settled: outbox, inbox, Slack {self.busy}", file=sys.stderr)
         finally:
             if proc.returncode is None:
+                proc.kill()
                 await proc.wait()
 
     async def _spawn(self) -> asyncio.subprocess.Process:
@@ -149,11 +164,17 @@ class InboundHarness(Harness):
         quiet = 0
         while quiet < 3:  # three looks in a row with nothing left to do
             await asyncio.sleep(0.5)
-            busy = self.pending() or self.inbox_pending() or self.unacked_events()
-            quiet = 0 if busy else quiet + 1
+            busy = (self.pending(), self.inbox_pending(), self.unacked_events())
+            quiet = 0 if any(busy) else quiet + 1
+            self.busy = busy
 
     def inbox_pending(self) -> int:
         return self._count(InboxEntry, pending=True)
+
+    def has_inbox(self) -> bool:
+        """False for a tree from before the inbox (the comparison run)."""
+        assert self.store is not None
+        return inspect(self.store.engine).has_table("inbox")
 
     def unacked_events(self) -> int:
         """Slack events not acknowledged yet that Slack would still retry."""
@@ -167,6 +188,8 @@ class InboundHarness(Harness):
 
     def _count(self, model: Any, pending: bool) -> int:
         assert self.store is not None
+        if model is InboxEntry and not self.has_inbox():
+            return 0
         query = select(func.count()).select_from(model)
         if pending:
             query = query.where(model.status == "pending")
@@ -176,6 +199,8 @@ class InboundHarness(Harness):
     def recorded(self) -> set[str]:
         """The markers of the reports the inbox holds a row for."""
         assert self.store is not None
+        if not self.has_inbox():
+            return set()
         with self.store.session() as s:
             payloads = s.execute(select(InboxEntry.payload)).scalars().all()
         return {m for m in self.reporters if any(m in p for p in payloads)}
