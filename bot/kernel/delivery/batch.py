@@ -36,7 +36,6 @@ from sqlalchemy.engine import Connection
 
 from bot.kernel.actions import ActionResult
 from bot.kernel.store import aware
-from bot.kernel.store.db import begin_immediate
 from bot.kernel.store.models import OutboxEntry
 
 TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
@@ -134,11 +133,11 @@ def lease(
     if not platforms or limit <= 0:
         return []
     postgres = conn.dialect.name == "postgresql"
-    if not postgres:  # take SQLite's write lock now, so what is read next cannot change under us
-        begin_immediate(conn)
     with conn.begin():
         if postgres:
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCKS[table.name]})
+        else:  # take SQLite's write lock now, so what is read next cannot change under us
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         if whole_lanes:
             ids = _whole_lanes(conn, table, platforms, now, limit)
             if not ids:

@@ -1,11 +1,10 @@
 """The engine and sessions. SQLite runs in WAL mode with a busy timeout so the bot, the CLI and
 tests can share a file; PostgreSQL is used as is.
 
-On SQLite the transaction is begun by SQLAlchemy, not by the driver: pysqlite's own handling
-emits no BEGIN before a SAVEPOINT, so a handler whose first write was inside a savepoint (every
-listener runs in one) had it committed when the savepoint was released, and a later rollback of
-the handler kept it. `begin_immediate(conn)` makes the next transaction take the write lock at
-once (the outbox's and the inbox's leases)."""
+On SQLite a SAVEPOINT outside a transaction is preceded by a BEGIN: the driver begins a
+transaction only before a data change, so a savepoint opened first (every listener runs in one)
+started the transaction itself, and releasing it committed everything, which a later rollback of
+the handler could no longer undo."""
 
 from __future__ import annotations
 
@@ -51,7 +50,7 @@ class Store:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine, "savepoint", _sqlite_savepoint)
 
     @property
     def is_sqlite(self) -> bool:
@@ -78,21 +77,13 @@ class Store:
         self.engine.dispose()
 
 
-IMMEDIATE = "crossings_begin_immediate"
-
-
-def begin_immediate(conn: Connection) -> None:
-    """On SQLite, the connection's next transaction starts with the database's write lock, so
-    what it reads cannot change before it writes."""
-    conn.info[IMMEDIATE] = True
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop(IMMEDIATE, False) else "BEGIN")
+def _sqlite_savepoint(conn: Connection, _name: str | None) -> None:
+    dbapi_conn = conn.connection.dbapi_connection
+    if dbapi_conn is not None and not dbapi_conn.in_transaction:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # the driver begins nothing; _sqlite_begin does
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
