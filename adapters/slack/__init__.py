@@ -6,8 +6,8 @@ plain ack, and the answer follows); view submissions wait as long, so field erro
 shown in the modal; everything else is acknowledged at once. The core's remaining work
 continues after the ack. Events (messages, joins, the App Home, member changes) are written to
 the inbox before they are acknowledged and run from there (bot.kernel.delivery.inbox), so a
-crash after the ack resumes them and a retry of one never recorded is run, not dropped. One slash command (`/crossings ...`) reaches every core command. No
-feature logic lives here.
+crash after the ack resumes them and a retry of one never recorded is run, not dropped. One
+slash command (`/crossings ...`) reaches every core command. No feature logic lives here.
 """
 
 from __future__ import annotations
@@ -536,7 +536,8 @@ class SlackAdapter:
             bolt.event(kind)(self._recorded)
 
     async def _recorded(self, body: dict[str, Any]) -> None:
-        """Nothing left to do before the ack: the event is in the inbox."""
+        """Nothing left to do before the ack: the event is in the inbox. (Bolt passes
+        arguments by parameter name, and a listener takes at least one.)"""
 
     def _record(self, req: AsyncBoltRequest, now: datetime) -> bool | None:
         """An event that does work goes to the inbox before it is acknowledged, keyed by its
@@ -571,9 +572,11 @@ class SlackAdapter:
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
         """A signed request is accepted once (HTTP mode), and an event once by its event_id
-        whatever the mode: Slack retries an event it thinks was lost with the same event_id
-        (X-Slack-Retry-Num), and every listener must see it once. Bolt has checked signature
-        and age before this runs."""
+        whatever the mode: Slack retries an event it got no ack for with the same event_id
+        (X-Slack-Retry-Num). An event that does work is written to the inbox here, before the
+        ack; a retry of one already there is acknowledged and goes no further, and a retry of
+        one never recorded (the process died first) is recorded now. Other events are claimed
+        by their id. Bolt has checked signature and age before this runs."""
         now, store = self.core.clock.now(), self.core.store
         values = req.headers.get("x-slack-signature") or []
         signature = values[0] if values else None
