@@ -2,7 +2,8 @@
 `crossings run` is killed at random moments, from before the event is acknowledged to two
 seconds after; afterwards every report must have one queue card and one confirmation.
 
-Each round starts the bot, sends a few DM reports (each from its own member, each with a
+Each round starts the bot, lets it handle one channel message per platform (a process's first
+event is slow: what the handlers read is loaded then), sends a few DM reports (each from its own member, each with a
 marker in its text), and kills the process `uniform(0, 2)` seconds after the first one (a
 third of the kills within 30 ms, where the acknowledgement is still being decided). The Slack
 emulator retries an event that was not acknowledged (same `event_id`, `retry_attempt` counting
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, inspect, select
+from sqlmodel import col
 
 from bot.kernel.store import Store
 from bot.kernel.store.models import Community, InboxEntry, OutboxEntry
@@ -47,6 +49,9 @@ from tests.emulators.slack.server import TEAM_ID
 ROOT = Path(os.environ.get("CROSSINGS_KILL9_ROOT") or Path(__file__).resolve().parents[2])
 LEASE_SECONDS = 5  # the shortest the settings allow
 REPORTS_PER_ROUND = 2  # per platform
+READY_WITHIN = 120.0  # seconds for `crossings run` to start (a loaded machine is slow)
+WARM_UP_WITHIN = 30.0
+DISCORD_MEMBER = "111"
 SLACK_QUEUE = "C0MODS"
 
 
@@ -61,6 +66,7 @@ class InboundHarness(Harness):
     async def start(self) -> None:
         await self.discord.start()
         await self.slack.start()
+        self.discord.add_member(DISCORD_MEMBER, "Amira")
         self.slack.retry_after = 1.0  # Slack: 3 s; shorter keeps the run short
         self.discord.latency = self.slack.latency = 0.02
         # The bot's own tree builds the database (`CROSSINGS_KILL9_ROOT` may be older code).
@@ -120,7 +126,8 @@ class InboundHarness(Harness):
         one (the earlier ones are further along by then)."""
         proc = await self._spawn()
         try:
-            await asyncio.wait_for(self._ready(proc), 60)
+            await asyncio.wait_for(self._ready(proc), READY_WITHIN)
+            await self.warm_up(first)
             kill_after = (
                 self.random.uniform(0, 0.03)
                 if self.random.random() < 1 / 3
@@ -139,11 +146,23 @@ class InboundHarness(Harness):
                 proc.kill()
                 await proc.wait()
 
+    async def warm_up(self, n: int) -> None:
+        """A channel message on each platform, run before the reports: a process's first
+        event loads what the handlers read (seconds on a loaded machine), and the kills must
+        land at every stage of a report, not only there. What killed processes left is taken
+        over meanwhile (its leases run out)."""
+        general = self.discord.channel_id("general")
+        await self.slack.push("events_api", self.slack.message_event("UADMIN", "C0GENERAL", "hi"))
+        await self.discord.post(DISCORD_MEMBER, general, f"hello {n}")
+        deadline = asyncio.get_running_loop().time() + WARM_UP_WITHIN
+        while self.inbox_pending() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.2)
+
     async def finish(self, timeout: float) -> None:
         """A last process, until the inbox, the outbox and Slack's retries are all done."""
         proc = await self._spawn()
         try:
-            await asyncio.wait_for(self._ready(proc), 60)
+            await asyncio.wait_for(self._ready(proc), READY_WITHIN)
             try:
                 await asyncio.wait_for(self._settled(), timeout)
             except TimeoutError:
@@ -202,7 +221,7 @@ class InboundHarness(Harness):
         if not self.has_inbox():
             return set()
         with self.store.session() as s:
-            payloads = s.execute(select(InboxEntry.payload)).scalars().all()
+            payloads = s.execute(select(col(InboxEntry.payload))).scalars().all()
         return {m for m in self.reporters if any(m in p for p in payloads)}
 
     # --- what the platforms hold -------------------------------------------------------------
