@@ -80,7 +80,9 @@ class InboundHarness(Harness):
         self._queues()
 
     def _queues(self) -> None:
-        """The moderators' channel of each community (a Discord DM's community is "dm")."""
+        """The moderators' channel of each community. A Discord DM's community is "dm", which
+        has no queue in a real deployment (README, Known limits); it gets the moderators'
+        channel here so that its cards can be counted like Slack's."""
         assert self.store is not None
         moderators = self.discord.channel_id("moderators")
         now = datetime.now(UTC)
