@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 Decoder = Callable[[Inbound], Awaitable[Event | None]]
 
 # Done entries are kept this long, so that a platform's retry of an event already handled is
-# recognised (Slack retries for about an hour, Discord resends within minutes).
+# recognised (Slack retries for about an hour; a resumed Discord session replays what it missed).
 KEEP_DONE = timedelta(days=1)
 
 _RECORD = insert(InboxEntry)
