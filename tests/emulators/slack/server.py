@@ -5,10 +5,11 @@ It records every call, answers errors the way Slack names them (`invalid_auth`,
 Block Kit (block types, text limits, 50 blocks, 25 elements per actions block, modal limits) and
 checks that Socket Mode envelopes are acknowledged within 3 seconds.
 
-Events are retried as Slack retries them: an Events API envelope not acknowledged within
-`retry_after` seconds (Slack: 3) is sent again with the same `event_id`, `retry_attempt` counting
-up and `retry_reason` "timeout" (Bolt turns them into X-Slack-Retry-Num), up to `max_retries`
-times, to whichever connection is open by then (a restarted app gets it).
+Events are retried as Slack retries them: an Events API envelope not acknowledged is sent again
+with the same `event_id`, `retry_attempt` counting up and `retry_reason` "timeout" (Bolt turns
+them into X-Slack-Retry-Num), three times, to whichever connection is open by then (a
+restarted app gets it). Slack retries nearly at once, after a minute and after five; here
+after `retry_after`, 10 and 30 times that (`retry_after` None: never).
 
 Faults as Slack's edge produces them: 5xx with an HTML body, a post carried out whose response
 is then lost, slow methods (users.info under load), channels the bot is not in. Message metadata
@@ -40,6 +41,7 @@ TEAM_ID = "T0001"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"  # the app's bot id, on every message it posts (auth.test gives it)
 ACK_DEADLINE = 3.0
+RETRY_SPACING = (1, 10, 30)  # Slack: nearly at once, after 1 minute, after 5 (compressed)
 
 BLOCK_TYPES = {"section", "context", "actions", "divider", "header", "input", "image", "rich_text"}
 _ts = itertools.count(1)
@@ -630,8 +632,8 @@ class SlackEmulator:
     async def _retry(self, env: Envelope, frame: dict[str, Any]) -> None:
         """Slack's retries of an unacknowledged event: same event, a new envelope each time."""
         assert self.retry_after is not None
-        for attempt in range(1, self.max_retries + 1):
-            await asyncio.sleep(self.retry_after)
+        for attempt, factor in enumerate(RETRY_SPACING[: self.max_retries], start=1):
+            await asyncio.sleep(self.retry_after * factor)
             if env.acked is not None:
                 return
             await self.connected.wait()
