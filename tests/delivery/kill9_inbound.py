@@ -3,23 +3,26 @@
 seconds after; afterwards every report must have one queue card and one confirmation.
 
 Each round starts the bot, lets it handle one channel message per platform (a process's first
-event is slow: what the handlers read is loaded then), sends a few DM reports (each from its own member, each with a
-marker in its text), and kills the process `uniform(0, 2)` seconds after the first one (a
-third of the kills within 30 ms, where the acknowledgement is still being decided). The Slack
-emulator retries an event that was not acknowledged (same `event_id`, `retry_attempt` counting
-up, spaced 1, 10 and 30 s apart) to whichever process is connected then, as Slack does; a short lease (5 s) lets the next
-process take over the inbox entries and outbox sends a killed one held. A last clean run
-finishes the work. Then the emulators are read: per report, the cards in the moderators'
-channel carrying its marker and the bot's messages in the reporter's DMs.
+event is slow: what the handlers read is loaded then), sends a few DM reports (each from its own
+member, each with a marker in its text), and kills the process `uniform(0, 2)` seconds after
+the last one (a third of the kills within 30 ms, where the acknowledgement is still being
+decided). The Slack emulator retries an event that was not acknowledged (same `event_id`,
+`retry_attempt` counting up, spaced 1, 10 and 30 s apart) to whichever process is connected
+then, as Slack does; a short lease (5 s) lets the next process take over the inbox entries and
+outbox sends a killed one held. A last clean run finishes the work. Then the emulators are
+read: per report, the cards in the moderators' channel carrying its marker and the bot's
+messages in the reporter's DMs.
 
 Discord's gateway has no acknowledgement and does not replay events to a new session, so a
 Discord DM whose process died before writing it to the inbox is gone (counted as
-`discord_never_recorded`, the inbox has no row for it); every one that was recorded must come
-out exactly once.
+`never_recorded`: the inbox has no row for it); every one that was recorded must come out
+exactly once.
 
-Against the code before the inbox (`CROSSINGS_KILL9_ROOT` pointing at a checkout of it), the
-same harness with 30 kills on SQLite (seed 27) lost 11 of 60 Slack reports' cards and 11
-confirmations, and 10 of 60 Discord ones (see docs/delivery.md). Runnable by hand:
+It can fail: against the code before the inbox (`CROSSINGS_KILL9_ROOT` pointing at a checkout
+of it), the same harness with 6 kills on SQLite (seed 27, a loaded machine where a cold
+process takes seconds over its first events) lost all 12 Slack reports (card and
+confirmation: the work after the ack never ran, and Slack's retries were dropped as replays)
+and all 12 Discord ones. Runnable by hand:
 
     python -m tests.delivery.kill9_inbound sqlite:////tmp/k.db --kills 30
 """
