@@ -469,16 +469,16 @@ class CrossingsClient(discord.AutoShardedClient):
         self.synced.set()
 
     # --- events -----------------------------------------------------------------------------
-    def _record(self, event: Event, key: str) -> None:
+    async def _record(self, event: Event, key: str) -> None:
         """Into the inbox, keyed by what Discord would send again (a resumed session replays
         events); the inbox runs it, here or on another process."""
-        if not self.app.inbox.record_event(event, key):
+        if not await self.app.inbox.record_event(event, key):
             metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == (self.user.id if self.user else 0) or message.webhook_id:
             return
-        self._record(self._posted(MessagePosted, message), f"message:{message.id}")
+        await self._record(self._posted(MessagePosted, message), f"message:{message.id}")
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """An edit meets automod and the crisis pathway exactly as a new message would."""
@@ -486,7 +486,7 @@ class CrossingsClient(discord.AutoShardedClient):
         if "content" not in payload.data or message.author.bot or message.webhook_id:
             return
         edited = payload.data.get("edited_timestamp") or ""
-        self._record(self._posted(MessageEdited, message), f"edit:{message.id}:{edited}")
+        await self._record(self._posted(MessageEdited, message), f"edit:{message.id}:{edited}")
 
     def _posted(self, kind: type[MessagePosted], message: discord.Message) -> MessagePosted:
         return kind(
@@ -502,7 +502,7 @@ class CrossingsClient(discord.AutoShardedClient):
 
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at.isoformat() if member.joined_at else ""
-        self._record(
+        await self._record(
             MemberJoined(Place(NAME, str(member.guild.id)), actor_of(member), self.app.clock.now()),
             f"join:{member.guild.id}:{member.id}:{joined}",
         )

@@ -539,7 +539,7 @@ class SlackAdapter:
         """Nothing left to do before the ack: the event is in the inbox. (Bolt passes
         arguments by parameter name, and a listener takes at least one.)"""
 
-    def _record(self, req: AsyncBoltRequest, now: datetime) -> bool | None:
+    async def _record(self, req: AsyncBoltRequest, now: datetime) -> bool | None:
         """An event that does work goes to the inbox before it is acknowledged, keyed by its
         `event_id`: True when recorded now, False when it was before (a retry), None for a
         request that is not such an event."""
@@ -553,7 +553,7 @@ class SlackAdapter:
         team = str(req.context.team_id or body.get("team_id") or "")
         channel = event.get("channel") if isinstance(event.get("channel"), str) else None
         inbound = Inbound(Place(NAME, team, channel), "event_callback", json.dumps(body), now)
-        return self.core.inbox.record(inbound, f"{team}:{event_id}")
+        return await self.core.inbox.record(inbound, f"{team}:{event_id}")
 
     async def _decode(self, inbound: Inbound) -> Event | None:
         """A recorded event as the core event to run (None: nothing for the core to do)."""
@@ -583,7 +583,7 @@ class SlackAdapter:
         if signature and not first_sight(store, "slack-request", signature, now):
             log.warning("refused a replayed Slack request")
             return BoltResponse(status=401, body="replayed request")
-        recorded = self._record(req, now)
+        recorded = await self._record(req, now)
         if recorded is False:
             metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
             log.info("a retried Slack event is in the inbox already")

@@ -89,8 +89,8 @@ async def test_an_event_is_recorded_once_and_run_once(migrated: Store) -> None:
     clock = SimulatedClock(START)
     app = app_on(migrated, clock)
     ran = writes_and_answers(app)
-    assert app.inbox.record_event(report("money"), "m1")
-    assert not app.inbox.record_event(report("money"), "m1")  # the platform's retry
+    assert await app.inbox.record_event(report("money"), "m1")
+    assert not await app.inbox.record_event(report("money"), "m1")  # the platform's retry
     assert await app.inbox.run_due(clock.now()) == 1
     assert await app.inbox.run_due(clock.now() + timedelta(minutes=5)) == 0
     assert ran == ["money"]
@@ -100,7 +100,7 @@ async def test_an_event_is_recorded_once_and_run_once(migrated: Store) -> None:
     (answer,) = rows(migrated, OutboxEntry)
     assert isinstance(answer, OutboxEntry) and "saved: money" in answer.payload
     # A retry after the work is done is still recognised, and changes nothing.
-    assert not app.inbox.record_event(report("money"), "m1")
+    assert not await app.inbox.record_event(report("money"), "m1")
 
 
 async def test_a_run_whose_lease_was_taken_over_keeps_nothing(migrated: Store) -> None:
@@ -109,7 +109,7 @@ async def test_a_run_whose_lease_was_taken_over_keeps_nothing(migrated: Store) -
     gate = asyncio.Event()
     first = writes_and_answers(stalled, gate)
     second = writes_and_answers(other)
-    assert stalled.inbox.record_event(report("money"), "m1")
+    assert await stalled.inbox.record_event(report("money"), "m1")
     slow = asyncio.ensure_future(stalled.inbox.run_due(clock.now()))
     while not first:  # the first process is inside the handler, holding the lease
         await asyncio.sleep(0.01)
@@ -139,7 +139,7 @@ async def test_a_refused_event_is_finished_with_its_answer(migrated: Store) -> N
         raise RuntimeError("a bug")
 
     app.add_listener(MessagePosted, broken, name="t-broken")
-    assert app.inbox.record_event(report("money"), "m1")
+    assert await app.inbox.record_event(report("money"), "m1")
     await app.inbox.run_due(clock.now())
     await app.inbox.run_due(clock.now() + timedelta(minutes=5))
     assert calls == ["money"]

@@ -90,10 +90,12 @@ class Inbox:
         events (events recorded with `record_event` need none)."""
         self._runners[platform] = _Runner(self.app, decoder)
 
-    def record(self, inbound: Inbound, key: str) -> bool:
+    async def record(self, inbound: Inbound, key: str) -> bool:
         """Store an inbound event before the platform is acknowledged; False when its key (the
         platform's event id) was recorded before: a retry, already in hand. One Core INSERT in
-        its own transaction: it runs before every acknowledgement."""
+        its own transaction, in a thread: on SQLite a handler of this process may hold the
+        write lock across an await, and waiting for it on the event loop would keep that
+        handler from ever releasing it."""
         place = inbound.place
         row = {
             "platform": place.platform,
@@ -109,17 +111,23 @@ class Inbox:
             "created_at": inbound.at,
             "result": {},
         }
+        recorded = await asyncio.to_thread(self._insert, row)
+        if recorded:
+            self.kick()
+        return recorded
+
+    def _insert(self, row: dict[str, object]) -> bool:
         try:
             with self.store.engine.begin() as conn:
                 conn.execute(_RECORD, row)
         except IntegrityError:
             return False
-        self.kick()
         return True
 
-    def record_event(self, event: Event, key: str) -> bool:
+    async def record_event(self, event: Event, key: str) -> bool:
         """`record` for an event the adapter could build at once (Discord's gateway events)."""
-        return self.record(Inbound(event.place, "event", codec.dumps(event), event.at), key)
+        inbound = Inbound(event.place, "event", codec.dumps(event), event.at)
+        return await self.record(inbound, key)
 
     # --- the worker ------------------------------------------------------------------------------
     def set_waker(self, waker: Callable[[], None]) -> None:
