@@ -1,10 +1,5 @@
 """The engine and sessions. SQLite runs in WAL mode with a busy timeout so the bot, the CLI and
-tests can share a file; PostgreSQL is used as is.
-
-On SQLite a SAVEPOINT outside a transaction is preceded by a BEGIN: the driver begins a
-transaction only before a data change, so a savepoint opened first (every listener runs in one)
-started the transaction itself, and releasing it committed everything, which a later rollback of
-the handler could no longer undo."""
+tests can share a file; PostgreSQL is used as is."""
 
 from __future__ import annotations
 
@@ -14,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 
@@ -50,7 +45,6 @@ class Store:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "savepoint", _sqlite_savepoint)
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,12 +69,6 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _sqlite_savepoint(conn: Connection, _name: str | None) -> None:
-    dbapi_conn = conn.connection.dbapi_connection
-    if dbapi_conn is not None and not dbapi_conn.in_transaction:
-        conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
