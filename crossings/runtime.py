@@ -55,11 +55,13 @@ class Runtime:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
         self._kick = asyncio.Event()
+        self._inbox_kick = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self.on_started: list[Callable[[Runtime], Awaitable[None]]] = []
         self.health: HealthServer | None = None
         self.ready = False
         self.app.outbox.stopping = self.stopping.is_set
+        self.app.inbox.worker.stopping = self.stopping.is_set
         self.tick_gate = timers.TickGate()
         self.wakeups: Wakeups | None = None
 
@@ -87,6 +89,7 @@ class Runtime:
         if not self.store.is_sqlite:  # another process's enqueue wakes this one's worker
             self.wakeups = Wakeups(self.store.engine, self._kick.set)
             self.wakeups.start()
+        self.app.inbox.set_waker(self._inbox_kick.set)
         for adapter in self.adapters:
             await adapter.start()
         self.scheduler.add_job(
@@ -99,7 +102,10 @@ class Runtime:
         )
         self.scheduler.start()
         self._tasks.append(asyncio.create_task(self._outbox_loop(), name="outbox"))
-        self._kick.set()  # work left by a previous process goes out now, not a second later
+        self._tasks.append(asyncio.create_task(self._inbox_loop(), name="inbox"))
+        # Work left by a previous process goes out now, not a second later.
+        self._kick.set()
+        self._inbox_kick.set()
         for hook in self.on_started:
             await hook(self)
         self.ready = True
@@ -144,6 +150,18 @@ class Runtime:
             except Exception:
                 log.exception("outbox delivery failed")
 
+    async def _inbox_loop(self) -> None:
+        """Run recorded events as soon as one is recorded, and at least every second (entries
+        whose lease ran out, retries)."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox_kick.wait(), timeout=1.0)
+            self._inbox_kick.clear()
+            try:
+                await self.app.inbox.run_due(self.clock.now())
+            except Exception:
+                log.exception("inbox work failed")
+
     def request_stop(self) -> None:
         self.stopping.set()
 
@@ -151,6 +169,7 @@ class Runtime:
         """Stop taking events, finish the delivery in flight, hand the rest back, close."""
         self.stopping.set()
         self._kick.set()
+        self._inbox_kick.set()
         for adapter in self.adapters:
             try:
                 await adapter.stop()
@@ -163,7 +182,11 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
-        handed_back = self.app.outbox.release() + timers.release(self.store, self.app.timers.owner)
+        handed_back = (
+            self.app.outbox.release()
+            + self.app.inbox.release()
+            + timers.release(self.store, self.app.timers.owner)
+        )
         pending = self.app.outbox.depth()
         if self.health is not None:
             await self.health.stop()

@@ -2,7 +2,9 @@
 
 Everything a member can do arrives as a core event (slash commands, the "Report message" context
 menu, buttons, selects, modal submissions, messages, edits, joins); every core action becomes a
-REST call through discord.py. No feature logic lives here.
+REST call through discord.py. No feature logic lives here. Messages, edits and joins are written
+to the inbox as they arrive and run from there (bot.kernel.delivery.inbox): a crash while one
+is handled resumes it. Interactions keep their fast path (answered within 3 s).
 """
 
 from __future__ import annotations
@@ -530,20 +532,24 @@ class CrossingsClient(discord.AutoShardedClient):
         self.synced.set()
 
     # --- events -----------------------------------------------------------------------------
-    async def _handle(self, event: Event) -> None:
-        await self.app.run(event)
+    async def _record(self, event: Event, key: str) -> None:
+        """Into the inbox, keyed by what Discord would send again (a resumed session replays
+        events); the inbox runs it, here or on another process."""
+        if not await self.app.inbox.record_event(event, key):
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == (self.user.id if self.user else 0) or message.webhook_id:
             return
-        await self._handle(self._posted(MessagePosted, message))
+        await self._record(self._posted(MessagePosted, message), f"message:{message.id}")
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """An edit meets automod and the crisis pathway exactly as a new message would."""
         message = payload.message
         if "content" not in payload.data or message.author.bot or message.webhook_id:
             return
-        await self._handle(self._posted(MessageEdited, message))
+        edited = payload.data.get("edited_timestamp") or ""
+        await self._record(self._posted(MessageEdited, message), f"edit:{message.id}:{edited}")
 
     def _posted(self, kind: type[MessagePosted], message: discord.Message) -> MessagePosted:
         return kind(
@@ -558,8 +564,10 @@ class CrossingsClient(discord.AutoShardedClient):
         )
 
     async def on_member_join(self, member: discord.Member) -> None:
-        await self._handle(
-            MemberJoined(Place(NAME, str(member.guild.id)), actor_of(member), self.app.clock.now())
+        joined = member.joined_at.isoformat() if member.joined_at else ""
+        await self._record(
+            MemberJoined(Place(NAME, str(member.guild.id)), actor_of(member), self.app.clock.now()),
+            f"join:{member.guild.id}:{member.id}:{joined}",
         )
 
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
@@ -681,6 +689,7 @@ class DiscordAdapter:
         self.finished = asyncio.Event()
         configure_endpoints(settings)
         self.client = CrossingsClient(app, settings)
+        app.inbox.accept(NAME)
         schedule_pruning(app)
         self.platform = self.client.platform
         self.settings = settings
@@ -701,6 +710,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         await self.client.close()
+        await self.client.app.inbox.drain()
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

@@ -5,8 +5,11 @@ A slash command's ack carries the member's answer when it is ready within two se
 plain ack, and the answer follows); view submissions wait as long, so field errors can be
 shown in the modal, and the answer is delivered before the ack (ephemeral, else a DM) or, when
 neither reaches the member, shown by the modal itself; everything else is acknowledged at once.
-The core's remaining work continues after the ack. One slash command (`/crossings ...`) reaches
-every core command. No feature logic lives here.
+The core's remaining work continues after the ack. Events (messages, joins, the App Home, member
+changes) are written to the inbox before they are acknowledged and run from there
+(bot.kernel.delivery.inbox), so a crash after the ack resumes them and a retry of one never
+recorded is run, not dropped. One slash command (`/crossings ...`) reaches every core command.
+No feature logic lives here.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 import aiohttp
@@ -51,6 +56,7 @@ from bot.kernel.events import (
     Event,
     FormSubmitted,
     HomeOpened,
+    Inbound,
     MemberJoined,
     MessageEdited,
     MessagePosted,
@@ -79,6 +85,8 @@ RETRYABLE_ERRORS = {
 }
 CLEAR_PAGES = 10  # "clear this conversation" reaches back 2,000 messages
 NOT_A_MEMBER = {"channel_not_found", "not_in_channel", "user_not_in_channel"}
+# Events that do work: recorded in the inbox before the ack, run from there.
+EVENT_KINDS = ("message", "member_joined_channel", "app_home_opened", "user_change", "team_join")
 
 
 @dataclass
@@ -95,7 +103,6 @@ class Pending:
 
 _TEAM_CLIENT: ContextVar[AsyncWebClient | None] = ContextVar("slack_team_client", default=None)
 TokenLookup = Callable[[str], Awaitable[str | None]]
-EventListener = Callable[[dict[str, Any], dict[str, Any]], Coroutine[Any, Any, None]]
 
 
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
@@ -463,6 +470,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self.port = s.http_port
         self._register()
+        app.inbox.accept(NAME, self._decode)
 
     def _oauth(self, app: App, s: SlackSettings) -> tuple[Any, Any]:
         """Installs kept in the database (OAuth), and Bolt's authorize that reads them."""
@@ -525,6 +533,7 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.background.drain(DRAIN_ON_STOP)
+        await self.core.inbox.drain(DRAIN_ON_STOP)
         if self.client.session is not None:
             await self.client.session.close()
 
@@ -539,32 +548,66 @@ class SlackAdapter:
         bolt.action(re.compile(r"^link:"))(self._ack_only)
         bolt.view_submission(re.compile(".*"))(self._on_view)
         bolt.view_closed(re.compile(".*"))(self._ack_only)
-        # Events are acknowledged when these return (Bolt acks them itself): the work follows.
-        bolt.event("message")(self._later(self._on_message))
-        bolt.event("member_joined_channel")(self._later(self._on_join))
-        bolt.event("app_home_opened")(self._later(self._on_home))
-        bolt.event("user_change")(self._later(self._on_user_change))
-        bolt.event("team_join")(self._later(self._on_user_change))
+        # Events are in the inbox when these run (`_refuse_replays` recorded them); Bolt acks
+        # them when these return, and the inbox runs them (`_decode`).
+        for kind in EVENT_KINDS:
+            bolt.event(kind)(self._recorded)
 
-    def _later(self, listener: EventListener) -> EventListener:
-        """The event listener run after the ack (Bolt passes arguments by parameter name)."""
+    async def _recorded(self, body: dict[str, Any]) -> None:
+        """Nothing left to do before the ack: the event is in the inbox. (Bolt passes
+        arguments by parameter name, and a listener takes at least one.)"""
 
-        async def acknowledged(body: dict[str, Any], event: dict[str, Any]) -> None:
-            self.background.spawn(listener(body, event))
+    async def _record(self, req: AsyncBoltRequest, now: datetime) -> bool | None:
+        """An event that does work goes to the inbox before it is acknowledged, keyed by its
+        `event_id`: True when recorded now, False when it was before (a retry), None for a
+        request that is not such an event."""
+        body = req.body if isinstance(req.body, dict) else {}
+        event = body.get("event")
+        event_id = body.get("event_id")
+        if not isinstance(event, dict) or event.get("type") not in EVENT_KINDS:
+            return None
+        if not isinstance(event_id, str) or not event_id:
+            return None
+        team = str(req.context.team_id or body.get("team_id") or "")
+        channel = event.get("channel") if isinstance(event.get("channel"), str) else None
+        inbound = Inbound(Place(NAME, team, channel), "event_callback", json.dumps(body), now)
+        return await self.core.inbox.record(inbound, f"{team}:{event_id}")
 
-        return acknowledged
+    async def _decode(self, inbound: Inbound) -> Event | None:
+        """A recorded event as the core event to run (None: nothing for the core to do)."""
+        body = json.loads(inbound.body)
+        event = body.get("event") or {}
+        kind = event.get("type")
+        if kind == "message":
+            return await self._on_message(body, event, inbound.at)
+        if kind == "member_joined_channel":
+            return await self._on_join(body, event, inbound.at)
+        if kind == "app_home_opened":
+            return await self._on_home(body, event, inbound.at)
+        if kind in ("user_change", "team_join"):
+            self._on_user_change(body, event)
+        return None
 
     async def _refuse_replays(self, req: AsyncBoltRequest, resp: BoltResponse, next: Any) -> Any:
         """A signed request is accepted once (HTTP mode), and an event once by its event_id
-        whatever the mode: Slack retries an event it thinks was lost with the same event_id
-        (X-Slack-Retry-Num), and every listener must see it once. Bolt has checked signature
-        and age before this runs."""
+        whatever the mode: Slack retries an event it got no ack for with the same event_id
+        (X-Slack-Retry-Num). An event that does work is written to the inbox here, before the
+        ack; a retry of one already there is acknowledged and goes no further, and a retry of
+        one never recorded (the process died first) is recorded now. Other events are claimed
+        by their id. Bolt has checked signature and age before this runs."""
         now, store = self.core.clock.now(), self.core.store
         values = req.headers.get("x-slack-signature") or []
         signature = values[0] if values else None
         if signature and not first_sight(store, "slack-request", signature, now):
             log.warning("refused a replayed Slack request")
             return BoltResponse(status=401, body="replayed request")
+        recorded = await self._record(req, now)
+        if recorded is False:
+            metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
+            log.info("a retried Slack event is in the inbox already")
+            return BoltResponse(status=200, body="")  # acknowledged: Slack stops retrying
+        if recorded:
+            return await next()
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
         key = f"{req.context.team_id}:{event_id}"
         if (
@@ -793,50 +836,48 @@ class SlackAdapter:
             log.info("a form's answer could not reach the member (%s)", result.error)
         return result.ok
 
-    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], at: datetime
+    ) -> Event | None:
         team = body.get("team_id") or event.get("team") or ""
         subtype = event.get("subtype")
         if event.get("bot_id") or subtype in ("bot_message", "message_deleted"):
-            return
+            return None
         if subtype == "message_changed":
             new = event.get("message") or {}
             actor = await self._actor(team, new.get("user", ""))
             place = Place(NAME, team, event.get("channel"), new.get("thread_ts"))
-            await self._run(
-                MessageEdited(
-                    place,
-                    actor,
-                    self.core.clock.now(),
-                    message_id=new.get("ts", ""),
-                    text=str(new.get("text", ""))[:4000],
-                )
+            return MessageEdited(
+                place,
+                actor,
+                at,
+                message_id=new.get("ts", ""),
+                text=str(new.get("text", ""))[:4000],
             )
-            return
         if subtype is not None or not event.get("user"):
-            return
+            return None
         actor = await self._actor(team, event["user"])
         channel = event.get("channel")
         text = str(event.get("text", ""))[:4000]
         thread = event.get("thread_ts") if event.get("thread_ts") != event.get("ts") else None
-        posted = MessagePosted(
+        return MessagePosted(
             Place(NAME, team, channel, thread),
             actor,
-            self.core.clock.now(),
+            at,
             message_id=event["ts"],
             text=text,
             is_dm=event.get("channel_type") == "im",
             mentions=tuple(re.findall(r"<@([A-Z0-9]+)", text)),
             mentions_everyone=bool(re.search(r"<!(channel|here|everyone)>", text)),
         )
-        await self._run(posted)
 
-    async def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_home(self, body: dict[str, Any], event: dict[str, Any], at: datetime) -> Event:
         """The App Home tab: the core's home view for this member, published to Slack."""
         team = body.get("team_id") or ""
         actor = await self._actor(team, event.get("user", ""))
-        await self._run(HomeOpened(Place(NAME, team), actor, self.core.clock.now()))
+        return HomeOpened(Place(NAME, team), actor, at)
 
-    async def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    def _on_user_change(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """`user_change` or `team_join`: the member is read afresh next time, and their dashboard
         sessions that did privileged work under other roles (or any, once deactivated) end."""
         user = event.get("user")
@@ -850,12 +891,10 @@ class SlackAdapter:
         if ended:
             log.info("a Slack member's roles changed: %d dashboard sessions ended", ended)
 
-    async def _on_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_join(self, body: dict[str, Any], event: dict[str, Any], at: datetime) -> Event:
         team = body.get("team_id") or ""
         actor = await self._actor(team, event.get("user", ""))
-        await self._run(
-            MemberJoined(Place(NAME, team, event.get("channel")), actor, self.core.clock.now())
-        )
+        return MemberJoined(Place(NAME, team, event.get("channel")), actor, at)
 
 
 def build(app: App, settings: Settings) -> SlackAdapter:

@@ -9,6 +9,9 @@ Every adapter hands its events to `App.run`; what differs is how the platform wa
   acknowledged at the deadline (Discord's deferral, Slack's plain ack) and the answer follows.
 - `ForPage`: a dashboard form. The handler's private answer becomes the page's notice, a refusal
   becomes the page's error, and everything else the handler asked for is delivered as usual.
+- `FROM_INBOX` (bot.kernel.delivery.inbox): an event recorded before the platform was
+  acknowledged. Nobody waits on it: everything it asks for goes to the outbox, and its inbox
+  entry is marked done, in the handler's own transaction.
 
 The member's answer leaves before anything slow: DMs, posts and threads an event produces can be
 slow (a 500 that discord.py retries for half a minute) and must arrive exactly once, so they are

@@ -35,6 +35,7 @@ from bot.kernel.commands import (
 from bot.kernel.config import Settings
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery
+from bot.kernel.delivery.inbox import Inbox, LeaseLost
 from bot.kernel.delivery.outbox import Outbox
 from bot.kernel.events import (
     Actor,
@@ -102,6 +103,7 @@ class App:
             clock=self.clock.now,
             limiter=rate_budget.limiter_for(store),
         )
+        self.inbox = Inbox(self, store, self.settings.outbox, lease=lease, clock=self.clock.now)
         self.timers = Timers(store, lease=lease)
         self.delivery = Delivery(self)
 
@@ -216,7 +218,7 @@ class App:
             ]
         except Exception as exc:
             refused = self._failed(ctx, event, exc)
-            conflict = isinstance(exc, StaleDataError)
+            conflict = isinstance(exc, StaleDataError | LeaseLost)
         finally:
             ctx.close()
         self.outbox_kick()
@@ -226,6 +228,8 @@ class App:
         ctx.rollback()
         if isinstance(exc, StaleDataError):  # a row changed under us: nothing was written
             log.info("%s met a concurrent change; rolled back", type(event).__name__)
+        elif isinstance(exc, LeaseLost):  # another process runs this inbox entry now
+            log.warning("%s: inbox lease lost; rolled back", type(event).__name__)
         else:
             metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
             log.exception("error handling %s", type(event).__name__)
@@ -319,8 +323,10 @@ class App:
 
     # --- time ----------------------------------------------------------------------------
     async def tick(self, now: datetime | None = None) -> None:
-        """Run everything due: timers, feature tick hooks (scheduled prompts, rounds), the outbox."""
+        """Run everything due: the inbox, timers, feature tick hooks (scheduled prompts, rounds),
+        the outbox."""
         now = now or self.clock.now()
+        await self.inbox.run_due(now)
         await self.timers.run_due(now, self.system_context)
         for hook in self.tick_hooks:
             try:
@@ -330,7 +336,7 @@ class App:
         await self.outbox.deliver_due(now)
 
     def next_due(self, now: datetime) -> datetime | None:
-        candidates = [self.timers.next_due(), self.outbox.next_due()]
+        candidates = [self.inbox.next_due(), self.timers.next_due(), self.outbox.next_due()]
         for hook in self.tick_hooks:
             try:
                 candidates.append(hook.next_due(self, now))

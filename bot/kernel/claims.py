@@ -84,7 +84,7 @@ def schedule_pruning(app: App) -> None:
         if last and now - last[0] < PRUNE_EVERY:
             return
         last[:] = [now]
-        removed = prune_replays(app.store, now)
+        removed = prune_replays(app.store, now) + app.inbox.prune(now)
         if removed:
             log.info("pruned %d replay records", removed)
 

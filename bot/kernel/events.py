@@ -120,3 +120,16 @@ class FormSubmitted(Event):
 @dataclass(frozen=True)
 class HomeOpened(Event):
     """The member opened their home view (Slack's App Home tab)."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """An event as it arrived, kept in the inbox (bot.kernel.delivery.inbox) until its work is
+    done. `source` is "event" when `body` is a core event already (codec JSON), else the
+    adapter's name for a raw platform payload (e.g. Slack's "event_callback") that the
+    adapter's decoder turns into one when it runs. `place` gives the entry its lane."""
+
+    place: Place
+    source: str
+    body: str
+    at: datetime

@@ -39,8 +39,9 @@ from bot.kernel.store import aware
 from bot.kernel.store.models import OutboxEntry
 
 TABLE: Any = OutboxEntry.__table__  # type: ignore[attr-defined]
-# Any fixed number: the lease statements of every process sharing the database take turns on it.
-LEASE_LOCK = 0x0C05_0B0C
+# Any fixed number: the lease statements of every process sharing the database take turns on it
+# (one per table: the inbox's leases need not wait on the outbox's).
+LEASE_LOCKS = {"outbox": 0x0C05_0B0C, "inbox": 0x0C05_1B0C}
 COLUMNS = [c.name for c in TABLE.columns]
 # A batch takes the following entries of its first (limit / LANE_DEPTH) lanes too: deep lanes
 # then go to one process, and the other processes find other lanes free.
@@ -116,6 +117,7 @@ def lease(
     limit: int,
     *,
     whole_lanes: bool = True,
+    table: Any = TABLE,
 ) -> list[tuple[Leased, bool]]:
     """Lease up to `limit` due entries of these platforms, in one transaction whose write is
     one UPDATE .. RETURNING. Returns each with whether it was taken over from a lease that ran
@@ -125,62 +127,64 @@ def lease(
     as fit, lane after lane, so processes sharing the database work on different lanes rather
     than each holding one entry of every lane (which would leave the others nothing to take
     until it settled). Without it, simply the oldest due entries, picked inside the UPDATE
-    (paced platforms, whose lanes take only a few sends at a time anyway)."""
+    (paced platforms, whose lanes take only a few sends at a time anyway).
+
+    `table`: the outbox, or any table with its columns (the inbox, bot.kernel.delivery.inbox)."""
     if not platforms or limit <= 0:
         return []
     postgres = conn.dialect.name == "postgresql"
     with conn.begin():
         if postgres:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LEASE_LOCKS[table.name]})
         else:  # take SQLite's write lock now, so what is read next cannot change under us
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         if whole_lanes:
-            ids = _whole_lanes(conn, platforms, now, limit)
+            ids = _whole_lanes(conn, table, platforms, now, limit)
             if not ids:
                 return []
-            chosen: Any = TABLE.c.id.in_(ids)
+            chosen: Any = table.c.id.in_(ids)
         else:
-            pick = _oldest(platforms, now, limit)
+            pick = _oldest(table, platforms, now, limit)
             if postgres:
                 pick = pick.with_for_update(skip_locked=True, of=pick.selected_columns.id.table)
                 # Picked once, not per row the UPDATE looks at: on a freshly filled table
                 # (statistics saying "one row") the planner would otherwise run the pick, with
                 # its per-candidate lane check, for every pending row (minutes for 1,000 rows).
                 picked = pick.cte("picked").prefix_with("MATERIALIZED")
-                chosen = TABLE.c.id.in_(select(picked.c.id))
+                chosen = table.c.id.in_(select(picked.c.id))
             else:
-                chosen = TABLE.c.id.in_(pick.scalar_subquery())
-        rows = conn.execute(_take(chosen, now, until, token)).all()
+                chosen = table.c.id.in_(pick.scalar_subquery())
+        rows = conn.execute(_take(table, chosen, now, until, token)).all()
     leased = [_entry(row._mapping) for row in rows]
     leased.sort(key=lambda entry: entry.id)
     return [(entry, entry.lease_owner != token) for entry in leased]
 
 
-def _take(chosen: Any, now: datetime, until: datetime, token: str) -> Any:
+def _take(table: Any, chosen: Any, now: datetime, until: datetime, token: str) -> Any:
     # A row whose lease ran out gets the token's "taken over" form: RETURNING shows only new
     # values, and the adapter must know the earlier holder may have reached the platform.
-    owner = case((TABLE.c.lease_owner.is_(None), token), else_=taken_over_form(token))
+    owner = case((table.c.lease_owner.is_(None), token), else_=taken_over_form(token))
     return (
-        update(TABLE)
+        update(table)
         .where(
             chosen,
-            TABLE.c.status == "pending",
-            or_(TABLE.c.lease_until.is_(None), TABLE.c.lease_until < now),
+            table.c.status == "pending",
+            or_(table.c.lease_until.is_(None), table.c.lease_until < now),
         )
         .values(lease_owner=owner, lease_until=until)
-        .returning(*TABLE.c)
+        .returning(*table.c)
     )
 
 
 def _whole_lanes(
-    conn: Connection, platforms: Sequence[str], now: datetime, limit: int
+    conn: Connection, table: Any, platforms: Sequence[str], now: datetime, limit: int
 ) -> list[int]:
     """The ids to lease: the oldest due entries, and for the first few of their lanes also the
     entries that follow, up to the first that is not free. Two indexed reads."""
-    cand = TABLE.alias("cand")
+    cand = table.alias("cand")
     firsts = conn.execute(
         select(cand.c.platform, cand.c.lane, cand.c.id)
-        .where(*_free(cand, platforms, now))
+        .where(*_free(table, cand, platforms, now))
         .order_by(cand.c.id)
         .limit(limit)
     ).all()
@@ -190,7 +194,7 @@ def _whole_lanes(
     for platform, lane, _ in firsts:
         if len(rank) < max(1, limit // LANE_DEPTH):
             rank.setdefault((platform, lane), len(rank))
-    entry = TABLE.alias("entry")
+    entry = table.alias("entry")
     rows = conn.execute(
         select(
             entry.c.id, entry.c.platform, entry.c.lane, entry.c.next_attempt_at, entry.c.lease_until
@@ -231,9 +235,9 @@ def _runs(
     return ids
 
 
-def _free(row: Any, platforms: Sequence[str], now: datetime) -> list[Any]:
+def _free(table: Any, row: Any, platforms: Sequence[str], now: datetime) -> list[Any]:
     """Due, not leased by anyone, and nothing earlier in its lane still waiting or out."""
-    earlier = TABLE.alias()
+    earlier = table.alias()
     # A scalar subquery with LIMIT 1, not NOT EXISTS: PostgreSQL then probes the lane index per
     # candidate instead of planning an anti-join, which on a freshly filled table (statistics
     # saying "one row") degenerates to scanning every pending row for every candidate.
@@ -258,78 +262,103 @@ def _free(row: Any, platforms: Sequence[str], now: datetime) -> list[Any]:
     ]
 
 
-def _oldest(platforms: Sequence[str], now: datetime, limit: int) -> Any:
-    cand = TABLE.alias("cand")
-    return select(cand.c.id).where(*_free(cand, platforms, now)).order_by(cand.c.id).limit(limit)
+def _oldest(table: Any, platforms: Sequence[str], now: datetime, limit: int) -> Any:
+    cand = table.alias("cand")
+    return (
+        select(cand.c.id)
+        .where(*_free(table, cand, platforms, now))
+        .order_by(cand.c.id)
+        .limit(limit)
+    )
 
 
 def taken_over_form(token: str) -> str:
     return f"{token}~"
 
 
-def held_by(token: str) -> Any:
+def held_by(token: str, table: Any = TABLE) -> Any:
     """The batch's rows: leased under its token, or its taken-over form."""
-    return TABLE.c.lease_owner.in_([token, taken_over_form(token)])
+    return table.c.lease_owner.in_([token, taken_over_form(token)])
 
 
 def _entry(values: Any) -> Leased:
     return Leased(**{name: values[name] for name in COLUMNS})
 
 
-def renew(conn: Connection, token: str, until: datetime) -> set[int]:
+def renew(conn: Connection, token: str, until: datetime, table: Any = TABLE) -> set[int]:
     """Extend the batch's lease; the ids still ours (the rest were taken over)."""
     statement = (
-        update(TABLE)
-        .where(held_by(token), TABLE.c.status == "pending")
+        update(table)
+        .where(held_by(token, table), table.c.status == "pending")
         .values(lease_until=until)
-        .returning(TABLE.c.id)
+        .returning(table.c.id)
     )
     with conn.begin():
         return {row[0] for row in conn.execute(statement)}
 
 
-# Settling touches a row only while this batch still holds it.
-_STILL_OURS = (
-    TABLE.c.id == bindparam("b_id", type_=Integer),
-    TABLE.c.lease_owner == bindparam("b_token", type_=String),
-    TABLE.c.status == "pending",
-)
-_FINAL = (
-    update(TABLE)
-    .where(*_STILL_OURS)
-    .values(
-        status=bindparam("b_status", type_=String),
-        sent_at=bindparam("b_sent_at", type_=DateTime(timezone=True)),
-        last_error=bindparam("b_error", type_=String),
-        result=bindparam("b_result", type_=JSON),
-        attempts=bindparam("b_attempts", type_=Integer),
-        lease_until=None,
-    )
-)
-_RETRY = (
-    update(TABLE)
-    .where(*_STILL_OURS)
-    .values(
-        attempts=bindparam("b_attempts", type_=Integer),
-        next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
-        last_error=bindparam("b_error", type_=String),
-        result=bindparam("b_result", type_=JSON),
-        lease_owner=None,
-        lease_until=None,
-    )
-)
-_RELEASE = (
-    update(TABLE)
-    .where(*_STILL_OURS)
-    .values(
-        next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
-        lease_owner=None,
-        lease_until=None,
-    )
-)
+@dataclass(frozen=True)
+class _Settling:
+    """The settling statements of one table; each touches a row only while the batch still
+    holds it."""
+
+    final: Any
+    retry: Any
+    release: Any
 
 
-def settle(conn: Connection, token: str, outcomes: list[Outcome], now: datetime) -> set[int]:
+_SETTLING: dict[str, _Settling] = {}
+
+
+def _settling(table: Any) -> _Settling:
+    found = _SETTLING.get(table.name)
+    if found is not None:
+        return found
+    still_ours = (
+        table.c.id == bindparam("b_id", type_=Integer),
+        table.c.lease_owner == bindparam("b_token", type_=String),
+        table.c.status == "pending",
+    )
+    final = (
+        update(table)
+        .where(*still_ours)
+        .values(
+            status=bindparam("b_status", type_=String),
+            sent_at=bindparam("b_sent_at", type_=DateTime(timezone=True)),
+            last_error=bindparam("b_error", type_=String),
+            result=bindparam("b_result", type_=JSON),
+            attempts=bindparam("b_attempts", type_=Integer),
+            lease_until=None,
+        )
+    )
+    retry = (
+        update(table)
+        .where(*still_ours)
+        .values(
+            attempts=bindparam("b_attempts", type_=Integer),
+            next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
+            last_error=bindparam("b_error", type_=String),
+            result=bindparam("b_result", type_=JSON),
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    release = (
+        update(table)
+        .where(*still_ours)
+        .values(
+            next_attempt_at=bindparam("b_at", type_=DateTime(timezone=True)),
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    found = _SETTLING[table.name] = _Settling(final, retry, release)
+    return found
+
+
+def settle(
+    conn: Connection, token: str, outcomes: list[Outcome], now: datetime, table: Any = TABLE
+) -> set[int]:
     """Write every outcome of the batch in one transaction (one executemany per kind), each
     only where the batch still holds the lease. Returns the ids marked sent/failed/dead."""
     finals = [_final_row(o, now) for o in outcomes if o.final]
@@ -339,19 +368,20 @@ def settle(conn: Connection, token: str, outcomes: list[Outcome], now: datetime)
         for o in outcomes
         if o.status == "release"
     ]
+    statements = _settling(table)
     with conn.begin():
-        _many(conn, _FINAL, finals)
-        _many(conn, _RETRY, retries)
-        _many(conn, _RELEASE, releases)
+        _many(conn, statements.final, finals)
+        _many(conn, statements.retry, retries)
+        _many(conn, statements.release, releases)
         if not finals:
             return set()
         # Rows this batch just finished still carry its token: clear it, and learn which
         # ones were ours to finish (the others were taken over and are someone else's).
         done = conn.execute(
-            update(TABLE)
-            .where(held_by(token), TABLE.c.status != "pending")
+            update(table)
+            .where(held_by(token, table), table.c.status != "pending")
             .values(lease_owner=None)
-            .returning(TABLE.c.id)
+            .returning(table.c.id)
         )
         return {row[0] for row in done}
 

@@ -10,6 +10,8 @@ The outbox sets an `Attempt` around each delivery. Adapters read it with `curren
 - `uncertain` is true when an earlier attempt may have reached the platform without its outcome
   being recorded (a crash, a lost response, a lease that ran out): the adapter reconciles before
   sending again.
+- `finish_in(session)` marks the entry done inside the caller's own transaction, fenced by the
+  lease (the inbox: a handler's writes and its event's "done" commit together).
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session
+
 METADATA_EVENT = "crossings_outbox"  # Slack message metadata event_type
 
 StepRecorder = Callable[[str, dict[str, Any]], bool]
+# Marks the entry done inside the caller's transaction; False when its lease was lost.
+Finisher = Callable[[Session], bool]
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Attempt:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     uncertain: bool = False
     recorder: StepRecorder | None = None
+    finisher: Finisher | None = None
 
     def nonce(self, step: str, part: int = 0) -> str:
         """A Discord nonce (at most 25 characters) unique to this entry, step and part."""
@@ -47,6 +54,14 @@ class Attempt:
         self.steps[step] = data
         if self.recorder is not None:
             self.recorder(step, data)
+
+    def finish_in(self, session: Session) -> bool:
+        """Mark the entry done in `session`'s transaction, fenced by the lease: the caller's
+        writes and the entry's "done" then commit together, and a process whose lease ran out
+        cannot finish it (False: roll back)."""
+        if self.finisher is None:
+            raise RuntimeError("this attempt cannot be finished in a transaction")
+        return self.finisher(session)
 
     def metadata(self, step: str) -> dict[str, Any]:
         """Slack message metadata naming this entry and step."""

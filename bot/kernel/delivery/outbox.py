@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Connection
@@ -59,7 +59,6 @@ from bot.kernel.pacing import (
     lanes_in_order,
     posts_a_message,
 )
-from bot.kernel.platform import Platform
 from bot.kernel.store import Store, aware
 from bot.kernel.store.models import OutboxEntry
 
@@ -74,6 +73,14 @@ LATE_SECONDS = 0.05
 LATE_REBOOKS = 3
 
 DeliveredHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
+
+
+class Executor(Protocol):
+    """What carries an entry out: a Platform for the outbox, a runner for the inbox."""
+
+    async def execute(self, action: Any) -> ActionResult: ...
+
+
 FailedHook = Callable[[OutboxEntry, ActionResult], Awaitable[None]]
 Entry = OutboxEntry | Leased  # a row read through the ORM, or one leased by a batch
 
@@ -81,7 +88,7 @@ Entry = OutboxEntry | Leased  # a row read through the ORM, or one leased by a b
 @dataclass
 class Outbox:
     store: Store
-    platforms: Mapping[str, Platform]
+    platforms: Mapping[str, Executor]
     settings: OutboxSettings = field(default_factory=OutboxSettings)
     lease: timedelta = timedelta(seconds=60)
     owner: str = PROCESS_ID
@@ -96,6 +103,10 @@ class Outbox:
     # A batch still sending after this long records what it has done so far.
     settle_every: float = 0.5
     limiter: Limiter = field(default_factory=Limiter)
+    # The table worked on: the outbox, or the inbox (same columns, bot.kernel.delivery.inbox),
+    # and whether its entries count as platform sends in the metrics.
+    model: Any = OutboxEntry
+    metered: bool = True
     _taken_over: dict[int | None, bool] = field(default_factory=dict, repr=False)
     _pools: dict[str, asyncio.Semaphore] = field(default_factory=dict, repr=False)
     _pool_sizes: dict[str, int] = field(default_factory=dict, repr=False)
@@ -161,14 +172,18 @@ class Outbox:
 
         return wrap
 
+    @property
+    def table(self) -> Any:
+        return self.model.__table__
+
     def depth(self) -> int:
         with self.store.session() as s:
-            q = select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status == "pending")
+            q = select(func.count()).select_from(self.model).where(self.model.status == "pending")
             return int(s.exec(q).one())
 
     def next_due(self) -> datetime | None:
         with self.store.session() as s:
-            q = select(func.min(OutboxEntry.next_attempt_at)).where(OutboxEntry.status == "pending")
+            q = select(func.min(self.model.next_attempt_at)).where(self.model.status == "pending")
             return aware(s.exec(q).one())
 
     # --- leasing -----------------------------------------------------------------------------
@@ -178,8 +193,8 @@ class Outbox:
     def _ours(self) -> Any:
         """Rows leased by this process under any of its fencing tokens."""
         return or_(
-            col(OutboxEntry.lease_owner) == self.owner,
-            col(OutboxEntry.lease_owner).like(f"{self.owner}#%"),
+            col(self.model.lease_owner) == self.owner,
+            col(self.model.lease_owner).like(f"{self.owner}#%"),
         )
 
     def limits(self, platform: str) -> Limits:
@@ -201,8 +216,9 @@ class Outbox:
         batch = Batch(token, [], full=False, confirmed_until=until)
         for names, limit, whole_lanes in groups:
             leased = outbox_batch.lease(
-                self._conn(), names, now, until, token, limit, whole_lanes=whole_lanes
-            )
+                self._conn(), names, now, until, token, limit, whole_lanes=whole_lanes,
+                table=self.table,
+            )  # fmt: skip
             batch.full = batch.full or (limit > 0 and len(leased) >= limit)
             for entry, taken_over in leased:
                 batch.entries.append(entry)
@@ -340,7 +356,8 @@ class Outbox:
 
     def _requests_for(self, platform: str, action: Action | ActionResult) -> int:
         found = self.platforms.get(platform)
-        return found.requests_for(action) if found and isinstance(action, Action) else 1
+        count = getattr(found, "requests_for", None)  # platforms count; the inbox's runner not
+        return count(action) if count is not None and isinstance(action, Action) else 1
 
     def _pool(self, platform: str, limits: Limits) -> asyncio.Semaphore:
         """The bounded pool of sends in flight to one platform."""
@@ -367,7 +384,7 @@ class Outbox:
 
     def _renew(self, batch: Batch, now: datetime) -> None:
         until = now + self.lease
-        batch.ours &= outbox_batch.renew(self._conn(), batch.token, until)
+        batch.ours &= outbox_batch.renew(self._conn(), batch.token, until, self.table)
         batch.confirmed_until = until
 
     async def _heartbeat(self, batch: Batch, batch_now: datetime) -> None:
@@ -380,9 +397,9 @@ class Outbox:
     def release(self, entries: list[Entry] | None = None) -> int:
         """Hand leased, unsent rows back (shutdown) so another process sends them at once."""
         with self.store.session() as s:
-            query = update(OutboxEntry).where(col(OutboxEntry.status) == "pending", self._ours())
+            query = update(self.model).where(col(self.model.status) == "pending", self._ours())
             if entries is not None:
-                query = query.where(col(OutboxEntry.id).in_([e.id for e in entries]))
+                query = query.where(col(self.model.id).in_([e.id for e in entries]))
             done = s.execute(query.values(lease_owner=None, lease_until=None))
             return int(done.rowcount)  # type: ignore[attr-defined]
 
@@ -394,6 +411,7 @@ class Outbox:
             steps=recorded,
             uncertain=entry.attempts > 0 or self._taken_over.pop(entry.id, False),
             recorder=lambda step, data: self._record_step(entry, step, data),
+            finisher=lambda session: self._finish_in(entry, session),
         )
 
     def _record_step(self, entry: Entry, step: str, data: dict[str, Any]) -> bool:
@@ -402,11 +420,11 @@ class Outbox:
         result = {**(entry.result or {}), "steps": steps}
         with self.store.session() as s:
             won = s.execute(
-                update(OutboxEntry)
+                update(self.model)
                 .where(
-                    col(OutboxEntry.id) == entry.id,
-                    col(OutboxEntry.status) == "pending",
-                    col(OutboxEntry.lease_owner) == entry.lease_owner,
+                    col(self.model.id) == entry.id,
+                    col(self.model.status) == "pending",
+                    col(self.model.lease_owner) == entry.lease_owner,
                 )
                 .values(result=result)
             )
@@ -415,6 +433,22 @@ class Outbox:
             log.warning("outbox entry %s: lease lost while recording %s", entry.id, step)
             return False
         return True
+
+    def _finish_in(self, entry: Entry, session: Session) -> bool:
+        """Mark the entry sent inside the caller's transaction, while we still hold its lease:
+        the work and its "done" commit together or not at all (the inbox's handlers)."""
+        due = aware(entry.next_attempt_at)
+        assert due is not None
+        won = session.execute(
+            update(self.model)
+            .where(
+                col(self.model.id) == entry.id,
+                col(self.model.status) == "pending",
+                col(self.model.lease_owner) == entry.lease_owner,
+            )
+            .values(status="sent", sent_at=self._clock_now(due), lease_until=None)
+        )
+        return bool(won.rowcount == 1)  # type: ignore[attr-defined]
 
     async def _execute(self, entry: Leased, action: Action | ActionResult) -> ActionResult:
         if isinstance(action, ActionResult):  # the stored action did not decode
@@ -437,10 +471,12 @@ class Outbox:
     ) -> bool:
         """Record what the platform said; False when the rest of the lane must wait."""
         if result.ok:
-            metrics.ACTIONS_SENT.labels(entry.platform).inc()
+            if self.metered:
+                metrics.ACTIONS_SENT.labels(entry.platform).inc()
             batch.outcomes.append(Outcome(entry, "sent", result))
             return True
-        metrics.ACTIONS_FAILED.labels(entry.platform, str(result.retryable)).inc()
+        if self.metered:
+            metrics.ACTIONS_FAILED.labels(entry.platform, str(result.retryable)).inc()
         attempts = entry.attempts + 1
         if result.retryable and attempts < self.settings.max_attempts:
             delay = self._backoff(attempts, result.retry_after)
@@ -471,7 +507,7 @@ class Outbox:
         if not outcomes:
             return outcomes, set()
         try:
-            marked = outbox_batch.settle(self._conn(), batch.token, outcomes, now)
+            marked = outbox_batch.settle(self._conn(), batch.token, outcomes, now, self.table)
         except Exception:
             log.exception("outbox: settling a batch of %d failed", len(outcomes))
             return outcomes, set()

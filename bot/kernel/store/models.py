@@ -1,5 +1,5 @@
-"""Core tables: communities and their settings, members' preferences, claims, the outbox and
-timers. Feature tables live in each feature's own models module."""
+"""Core tables: communities and their settings, members' preferences, claims, the outbox, the
+inbox and timers. Feature tables live in each feature's own models module."""
 
 from __future__ import annotations
 
@@ -129,6 +129,54 @@ class OutboxEntry(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=96)
     lease_until: datetime | None = Field(default=None, sa_column=dt_column())
     created_at: datetime = Field(sa_column=dt_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=dt_column())
+    last_error: str | None = Field(default=None, max_length=500)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+
+
+class InboxEntry(SQLModel, table=True):
+    """An inbound event that does work, stored before the platform is acknowledged and run by
+    whichever process holds its lease (bot.kernel.delivery.inbox). It has the outbox's columns,
+    so the outbox's lease, fencing and settling statements work on it unchanged: `dedupe_key`
+    is the platform's event id, `lane` the channel (one channel's events run in order),
+    `payload` the stored `Inbound`, and `status` becomes "sent" in the handler's own
+    transaction once its work is done."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        Index(
+            "ix_inbox_pending_due",
+            "platform",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_inbox_pending_lane",
+            "platform",
+            "lane",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16, index=True)
+    community_id: str = Field(max_length=64)
+    lane: str = Field(
+        default="", sa_column=Column(String(LANE_LENGTH), nullable=False, server_default="")
+    )
+    kind: str = Field(default="", max_length=32)
+    dedupe_key: str = Field(max_length=160, unique=True)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    status: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
+    lease_owner: str | None = Field(default=None, max_length=96)
+    lease_until: datetime | None = Field(default=None, sa_column=dt_column())
+    created_at: datetime = Field(sa_column=dt_column(nullable=False, index=True))
     sent_at: datetime | None = Field(default=None, sa_column=dt_column())
     last_error: str | None = Field(default=None, max_length=500)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())

@@ -5,6 +5,12 @@ It records every call, answers errors the way Slack names them (`invalid_auth`,
 Block Kit (block types, text limits, 50 blocks, 25 elements per actions block, modal limits) and
 checks that Socket Mode envelopes are acknowledged within 3 seconds.
 
+Events are retried as Slack retries them: an Events API envelope not acknowledged is sent again
+with the same `event_id`, `retry_attempt` counting up and `retry_reason` "timeout" (Bolt turns
+them into X-Slack-Retry-Num), three times, to whichever connection is open by then (a
+restarted app gets it). Slack retries nearly at once, after a minute and after five; here
+after `retry_after`, 10 and 30 times that (`retry_after` None: never).
+
 Faults as Slack's edge produces them: 5xx with an HTML body, a post carried out whose response
 is then lost, slow methods (users.info under load), channels the bot is not in. Message metadata
 is stored and returned by conversations.history/replies with include_all_metadata; response_url
@@ -36,6 +42,7 @@ TEAM_ID = "T0001"
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"  # the app's bot id, on every message it posts (auth.test gives it)
 ACK_DEADLINE = 3.0
+RETRY_SPACING = (1, 10, 30)  # Slack: nearly at once, after 1 minute, after 5 (compressed)
 
 BLOCK_TYPES = {"section", "context", "actions", "divider", "header", "input", "image", "rich_text"}
 _ts = itertools.count(1)
@@ -62,6 +69,7 @@ class Envelope:
     sent: float
     acked: float | None = None
     response: Any = None
+    attempts: int = 1  # deliveries, retries included
 
 
 @dataclass
@@ -106,6 +114,11 @@ class SlackEmulator:
         self.absent: set[str] = set()  # channels the bot is not a member of
         self.uploads: dict[str, Upload] = {}
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued
+        # Events API envelopes not acknowledged within this many seconds are sent again (None:
+        # never, as most tests want a single delivery).
+        self.retry_after: float | None = None
+        self.max_retries = 3
+        self._retrying: set[asyncio.Task[None]] = set()
         self.channels = {"C0GENERAL": "general", "C0PROMPTS": "prompts", "C0MODS": "moderators"}
         self.workspaces = {TEAM_ID: Workspace(TEAM_ID, BOT_TOKEN)}
         self.add_user("UADMIN", "Admin", admin=True)
@@ -144,6 +157,8 @@ class SlackEmulator:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for task in list(self._retrying):
+            task.cancel()
         for ws in list(self.sockets):
             await ws.close()
         if self._runner:
@@ -610,8 +625,40 @@ class SlackEmulator:
             "retry_attempt": 0,
             "retry_reason": "",
         }
-        await self.sockets[-1].send_str(json.dumps(frame))
+        await self._send_frame(frame)
+        if kind == "events_api" and self.retry_after is not None:
+            task = asyncio.get_running_loop().create_task(self._retry(env, frame))
+            self._retrying.add(task)
+            task.add_done_callback(self._retrying.discard)
         return env
+
+    async def _send_frame(self, frame: dict[str, Any]) -> bool:
+        """To the newest connection; False when it was gone (the app died meanwhile)."""
+        if not self.sockets:
+            return False
+        try:
+            await self.sockets[-1].send_str(json.dumps(frame))
+        except (ConnectionError, RuntimeError):
+            return False
+        return True
+
+    async def _retry(self, env: Envelope, frame: dict[str, Any]) -> None:
+        """Slack's retries of an unacknowledged event: same event, a new envelope each time."""
+        assert self.retry_after is not None
+        for attempt, factor in enumerate(RETRY_SPACING[: self.max_retries], start=1):
+            await asyncio.sleep(self.retry_after * factor)
+            if env.acked is not None:
+                return
+            await self.connected.wait()
+            again = {
+                **frame,
+                "envelope_id": f"env-{next(_ids)}",
+                "retry_attempt": attempt,
+                "retry_reason": "timeout",
+            }
+            self.envelopes[again["envelope_id"]] = env  # its ack acknowledges the event
+            env.attempts += 1
+            await self._send_frame(again)
 
     async def disconnect(self) -> None:
         """Ask the client to reconnect, as Slack does every few hours."""
