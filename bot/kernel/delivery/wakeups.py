@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "crossings_outbox"
 _NOTIFY = text(f"NOTIFY {CHANNEL}")
 RECONNECT_SECONDS = 2.0
+WAIT_SECONDS = 1.0  # the longest one wait on notifications lasts, so a stop is seen
+STOP_WITHIN = 3.0
 
 
 def notify(session: Session) -> None:
@@ -44,27 +46,35 @@ class Wakeups:
         self.conninfo = conninfo(engine)
         self.waker = waker
         self.listening = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-wakeups")
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """End listening. The listener notices within a second (it never waits on notifications
+        longer); cancelling it inside psycopg's notification wait can hang the connection's
+        close, so it is asked, then cancelled only if it does not end in time."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        done, _ = await asyncio.wait({self._task}, timeout=STOP_WITHIN)
+        if not done:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=STOP_WITHIN)
 
     async def _run(self) -> None:
         import psycopg  # only on PostgreSQL: a SQLite deployment never loads the driver
 
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self._listen()
             except (psycopg.Error, OSError) as exc:
                 self.listening.clear()
                 log.warning("outbox wake-ups: %s; polling until reconnected", exc)
-            await asyncio.sleep(RECONNECT_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), RECONNECT_SECONDS)
 
     async def _listen(self) -> None:
         import psycopg
@@ -73,5 +83,6 @@ class Wakeups:
             await conn.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
             self.waker()  # anything enqueued while we were not listening
-            async for _ in conn.notifies():
-                self.waker()
+            while not self._stopping.is_set():
+                async for _ in conn.notifies(timeout=WAIT_SECONDS):
+                    self.waker()
