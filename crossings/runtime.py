@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC
 from typing import Any
@@ -54,6 +56,7 @@ class Runtime:
         self.adapters: list[Adapter] = []
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.stopping = asyncio.Event()
+        self._deadline: threading.Timer | None = None
         self._kick = asyncio.Event()
         self._inbox_kick = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -164,10 +167,20 @@ class Runtime:
 
     def request_stop(self) -> None:
         self.stopping.set()
+        self._start_deadline()
+
+    def _start_deadline(self) -> None:
+        """From the first stop request, `shutdown_seconds` for a clean stop; then a hard exit
+        from a thread of its own, which a blocked event loop cannot hold up."""
+        if self._deadline is None:
+            self._deadline = threading.Timer(self.settings.shutdown_seconds, _exit_now)
+            self._deadline.daemon = True
+            self._deadline.start()
 
     async def stop(self) -> None:
         """Stop taking events, finish the delivery in flight, hand the rest back, close."""
         self.stopping.set()
+        self._start_deadline()
         self._kick.set()
         self._inbox_kick.set()
         for adapter in self.adapters:
@@ -191,6 +204,8 @@ class Runtime:
         if self.health is not None:
             await self.health.stop()
         self.store.dispose()
+        if self._deadline is not None:
+            self._deadline.cancel()
         log.info(
             "crossings stopped (%d leases handed back, %d outbox entries pending)",
             handed_back,
@@ -214,6 +229,12 @@ class Runtime:
         finally:
             for waiting in waits:
                 waiting.cancel()
+
+
+def _exit_now() -> None:
+    log.critical("the clean shutdown did not finish in time; exiting (leases will expire)")
+    logging.shutdown()
+    os._exit(70)  # EX_SOFTWARE: a supervisor's log shows that the stop was not clean
 
 
 def _say_where(settings: Settings) -> None:

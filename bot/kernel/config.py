@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///crossings.db"
+    # After SIGTERM, a shutdown still running this long ends the process: leases and the inbox
+    # make a hard exit as safe as a kill -9, and a stuck close must never keep a deploy waiting.
+    shutdown_seconds: float = Field(default=30.0, gt=0)
     community: CommunityDefaults = Field(default_factory=CommunityDefaults)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)

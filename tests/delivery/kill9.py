@@ -109,6 +109,8 @@ class Harness:
         self.startup: list[float] = []
         self.progress: list[tuple[int, int]] = []  # pending entries before and after each run
         self.store: Store | None = None
+        self.undrained: list[str] = []  # entries still pending when the last run gave up
+        self.hung_stops = 0
 
     async def start(self) -> None:
         await self.discord.start()
@@ -181,11 +183,25 @@ class Harness:
                 proc.send_signal(signal.SIGKILL)
                 self.kills += 1
             else:
-                await asyncio.wait_for(self._drained(), timeout)
+                try:
+                    await asyncio.wait_for(self._drained(), timeout)
+                except TimeoutError:
+                    self.undrained = self.pending_entries()
                 proc.send_signal(signal.SIGTERM)
         finally:
-            if proc.returncode is None:
-                await proc.wait()
+            await self._ended(proc)
+
+    async def _ended(self, proc: asyncio.subprocess.Process) -> None:
+        """Wait for the bot to exit, a minute at most (its own shutdown deadline is 30 s):
+        a stop that hangs is a finding, never a hung test run."""
+        if proc.returncode is not None:
+            return
+        try:
+            await asyncio.wait_for(proc.wait(), 60)
+        except TimeoutError:
+            self.hung_stops += 1
+            proc.kill()
+            await proc.wait()
 
     async def _ready(self, proc: asyncio.subprocess.Process) -> None:
         started = asyncio.get_running_loop().time()
@@ -202,6 +218,15 @@ class Harness:
     async def _drained(self) -> None:
         while self.pending():
             await asyncio.sleep(0.2)
+
+    def pending_entries(self) -> list[str]:
+        assert self.store is not None
+        with self.store.session() as s:
+            rows = s.exec(select(OutboxEntry).where(col(OutboxEntry.status) == "pending")).all()
+            return [
+                f"{r.id}:{r.kind}:attempts={r.attempts}:due={r.next_attempt_at}:{r.last_error}"
+                for r in rows
+            ]
 
     def pending(self) -> int:
         assert self.store is not None
@@ -285,6 +310,8 @@ async def run(database_url: str, kills: int, seed: int) -> dict[str, Any]:
         result = harness.tally().problems(harness.expected)
         result.update(
             kills=harness.kills,
+            undrained=harness.undrained,
+            hung_stops=harness.hung_stops,
             pieces=sum(len(v) for v in harness.expected.values()),
             seed=seed,
             # How often a kill hit the window only idempotent sends survive:

@@ -45,6 +45,7 @@ from sqlmodel import col
 
 from bot.kernel.store import Store
 from bot.kernel.store.models import Community, InboxEntry, OutboxEntry
+from bot.moderation import prefs
 from tests.delivery.kill9 import Harness
 from tests.emulators.discord.server import GUILD_ID
 from tests.emulators.slack.server import TEAM_ID
@@ -71,7 +72,7 @@ class InboundHarness(Harness):
         await self.discord.start()
         await self.slack.start()
         self.discord.add_member(DISCORD_MEMBER, "Amira")
-        self.slack.retry_after = 1.0  # Slack: 3 s; shorter keeps the run short
+        self.slack.resend_after = 1.0  # Slack: 3 s; shorter keeps the run short
         self.discord.latency = self.slack.latency = 0.02
         # The bot's own tree builds the database (`CROSSINGS_KILL9_ROOT` may be older code).
         migrate = await asyncio.create_subprocess_exec(
@@ -96,14 +97,10 @@ class InboundHarness(Harness):
                 ("discord", GUILD_ID, moderators),
                 ("discord", "dm", moderators),
             ):
-                s.add(
-                    Community(
-                        platform=platform,
-                        community_id=community,
-                        queue_channel=channel,
-                        created_at=now,
-                    )
-                )
+                row = Community(platform=platform, community_id=community, created_at=now)
+                s.add(row)
+                s.flush()
+                prefs.update(s, row, queue_channel=channel)
 
     def env(self) -> dict[str, str]:
         return {

@@ -26,6 +26,7 @@ def check(result: dict[str, object]) -> None:
     assert result["kills"] == KILLS
     assert result["lost"] == [], result
     assert result["duplicated"] == [], result
+    assert result["undrained"] == [] and result["hung_stops"] == 0, result
 
 
 async def test_kill9_on_sqlite(tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def test_the_delete_step_names_the_channel(world: WebWorld, page: Any) -> None:
     page.get_by_role("button", name=f"delete schedule {number}").click()
     expect(page.locator(".confirm")).to_contain_text("in #prompts")
     page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
+    expect(page.locator(".notice.ok")).to_be_visible()
 
 
 def test_the_channel_names_are_asked_of_the_platform_once_a_minute(

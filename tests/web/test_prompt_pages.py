@@ -190,6 +190,7 @@ def test_skip_pause_resume_and_delete_reach_the_store_and_the_audit_log(
     expect(page.locator(f"#schedule-{number}")).to_contain_text("active")
     page.get_by_role("button", name=f"delete schedule {number}").click()
     page.get_by_role("button", name=f"Yes, delete schedule {number}").click()
+    expect(page.locator(".notice.ok")).to_be_visible()  # the confirm page lists no rows
     expect(page.locator(f"#schedule-{number}")).to_have_count(0)
     gone = schedule(world, number)
     assert not gone.active and gone.next_fire_at is None

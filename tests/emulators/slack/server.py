@@ -9,7 +9,7 @@ Events are retried as Slack retries them: an Events API envelope not acknowledge
 with the same `event_id`, `retry_attempt` counting up and `retry_reason` "timeout" (Bolt turns
 them into X-Slack-Retry-Num), three times, to whichever connection is open by then (a
 restarted app gets it). Slack retries nearly at once, after a minute and after five; here
-after `retry_after`, 10 and 30 times that (`retry_after` None: never).
+after `resend_after`, 10 and 30 times that (`resend_after` None: never).
 
 Faults as Slack's edge produces them: 5xx with an HTML body, a post carried out whose response
 is then lost, slow methods (users.info under load), channels the bot is not in. Message metadata
@@ -116,7 +116,7 @@ class SlackEmulator:
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued
         # Events API envelopes not acknowledged within this many seconds are sent again (None:
         # never, as most tests want a single delivery).
-        self.retry_after: float | None = None
+        self.resend_after: float | None = None
         self.max_retries = 3
         self._retrying: set[asyncio.Task[None]] = set()
         self.channels = {"C0GENERAL": "general", "C0PROMPTS": "prompts", "C0MODS": "moderators"}
@@ -626,7 +626,7 @@ class SlackEmulator:
             "retry_reason": "",
         }
         await self._send_frame(frame)
-        if kind == "events_api" and self.retry_after is not None:
+        if kind == "events_api" and self.resend_after is not None:
             task = asyncio.get_running_loop().create_task(self._retry(env, frame))
             self._retrying.add(task)
             task.add_done_callback(self._retrying.discard)
@@ -644,9 +644,9 @@ class SlackEmulator:
 
     async def _retry(self, env: Envelope, frame: dict[str, Any]) -> None:
         """Slack's retries of an unacknowledged event: same event, a new envelope each time."""
-        assert self.retry_after is not None
+        assert self.resend_after is not None
         for attempt, factor in enumerate(RETRY_SPACING[: self.max_retries], start=1):
-            await asyncio.sleep(self.retry_after * factor)
+            await asyncio.sleep(self.resend_after * factor)
             if env.acked is not None:
                 return
             await self.connected.wait()
