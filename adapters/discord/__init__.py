@@ -24,6 +24,7 @@ import yarl
 from adapters.discord import render, signin
 from adapters.discord import survey as surveying
 from adapters.discord.ratelimits import HeaderWatch
+from adapters.discord.sessions import Keeper, recorded
 from adapters.discord.settings import SECRETS, DiscordSettings, enabled
 from bot.kernel import actions as a
 from bot.kernel import answering, metrics, signins
@@ -514,6 +515,7 @@ class CrossingsClient(discord.AutoShardedClient):
         self.settings = settings
         self.platform = DiscordPlatform(self)
         self.synced = asyncio.Event()
+        self.keeper = Keeper(app.store, lambda: self.http.token, self._gateways, self._feed)
 
     async def setup_hook(self) -> None:
         d = section(self.settings)
@@ -538,11 +540,25 @@ class CrossingsClient(discord.AutoShardedClient):
         if not await self.app.inbox.record_event(event, key):
             metrics.INBOUND_REPLAYS.labels(platform=NAME).inc()
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        self.keeper.checkpoints.dispatched(event_name)
+        super().dispatch(event_name, *args, **kwargs)
+
+    def _gateways(self) -> list[tuple[int, Any]]:
+        """Each shard's gateway websocket (discord.py keeps it on the shard behind ShardInfo)."""
+        return [(sid, getattr(info._parent, "ws", None)) for sid, info in self.shards.items()]
+
+    def _feed(self, event: str, data: dict[str, Any]) -> None:
+        """A replayed gateway event, parsed as discord.py parses one that just arrived."""
+        self._connection.parsers[event](data)
+
+    @recorded
     async def on_message(self, message: discord.Message) -> None:
         if message.author.id == (self.user.id if self.user else 0) or message.webhook_id:
             return
         await self._record(self._posted(MessagePosted, message), f"message:{message.id}")
 
+    @recorded
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         """An edit meets automod and the crisis pathway exactly as a new message would."""
         message = payload.message
@@ -563,6 +579,7 @@ class CrossingsClient(discord.AutoShardedClient):
             mentions_everyone=message.mention_everyone,
         )
 
+    @recorded
     async def on_member_join(self, member: discord.Member) -> None:
         joined = member.joined_at.isoformat() if member.joined_at else ""
         await self._record(
@@ -570,12 +587,14 @@ class CrossingsClient(discord.AutoShardedClient):
             f"join:{member.guild.id}:{member.id}:{joined}",
         )
 
+    @recorded
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         """Roles changed (needs the members intent): the member's dashboard sessions that did
         privileged work under the old roles end (bot.kernel.signins)."""
         if signins.fingerprint(actor_of(before)) != signins.fingerprint(actor_of(after)):
             self._member_changed(after.guild.id, after.id, actor_of(after))
 
+    @recorded
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         self._member_changed(payload.guild_id, payload.user.id, None)
 
@@ -694,6 +713,7 @@ class DiscordAdapter:
         self.platform = self.client.platform
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         token = section(self.settings).token
@@ -707,10 +727,15 @@ class DiscordAdapter:
         if self._task in done:
             ready.cancel()
             self._task.result()  # raises the connection error
+        self._keeper = asyncio.create_task(self.client.keeper.run(), name="discord-sessions")
 
     async def stop(self) -> None:
-        await self.client.close()
+        if self._keeper is not None:
+            self._keeper.cancel()
+        await self.client.close()  # closes with 1000: Discord ends the sessions
         await self.client.app.inbox.drain()
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.client.keeper.forget)
         if self._task is not None:
             with contextlib.suppress(Exception):
                 await self._task

@@ -224,7 +224,8 @@ class Harness:
         with self.store.session() as s:
             rows = s.exec(select(OutboxEntry).where(col(OutboxEntry.status) == "pending")).all()
             return [
-                f"{r.id}:{r.kind}:attempts={r.attempts}:due={r.next_attempt_at}:{r.last_error}"
+                f"{r.id}:{r.lane}:attempts={r.attempts}:due={r.next_attempt_at}"
+                f":lease={r.lease_owner}/{r.lease_until}:{r.last_error}"
                 for r in rows
             ]
 

@@ -284,6 +284,10 @@ async def run(database_url: str, kills: int, seed: int) -> dict[str, Any]:
             kills_within_30ms=before_ack,
             slack_retried_events=sum(1 for e in harness.envelopes() if e.attempts > 1),
             slack_events_never_acked=sum(1 for e in harness.envelopes() if e.acked is None),
+            # Dead processes' gateway sessions resumed by the next one, and what they replayed:
+            discord_sessions_resumed=harness.discord.sessions.resumed,
+            discord_events_replayed=harness.discord.sessions.replayed,
+            discord_resumes_refused=harness.discord.sessions.refused,
             inbox_rows=harness._count(InboxEntry, pending=False),
             outbox_rows=harness._count(OutboxEntry, pending=False),
             median_startup_s=round(sorted(harness.startup)[len(harness.startup) // 2], 2),

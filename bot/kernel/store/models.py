@@ -1,5 +1,5 @@
 """Core tables: communities and their settings, members' preferences, claims, the outbox, the
-inbox and timers. Feature tables live in each feature's own models module."""
+inbox, timers and gateway sessions. Feature tables live in each feature's own models module."""
 
 from __future__ import annotations
 
@@ -234,3 +234,19 @@ class RateBucket(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     tat: float = 0.0
+
+
+class GatewaySession(SQLModel, table=True):
+    """A gateway session a process holds, kept so that after a crash another process can
+    resume it and run the events it never recorded (adapters/discord/sessions.py). `seq`: every
+    event up to it is in the inbox; `seen_at`: the holder's last sign of life."""
+
+    __tablename__ = "gateway_sessions"
+
+    session_id: str = Field(primary_key=True, max_length=128)
+    platform: str = Field(max_length=16)
+    shard: int = 0
+    resume_url: str = Field(max_length=300)
+    seq: int = 0
+    owner: str = Field(max_length=96)
+    seen_at: datetime = Field(sa_column=dt_column(nullable=False))

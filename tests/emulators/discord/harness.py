@@ -51,9 +51,17 @@ class DiscordCommunity:
 
 
 @contextlib.asynccontextmanager
-async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[DiscordCommunity]:
-    emulator = DiscordEmulator()
-    await emulator.start()
+async def discord_community(
+    tmp_path: Path,
+    emulator: DiscordEmulator | None = None,
+    prepare: Callable[[Store], None] | None = None,
+    **settings: Any,
+) -> AsyncIterator[DiscordCommunity]:
+    """A community on `emulator` (a new one if None); `prepare` sees the store before the
+    bot connects (what an earlier process left there)."""
+    if emulator is None:
+        emulator = DiscordEmulator()
+        await emulator.start()
     store = Store(f"sqlite:///{tmp_path}/discord.db")
     config = Settings(
         database_url=store.url,
@@ -69,6 +77,8 @@ async def discord_community(tmp_path: Path, **settings: Any) -> AsyncIterator[Di
     )
     app = build_app(store, config, SimulatedClock())
     store.create_all()  # after the features are installed: their tables are known now
+    if prepare is not None:
+        prepare(store)
     adapter = DiscordAdapter(app, config)
     app.add_platform(adapter.platform)
     try:

@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 
 from tests.emulators.discord import schema
 from tests.emulators.discord.commands import upsert_problems
+from tests.emulators.discord.gateway import Sessions
 from tests.emulators.discord.oauth import DiscordOAuth
 from tests.emulators.discord.ratelimits import RateLimits
 
@@ -124,13 +125,10 @@ class DiscordEmulator:
         self.dm_failures = 0  # DM creates still to answer with a 500
         # Members who do not accept DMs from the server's members: Discord answers 403, 50007.
         self.closed_dms: set[str] = set()
-        self.sockets: list[web.WebSocketResponse] = []
+        self.sessions = Sessions()
         self.identified = asyncio.Event()
-        self.resumed = 0
         self.identifies = 0
         self.shards_seen: list[Any] = []
-        self.seq = 0
-        self.session_id = "session-" + snowflake()
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._routes: list[tuple[str, str, Handler]] = []
@@ -253,6 +251,14 @@ class DiscordEmulator:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    @property
+    def sockets(self) -> list[web.WebSocketResponse]:
+        return self.sessions.connected()
+
+    @property
+    def resumed(self) -> int:
+        return self.sessions.resumed
 
     async def stop(self) -> None:
         for ws in list(self.sockets):
@@ -861,7 +867,6 @@ class DiscordEmulator:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self.sockets.append(ws)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         try:
             async for frame in ws:
@@ -871,48 +876,40 @@ class DiscordEmulator:
                 op = data.get("op")
                 if op == 1:
                     await ws.send_str(json.dumps({"op": 11}))
+                elif op in (2, 6) and not _token_ok(data):
+                    await ws.close(code=4004, message=b"Authentication failed.")
+                    break
                 elif op == 2:
-                    if (data["d"].get("token") or "").removeprefix("Bot ") != TOKEN:
-                        await ws.close(code=4004, message=b"Authentication failed.")
-                        break
-                    self.identifies += 1
-                    self.shards_seen.append(data["d"].get("shard"))
-                    shard = data["d"].get("shard") or [0, 1]
-                    await self._send(
-                        ws,
-                        "READY",
-                        {
-                            "v": 10,
-                            "user": user(BOT_ID, "Crossings", bot=True),
-                            "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                            "session_id": self.session_id,
-                            "resume_gateway_url": self.gateway_url,
-                            "shard": shard,
-                            "application": {"id": APP_ID, "flags": 0},
-                        },
-                    )
-                    await self._send(ws, "GUILD_CREATE", self.guild_payload())
-                    self.identified.set()
-                elif op == 6:
-                    self.resumed += 1
-                    await self._send(ws, "RESUMED", {})
+                    await self._identify(ws, data["d"])
+                elif op == 6 and await self.sessions.resume(ws, data["d"]):
                     self.identified.set()
         finally:
-            if ws in self.sockets:
-                self.sockets.remove(ws)
+            self.sessions.closed(ws)
         return ws
 
-    async def _send(self, ws: web.WebSocketResponse, event: str, payload: dict[str, Any]) -> None:
-        self.seq += 1
-        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self.seq, "d": payload}))
+    async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        self.identifies += 1
+        self.shards_seen.append(d.get("shard"))
+        session = self.sessions.open(ws)
+        ready = {
+            "v": 10,
+            "user": user(BOT_ID, "Crossings", bot=True),
+            "guilds": [{"id": GUILD_ID, "unavailable": True}],
+            "session_id": session.id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": d.get("shard") or [0, 1],
+            "application": {"id": APP_ID, "flags": 0},
+        }
+        await self.sessions.send(session, "READY", ready)
+        await self.sessions.send(session, "GUILD_CREATE", self.guild_payload())
+        self.identified.set()
 
     async def redeliver(self, it: Interaction) -> None:
         """Send an interaction's INTERACTION_CREATE again (as after a resumed session)."""
         await self.dispatch("INTERACTION_CREATE", self.sent_payloads[it.id])
 
     async def dispatch(self, event: str, payload: dict[str, Any]) -> None:
-        for ws in list(self.sockets):
-            await self._send(ws, event, payload)
+        await self.sessions.dispatch(event, payload)
 
     async def drop(self) -> None:
         """Close the gateway connection the way a network blip does (the client resumes)."""
@@ -1086,3 +1083,7 @@ class DiscordEmulator:
 
     def calls(self, method: str, prefix: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.startswith(prefix)]
+
+
+def _token_ok(data: dict[str, Any]) -> bool:
+    return str((data.get("d") or {}).get("token") or "").removeprefix("Bot ") == TOKEN
