@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from adapters.console import ConsoleSession, build
 from bot.kernel.app import App
@@ -87,6 +87,23 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
         store = fresh_postgres_store()
         yield store
         drop_postgres_store(store)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty database of each kind, no tables: where a migration test starts."""
+    if request.param == "sqlite":
+        store = Store(f"sqlite:///{tmp_path}/empty.db")
+        yield store
+        store.dispose()
+    else:
+        store = fresh_postgres_store(create=False)
+        yield store
+        drop_postgres_store(store)
+
+
+def table_columns(store: Store, table: str) -> set[str]:
+    return {c["name"] for c in inspect(store.engine).get_columns(table)}
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from tests.emulators.slack.server import APP_TOKEN, BOT_TOKEN, TEAM_ID, SlackEmu
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 5
+DRAIN_CAP = 600.0  # seconds the last run may take in all, however steadily it sends
 DM_USER_DISCORD = "111"
 DM_USER_SLACK = "UAMIRA"
 
@@ -184,7 +185,7 @@ class Harness:
                 self.kills += 1
             else:
                 try:
-                    await asyncio.wait_for(self._drained(), timeout)
+                    await asyncio.wait_for(self._drained(stalled_after=timeout), DRAIN_CAP)
                 except TimeoutError:
                     self.undrained = self.pending_entries()
                 proc.send_signal(signal.SIGTERM)
@@ -215,9 +216,20 @@ class Harness:
                 asyncio.get_running_loop().create_task(_drain_pipe(proc))
                 return
 
-    async def _drained(self) -> None:
-        while self.pending():
+    async def _drained(self, stalled_after: float) -> None:
+        """Until nothing is pending; TimeoutError once nothing was sent for `stalled_after`
+        seconds (a backlog in one channel goes out at Discord's 5 in 5 s, so its size, not a
+        fixed time, says how long the last run takes)."""
+        loop = asyncio.get_running_loop()
+        last, moved = self.pending(), loop.time()
+        while last:
             await asyncio.sleep(0.2)
+            now_pending = self.pending()
+            if now_pending < last:
+                moved = loop.time()
+            elif loop.time() - moved > stalled_after:
+                raise TimeoutError
+            last = now_pending
 
     def pending_entries(self) -> list[str]:
         assert self.store is not None

@@ -4,9 +4,6 @@ bot reads them from there, and they come back on the way down."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
@@ -15,6 +12,7 @@ from bot.kernel.store import Store
 from bot.kernel.store.models import Community
 from bot.moderation import prefs
 from crossings.migrate import alembic_config, upgrade
+from tests.conftest import table_columns
 
 BEFORE = "0009_discreet_mode"
 AFTER = "0010_moderation_prefs"
@@ -24,10 +22,6 @@ INSERT INTO communities (platform, community_id, name, timezone, language, moder
                          extra)
 VALUES (:platform, :cid, '', 'UTC', 'en', '[]', '[]', '[]', :queue, :shown, '{}')
 """
-
-
-def _columns(store: Store, table: str) -> set[str]:
-    return {c["name"] for c in inspect(store.engine).get_columns(table)}
 
 
 def _seed(store: Store) -> None:
@@ -56,7 +50,7 @@ def _round_trip(store: Store) -> None:
     _seed(store)
     upgrade(store, AFTER)
     assert {"queue_channel", "show_reporter_to_moderators"}.isdisjoint(
-        _columns(store, "communities")
+        table_columns(store, "communities")
     )
     assert _read(store) == {
         "g1": ("C-mods", False),
@@ -83,20 +77,5 @@ def _round_trip(store: Store) -> None:
     assert "mod_community_settings" not in inspect(store.engine).get_table_names()
 
 
-def test_the_migration_on_sqlite(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
-    try:
-        _round_trip(store)
-    finally:
-        store.dispose()
-
-
-@pytest.mark.postgres
-def test_the_migration_on_postgresql() -> None:
-    from tests.conftest import drop_postgres_store, fresh_postgres_store
-
-    store = fresh_postgres_store(create=False)
-    try:
-        _round_trip(store)
-    finally:
-        drop_postgres_store(store)
+def test_the_migration_round_trip(empty_store: Store) -> None:
+    _round_trip(empty_store)

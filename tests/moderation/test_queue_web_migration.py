@@ -3,21 +3,15 @@ unclaimed and existing appeals without a known card, and the columns go again on
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from bot.kernel.store import Store
 from crossings.migrate import alembic_config, upgrade
+from tests.conftest import table_columns
 
 BEFORE = "0012_rate_buckets"
 AFTER = "0013_queue_on_the_web"
-
-
-def _columns(store: Store, table: str) -> set[str]:
-    return {c["name"] for c in inspect(store.engine).get_columns(table)}
 
 
 def _round_trip(store: Store) -> None:
@@ -30,30 +24,15 @@ def _round_trip(store: Store) -> None:
             )
         )
     upgrade(store, AFTER)
-    assert {"claimed_by", "claimed_at"} <= _columns(store, "safety_signals")
-    assert "card_message_id" in _columns(store, "mod_appeals")
+    assert {"claimed_by", "claimed_at"} <= table_columns(store, "safety_signals")
+    assert "card_message_id" in table_columns(store, "mod_appeals")
     with store.engine.connect() as conn:
         row = conn.execute(text("SELECT text, status, card_message_id FROM mod_appeals")).one()
     assert row == ("please look again", "open", None)
     command.downgrade(alembic_config(store), BEFORE)
-    assert not {"claimed_by", "claimed_at"} & _columns(store, "safety_signals")
-    assert "card_message_id" not in _columns(store, "mod_appeals")
+    assert not {"claimed_by", "claimed_at"} & table_columns(store, "safety_signals")
+    assert "card_message_id" not in table_columns(store, "mod_appeals")
 
 
-def test_the_migration_on_sqlite(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
-    try:
-        _round_trip(store)
-    finally:
-        store.dispose()
-
-
-@pytest.mark.postgres
-def test_the_migration_on_postgresql() -> None:
-    from tests.conftest import drop_postgres_store, fresh_postgres_store
-
-    store = fresh_postgres_store(create=False)
-    try:
-        _round_trip(store)
-    finally:
-        drop_postgres_store(store)
+def test_the_migration_round_trip(empty_store: Store) -> None:
+    _round_trip(empty_store)

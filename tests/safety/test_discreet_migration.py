@@ -3,20 +3,14 @@ through as not discreet, and the columns go again on the way down."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from bot.kernel.store import Store
 from crossings.migrate import alembic_config, upgrade
+from tests.conftest import table_columns
 
 BEFORE = "0007_web_sessions"
-
-
-def _columns(store: Store, table: str) -> set[str]:
-    return {c["name"] for c in inspect(store.engine).get_columns(table)}
 
 
 def _round_trip(store: Store) -> None:
@@ -29,30 +23,15 @@ def _round_trip(store: Store) -> None:
             )
         )
     upgrade(store, "0009_discreet_mode")
-    assert "discreet" in _columns(store, "member_prefs")
-    assert "discreet" in _columns(store, "safety_signals")
+    assert "discreet" in table_columns(store, "member_prefs")
+    assert "discreet" in table_columns(store, "safety_signals")
     with store.engine.connect() as conn:
         row = conn.execute(text("SELECT locale, discreet FROM member_prefs")).one()
     assert row == ("es", False)  # nobody is made discreet, nobody loses their language
     command.downgrade(alembic_config(store), BEFORE)
-    assert "discreet" not in _columns(store, "member_prefs")
-    assert "discreet" not in _columns(store, "safety_signals")
+    assert "discreet" not in table_columns(store, "member_prefs")
+    assert "discreet" not in table_columns(store, "safety_signals")
 
 
-def test_the_migration_on_sqlite(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path}/m.db")
-    try:
-        _round_trip(store)
-    finally:
-        store.dispose()
-
-
-@pytest.mark.postgres
-def test_the_migration_on_postgresql() -> None:
-    from tests.conftest import drop_postgres_store, fresh_postgres_store
-
-    store = fresh_postgres_store(create=False)
-    try:
-        _round_trip(store)
-    finally:
-        drop_postgres_store(store)
+def test_the_migration_round_trip(empty_store: Store) -> None:
+    _round_trip(empty_store)
