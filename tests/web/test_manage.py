@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,6 +264,27 @@ def test_directory_search_preview_and_export(world: WebWorld, page: Any) -> None
         page.get_by_role("link", name="Download the directory as HSDS 3 JSON").click()
     with open(done.value.path(), encoding="utf-8") as f:
         assert f.read().lstrip().startswith("[")
+
+
+def test_the_dashboards_own_export_checks_back_in_without_a_problem(
+    world: WebWorld, page: Any
+) -> None:
+    """Every shipped entry (SMS short codes included) survives export and the import check."""
+    sign_in_discord(world, page, OWNER_ID)
+    page.goto(world.base + HERE + "/directory")
+    with page.expect_download() as done:
+        page.get_by_role("link", name="Download the directory as HSDS 3 JSON").click()
+    exported = Path(done.value.path()).read_bytes()
+    assert len([d for d in json.loads(exported) if "status" in d]) >= 250
+    before = _services(world)
+    page.get_by_label("Feed file").set_input_files(
+        {"name": "directory-hsds3.json", "mimeType": "application/json", "buffer": exported}
+    )
+    page.get_by_role("button", name="Check this file").click()
+    expect(page.locator(".report")).to_contain_text("services would be added")
+    expect(page.get_by_role("region", name="Import problems")).to_have_count(0)
+    expect(page.get_by_role("button", name="Import these changes")).to_be_visible()
+    assert _services(world) == before  # a check writes nothing
 
 
 # --- settings -------------------------------------------------------------------------------
