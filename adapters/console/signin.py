@@ -39,6 +39,9 @@ class ConsoleSignIn:
         """(user id, "name, standing") for each person one may sign in as."""
         return [(p.user_id, f"{p.name}, {p.standing}") for p in PEOPLE]
 
+    def install_url(self) -> str | None:
+        return None  # the console's one community lives in this process
+
     def authorize_url(self, state: str, nonce: str, redirect_uri: str) -> str:
         # The provider's page is the dashboard's list of people, next to the callback.
         return redirect_uri.removesuffix("/callback") + "/pick?" + urlencode({"state": state})

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from adapters.discord.settings import DiscordSettings
+from adapters.discord.survey import NEEDED
 from bot.kernel.config import Settings, moved_keys
 from bot.kernel.signins import SignedIn, SignInFailed
 
@@ -52,6 +53,18 @@ class DiscordSignIn:
             "scope": "identify",
             "state": state,
             "prompt": "none",
+        }
+        return self.section.authorize_url + "?" + urlencode(query)
+
+    def install_url(self) -> str | None:
+        """Discord's invite for the bot user and its commands, asking for the permissions the
+        features use (the ones the dashboard's health check looks for)."""
+        if not self.section.client_id:
+            return None
+        query = {
+            "client_id": self.section.client_id,
+            "scope": "bot applications.commands",
+            "permissions": str(sum(NEEDED)),
         }
         return self.section.authorize_url + "?" + urlencode(query)
 

@@ -52,6 +52,9 @@ class SlackSignIn:
     def configured(self) -> bool:
         return bool(self.client_id and self.client_secret)
 
+    def install_url(self) -> str | None:
+        return None  # the bot token is one workspace's: another needs its own deployment
+
     def authorize_url(self, state: str, nonce: str, redirect_uri: str) -> str:
         query = {
             "client_id": self.client_id,

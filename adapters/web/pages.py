@@ -112,8 +112,20 @@ async def index(request: web.Request) -> web.Response:
                 else None
             )
             rows.append({"standing": found, "health": checked})
-    values = {"title": "Your communities", "rows": rows, "labels": platform_labels(request)}
+    values = {
+        "title": "Your communities",
+        "rows": rows,
+        "labels": platform_labels(request),
+        "install": _install(request, who.platform),
+    }
     return await render(request, "communities.html", values)
+
+
+def _install(request: web.Request, platform: str) -> dict[str, str] | None:
+    """The link that adds the bot to another community of the viewer's platform, if any."""
+    provider = request.app[PROVIDERS].get(platform)
+    url = provider.install_url() if provider is not None else None
+    return {"url": url, "label": provider.community_label} if provider and url else None
 
 
 async def community_page(request: web.Request) -> web.Response:

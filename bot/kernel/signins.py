@@ -82,6 +82,11 @@ class SignInProvider(Protocol):
 
     def authorize_url(self, state: str, nonce: str, redirect_uri: str) -> str: ...
 
+    def install_url(self) -> str | None:
+        """Where an administrator adds the bot to another community (None: the platform's
+        deployment serves one community, or the bot cannot be invited there)."""
+        ...
+
     async def exchange(self, code: str, nonce: str, redirect_uri: str) -> SignedIn:
         """The code from the redirect for who signed in; raises SignInFailed (or a network
         error) when the provider refuses or answers something else."""

@@ -21,6 +21,7 @@ from bot.moderation import prefs
 from bot.support import directory
 from bot.support.directory import DIRECTORY_DIR
 from bot.support.models import SupportService
+from tests.emulators.discord import oauth
 from tests.emulators.discord.server import BOT_ID, GUILD_ID, OWNER_ID, snowflake
 from tests.web.conftest import needs_chromium, sign_in_discord, sign_in_slack
 from tests.web.world import MEMBER, MODERATOR, ORGANIZER, OTHER_GUILD, WebWorld
@@ -110,6 +111,28 @@ def test_moderators_see_the_bots_health_and_members_do_not(
     sign_in_discord(world, member, MEMBER)
     expect(member.locator(".card")).to_have_count(1)
     expect(member.get_by_role("region", name="Bot health in Crossings test")).to_have_count(0)
+
+
+def test_the_communities_page_links_to_adding_the_bot_where_a_platform_can(
+    world: WebWorld, new_page: Any
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from adapters.discord.survey import NEEDED
+
+    page = new_page()
+    sign_in_discord(world, page, OWNER_ID)
+    link = page.get_by_role("link", name="Add the bot to another Discord server")
+    url = urlsplit(str(link.get_attribute("href")))
+    query = parse_qs(url.query)
+    assert url.path == "/oauth2/authorize"
+    assert query["scope"] == ["bot applications.commands"]
+    assert query["client_id"] == [oauth.CLIENT_ID]
+    assert int(query["permissions"][0]) == sum(NEEDED)
+    assert not int(query["permissions"][0]) & (1 << 3)  # never Administrator
+    slack = new_page()
+    sign_in_slack(world, slack, "UADMIN")
+    expect(slack.get_by_role("link", name="Add the bot to another")).to_have_count(0)
 
 
 def test_an_unset_queue_channel_is_a_warning(world: WebWorld, page: Any) -> None:
