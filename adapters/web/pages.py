@@ -25,7 +25,6 @@ C = "/c/{platform}/{community}"
 
 def routes(sub: web.Application) -> None:
     sub.router.add_get("/", index, name="index")
-    sub.router.add_get(C + "/", community_page, name="community")
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -126,9 +125,3 @@ def _install(request: web.Request, platform: str) -> dict[str, str] | None:
     provider = request.app[PROVIDERS].get(platform)
     url = provider.install_url() if provider is not None else None
     return {"url": url, "label": provider.community_label} if provider and url else None
-
-
-async def community_page(request: web.Request) -> web.Response:
-    _, found = await access.require(request, Permission.MEMBER)
-    values = {"title": found.community.name or found.community.community_id, **common(found)}
-    return await render(request, "community.html", values)

@@ -71,7 +71,7 @@ class Reader:
         return self.locale.replace("_", "-")
 
 
-def _reader(app: App, found: Standing) -> Reader:
+def reader_for(app: App, found: Standing) -> Reader:
     with app.context(found.place, found.actor) as ctx:
         prefs = ctx.prefs(create=False)
         zone = (prefs.timezone if prefs else None) or found.community.timezone
@@ -159,7 +159,7 @@ async def prompts_page(
 ) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     rows = _active(app, found)
     schedules = [
         {
@@ -178,7 +178,7 @@ async def prompts_page(
         zone=reader.zone,
         schedules=schedules,
         channels=await names.channels(request, found),
-        themes=_theme_choices(app, reader),
+        themes=theme_choices(app, reader),
         form=form or {"timezone": found.community.timezone},
         error=error,
         problem=problem,
@@ -188,7 +188,7 @@ async def prompts_page(
     return await render(request, "prompts.html", values, status=status)
 
 
-def _theme_choices(app: App, reader: Reader) -> list[tuple[str, str]]:
+def theme_choices(app: App, reader: Reader) -> list[tuple[str, str]]:
     packs = engine.library(app).packs
     return [(slug, packs[slug].title_in(reader.locale)) for slug in sorted(packs)]
 
@@ -255,7 +255,7 @@ async def change_schedule(request: web.Request) -> web.Response:
         options |= {k: v for k, v in mine.items() if v}
         if options.get("channel"):
             options["channel"] = await names.channel_id(request, found, options["channel"])
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     check = VersionCheck(number, _version(posted.get("version")), reader)
     event = perform.command(found.place, found.actor, app, ("prompt", op), **options)
     outcome = await perform.perform(app, event, audit=f"web prompt {op} #{number}", check=check)
@@ -275,7 +275,7 @@ async def _confirm_delete(
     """Deleting cannot be undone: a second step that names the schedule, posting the same form
     with `confirm=yes` (its version too, so a schedule changed meanwhile is still caught)."""
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     with app.context(found.place, found.actor) as ctx:
         row = ctx.session.get(PromptSchedule, number)
         assert row is not None  # scoped by the caller
@@ -340,7 +340,7 @@ def theme_stats(app: App, found: Standing) -> dict[str, dict[str, int]]:
 async def themes_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     stats = theme_stats(app, found)
     empty = {"posts": 0, "threads": 0, "replies": 0, "people": 0}
     themes = [
@@ -370,7 +370,7 @@ def _language(code: str, reader: Reader) -> dict[str, Any]:
 async def preview_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     theme = request.match_info["theme"]
     pack = engine.library(app).packs.get(theme)
     if pack is None:
@@ -432,7 +432,7 @@ def _open_suggestions(app: App, found: Standing) -> list[PromptSuggestion]:
 async def suggestions_page(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ORGANIZER)
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     packs = engine.library(app).packs
     rows = [
         {
@@ -463,12 +463,12 @@ async def suggest_page(
 ) -> web.Response:
     _, found = await access.require(request, Permission.MEMBER)
     app: App = request.app[APP]
-    reader = _reader(app, found)
+    reader = reader_for(app, found)
     values = _values(
         found,
         reader,
         reader.t("suggest_title"),
-        themes=_theme_choices(app, reader),
+        themes=theme_choices(app, reader),
         form=form or {},
         error=error,
     )

@@ -21,6 +21,7 @@ from adapters.web import (
     local_signin,
     login,
     member_pages,
+    overview,
     pages,
     prompt_pages,
     queue_pages,
@@ -112,6 +113,7 @@ def dashboard(
     login.routes(sub)
     local_signin.routes(sub)
     pages.routes(sub)
+    overview.routes(sub)
     queue_pages.routes(sub)
     prompt_pages.routes(sub)
     audit.routes(sub)
