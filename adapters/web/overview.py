@@ -19,13 +19,11 @@ from adapters.web.access import Standing
 from adapters.web.keys import APP
 from adapters.web.pages import C, common, render
 from adapters.web.prompt_pages import reader_for, theme_choices
-from adapters.web.queue_items import RECENT
+from adapters.web.waiting import waiting
 from bot.kernel import i18n
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
-from bot.moderation.models import Appeal, ModCase
 from bot.prompts.models import PromptPost, PromptReply, PromptSchedule
-from bot.safety.models import SafetySignal
 
 AHEAD = timedelta(days=7)
 SHOWN_AHEAD = 10  # prompts listed at most
@@ -33,51 +31,10 @@ WEEKS = 4
 
 
 @dataclass(frozen=True)
-class Waiting:
-    urgent_alerts: int
-    alerts: int
-    cases: int
-    appeals: int
-
-    @property
-    def total(self) -> int:
-        return self.urgent_alerts + self.alerts + self.cases + self.appeals
-
-
-@dataclass(frozen=True)
 class Week:
     starts: datetime
     replies: int
     people: int
-
-
-def waiting(app: App, found: Standing) -> Waiting:
-    """Unclaimed crisis alerts of the last week (urgent apart), open cases, open appeals."""
-    now = app.clock.now()
-    place = found.community
-    with Session(app.store.engine) as s:
-        levels = s.exec(
-            select(SafetySignal.level, func.count(col(SafetySignal.id)))
-            .where(
-                *SafetySignal.scope(place),
-                col(SafetySignal.claimed_by).is_(None),
-                col(SafetySignal.updated_at) >= now - RECENT,
-            )
-            .group_by(col(SafetySignal.level))
-        ).all()
-        cases = s.exec(
-            select(func.count(col(ModCase.id))).where(
-                *ModCase.scope(place), col(ModCase.status).in_(["open", "claimed", "escalated"])
-            )
-        ).one()
-        appeals = s.exec(
-            select(func.count(col(Appeal.id)))
-            .join(ModCase, col(ModCase.id) == col(Appeal.case_id))
-            .where(*ModCase.scope(place), Appeal.status == "open")
-        ).one()
-    by_level = {level: int(n) for level, n in levels}
-    urgent = by_level.pop("urgent", 0)
-    return Waiting(urgent, sum(by_level.values()), int(cases), int(appeals))
 
 
 def coming(app: App, found: Standing) -> list[tuple[datetime, PromptSchedule]]:
@@ -129,7 +86,7 @@ async def community_page(request: web.Request) -> web.Response:
         **common(found),
     }
     if found.level >= Permission.MODERATOR:
-        values["waiting"] = waiting(app, found)
+        values["waiting"] = waiting(app, found.community)
     if found.level >= Permission.ORGANIZER:
         reader = reader_for(app, found)
         channels = await names.channels(request, found)

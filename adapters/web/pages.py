@@ -16,6 +16,7 @@ from adapters.web import access, health, login, perform, sessions
 from adapters.web.access import Standing
 from adapters.web.keys import APP, BASE_PATH, CFG, PROVIDERS
 from adapters.web.security import csrf_token
+from adapters.web.waiting import Waiting, waiting
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.message import to_plain
@@ -47,7 +48,16 @@ async def render(
         "lang": "en",
         **values,
     }
+    page["waiting"] = page.get("waiting") or _waiting(request, page)
     return aiohttp_jinja2.render_template(template, request, page, status=status)
+
+
+def _waiting(request: web.Request, page: dict[str, Any]) -> Waiting | None:
+    """For a moderator's page of a community: what waits in its queue (the navigation's count)."""
+    level = page.get("level")
+    if page.get("community") is None or level is None or level < Permission.MODERATOR:
+        return None
+    return waiting(request.app[APP], page["community"])
 
 
 def _providers(request: web.Request) -> list[dict[str, str]]:

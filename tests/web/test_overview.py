@@ -3,6 +3,7 @@ next seven days, answers week by week, each only for those who may act on it."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +31,10 @@ def test_moderators_see_what_waits_with_urgent_alerts_first(world: WebWorld, pag
     first = waiting.locator("li").first
     expect(first).to_contain_text("Urgent crisis alerts:")
     expect(first).to_have_class("card urgent")
+    count = page.get_by_role("navigation", name="This community").locator(".count.urgent")
+    expect(count).to_contain_text(re.compile(r"\d+ waiting in the queue, \d+ urgent"))
     waiting.get_by_role("link", name="Open the queue").click()
+    expect(count).to_be_visible()  # on every page of the community
     expect(page).to_have_url(world.base + HERE + "queue")
     page.goto(world.base + HERE)
     assert axe_violations(page) == {1280: [], 360: []}
