@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import col, select
 
 from adapters.web import access, perform, queue_items
 from adapters.web.access import Standing
-from adapters.web.keys import APP, BASE_PATH
+from adapters.web.keys import APP, BASE_PATH, CFG
 from adapters.web.pages import answer, common, flash_and_return, here, render
+from adapters.web.waiting import OPEN, fingerprint, waiting
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.message import Field as MessageField
@@ -22,7 +24,6 @@ from bot.moderation import queue
 from bot.moderation.models import ModCase
 from bot.safety.models import SafetySignal
 
-OPEN = ("open", "claimed", "escalated")
 C = "/c/{platform}/{community}"
 # Queue card actions the dashboard offers: those taking a reason (a claim takes none).
 REASONED = ("dismiss", "warn", "note", "escalate", "delete", "kick", "ban", "restore")
@@ -31,6 +32,7 @@ REMOVALS = ("kick", "ban")  # what cannot be undone from here: confirmed in a se
 
 def routes(sub: web.Application) -> None:
     sub.router.add_get(C + "/queue", queue_page, name="queue")
+    sub.router.add_get(C + "/queue/fresh", fresh, name="queue_fresh")
     sub.router.add_post(C + "/queue/{number:\\d+}/claim", claim, name="claim")
     sub.router.add_post(C + "/queue/{number:\\d+}/act", act, name="act")
     sub.router.add_post(C + "/queue/alerts/{id:\\d+}/claim", claim_alert, name="alert_claim")
@@ -119,9 +121,29 @@ async def queue_page(request: web.Request) -> web.Response:
         # Crisis alerts first (urgent ones before concerns), then appeals, then cases.
         "items": [queue_items.view(item, lambda text: _plain(text, names)) for item in items],
         "cards": [_card_view(message, case, names) for message, case in cases],
+        "seen": fingerprint(app, found.community),
+        "poll": request.app[CFG].queue_poll_seconds,
         **common(found),
     }
     return await render(request, "queue.html", values)
+
+
+async def fresh(request: web.Request) -> web.Response:
+    """Asked by an open queue page every `queue_poll_seconds`: nothing new keeps it asking;
+    a change answers with a notice that offers the queue as it is now (the page is never
+    redrawn under a moderator's hands)."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    app: App = request.app[APP]
+    seen = request.query.get("seen", "")
+    changed = fingerprint(app, found.community) != seen
+    values = {
+        "base": request.app[BASE_PATH],
+        "seen": seen,
+        "poll": request.app[CFG].queue_poll_seconds,
+        "changed": waiting(app, found.community) if changed else None,
+        **common(found),
+    }
+    return aiohttp_jinja2.render_template("queue_fresh.html", request, values)
 
 
 async def claim(request: web.Request) -> web.Response:

@@ -34,6 +34,8 @@ class WebSettings(BaseModel):
     signin_window_minutes: int = Field(default=10, ge=1)
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
     trusted_proxies: list[str] = Field(default_factory=list)
+    # How often an open queue page asks whether the queue changed (it then offers a reload).
+    queue_poll_seconds: float = Field(default=20.0, ge=0.5, le=600)
 
     _blank = field_validator("session_secret", mode="before")(blank_is_unset)
 

@@ -18,6 +18,8 @@ from tests.web.conftest import axe_violations, needs_chromium, sign_in_discord
 from tests.web.test_prompt_pages import create, remove
 from tests.web.world import MEMBER, MODERATOR, ORGANIZER, WebWorld
 
+IN_DANGER = "710000000000000032"
+
 pytestmark = [pytest.mark.web, needs_chromium]
 HERE = f"/c/discord/{GUILD_ID}/"
 URGENT = "tonight I will take the pills I have been saving. I wrote letters for my children"
@@ -92,3 +94,21 @@ def _answered_prompt(world: WebWorld, answers: tuple[str, ...]) -> str:
         text = "At our table, two kinds of bread every holiday."
         world.run(MessagePosted(place, world.member(uid), now, f"9800000000000{i:05d}", text))
     return thread
+
+
+def test_an_open_queue_page_says_when_the_queue_changed(world: WebWorld, page: Any) -> None:
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + HERE + "queue")
+    fresh = page.locator("#queue-fresh")
+    expect(fresh).to_have_text("")
+    page.wait_for_timeout(2500)  # two polls: nothing changed, nothing shown
+    expect(fresh).to_have_text("")
+    before = page.locator("[data-queue-item]").count()
+    world.discord.add_member(IN_DANGER, "Ines Danger", ())
+    world.say(IN_DANGER, URGENT)
+    expect(fresh).to_contain_text("The queue has changed", timeout=10_000)
+    expect(fresh).to_contain_text("urgent crisis alerts")
+    assert page.locator("[data-queue-item]").count() == before  # nothing redrawn meanwhile
+    fresh.get_by_role("link", name="Show the queue as it is now").click()
+    expect(page.locator("[data-queue-item]")).to_have_count(before + 1)
+    expect(page.locator("#queue-fresh")).to_have_text("")

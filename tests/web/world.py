@@ -141,6 +141,7 @@ class WebWorld:
                 "signin_per_account": 100_000,
                 # Tests stand for clients behind the operator's proxy with X-Forwarded-For.
                 "trusted_proxies": ["127.0.0.1/32"],
+                "queue_poll_seconds": 1,  # an open queue page asks every second here
             },
         )
 
