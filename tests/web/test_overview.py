@@ -19,6 +19,7 @@ from tests.web.test_prompt_pages import create, remove
 from tests.web.world import MEMBER, MODERATOR, ORGANIZER, WebWorld
 
 IN_DANGER = "710000000000000032"
+ANSWERING = (("710000000000000033", "Ana Answer"), ("710000000000000034", "Ben Answer"))
 
 pytestmark = [pytest.mark.web, needs_chromium]
 HERE = f"/c/discord/{GUILD_ID}/"
@@ -44,22 +45,28 @@ def test_moderators_see_what_waits_with_urgent_alerts_first(world: WebWorld, pag
 
 def test_organizers_see_the_coming_week_and_answers_by_week(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, ORGANIZER)
+    weeks = page.get_by_role("region", name="Answers to prompts, week by week")
+    page.goto(world.base + HERE)
+    before = [
+        int(weeks.locator("tbody tr").first.locator("td").nth(i).inner_text()) for i in (1, 2)
+    ]
     number = create(page, world, "every day 09:00", "UTC")
-    thread = _answered_prompt(world, answers=(MEMBER, MODERATOR, MEMBER))
+    for uid, name in ANSWERING:
+        world.discord.add_member(uid, name, ())
+    _answered_prompt(world, answers=(ANSWERING[0][0], ANSWERING[1][0], ANSWERING[0][0]))
     try:
         page.goto(world.base + HERE)
         coming = page.get_by_role("region", name="Prompts in the next seven days")
-        expect(coming.locator("li")).to_have_count(7)  # one a day
-        expect(coming.locator("li").first).to_contain_text(f"#prompts (schedule #{number})")
-        weeks = page.get_by_role("region", name="Answers to prompts, week by week")
+        ours = coming.locator("li").filter(has_text=f"(schedule #{number})")
+        expect(ours).to_have_count(7)  # one a day
+        expect(ours.first).to_contain_text("in #prompts")
         expect(weeks.locator("tbody tr")).to_have_count(4)
         this_week = weeks.locator("tbody tr").first
-        expect(this_week.locator("td").nth(1)).to_have_text("3")  # answers
-        expect(this_week.locator("td").nth(2)).to_have_text("2")  # members who answered
+        expect(this_week.locator("td").nth(1)).to_have_text(str(before[0] + 3))  # answers
+        expect(this_week.locator("td").nth(2)).to_have_text(str(before[1] + 2))  # who answered
         expect(page.get_by_role("region", name="Waiting for moderators")).to_have_count(0)
     finally:
         remove(page, world, number)
-        assert thread
 
 
 def test_members_see_neither_the_queue_nor_the_statistics(world: WebWorld, page: Any) -> None:
@@ -70,7 +77,7 @@ def test_members_see_neither_the_queue_nor_the_statistics(world: WebWorld, page:
         expect(page.get_by_role("region", name=name)).to_have_count(0)
 
 
-def _answered_prompt(world: WebWorld, answers: tuple[str, ...]) -> str:
+def _answered_prompt(world: WebWorld, answers: tuple[str, ...]) -> None:
     """A prompt posted an hour ago with its thread, and members answering in that thread (as
     the gateway hands their messages to the bot)."""
     now = world.app.clock.now()
@@ -93,7 +100,6 @@ def _answered_prompt(world: WebWorld, answers: tuple[str, ...]) -> str:
         place = Place("discord", GUILD_ID, channel, thread)
         text = "At our table, two kinds of bread every holiday."
         world.run(MessagePosted(place, world.member(uid), now, f"9800000000000{i:05d}", text))
-    return thread
 
 
 def test_an_open_queue_page_says_when_the_queue_changed(world: WebWorld, page: Any) -> None:
