@@ -18,7 +18,7 @@ from tests.web.conftest import axe_violations, needs_chromium, sign_in_discord
 from tests.web.test_prompt_pages import create, remove
 from tests.web.world import MEMBER, MODERATOR, ORGANIZER, WebWorld
 
-IN_DANGER = "710000000000000032"
+IN_DANGER, WORRIED = "710000000000000032", "710000000000000035"
 ANSWERING = (("710000000000000033", "Ana Answer"), ("710000000000000034", "Ben Answer"))
 
 pytestmark = [pytest.mark.web, needs_chromium]
@@ -27,7 +27,8 @@ URGENT = "tonight I will take the pills I have been saving. I wrote letters for 
 
 
 def test_moderators_see_what_waits_with_urgent_alerts_first(world: WebWorld, page: Any) -> None:
-    world.say(MEMBER, URGENT)
+    world.discord.add_member(WORRIED, "Wren Worried", ())
+    world.say(WORRIED, URGENT)
     sign_in_discord(world, page, MODERATOR)
     page.goto(world.base + HERE)
     waiting = page.get_by_role("region", name="Waiting for moderators")
