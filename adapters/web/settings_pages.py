@@ -1,5 +1,5 @@
-"""Community settings for administrators: the moderator queue channel, moderator and organizer
-roles, language and time zone. The pickers list what the platform shows the bot right now
+"""Community settings for administrators: the moderator queue channel, whether moderators see
+who filed a report, moderator and organizer roles, language and time zone. The pickers list what the platform shows the bot right now
 (names are only ever rendered escaped), and every change runs as the `/settings ...` command it
 stands for, so the core's parser and errors apply; a refused value is shown next to its field."""
 
@@ -23,6 +23,7 @@ from bot.kernel.commands import Permission
 from bot.kernel.platform import Survey
 from bot.kernel.store.models import Community
 from bot.moderation import prefs
+from bot.moderation.models import ModerationPrefs
 
 C = "/c/{platform}/{community}"
 ZONES = sorted(zoneinfo.available_timezones())
@@ -33,15 +34,23 @@ def routes(sub: web.Application) -> None:
     sub.router.add_post(C + "/settings", save_settings, name="save_settings")
 
 
-def version(c: Community, queue: str | None) -> str:
+def version(c: Community, moderation: ModerationPrefs) -> str:
     """A fingerprint of the settings this page edits: a form made from an older one is stale."""
-    parts = (queue, c.moderator_roles, c.organizer_roles, c.language, c.timezone)
+    parts = (
+        moderation.queue_channel,
+        moderation.show_reporter_to_moderators,
+        c.moderator_roles,
+        c.organizer_roles,
+        c.language,
+        c.timezone,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _current(c: Community, queue: str | None) -> dict[str, Any]:
+def _current(c: Community, moderation: ModerationPrefs) -> dict[str, Any]:
     return {
-        "queue": queue or "",
+        "queue": moderation.queue_channel or "",
+        "reporter": "shown" if moderation.show_reporter_to_moderators else "hidden",
         "moderators": list(c.moderator_roles),
         "organizers": list(c.organizer_roles),
         "language": c.language,
@@ -76,14 +85,14 @@ async def settings_page(
 ) -> web.Response:
     _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
-    community, queue = _fresh(app, found)
+    community, moderation = _fresh(app, found)
     survey = await _survey(app, found)
-    values = form or _current(community, queue)
+    values = form or _current(community, moderation)
     page = {
         "title": "Settings",
         "form": values,
         "errors": errors or {},
-        "version": (form or {}).get("version") or version(community, queue),
+        "version": (form or {}).get("version") or version(community, moderation),
         "channels": survey.channels,
         "reachable": survey.present,
         "moderator_options": _options(survey, values["moderators"]),
@@ -96,18 +105,21 @@ async def settings_page(
     return await render(request, "settings.html", page, status=status)
 
 
-def _fresh(app: App, found: Standing) -> tuple[Community, str | None]:
-    """The community as it is now, and its moderator queue channel."""
+def _fresh(app: App, found: Standing) -> tuple[Community, ModerationPrefs]:
+    """The community as it is now, and its moderation settings."""
     with app.store.session() as s:
         row = s.exec(select(Community).where(Community.id == found.community.id)).one()
-        queue = prefs.queue_channel(s, row)
+        moderation = prefs.of(s, row)
         s.expunge(row)
-        return row, queue
+        if moderation in s:
+            s.expunge(moderation)
+        return row, moderation
 
 
 def _posted(form: Any) -> dict[str, Any]:
     return {
         "queue": str(form.get("queue", "")).strip(),
+        "reporter": str(form.get("reporter", "")),
         "moderators": [str(x) for x in form.getall("moderators", [])],
         "organizers": [str(x) for x in form.getall("organizers", [])],
         "language": str(form.get("language", "")).strip(),
@@ -128,6 +140,9 @@ def _commands(
             out.append((field, ("settings", "role"), {"kind": kind, "role": role}))
         for role in sorted(set(before[field]) - set(after[field])):
             out.append((field, ("settings", "role"), {"kind": kind, "role": role, "remove": True}))
+    if after["reporter"] in ("shown", "hidden") and after["reporter"] != before["reporter"]:
+        visible = {"visible": after["reporter"] == "shown"}
+        out.append(("reporter", ("settings", "reporter"), visible))
     if after["language"] != before["language"]:
         out.append(("language", ("settings", "language"), {"language": after["language"]}))
     if after["timezone"] != before["timezone"]:
@@ -152,8 +167,8 @@ async def save_settings(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.ADMIN)
     app: App = request.app[APP]
     after = _posted(await request.post())
-    current, queue = _fresh(app, found)
-    if version(current, queue) != after["version"]:
+    current, moderation = _fresh(app, found)
+    if version(current, moderation) != after["version"]:
         return await _flash(
             request,
             found,
@@ -161,7 +176,7 @@ async def save_settings(request: web.Request) -> web.Response:
             "Someone else changed these settings since you opened this page. Nothing was "
             "changed; here they are as they are now.",
         )
-    before = _current(current, queue)
+    before = _current(current, moderation)
     errors = _picked(await _survey(app, found), before, after)
     if errors:
         return await settings_page(request, form=after, errors=errors, status=422)

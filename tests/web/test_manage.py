@@ -455,6 +455,29 @@ def test_directory_an_admin_corrects_and_deletes_an_entry_of_their_own(
         directory.forget_indexes(world.app)
 
 
+def test_who_filed_a_report_is_set_on_the_web_as_by_command(world: WebWorld, page: Any) -> None:
+    def shown() -> bool:
+        with Session(world.app.store.engine) as s:
+            return prefs.of(s, world.community()).show_reporter_to_moderators
+
+    was = shown()
+    sign_in_discord(world, page, OWNER_ID)
+    page.goto(world.base + HERE + "/settings")
+    group = page.get_by_role("group", name="Who filed a report")
+    wanted = "Hidden from moderators" if was else "Moderators see who filed each report"
+    try:
+        group.get_by_label(wanted).check()
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.locator(".notice.ok")).to_contain_text("reporter")
+        assert shown() is not was
+        assert world.audit()[-1].action == "web settings reporter"
+        expect(group.get_by_label(wanted)).to_be_checked()  # the page shows it as it is now
+    finally:
+        with Session(world.app.store.engine) as s:
+            prefs.update(s, world.community(), show_reporter_to_moderators=was)
+            s.commit()
+
+
 def test_settings_changed_elsewhere_are_not_overwritten(world: WebWorld, new_page: Any) -> None:
     first, second = new_page(), new_page()
     for page in (first, second):
