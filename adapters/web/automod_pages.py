@@ -1,7 +1,9 @@
 """Automod for moderators: every rule with its state (on or off, dry run), the community-wide
-dry run, and a "test a message" box. Changes run as `/automod rule` and `/automod dry-run`, the
-test as `/automod test`: the same handlers, checks and explanations as in chat, each change
-written to the audit log "via dashboard"."""
+dry run, the community's own words, patterns and denied domains (added with the action they
+take, removed), and a "test a message" box. Changes run as the `/automod` commands they stand
+for (`rule`, `dry-run`, `add-word`, `add-regex`, `deny-domain`, `remove`), the test as
+`/automod test`: the same handlers, checks and explanations as in chat, each change written to
+the audit log "via dashboard"."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from adapters.web.pages import common, render
 from bot.kernel.app import App
 from bot.kernel.commands import Permission
 from bot.kernel.message import Message, to_plain
-from bot.moderation.listeners import all_rules, automod_settings
+from bot.moderation.automod import ACTIONS
+from bot.moderation.listeners import all_rules, automod_settings, community_rules
 
 C = "/c/{platform}/{community}"
 TEXT_LIMIT = 1000  # as `/automod test`
@@ -28,6 +31,16 @@ def routes(sub: web.Application) -> None:
     sub.router.add_get(C + "/automod", automod_page, name="automod")
     sub.router.add_post(C + "/automod/test", test_message, name="automod_test")
     sub.router.add_post(C + "/automod/change", change, name="automod_change")
+    sub.router.add_post(C + "/automod/add", add_rule, name="automod_add")
+    sub.router.add_post(C + "/automod/remove", remove_rule, name="automod_remove")
+
+
+# What the "add a rule" form offers: kind -> (command, its option for the value).
+_ADDS = {
+    "word": (("automod", "add-word"), "word"),
+    "pattern": (("automod", "add-regex"), "pattern"),
+    "domain": (("automod", "deny-domain"), "domain"),
+}
 
 
 def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
@@ -36,6 +49,7 @@ def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
         settings = automod_settings(ctx)
         off = set(settings.get("disabled_rules") or ())
         dry = set(settings.get("dry_run_rules") or ())
+        own = {r.id for r in community_rules(ctx)}
         rows = [
             {
                 "id": r.id,
@@ -45,6 +59,7 @@ def _rules(app: App, found: Standing) -> tuple[list[dict[str, Any]], bool]:
                 "why": r.why,
                 "on": r.id not in off,
                 "dry_run": r.dry_run or r.id in dry,
+                "own": r.id in own,
             }
             for r in all_rules(ctx)
         ]
@@ -73,6 +88,7 @@ async def automod_page(
         "result": result,
         "error": error,
         "limit": TEXT_LIMIT,
+        "actions": ACTIONS,
         **common(found),
     }
     return await render(request, "automod.html", values, status=422 if error else 200)
@@ -113,15 +129,27 @@ _CHANGES = {
 
 async def change(request: web.Request) -> web.Response:
     _, found = await access.require(request, Permission.MODERATOR)
-    app: App = request.app[APP]
     form = await request.post()
     op, rule = str(form.get("op", "")), str(form.get("rule", "")).strip()[:60]
     if op not in _CHANGES or (op in ("on", "off") and not rule):
         raise web.HTTPBadRequest(text="Unknown change.")
     path = _CHANGES[op][0]
     options: dict[str, Any] = {**_CHANGES[op][1], **({"rule": rule} if rule else {})}
+    return await _run_change(request, found, path, options, f"web automod {op}", rule)
+
+
+async def _run_change(
+    request: web.Request,
+    found: Standing,
+    path: tuple[str, ...],
+    options: dict[str, Any],
+    label: str,
+    rule: str,
+) -> web.Response:
+    """Run the command, flash its answer (or its error, with what was typed kept out of the
+    URL), and go back to the rules (to the rule's row when there is one)."""
+    app: App = request.app[APP]
     event = perform.command(found.place, found.actor, app, path, **options)
-    label = f"web automod {op}"
     outcome = await perform.perform(app, event, audit=label, target=None)
     kind = "ok" if outcome.ok else "error"
     text = (
@@ -137,3 +165,28 @@ async def change(request: web.Request) -> web.Response:
         + "/automod"
         + (f"#rule-{rule}" if rule else "")
     )
+
+
+async def add_rule(request: web.Request) -> web.Response:
+    """A word, a pattern or a denied domain, as `/automod add-word|add-regex|deny-domain` adds
+    it (the pattern checked by the same re2 compile, the domain reduced to its host)."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    form = await request.post()
+    kind, value = str(form.get("kind", "")), str(form.get("value", "")).strip()
+    action = str(form.get("action", "hold"))
+    if kind not in _ADDS or action not in ACTIONS:
+        raise web.HTTPBadRequest(text="Unknown rule kind or action.")
+    path, field = _ADDS[kind]
+    options: dict[str, Any] = {field: value}
+    if kind != "domain":  # a denied domain always holds and alerts
+        options["action"] = action
+    return await _run_change(request, found, path, options, f"web automod add {kind}", "")
+
+
+async def remove_rule(request: web.Request) -> web.Response:
+    """One of this community's own rules, as `/automod remove`; built-in rules are turned off
+    instead (the form offers removal for own rules only, and the command refuses the rest)."""
+    _, found = await access.require(request, Permission.MODERATOR)
+    rule = str((await request.post()).get("rule", "")).strip()[:60]
+    path, options = ("automod", "remove"), {"rule": rule}
+    return await _run_change(request, found, path, options, "web automod remove", "")

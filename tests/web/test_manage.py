@@ -234,6 +234,43 @@ def test_the_test_box_says_which_rule_fires_and_why(world: WebWorld, page: Any) 
     assert len(world.audit()) == audited  # a test changes nothing
 
 
+def test_a_community_word_is_added_caught_in_disguise_and_removed(
+    world: WebWorld, page: Any
+) -> None:
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + HERE + "/automod")
+    form = page.get_by_role("region", name="Add a rule for this community")
+    form.get_by_label("What to look for").select_option("word")
+    form.get_by_label("Word, pattern or domain").fill("visa fixer")
+    form.get_by_label("What automod does").select_option("delete")
+    form.get_by_role("button", name="Add this rule").click()
+    expect(page.locator(".notice.ok")).to_contain_text("visa fixer")
+    row = page.locator("tr", has=page.locator("code", has_text="own-word-visa fixer"))
+    expect(row).to_contain_text("delete, alert")
+    assert world.audit()[-1].action == "web automod add word"
+    page.get_by_label("Message to check").fill("ask the v.i.s.a f1xer, he knows")
+    page.get_by_role("button", name="Check this message").click()
+    expect(page.locator(".test-result .hit").filter(has_text="own-word-visa")).to_have_count(1)
+    row.get_by_role("button", name="Remove own-word-visa fixer").click()
+    expect(page.locator(".notice.ok")).to_be_visible()
+    expect(page.locator("code", has_text="own-word-visa fixer")).to_have_count(0)
+    assert world.audit()[-1].action == "web automod remove"
+    built_in = page.locator("tr", has=page.locator("code", has_text="bad-links"))
+    expect(built_in.get_by_role("button", name="Remove bad-links")).to_have_count(0)
+
+
+def test_a_broken_pattern_is_refused_with_the_reason(world: WebWorld, page: Any) -> None:
+    sign_in_discord(world, page, MODERATOR)
+    page.goto(world.base + HERE + "/automod")
+    rules = page.locator("tbody tr").count()
+    form = page.get_by_role("region", name="Add a rule for this community")
+    form.get_by_label("What to look for").select_option("pattern")
+    form.get_by_label("Word, pattern or domain").fill("(unclosed")
+    form.get_by_role("button", name="Add this rule").click()
+    expect(page.locator(".notice.error")).to_be_visible()
+    assert page.locator("tbody tr").count() == rules
+
+
 def test_dry_run_for_one_rule(world: WebWorld, page: Any) -> None:
     sign_in_discord(world, page, MODERATOR)
     page.goto(world.base + HERE + "/automod")
