@@ -17,6 +17,7 @@ from sqlmodel import col, func, select
 from bot.kernel import actions as a
 from bot.kernel import i18n
 from bot.kernel.commands import CommandError, Permission
+from bot.kernel.delivery import idempotency
 from bot.kernel.events import Actor
 from bot.kernel.message import Button, Message, as_message, escape
 from bot.kernel.store import aware
@@ -140,6 +141,13 @@ def open_cases(ctx: Context, user_id: str) -> int:
 
 
 def check_report_limits(ctx: Context, reporter: str) -> None:
+    """Refuse a reporter over their limits. An event run again after its first run was cut
+    short (a crash, a lease taken over) is not a new attempt: on SQLite that first run's
+    attempt row may be kept (a listener's writes commit with its savepoint), and counting it
+    would refuse the very report it belongs to."""
+    attempt = idempotency.current()
+    if attempt is not None and attempt.uncertain:
+        return
     c = ctx.community
     for count, seconds in config.of(ctx.app).report_limits:
         recent = ctx.session.exec(

@@ -5,6 +5,7 @@ answer are rolled back; the process that took it over does the work once)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -152,3 +153,48 @@ async def test_a_refused_event_is_finished_with_its_answer(migrated: Store) -> N
     assert calls == ["money"]
     assert rows(migrated, Claim) == []
     assert app.inbox.depth() == 0
+
+
+def feature_app_on(store: Store, clock: SimulatedClock) -> App:
+    """A process with every feature, reporters limited to one report an hour."""
+    from crossings import build_app
+    from crossings.settings import Settings
+
+    settings = Settings(database_url=store.url, moderation={"report_limits": [(1, 3600)]})
+    app = build_app(store, settings, clock)
+    app.inbox.accept("console")
+    app.inbox.set_waker(lambda: None)
+    return app
+
+
+async def test_a_dm_report_cut_short_is_filed_when_run_again_not_refused(
+    migrated: Store,
+) -> None:
+    """The first run files the report and dies before finishing; the run that takes over must
+    not count the first run's attempt against the reporter (on SQLite that attempt's row is
+    kept: a listener's writes commit with its savepoint)."""
+    clock = SimulatedClock(START)
+    stalled, other = feature_app_on(migrated, clock), feature_app_on(migrated, clock)
+    gate, reached = asyncio.Event(), asyncio.Event()
+
+    async def stall(ctx: Context, event: MessagePosted) -> None:
+        reached.set()
+        await gate.wait()
+
+    stalled.add_listener(MessagePosted, stall, name="t-stall", after=("moderation.report_by_dm",))
+    dm = MessagePosted(
+        Place("console", "home", "D-amira"), Actor("U1", "Amira"), START,
+        message_id="m-dm", text="Someone keeps asking me for money", is_dm=True,
+    )  # fmt: skip
+    assert await stalled.inbox.record_event(dm, "dm-1")
+    slow = asyncio.ensure_future(stalled.inbox.run_due(clock.now()))
+    await asyncio.wait_for(reached.wait(), 10)  # the report is filed; the run has not finished
+    slow.cancel()  # the process dies here
+    with contextlib.suppress(asyncio.CancelledError):
+        await slow
+    later = clock.advance(timedelta(seconds=61))  # its lease runs out unrenewed
+    assert await other.inbox.run_due(later) == 1
+    with migrated.session() as s:
+        sent = [e.payload for e in s.exec(select(OutboxEntry)).all()]
+    assert any("saved as case" in p for p in sent), sent
+    assert not any("You have reported" in p or "report_limit" in p for p in sent), sent
