@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, overload
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -218,7 +218,10 @@ class App:
             ]
         except Exception as exc:
             refused = self._failed(ctx, event, exc)
-            conflict = isinstance(exc, StaleDataError | LeaseLost)
+            # Run again rather than finished: a row changed, the lease moved, or the database
+            # was busy (SQLite answers "database is locked" at once where waiting could
+            # deadlock); none of these is the event's fault.
+            conflict = isinstance(exc, StaleDataError | LeaseLost | OperationalError)
         finally:
             ctx.close()
         self.outbox_kick()
@@ -230,6 +233,8 @@ class App:
             log.info("%s met a concurrent change; rolled back", type(event).__name__)
         elif isinstance(exc, LeaseLost):  # another process runs this inbox entry now
             log.warning("%s: inbox lease lost; rolled back", type(event).__name__)
+        elif isinstance(exc, OperationalError):  # busy or gone for a moment: run again
+            log.warning("%s: database busy (%s); rolled back", type(event).__name__, exc.orig)
         else:
             metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
             log.exception("error handling %s", type(event).__name__)
@@ -305,6 +310,8 @@ class App:
             try:
                 with ctx.session.begin_nested():
                     await listener(ctx, event)
+            except OperationalError:
+                raise  # the database, not the listener: the whole event runs again
             except Exception:
                 metrics.EVENT_ERRORS.labels(type(event).__name__).inc()
                 log.exception("listener %s failed", getattr(listener, "__qualname__", listener))

@@ -198,3 +198,29 @@ async def test_a_dm_report_cut_short_is_filed_when_run_again_not_refused(
         sent = [e.payload for e in s.exec(select(OutboxEntry)).all()]
     assert any("saved as case" in p for p in sent), sent
     assert not any("You have reported" in p or "report_limit" in p for p in sent), sent
+
+
+async def test_a_busy_database_runs_the_event_again_instead_of_finishing_it(
+    migrated: Store,
+) -> None:
+    """SQLite answers "database is locked" at once where waiting could deadlock: the event is
+    not the cause, so its entry runs again (and the report is filed) rather than being marked
+    done with nothing done."""
+    from sqlalchemy.exc import OperationalError
+
+    clock = SimulatedClock(START)
+    app = app_on(migrated, clock)
+    ran = writes_and_answers(app)
+    busy = [True]
+
+    async def locked_once(ctx: Context, event: MessagePosted) -> None:
+        if busy.pop() if busy else False:
+            raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    app.add_listener(MessagePosted, locked_once, name="t-locked", before=("t-report",))
+    assert await app.inbox.record_event(report("money"), "m1")
+    await app.inbox.run_due(clock.now())
+    assert ran == [] and rows(migrated, OutboxEntry) == []
+    await app.inbox.run_due(clock.now() + timedelta(minutes=5))  # after the backoff
+    assert ran == ["money"]
+    assert len(rows(migrated, OutboxEntry)) == 1  # the answer, once
