@@ -15,7 +15,6 @@ message id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -102,8 +101,10 @@ class Keeper:
         """Every second: checkpoint; every QUIET seconds: look for dead sessions to resume."""
         beats = 0
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 await self._beat()
+            except Exception:  # the next beat tries again; the last checkpoint stands
+                log.warning("writing the gateway checkpoint failed", exc_info=True)
             if beats % int(QUIET / BEAT) == 0:
                 try:
                     await self._rescue()

@@ -5,7 +5,6 @@ each community sees, who vouches for each entry, country before language for nat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ from crossings.migrate import alembic_config, upgrade
 from tests.conftest import (
     START,
     RecordingConsole,
-    drop_postgres_store,
-    fresh_postgres_store,
 )
 
 pytestmark = pytest.mark.support
@@ -82,19 +79,6 @@ def tampered_hotline() -> dict[str, Any]:
 
 
 # --- the migration ---------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A database with no tables yet: the migrations make them."""
-    if request.param == "sqlite":
-        store = Store(f"sqlite:///{tmp_path}/layers.db")
-        yield store
-        store.dispose()
-    else:
-        store = fresh_postgres_store(create=False)
-        yield store
-        drop_postgres_store(store)
 
 
 def _old_rows(store: Store, *, dashboard_import: bool) -> None:
